@@ -1,0 +1,624 @@
+//! The normalizer: turns one of HubSpot's deals OpenAPI documents into the form Progenitor
+//! generates a usable client from.
+//!
+//! It is a pure function of a `serde_json::Value` and it is idempotent
+//! (`normalize(normalize(d)) == normalize(d)`). It is shared, through `#[path]`, by `build.rs`
+//! (which normalizes `spec/deals.json` before generating) and by `xtask` (which normalizes a
+//! downloaded document before writing `spec/`). Every fix it applies is listed in
+//! `spec/README.md`; keep the two in step.
+
+use serde_json::{Map, Value, json};
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
+
+/// Vendor extensions that carry API structure and survive normalization; every other `x-*`
+/// key is dropped (HubSpot's carry prose, product tiers and client-library lists).
+const KEPT_EXTENSIONS: &[&str] = &["x-hubspot-rate-limit-exemptions"];
+
+/// Why a document could not be normalized.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NormalizeError {
+    /// The value is not an OpenAPI 3.0 document.
+    NotOpenApi3(String),
+    /// The document has no CRM deals paths.
+    NoDealsPaths,
+    /// Two operations map to the same method name.
+    DuplicateOperation { name: String, first: String, second: String },
+    /// A part the fixes rely on is missing.
+    Missing(String),
+}
+
+impl fmt::Display for NormalizeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::NotOpenApi3(why) => write!(f, "not an OpenAPI 3.0 document: {why}"),
+            Self::NoDealsPaths => write!(
+                f,
+                "the document has no CRM deals paths (expected paths under /crm/.../objects/0-3, \
+                 /objects/deals or /objects/{{objectType}}); is it HubSpot's deals document?"
+            ),
+            Self::DuplicateOperation { name, first, second } => write!(
+                f,
+                "operations `{first}` and `{second}` would both be named `{name}`"
+            ),
+            Self::Missing(what) => write!(f, "the document lacks {what}"),
+        }
+    }
+}
+
+impl std::error::Error for NormalizeError {}
+
+/// Normalizes a deals document; see the module docs and `spec/README.md`.
+pub fn normalize(doc: &Value) -> Result<Value, NormalizeError> {
+    check_openapi3(doc)?;
+    let mut doc = drop_vendor_noise(doc);
+    name_operations(&mut doc)?;
+    errors_as_json(&mut doc)?;
+    unify_batch_responses(&mut doc);
+    relax_error_schemas(&mut doc);
+    nullable_response_property_values(&mut doc);
+    drop_path_parameter_patterns(&mut doc);
+    optional_search_cursor(&mut doc);
+    Ok(canonical(&doc))
+}
+
+/// Removes every `description` and `summary`: what is left is the API's structure.
+///
+/// Used to compare documents structurally, and by `xtask` to drop HubSpot's prose before our
+/// own descriptions are applied.
+pub fn strip_descriptions(doc: &Value) -> Value {
+    map_schema_aware(doc, false, &|key| key == "description" || key == "summary")
+}
+
+/// The method name for an operation, derived from its HTTP method and path, so that it is
+/// short and the same across HubSpot's v3 and date-versioned documents.
+///
+/// ```text
+/// GET  /crm/v3/objects/0-3                 -> get_page
+/// POST /crm/objects/2026-03/0-3/batch/read -> batch_read
+/// ```
+pub fn operation_name(method: &str, path: &str) -> String {
+    let segments: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
+    let rest: Vec<&str> = match segments.iter().position(|s| *s == "objects") {
+        Some(i) => {
+            let mut j = i + 1;
+            if segments.get(j).is_some_and(|s| is_date_version(s)) {
+                j += 1;
+            }
+            segments.iter().skip(j + 1).copied().collect()
+        }
+        None => segments.clone(),
+    };
+    let method = method.to_ascii_lowercase();
+    let is_param = |s: &str| s.starts_with('{');
+    let known = match (method.as_str(), rest.as_slice()) {
+        ("get", []) => Some("get_page".to_string()),
+        ("post", []) => Some("create".to_string()),
+        ("post", ["batch", action]) => Some(format!("batch_{}", snake(action))),
+        ("post", ["merge"]) => Some("merge".to_string()),
+        ("post", ["search"]) => Some("search".to_string()),
+        ("post", ["gdpr-delete"]) => Some("gdpr_delete".to_string()),
+        ("get", [id]) if is_param(id) => Some("get_by_id".to_string()),
+        ("patch", [id]) if is_param(id) => Some("update".to_string()),
+        ("delete", [id]) if is_param(id) => Some("archive".to_string()),
+        ("get", [id, "associations", to]) if is_param(id) && is_param(to) => {
+            Some("list_associations".to_string())
+        }
+        ("put", [_, "associations", "default", _, _]) => Some("associate_default".to_string()),
+        ("put", [id, "associations", _, _]) if is_param(id) => Some("associate".to_string()),
+        ("delete", [id, "associations", _, _]) if is_param(id) => {
+            Some("disassociate".to_string())
+        }
+        _ => None,
+    };
+    known.unwrap_or_else(|| {
+        let mut name = method;
+        for segment in rest {
+            name.push('_');
+            name.push_str(&snake(segment.trim_matches(|c| c == '{' || c == '}')));
+        }
+        name
+    })
+}
+
+/// Sorts every object's keys so that the written document is stable and diffs read well.
+pub fn canonical(value: &Value) -> Value {
+    match value {
+        Value::Object(map) => {
+            let sorted: BTreeMap<&String, Value> =
+                map.iter().map(|(k, v)| (k, canonical(v))).collect();
+            Value::Object(sorted.into_iter().map(|(k, v)| (k.clone(), v)).collect())
+        }
+        Value::Array(items) => Value::Array(items.iter().map(canonical).collect()),
+        other => other.clone(),
+    }
+}
+
+fn is_date_version(segment: &str) -> bool {
+    let bytes = segment.as_bytes();
+    bytes.len() >= 7
+        && bytes[..4].iter().all(u8::is_ascii_digit)
+        && bytes[4] == b'-'
+        && bytes[5..7].iter().all(u8::is_ascii_digit)
+}
+
+fn snake(segment: &str) -> String {
+    let mut out = String::new();
+    for (i, c) in segment.chars().enumerate() {
+        if c.is_ascii_uppercase() {
+            if i > 0 {
+                out.push('_');
+            }
+            out.push(c.to_ascii_lowercase());
+        } else if c.is_ascii_alphanumeric() {
+            out.push(c);
+        } else {
+            out.push('_');
+        }
+    }
+    out
+}
+
+fn is_deals_path(path: &str) -> bool {
+    let segments: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
+    let Some(i) = segments.iter().position(|s| *s == "objects") else {
+        return false;
+    };
+    let mut j = i + 1;
+    if segments.get(j).is_some_and(|s| is_date_version(s)) {
+        j += 1;
+    }
+    matches!(
+        segments.get(j),
+        Some(&"0-3") | Some(&"deals") | Some(&"{objectType}")
+    )
+}
+
+fn check_openapi3(doc: &Value) -> Result<(), NormalizeError> {
+    let Some(obj) = doc.as_object() else {
+        return Err(NormalizeError::NotOpenApi3(
+            "the top level is not a JSON object".into(),
+        ));
+    };
+    match obj.get("openapi").and_then(Value::as_str) {
+        Some(v) if v.trim().starts_with("3.0.") => {}
+        Some(v) => {
+            return Err(NormalizeError::NotOpenApi3(format!(
+                "`openapi` is {v:?}; Progenitor reads OpenAPI 3.0.x only"
+            )));
+        }
+        None if obj.contains_key("swagger") => {
+            return Err(NormalizeError::NotOpenApi3(
+                "it is a Swagger 2 document".into(),
+            ));
+        }
+        None => {
+            return Err(NormalizeError::NotOpenApi3(
+                "it has no `openapi` version field".into(),
+            ));
+        }
+    }
+    let Some(paths) = obj.get("paths").and_then(Value::as_object) else {
+        return Err(NormalizeError::NotOpenApi3("it has no `paths` object".into()));
+    };
+    if !paths.keys().any(|p| is_deals_path(p)) {
+        return Err(NormalizeError::NoDealsPaths);
+    }
+    Ok(())
+}
+
+/// Copies `value`, dropping keys for which `drop_key` is true, except where the keys are
+/// field names (inside a schema's `properties`), so a field named `description` survives.
+fn map_schema_aware(value: &Value, in_field_map: bool, drop_key: &dyn Fn(&str) -> bool) -> Value {
+    match value {
+        Value::Object(map) => {
+            let mut out = Map::new();
+            for (key, child) in map {
+                if !in_field_map && drop_key(key) {
+                    continue;
+                }
+                let child_is_field_map = !in_field_map && key == "properties" && child.is_object();
+                out.insert(key.clone(), map_schema_aware(child, child_is_field_map, drop_key));
+            }
+            Value::Object(out)
+        }
+        Value::Array(items) => Value::Array(
+            items
+                .iter()
+                .map(|v| map_schema_aware(v, false, drop_key))
+                .collect(),
+        ),
+        other => other.clone(),
+    }
+}
+
+fn drop_vendor_noise(doc: &Value) -> Value {
+    map_schema_aware(doc, false, &|key| {
+        matches!(key, "example" | "examples" | "externalDocs")
+            || (key.starts_with("x-") && !KEPT_EXTENSIONS.contains(&key))
+    })
+}
+
+const METHODS: &[&str] = &["get", "put", "post", "delete", "options", "head", "patch", "trace"];
+
+/// Calls `f(path, method, operation)` for every operation in the document.
+fn for_each_operation(doc: &mut Value, mut f: impl FnMut(&str, &str, &mut Map<String, Value>)) {
+    let Some(paths) = doc.get_mut("paths").and_then(Value::as_object_mut) else {
+        return;
+    };
+    for (path, item) in paths.iter_mut() {
+        let Some(item) = item.as_object_mut() else { continue };
+        for (method, operation) in item.iter_mut() {
+            if !METHODS.contains(&method.as_str()) {
+                continue;
+            }
+            if let Some(operation) = operation.as_object_mut() {
+                f(path, method, operation);
+            }
+        }
+    }
+}
+
+fn name_operations(doc: &mut Value) -> Result<(), NormalizeError> {
+    let mut seen: BTreeMap<String, String> = BTreeMap::new();
+    let mut duplicate = None;
+    for_each_operation(doc, |path, method, operation| {
+        let name = operation_name(method, path);
+        let here = format!("{} {path}", method.to_ascii_uppercase());
+        if let Some(first) = seen.insert(name.clone(), here.clone()) {
+            duplicate.get_or_insert(NormalizeError::DuplicateOperation {
+                name: name.clone(),
+                first,
+                second: here,
+            });
+        }
+        operation.insert("operationId".into(), Value::String(name));
+    });
+    duplicate.map_or(Ok(()), Err)
+}
+
+fn error_response(description: &str) -> Value {
+    json!({
+        "description": description,
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
+    })
+}
+
+/// Replaces the `default` response (content `*/*`, which Progenitor counts as a second success
+/// type) with JSON `4XX` and `5XX` responses of the `Error` schema.
+fn errors_as_json(doc: &mut Value) -> Result<(), NormalizeError> {
+    if doc.pointer("/components/schemas/Error").is_none() {
+        return Err(NormalizeError::Missing("the `Error` schema".into()));
+    }
+    for_each_operation(doc, |_, _, operation| {
+        let Some(responses) = operation.get_mut("responses").and_then(Value::as_object_mut) else {
+            return;
+        };
+        responses.remove("default");
+        responses
+            .entry("4XX")
+            .or_insert_with(|| error_response("A client error, with HubSpot's error body."));
+        responses
+            .entry("5XX")
+            .or_insert_with(|| error_response("A server error, with HubSpot's error body."));
+    });
+    let text = doc.to_string();
+    if let Some(responses) = doc
+        .pointer_mut("/components/responses")
+        .and_then(Value::as_object_mut)
+    {
+        responses.retain(|name, _| text.contains(&format!("\"#/components/responses/{name}\"")));
+    }
+    if doc
+        .pointer("/components/responses")
+        .and_then(Value::as_object)
+        .is_some_and(Map::is_empty)
+    {
+        if let Some(components) = doc.get_mut("components").and_then(Value::as_object_mut) {
+            components.remove("responses");
+        }
+    }
+    Ok(())
+}
+
+fn json_schema_mut(response: &mut Value) -> Option<&mut Value> {
+    response.pointer_mut("/content/application~1json/schema")
+}
+
+/// Points the 200/201 responses of batch operations at the 207 schema (a superset with
+/// `errors` and `numErrors`), so each operation has one success type.
+fn unify_batch_responses(doc: &mut Value) {
+    for_each_operation(doc, |_, _, operation| {
+        let Some(responses) = operation.get_mut("responses").and_then(Value::as_object_mut) else {
+            return;
+        };
+        let Some(multi) = responses.get_mut("207").and_then(json_schema_mut).cloned() else {
+            return;
+        };
+        for (status, response) in responses.iter_mut() {
+            if status.starts_with('2') && status != "207" {
+                if let Some(schema) = json_schema_mut(response) {
+                    *schema = multi.clone();
+                }
+            }
+        }
+    });
+}
+
+fn set_required(schema: Option<&mut Value>, required: &[&str]) {
+    if let Some(schema) = schema.and_then(Value::as_object_mut) {
+        schema.insert("required".into(), json!(required));
+    }
+}
+
+/// HubSpot's own bodies break the published error schemas: its 429 has no `category`, batch
+/// errors omit `errors` and `links`, `subCategory` is a string where the schema says object.
+fn relax_error_schemas(doc: &mut Value) {
+    set_required(doc.pointer_mut("/components/schemas/Error"), &["message"]);
+    if let Some(id) = doc
+        .pointer_mut("/components/schemas/Error/properties/correlationId")
+        .and_then(Value::as_object_mut)
+    {
+        id.remove("format");
+    }
+    set_required(
+        doc.pointer_mut("/components/schemas/StandardError"),
+        &["message", "status"],
+    );
+    if let Some(sub) = doc.pointer_mut("/components/schemas/StandardError/properties/subCategory") {
+        *sub = json!({});
+    }
+}
+
+fn collect_refs(value: &Value, out: &mut BTreeSet<String>) {
+    match value {
+        Value::Object(map) => {
+            for (key, child) in map {
+                if key == "$ref" {
+                    if let Some(name) = child
+                        .as_str()
+                        .and_then(|r| r.strip_prefix("#/components/schemas/"))
+                    {
+                        out.insert(name.to_string());
+                    }
+                } else {
+                    collect_refs(child, out);
+                }
+            }
+        }
+        Value::Array(items) => items.iter().for_each(|v| collect_refs(v, out)),
+        _ => {}
+    }
+}
+
+/// Schemas reachable from a success response.
+fn response_schemas(doc: &mut Value) -> BTreeSet<String> {
+    let mut roots = BTreeSet::new();
+    for_each_operation(doc, |_, _, operation| {
+        if let Some(responses) = operation.get("responses").and_then(Value::as_object) {
+            for (status, response) in responses {
+                if status.starts_with('2') {
+                    collect_refs(response, &mut roots);
+                }
+            }
+        }
+    });
+    let mut reached = BTreeSet::new();
+    let mut queue: Vec<String> = roots.into_iter().collect();
+    while let Some(name) = queue.pop() {
+        if !reached.insert(name.clone()) {
+            continue;
+        }
+        if let Some(schema) = doc.pointer(&format!("/components/schemas/{name}")) {
+            let mut found = BTreeSet::new();
+            collect_refs(schema, &mut found);
+            queue.extend(found.into_iter().filter(|n| !reached.contains(n)));
+        }
+    }
+    reached
+}
+
+/// HubSpot sends `null` for a requested property that has no value; response-side
+/// `properties` maps get nullable values so such a response decodes.
+fn nullable_response_property_values(doc: &mut Value) {
+    for name in response_schemas(doc) {
+        let pointer = format!("/components/schemas/{name}/properties/properties/additionalProperties");
+        if let Some(values) = doc.pointer_mut(&pointer).and_then(Value::as_object_mut) {
+            if values.get("type").and_then(Value::as_str) == Some("string") {
+                values.insert("nullable".into(), Value::Bool(true));
+            }
+        }
+    }
+}
+
+/// `pattern: ".+"` on ids adds a newtype per operation and a regex dependency for nothing.
+fn drop_path_parameter_patterns(doc: &mut Value) {
+    fn strip(parameters: Option<&mut Value>) {
+        for parameter in parameters.and_then(Value::as_array_mut).into_iter().flatten() {
+            if parameter.get("in").and_then(Value::as_str) == Some("path") {
+                if let Some(schema) = parameter.get_mut("schema").and_then(Value::as_object_mut) {
+                    schema.remove("pattern");
+                }
+            }
+        }
+    }
+    for_each_operation(doc, |_, _, operation| strip(operation.get_mut("parameters")));
+    if let Some(paths) = doc.get_mut("paths").and_then(Value::as_object_mut) {
+        for item in paths.values_mut() {
+            strip(item.get_mut("parameters"));
+        }
+    }
+}
+
+/// The first search page has no cursor, yet v3 marks `after` required.
+fn optional_search_cursor(doc: &mut Value) {
+    if let Some(required) = doc
+        .pointer_mut("/components/schemas/PublicObjectSearchRequest/required")
+        .and_then(Value::as_array_mut)
+    {
+        required.retain(|v| v != "after");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn minimal() -> Value {
+        json!({
+            "openapi": "3.0.1",
+            "info": {"title": "Deals", "version": "v3", "description": "prose",
+                     "x-hubspot-introduction": "more prose"},
+            "paths": {
+                "/crm/v3/objects/0-3/{dealId}": {"get": {
+                    "operationId": "get-/crm/v3/objects/0-3/{dealId}_getById",
+                    "summary": "Read",
+                    "parameters": [{"name": "dealId", "in": "path", "required": true,
+                                    "schema": {"type": "string", "pattern": ".+", "example": null}}],
+                    "responses": {
+                        "200": {"description": "ok", "content": {"application/json": {
+                            "schema": {"$ref": "#/components/schemas/SimplePublicObject"}}}},
+                        "default": {"$ref": "#/components/responses/Error"}
+                    }
+                }},
+                "/crm/v3/objects/0-3/batch/read": {"post": {
+                    "operationId": "x",
+                    "responses": {
+                        "200": {"description": "ok", "content": {"application/json": {
+                            "schema": {"$ref": "#/components/schemas/BatchResponse"}}}},
+                        "207": {"description": "multi", "content": {"application/json": {
+                            "schema": {"$ref": "#/components/schemas/BatchResponseWithErrors"}}}},
+                        "default": {"$ref": "#/components/responses/Error"}
+                    }
+                }}
+            },
+            "components": {
+                "responses": {"Error": {"description": "e", "content": {"*/*": {
+                    "schema": {"$ref": "#/components/schemas/Error"}}}}},
+                "schemas": {
+                    "Error": {"type": "object", "required": ["category", "correlationId", "message"],
+                              "properties": {"message": {"type": "string"},
+                                             "correlationId": {"type": "string", "format": "uuid"},
+                                             "description": {"type": "string", "description": "a field named description"}}},
+                    "StandardError": {"type": "object", "required": ["category", "context", "errors", "links", "message", "status"],
+                                      "properties": {"subCategory": {"type": "object", "properties": {}}}},
+                    "SimplePublicObject": {"type": "object", "properties": {
+                        "properties": {"type": "object", "additionalProperties": {"type": "string"}}}},
+                    "SimplePublicObjectInput": {"type": "object", "properties": {
+                        "properties": {"type": "object", "additionalProperties": {"type": "string"}}}},
+                    "BatchResponse": {"type": "object"},
+                    "BatchResponseWithErrors": {"type": "object", "properties": {
+                        "results": {"type": "array", "items": {"$ref": "#/components/schemas/SimplePublicObject"}}}},
+                    "PublicObjectSearchRequest": {"type": "object", "required": ["after", "limit"]}
+                }
+            }
+        })
+    }
+
+    #[test]
+    fn names_operations_from_method_and_path() {
+        let cases = [
+            ("get", "/crm/v3/objects/0-3", "get_page"),
+            ("post", "/crm/v3/objects/deals", "create"),
+            ("get", "/crm/v3/objects/0-3/{dealId}", "get_by_id"),
+            ("patch", "/crm/objects/2026-03/0-3/{dealId}", "update"),
+            ("delete", "/crm/objects/2026-09-beta/0-3/{dealId}", "archive"),
+            ("post", "/crm/objects/2025-09/{objectType}/batch/upsert", "batch_upsert"),
+            ("post", "/crm/v3/objects/0-3/search", "search"),
+            ("post", "/crm/v3/objects/0-3/merge", "merge"),
+            ("post", "/crm/objects/2026-09-beta/0-3/gdpr-delete", "gdpr_delete"),
+            ("get", "/crm/objects/2026-09-beta/0-3/{dealId}/associations/{toObjectType}", "list_associations"),
+            ("put", "/crm/objects/2026-03/{fromObjectType}/{fromObjectId}/associations/default/{toObjectType}/{toObjectId}", "associate_default"),
+            ("put", "/crm/objects/2026-03/{objectType}/{objectId}/associations/{toObjectType}/{toObjectId}", "associate"),
+            ("delete", "/crm/objects/2026-03/{objectType}/{objectId}/associations/{toObjectType}/{toObjectId}", "disassociate"),
+            ("get", "/crm/v3/objects/0-3/{dealId}/history", "get_deal_id_history"),
+        ];
+        for (method, path, expected) in cases {
+            assert_eq!(operation_name(method, path), expected, "{method} {path}");
+        }
+    }
+
+    #[test]
+    fn applies_every_fix() {
+        let out = normalize(&minimal()).unwrap();
+        let get = &out["paths"]["/crm/v3/objects/0-3/{dealId}"]["get"];
+        assert_eq!(get["operationId"], "get_by_id");
+        assert!(get["responses"].get("default").is_none());
+        assert_eq!(
+            get["responses"]["4XX"]["content"]["application/json"]["schema"]["$ref"],
+            "#/components/schemas/Error"
+        );
+        assert!(get["responses"]["5XX"].is_object());
+        assert!(get["parameters"][0]["schema"].get("pattern").is_none());
+        assert!(get["parameters"][0]["schema"].get("example").is_none());
+        assert!(out.pointer("/components/responses").is_none(), "unused Error response dropped");
+        let batch = &out["paths"]["/crm/v3/objects/0-3/batch/read"]["post"]["responses"];
+        assert_eq!(
+            batch["200"]["content"]["application/json"]["schema"]["$ref"],
+            "#/components/schemas/BatchResponseWithErrors"
+        );
+        let schemas = &out["components"]["schemas"];
+        assert_eq!(schemas["Error"]["required"], json!(["message"]));
+        assert!(schemas["Error"]["properties"]["correlationId"].get("format").is_none());
+        assert_eq!(schemas["StandardError"]["required"], json!(["message", "status"]));
+        assert_eq!(schemas["StandardError"]["properties"]["subCategory"], json!({}));
+        assert_eq!(
+            schemas["SimplePublicObject"]["properties"]["properties"]["additionalProperties"]["nullable"],
+            true
+        );
+        assert!(
+            schemas["SimplePublicObjectInput"]["properties"]["properties"]["additionalProperties"]
+                .get("nullable")
+                .is_none(),
+            "request-side property values stay non-null"
+        );
+        assert_eq!(schemas["PublicObjectSearchRequest"]["required"], json!(["limit"]));
+        assert!(out["info"].get("x-hubspot-introduction").is_none());
+        assert_eq!(out["info"]["description"], "prose", "descriptions are kept by normalize");
+    }
+
+    #[test]
+    fn is_idempotent() {
+        let once = normalize(&minimal()).unwrap();
+        assert_eq!(normalize(&once).unwrap(), once);
+    }
+
+    #[test]
+    fn strip_keeps_fields_named_description() {
+        let out = strip_descriptions(&minimal());
+        assert!(out["info"].get("description").is_none());
+        assert!(out["paths"]["/crm/v3/objects/0-3/{dealId}"]["get"].get("summary").is_none());
+        let field = &out["components"]["schemas"]["Error"]["properties"]["description"];
+        assert_eq!(field, &json!({"type": "string"}));
+    }
+
+    #[test]
+    fn rejects_what_is_not_a_deals_document() {
+        assert!(matches!(normalize(&json!([1])), Err(NormalizeError::NotOpenApi3(_))));
+        assert!(matches!(
+            normalize(&json!({"swagger": "2.0", "paths": {}})),
+            Err(NormalizeError::NotOpenApi3(_))
+        ));
+        assert!(matches!(
+            normalize(&json!({"openapi": "3.1.0", "paths": {}})),
+            Err(NormalizeError::NotOpenApi3(_))
+        ));
+        let contacts = json!({"openapi": "3.0.1", "paths": {"/crm/v3/objects/contacts": {}}});
+        assert_eq!(normalize(&contacts), Err(NormalizeError::NoDealsPaths));
+        let mut no_error = minimal();
+        no_error["components"]["schemas"].as_object_mut().unwrap().remove("Error");
+        assert!(matches!(normalize(&no_error), Err(NormalizeError::Missing(_))));
+    }
+
+    #[test]
+    fn reports_operations_that_collide() {
+        let doc = json!({"openapi": "3.0.1", "paths": {
+            "/crm/v3/objects/0-3": {"get": {"responses": {}}},
+            "/crm/v3/objects/deals": {"get": {"responses": {}}}
+        }, "components": {"schemas": {"Error": {}}}});
+        assert!(matches!(
+            normalize(&doc),
+            Err(NormalizeError::DuplicateOperation { ref name, .. }) if name == "get_page"
+        ));
+    }
+}

@@ -1,0 +1,179 @@
+//! Building a [`Client`]: base URL, credentials, timeouts and the HTTP stack.
+
+use crate::auth::Auth;
+use crate::generated::Client;
+use crate::runtime::Runtime;
+use crate::secret::Secret;
+use std::fmt;
+use std::time::Duration;
+
+/// HubSpot's API host.
+pub const DEFAULT_BASE_URL: &str = "https://api.hubapi.com";
+
+const USER_AGENT: &str = concat!("hubspot-deals/", env!("CARGO_PKG_VERSION"), " (Rust)");
+
+/// Configures and builds a [`Client`].
+///
+/// ```
+/// use std::time::Duration;
+/// let client = hubspot_deals::Client::builder()
+///     .private_app_token("pat-na1-00000000-0000-0000-0000-000000000000")
+///     .base_url("http://127.0.0.1:8080")
+///     .timeout(Duration::from_secs(30))
+///     .build()?;
+/// assert_eq!(client.baseurl(), "http://127.0.0.1:8080");
+/// # Ok::<(), hubspot_deals::BuildError>(())
+/// ```
+#[derive(Clone)]
+#[must_use]
+pub struct ClientBuilder {
+    base_url: String,
+    auth: Option<Auth>,
+    connect_timeout: Duration,
+    timeout: Duration,
+    http: Option<reqwest::Client>,
+}
+
+impl Default for ClientBuilder {
+    fn default() -> Self {
+        Self {
+            base_url: DEFAULT_BASE_URL.into(),
+            auth: None,
+            connect_timeout: Duration::from_secs(10),
+            timeout: Duration::from_secs(30),
+            http: None,
+        }
+    }
+}
+
+impl ClientBuilder {
+    /// Sends calls to this base URL instead of `https://api.hubapi.com` (a proxy, or the fake
+    /// HubSpot). A trailing `/` is ignored.
+    pub fn base_url(mut self, url: impl Into<String>) -> Self {
+        self.base_url = url.into();
+        self
+    }
+
+    /// Authenticates with a private app's access token.
+    pub fn private_app_token(self, token: impl Into<Secret>) -> Self {
+        self.auth(Auth::private_app(token))
+    }
+
+    /// Authenticates as `auth` says.
+    pub fn auth(mut self, auth: Auth) -> Self {
+        self.auth = Some(auth);
+        self
+    }
+
+    /// How long to wait for a connection (default 10 s).
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.connect_timeout = timeout;
+        self
+    }
+
+    /// How long one attempt may take, from sending to the end of the body (default 30 s).
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self
+    }
+
+    /// Uses this `reqwest::Client` (your proxy, TLS or pool settings) instead of building
+    /// one; the timeouts above are then the ones configured on it.
+    pub fn http_client(mut self, client: reqwest::Client) -> Self {
+        self.http = Some(client);
+        self
+    }
+
+    /// Builds the client, checking the base URL and credentials.
+    pub fn build(self) -> Result<Client, BuildError> {
+        let auth = self.auth.ok_or(BuildError::MissingAuth)?;
+        auth.validate().map_err(BuildError::InvalidCredentials)?;
+        let base_url = checked_base_url(&self.base_url)?;
+        let http = match self.http {
+            Some(client) => client,
+            None => http_client(self.connect_timeout, self.timeout)?,
+        };
+        Ok(Client::new_with_client(&base_url, http, Runtime::new(auth)))
+    }
+}
+
+impl fmt::Debug for ClientBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ClientBuilder")
+            .field("base_url", &self.base_url)
+            .field("auth", &self.auth)
+            .field("connect_timeout", &self.connect_timeout)
+            .field("timeout", &self.timeout)
+            .field("custom_http_client", &self.http.is_some())
+            .finish()
+    }
+}
+
+fn checked_base_url(url: &str) -> Result<String, BuildError> {
+    let invalid = |reason: &str| BuildError::InvalidBaseUrl {
+        url: url.to_string(),
+        reason: reason.to_string(),
+    };
+    let parsed = reqwest::Url::parse(url).map_err(|e| invalid(&e.to_string()))?;
+    if !matches!(parsed.scheme(), "http" | "https") {
+        return Err(invalid("the scheme must be http or https"));
+    }
+    if parsed.query().is_some() || parsed.fragment().is_some() {
+        return Err(invalid("it must not have a query or a fragment"));
+    }
+    Ok(url.trim_end_matches('/').to_string())
+}
+
+fn http_client(connect_timeout: Duration, timeout: Duration) -> Result<reqwest::Client, BuildError> {
+    let builder = reqwest::Client::builder()
+        .user_agent(USER_AGENT)
+        .connect_timeout(connect_timeout)
+        .timeout(timeout);
+    #[cfg(feature = "rustls")]
+    let builder = builder.tls_backend_preconfigured(crate::tls::rustls_config().map_err(BuildError::Tls)?);
+    builder.build().map_err(|e| BuildError::Tls(e.to_string()))
+}
+
+impl Client {
+    /// Starts configuring a client; see [`ClientBuilder`].
+    pub fn builder() -> ClientBuilder {
+        ClientBuilder::default()
+    }
+}
+
+/// Why a [`Client`] could not be built.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum BuildError {
+    /// No credentials were given.
+    MissingAuth,
+    /// The credentials cannot be used (the reason never contains them).
+    InvalidCredentials(String),
+    /// The base URL is not an http(s) URL.
+    InvalidBaseUrl {
+        /// The URL as given.
+        url: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// The HTTP or TLS stack could not be set up.
+    Tls(String),
+}
+
+impl fmt::Display for BuildError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::MissingAuth => f.write_str(
+                "no credentials: call .private_app_token(..) or .auth(..) on the builder",
+            ),
+            Self::InvalidCredentials(reason) => write!(f, "unusable credentials: {reason}"),
+            Self::InvalidBaseUrl { url, reason } => write!(
+                f,
+                "invalid base URL {url:?}: {reason} (expected e.g. https://api.hubapi.com)"
+            ),
+            Self::Tls(reason) => write!(f, "cannot set up HTTPS: {reason}"),
+        }
+    }
+}
+
+impl std::error::Error for BuildError {}

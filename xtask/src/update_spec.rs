@@ -1,0 +1,199 @@
+//! `cargo xtask update-spec`: fetch HubSpot's deals document, normalize it, prove it
+//! generates, and write `spec/` atomically, printing what changed in the API surface.
+
+use crate::{descriptions, diff, generate, normalize, surface};
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Duration;
+
+pub const USAGE: &str = "\
+usage: cargo xtask update-spec [--api-version V] [--from URL|PATH] [--check]
+
+Fetches HubSpot's CRM Deals OpenAPI document, normalizes it (spec/README.md lists how),
+keeps this project's own descriptions, proves that Progenitor generates a client from it,
+and writes spec/deals.json and spec/surface.txt. Prints what changed in the API surface.
+
+options:
+  --api-version V   v3 (default), 2025-09, 2026-03, 2026-09 or 2026-09-beta
+  --from URL|PATH   read the document from this URL or file instead of HubSpot's repository
+  --check           write nothing; exit 1 if the API structure in spec/ would change
+                    (descriptions do not count)
+  --spec-dir DIR    the spec/ directory to update (default: the workspace's spec/)
+  -h, --help        show this help";
+
+/// The versions HubSpot publishes, with the rollout folder each lives in.
+const VERSIONS: &[(&str, &str)] = &[
+    ("v3", "424"),
+    ("2025-09", "424"),
+    ("2026-03", "424"),
+    ("2026-09", "424"),
+    ("2026-09-beta", "321895"),
+];
+
+const UPSTREAM: &str = "https://raw.githubusercontent.com/HubSpot/HubSpot-public-api-spec-collection/main/PublicApiSpecs/CRM/Deals/Rollouts";
+
+/// Parsed command-line options.
+#[derive(Debug)]
+pub struct Options {
+    api_version: String,
+    from: Option<String>,
+    check: bool,
+    spec_dir: PathBuf,
+}
+
+impl Options {
+    /// Parses the arguments after `update-spec`; `Ok(None)` means help was asked for.
+    pub fn parse(args: &[String]) -> Result<Option<Self>, String> {
+        let mut options = Options {
+            api_version: "v3".into(),
+            from: None,
+            check: false,
+            spec_dir: Path::new(env!("CARGO_MANIFEST_DIR"))
+                .parent()
+                .unwrap_or(Path::new("."))
+                .join("spec"),
+        };
+        let mut args = args.iter();
+        while let Some(arg) = args.next() {
+            let mut value = |flag: &str| {
+                args.next()
+                    .cloned()
+                    .ok_or_else(|| format!("{flag} needs a value"))
+            };
+            match arg.as_str() {
+                "-h" | "--help" => return Ok(None),
+                "--check" => options.check = true,
+                "--api-version" => {
+                    let version = value(arg)?;
+                    if !VERSIONS.iter().any(|(v, _)| *v == version) {
+                        let known: Vec<&str> = VERSIONS.iter().map(|(v, _)| *v).collect();
+                        return Err(format!(
+                            "unknown --api-version `{version}`; use one of {}",
+                            known.join(", ")
+                        ));
+                    }
+                    options.api_version = version;
+                }
+                "--from" => options.from = Some(value(arg)?),
+                "--spec-dir" => options.spec_dir = PathBuf::from(value(arg)?),
+                other => return Err(format!("unknown option `{other}`")),
+            }
+        }
+        Ok(Some(options))
+    }
+
+    fn source(&self) -> String {
+        self.from.clone().unwrap_or_else(|| {
+            let rollout = VERSIONS
+                .iter()
+                .find(|(v, _)| *v == self.api_version)
+                .map_or("424", |(_, r)| r);
+            format!("{UPSTREAM}/{rollout}/{}/deals.json", self.api_version)
+        })
+    }
+}
+
+/// Runs the task; `Err` is one line saying what went wrong, and `spec/` is then untouched.
+pub fn run(options: &Options) -> Result<ExitCode, String> {
+    let source = options.source();
+    let text = fetch(&source)?;
+    let upstream: Value = serde_json::from_str(&text)
+        .map_err(|e| format!("{source} is not JSON ({e}); is it an OpenAPI document?"))?;
+    let normalized = normalize::normalize(&upstream).map_err(|e| format!("{source}: {e}"))?;
+
+    let deals_path = options.spec_dir.join("deals.json");
+    let current: Option<Value> = match std::fs::read_to_string(&deals_path) {
+        Ok(text) => Some(serde_json::from_str(&text).map_err(|e| {
+            format!("{} is not JSON ({e}); restore it from git first", deals_path.display())
+        })?),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+        Err(e) => return Err(format!("cannot read {}: {e}", deals_path.display())),
+    };
+
+    // HubSpot's prose stays out of the repository: strip it and put ours back.
+    let mut next = normalize::strip_descriptions(&normalized);
+    let carried = current
+        .as_ref()
+        .map_or(0, |doc| descriptions::apply(&mut next, &descriptions::collect(doc)));
+    descriptions::fill_response_descriptions(&mut next);
+    let next = normalize::canonical(&next);
+
+    let source_code = generate::generate(&next).map_err(|e| format!("{source}: {e}"))?;
+    let surface = surface::surface(&source_code)
+        .map_err(|e| format!("{source}: the generated client does not parse: {e}"))?;
+
+    let empty = serde_json::json!({});
+    let changes = diff::api_changes(current.as_ref().unwrap_or(&empty), &next);
+    if changes.is_empty() {
+        println!("API surface: no structural change ({source})");
+    } else {
+        println!("API surface: {} change(s) ({source}):", changes.len());
+        for change in &changes {
+            println!("  {change}");
+        }
+    }
+
+    if options.check {
+        return Ok(if changes.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(1) });
+    }
+    let document = serde_json::to_string_pretty(&next).map_err(|e| e.to_string())? + "\n";
+    write_atomically(&options.spec_dir.join("surface.txt"), &surface)?;
+    write_atomically(&deals_path, &document)?;
+    println!(
+        "wrote {} ({carried} of our descriptions kept) and {}",
+        deals_path.display(),
+        options.spec_dir.join("surface.txt").display()
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Reads a document from a URL (http or https) or a file path.
+fn fetch(source: &str) -> Result<String, String> {
+    if !(source.starts_with("http://") || source.starts_with("https://")) {
+        return std::fs::read_to_string(source).map_err(|e| format!("cannot read {source}: {e}"));
+    }
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let client = reqwest::blocking::Client::builder()
+        .connect_timeout(Duration::from_secs(10))
+        .timeout(Duration::from_secs(60))
+        .build()
+        .map_err(|e| format!("cannot build an HTTP client: {e}"))?;
+    let response = client
+        .get(source)
+        .send()
+        .map_err(|e| format!("cannot fetch {source}: {}", error_chain(&e)))?;
+    let status = response.status();
+    if !status.is_success() {
+        return Err(format!("{source} answered HTTP {status}"));
+    }
+    response
+        .text()
+        .map_err(|e| format!("cannot read the body of {source}: {}", error_chain(&e)))
+}
+
+fn error_chain(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
+}
+
+/// Writes through a temporary file in the same directory and renames it into place, so a
+/// reader never sees a half-written file.
+fn write_atomically(path: &Path, content: &str) -> Result<(), String> {
+    let dir = path.parent().unwrap_or(Path::new("."));
+    std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("spec");
+    let temporary = dir.join(format!(".{name}.{}.tmp", std::process::id()));
+    std::fs::write(&temporary, content)
+        .and_then(|()| std::fs::rename(&temporary, path))
+        .map_err(|e| {
+            let _ = std::fs::remove_file(&temporary);
+            format!("cannot write {}: {e}", path.display())
+        })
+}
