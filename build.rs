@@ -43,7 +43,8 @@ fn run() -> Result<(), String> {
     })?;
     let doc = normalize::normalize(&doc).map_err(|e| format!("{}: {e}", spec_path.display()))?;
     let source = generate::generate(&doc).map_err(|e| format!("{}: {e}", spec_path.display()))?;
-    let out_dir = std::env::var_os("OUT_DIR").ok_or("OUT_DIR is not set; run the build through cargo")?;
+    let out_dir =
+        std::env::var_os("OUT_DIR").ok_or("OUT_DIR is not set; run the build through cargo")?;
     write_if_changed(&Path::new(&out_dir).join("deals_client.rs"), &source)
 }
 

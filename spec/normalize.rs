@@ -23,7 +23,11 @@ pub enum NormalizeError {
     /// The document has no CRM deals paths.
     NoDealsPaths,
     /// Two operations map to the same method name.
-    DuplicateOperation { name: String, first: String, second: String },
+    DuplicateOperation {
+        name: String,
+        first: String,
+        second: String,
+    },
     /// A part the fixes rely on is missing.
     Missing(String),
 }
@@ -37,7 +41,11 @@ impl fmt::Display for NormalizeError {
                 "the document has no CRM deals paths (expected paths under /crm/.../objects/0-3, \
                  /objects/deals or /objects/{{objectType}}); is it HubSpot's deals document?"
             ),
-            Self::DuplicateOperation { name, first, second } => write!(
+            Self::DuplicateOperation {
+                name,
+                first,
+                second,
+            } => write!(
                 f,
                 "operations `{first}` and `{second}` would both be named `{name}`"
             ),
@@ -106,9 +114,7 @@ pub fn operation_name(method: &str, path: &str) -> String {
         }
         ("put", [_, "associations", "default", _, _]) => Some("associate_default".to_string()),
         ("put", [id, "associations", _, _]) if is_param(id) => Some("associate".to_string()),
-        ("delete", [id, "associations", _, _]) if is_param(id) => {
-            Some("disassociate".to_string())
-        }
+        ("delete", [id, "associations", _, _]) if is_param(id) => Some("disassociate".to_string()),
         _ => None,
     };
     known.unwrap_or_else(|| {
@@ -199,7 +205,9 @@ fn check_openapi3(doc: &Value) -> Result<(), NormalizeError> {
         }
     }
     let Some(paths) = obj.get("paths").and_then(Value::as_object) else {
-        return Err(NormalizeError::NotOpenApi3("it has no `paths` object".into()));
+        return Err(NormalizeError::NotOpenApi3(
+            "it has no `paths` object".into(),
+        ));
     };
     if !paths.keys().any(|p| is_deals_path(p)) {
         return Err(NormalizeError::NoDealsPaths);
@@ -218,7 +226,10 @@ fn map_schema_aware(value: &Value, in_field_map: bool, drop_key: &dyn Fn(&str) -
                     continue;
                 }
                 let child_is_field_map = !in_field_map && key == "properties" && child.is_object();
-                out.insert(key.clone(), map_schema_aware(child, child_is_field_map, drop_key));
+                out.insert(
+                    key.clone(),
+                    map_schema_aware(child, child_is_field_map, drop_key),
+                );
             }
             Value::Object(out)
         }
@@ -239,7 +250,9 @@ fn drop_vendor_noise(doc: &Value) -> Value {
     })
 }
 
-const METHODS: &[&str] = &["get", "put", "post", "delete", "options", "head", "patch", "trace"];
+const METHODS: &[&str] = &[
+    "get", "put", "post", "delete", "options", "head", "patch", "trace",
+];
 
 /// Calls `f(path, method, operation)` for every operation in the document.
 fn for_each_operation(doc: &mut Value, mut f: impl FnMut(&str, &str, &mut Map<String, Value>)) {
@@ -247,7 +260,9 @@ fn for_each_operation(doc: &mut Value, mut f: impl FnMut(&str, &str, &mut Map<St
         return;
     };
     for (path, item) in paths.iter_mut() {
-        let Some(item) = item.as_object_mut() else { continue };
+        let Some(item) = item.as_object_mut() else {
+            continue;
+        };
         for (method, operation) in item.iter_mut() {
             if !METHODS.contains(&method.as_str()) {
                 continue;
@@ -291,7 +306,10 @@ fn errors_as_json(doc: &mut Value) -> Result<(), NormalizeError> {
         return Err(NormalizeError::Missing("the `Error` schema".into()));
     }
     for_each_operation(doc, |_, _, operation| {
-        let Some(responses) = operation.get_mut("responses").and_then(Value::as_object_mut) else {
+        let Some(responses) = operation
+            .get_mut("responses")
+            .and_then(Value::as_object_mut)
+        else {
             return;
         };
         responses.remove("default");
@@ -313,10 +331,9 @@ fn errors_as_json(doc: &mut Value) -> Result<(), NormalizeError> {
         .pointer("/components/responses")
         .and_then(Value::as_object)
         .is_some_and(Map::is_empty)
+        && let Some(components) = doc.get_mut("components").and_then(Value::as_object_mut)
     {
-        if let Some(components) = doc.get_mut("components").and_then(Value::as_object_mut) {
-            components.remove("responses");
-        }
+        components.remove("responses");
     }
     Ok(())
 }
@@ -329,17 +346,21 @@ fn json_schema_mut(response: &mut Value) -> Option<&mut Value> {
 /// `errors` and `numErrors`), so each operation has one success type.
 fn unify_batch_responses(doc: &mut Value) {
     for_each_operation(doc, |_, _, operation| {
-        let Some(responses) = operation.get_mut("responses").and_then(Value::as_object_mut) else {
+        let Some(responses) = operation
+            .get_mut("responses")
+            .and_then(Value::as_object_mut)
+        else {
             return;
         };
         let Some(multi) = responses.get_mut("207").and_then(json_schema_mut).cloned() else {
             return;
         };
         for (status, response) in responses.iter_mut() {
-            if status.starts_with('2') && status != "207" {
-                if let Some(schema) = json_schema_mut(response) {
-                    *schema = multi.clone();
-                }
+            if status.starts_with('2')
+                && status != "207"
+                && let Some(schema) = json_schema_mut(response)
+            {
+                *schema = multi.clone();
             }
         }
     });
@@ -365,8 +386,12 @@ fn relax_error_schemas(doc: &mut Value) {
         doc.pointer_mut("/components/schemas/StandardError"),
         &["message", "status"],
     );
-    if let Some(sub) = doc.pointer_mut("/components/schemas/StandardError/properties/subCategory") {
-        *sub = json!({});
+    if let Some(sub) = doc
+        .pointer_mut("/components/schemas/StandardError/properties/subCategory")
+        .and_then(Value::as_object_mut)
+    {
+        sub.remove("type");
+        sub.remove("properties");
     }
 }
 
@@ -422,11 +447,12 @@ fn response_schemas(doc: &mut Value) -> BTreeSet<String> {
 /// `properties` maps get nullable values so such a response decodes.
 fn nullable_response_property_values(doc: &mut Value) {
     for name in response_schemas(doc) {
-        let pointer = format!("/components/schemas/{name}/properties/properties/additionalProperties");
-        if let Some(values) = doc.pointer_mut(&pointer).and_then(Value::as_object_mut) {
-            if values.get("type").and_then(Value::as_str) == Some("string") {
-                values.insert("nullable".into(), Value::Bool(true));
-            }
+        let pointer =
+            format!("/components/schemas/{name}/properties/properties/additionalProperties");
+        if let Some(values) = doc.pointer_mut(&pointer).and_then(Value::as_object_mut)
+            && values.get("type").and_then(Value::as_str) == Some("string")
+        {
+            values.insert("nullable".into(), Value::Bool(true));
         }
     }
 }
@@ -434,15 +460,21 @@ fn nullable_response_property_values(doc: &mut Value) {
 /// `pattern: ".+"` on ids adds a newtype per operation and a regex dependency for nothing.
 fn drop_path_parameter_patterns(doc: &mut Value) {
     fn strip(parameters: Option<&mut Value>) {
-        for parameter in parameters.and_then(Value::as_array_mut).into_iter().flatten() {
-            if parameter.get("in").and_then(Value::as_str) == Some("path") {
-                if let Some(schema) = parameter.get_mut("schema").and_then(Value::as_object_mut) {
-                    schema.remove("pattern");
-                }
+        for parameter in parameters
+            .and_then(Value::as_array_mut)
+            .into_iter()
+            .flatten()
+        {
+            if parameter.get("in").and_then(Value::as_str) == Some("path")
+                && let Some(schema) = parameter.get_mut("schema").and_then(Value::as_object_mut)
+            {
+                schema.remove("pattern");
             }
         }
     }
-    for_each_operation(doc, |_, _, operation| strip(operation.get_mut("parameters")));
+    for_each_operation(doc, |_, _, operation| {
+        strip(operation.get_mut("parameters"))
+    });
     if let Some(paths) = doc.get_mut("paths").and_then(Value::as_object_mut) {
         for item in paths.values_mut() {
             strip(item.get_mut("parameters"));
@@ -522,16 +554,48 @@ mod tests {
             ("post", "/crm/v3/objects/deals", "create"),
             ("get", "/crm/v3/objects/0-3/{dealId}", "get_by_id"),
             ("patch", "/crm/objects/2026-03/0-3/{dealId}", "update"),
-            ("delete", "/crm/objects/2026-09-beta/0-3/{dealId}", "archive"),
-            ("post", "/crm/objects/2025-09/{objectType}/batch/upsert", "batch_upsert"),
+            (
+                "delete",
+                "/crm/objects/2026-09-beta/0-3/{dealId}",
+                "archive",
+            ),
+            (
+                "post",
+                "/crm/objects/2025-09/{objectType}/batch/upsert",
+                "batch_upsert",
+            ),
             ("post", "/crm/v3/objects/0-3/search", "search"),
             ("post", "/crm/v3/objects/0-3/merge", "merge"),
-            ("post", "/crm/objects/2026-09-beta/0-3/gdpr-delete", "gdpr_delete"),
-            ("get", "/crm/objects/2026-09-beta/0-3/{dealId}/associations/{toObjectType}", "list_associations"),
-            ("put", "/crm/objects/2026-03/{fromObjectType}/{fromObjectId}/associations/default/{toObjectType}/{toObjectId}", "associate_default"),
-            ("put", "/crm/objects/2026-03/{objectType}/{objectId}/associations/{toObjectType}/{toObjectId}", "associate"),
-            ("delete", "/crm/objects/2026-03/{objectType}/{objectId}/associations/{toObjectType}/{toObjectId}", "disassociate"),
-            ("get", "/crm/v3/objects/0-3/{dealId}/history", "get_deal_id_history"),
+            (
+                "post",
+                "/crm/objects/2026-09-beta/0-3/gdpr-delete",
+                "gdpr_delete",
+            ),
+            (
+                "get",
+                "/crm/objects/2026-09-beta/0-3/{dealId}/associations/{toObjectType}",
+                "list_associations",
+            ),
+            (
+                "put",
+                "/crm/objects/2026-03/{fromObjectType}/{fromObjectId}/associations/default/{toObjectType}/{toObjectId}",
+                "associate_default",
+            ),
+            (
+                "put",
+                "/crm/objects/2026-03/{objectType}/{objectId}/associations/{toObjectType}/{toObjectId}",
+                "associate",
+            ),
+            (
+                "delete",
+                "/crm/objects/2026-03/{objectType}/{objectId}/associations/{toObjectType}/{toObjectId}",
+                "disassociate",
+            ),
+            (
+                "get",
+                "/crm/v3/objects/0-3/{dealId}/history",
+                "get_deal_id_history",
+            ),
         ];
         for (method, path, expected) in cases {
             assert_eq!(operation_name(method, path), expected, "{method} {path}");
@@ -551,7 +615,10 @@ mod tests {
         assert!(get["responses"]["5XX"].is_object());
         assert!(get["parameters"][0]["schema"].get("pattern").is_none());
         assert!(get["parameters"][0]["schema"].get("example").is_none());
-        assert!(out.pointer("/components/responses").is_none(), "unused Error response dropped");
+        assert!(
+            out.pointer("/components/responses").is_none(),
+            "unused Error response dropped"
+        );
         let batch = &out["paths"]["/crm/v3/objects/0-3/batch/read"]["post"]["responses"];
         assert_eq!(
             batch["200"]["content"]["application/json"]["schema"]["$ref"],
@@ -559,9 +626,19 @@ mod tests {
         );
         let schemas = &out["components"]["schemas"];
         assert_eq!(schemas["Error"]["required"], json!(["message"]));
-        assert!(schemas["Error"]["properties"]["correlationId"].get("format").is_none());
-        assert_eq!(schemas["StandardError"]["required"], json!(["message", "status"]));
-        assert_eq!(schemas["StandardError"]["properties"]["subCategory"], json!({}));
+        assert!(
+            schemas["Error"]["properties"]["correlationId"]
+                .get("format")
+                .is_none()
+        );
+        assert_eq!(
+            schemas["StandardError"]["required"],
+            json!(["message", "status"])
+        );
+        assert_eq!(
+            schemas["StandardError"]["properties"]["subCategory"],
+            json!({})
+        );
         assert_eq!(
             schemas["SimplePublicObject"]["properties"]["properties"]["additionalProperties"]["nullable"],
             true
@@ -572,9 +649,15 @@ mod tests {
                 .is_none(),
             "request-side property values stay non-null"
         );
-        assert_eq!(schemas["PublicObjectSearchRequest"]["required"], json!(["limit"]));
+        assert_eq!(
+            schemas["PublicObjectSearchRequest"]["required"],
+            json!(["limit"])
+        );
         assert!(out["info"].get("x-hubspot-introduction").is_none());
-        assert_eq!(out["info"]["description"], "prose", "descriptions are kept by normalize");
+        assert_eq!(
+            out["info"]["description"], "prose",
+            "descriptions are kept by normalize"
+        );
     }
 
     #[test]
@@ -587,14 +670,21 @@ mod tests {
     fn strip_keeps_fields_named_description() {
         let out = strip_descriptions(&minimal());
         assert!(out["info"].get("description").is_none());
-        assert!(out["paths"]["/crm/v3/objects/0-3/{dealId}"]["get"].get("summary").is_none());
+        assert!(
+            out["paths"]["/crm/v3/objects/0-3/{dealId}"]["get"]
+                .get("summary")
+                .is_none()
+        );
         let field = &out["components"]["schemas"]["Error"]["properties"]["description"];
         assert_eq!(field, &json!({"type": "string"}));
     }
 
     #[test]
     fn rejects_what_is_not_a_deals_document() {
-        assert!(matches!(normalize(&json!([1])), Err(NormalizeError::NotOpenApi3(_))));
+        assert!(matches!(
+            normalize(&json!([1])),
+            Err(NormalizeError::NotOpenApi3(_))
+        ));
         assert!(matches!(
             normalize(&json!({"swagger": "2.0", "paths": {}})),
             Err(NormalizeError::NotOpenApi3(_))
@@ -606,8 +696,14 @@ mod tests {
         let contacts = json!({"openapi": "3.0.1", "paths": {"/crm/v3/objects/contacts": {}}});
         assert_eq!(normalize(&contacts), Err(NormalizeError::NoDealsPaths));
         let mut no_error = minimal();
-        no_error["components"]["schemas"].as_object_mut().unwrap().remove("Error");
-        assert!(matches!(normalize(&no_error), Err(NormalizeError::Missing(_))));
+        no_error["components"]["schemas"]
+            .as_object_mut()
+            .unwrap()
+            .remove("Error");
+        assert!(matches!(
+            normalize(&no_error),
+            Err(NormalizeError::Missing(_))
+        ));
     }
 
     #[test]

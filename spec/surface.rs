@@ -19,7 +19,9 @@ pub fn surface(source: &str) -> Result<String, String> {
 
     for item in &file.items {
         match item {
-            syn::Item::Impl(block) if type_name(&block.self_ty) == "Client" && block.trait_.is_none() => {
+            syn::Item::Impl(block)
+                if type_name(&block.self_ty) == "Client" && block.trait_.is_none() =>
+            {
                 for item in &block.items {
                     if let syn::ImplItem::Fn(method) = item {
                         let builder = match &method.sig.output {
@@ -44,18 +46,17 @@ pub fn surface(source: &str) -> Result<String, String> {
                                 .fields
                                 .iter()
                                 .filter(|f| f.ident.as_ref().is_some_and(|i| i != "client"))
-                                .map(|f| parameter(f))
+                                .map(parameter)
                                 .collect();
                             builders.insert(s.ident.to_string(), fields);
                         }
                         syn::Item::Impl(block) => {
                             for item in &block.items {
-                                if let syn::ImplItem::Fn(method) = item {
-                                    if method.sig.ident == "send" {
-                                        if let syn::ReturnType::Type(_, ty) = &method.sig.output {
-                                            results.insert(type_name(&block.self_ty), render(ty));
-                                        }
-                                    }
+                                if let syn::ImplItem::Fn(method) = item
+                                    && method.sig.ident == "send"
+                                    && let syn::ReturnType::Type(_, ty) = &method.sig.output
+                                {
+                                    results.insert(type_name(&block.self_ty), render(ty));
                                 }
                             }
                         }
@@ -101,12 +102,20 @@ pub fn surface(source: &str) -> Result<String, String> {
 }
 
 fn module_items(module: &syn::ItemMod) -> &[syn::Item] {
-    module.content.as_ref().map_or(&[], |(_, items)| items.as_slice())
+    module
+        .content
+        .as_ref()
+        .map_or(&[], |(_, items)| items.as_slice())
 }
 
 fn type_name(ty: &syn::Type) -> String {
     match ty {
-        syn::Type::Path(p) => p.path.segments.last().map(|s| s.ident.to_string()).unwrap_or_default(),
+        syn::Type::Path(p) => p
+            .path
+            .segments
+            .last()
+            .map(|s| s.ident.to_string())
+            .unwrap_or_default(),
         _ => render(ty),
     }
 }
@@ -120,9 +129,19 @@ fn render(tokens: &dyn ToTokens) -> String {
         .filter(|c| !c.is_whitespace())
         .collect();
     for noise in [
-        "::std::string::", "::std::vec::", "::std::collections::", "::std::option::",
-        "::std::", "std::", "::chrono::", "::uuid::", "::serde_json::", "super::", "types::",
-        "progenitor_client::", "builder::",
+        "::std::string::",
+        "::std::vec::",
+        "::std::collections::",
+        "::std::option::",
+        "::std::",
+        "std::",
+        "::chrono::",
+        "::uuid::",
+        "::serde_json::",
+        "super::",
+        "types::",
+        "progenitor_client::",
+        "builder::",
     ] {
         text = text.replace(noise, "");
     }
@@ -135,7 +154,10 @@ fn doc_text(attrs: &[syn::Attribute]) -> String {
         .filter(|a| a.path().is_ident("doc"))
         .filter_map(|a| match &a.meta {
             syn::Meta::NameValue(nv) => match &nv.value {
-                syn::Expr::Lit(syn::ExprLit { lit: syn::Lit::Str(s), .. }) => Some(s.value()),
+                syn::Expr::Lit(syn::ExprLit {
+                    lit: syn::Lit::Str(s),
+                    ..
+                }) => Some(s.value()),
                 _ => None,
             },
             _ => None,
@@ -154,7 +176,11 @@ fn route_of(line: &str) -> Option<String> {
 
 /// A builder field `name: Result<T, String>` -> `name: T`, `Option<T>` marking optional.
 fn parameter(field: &syn::Field) -> String {
-    let name = field.ident.as_ref().map(ToString::to_string).unwrap_or_default();
+    let name = field
+        .ident
+        .as_ref()
+        .map(ToString::to_string)
+        .unwrap_or_default();
     let ty = render(&field.ty);
     let ty = ty
         .strip_prefix("Result<")
@@ -165,7 +191,11 @@ fn parameter(field: &syn::Field) -> String {
 
 /// A type field, with its JSON name when serde renames it.
 fn field(field: &syn::Field) -> String {
-    let name = field.ident.as_ref().map(ToString::to_string).unwrap_or_default();
+    let name = field
+        .ident
+        .as_ref()
+        .map(ToString::to_string)
+        .unwrap_or_default();
     let json = serde_rename(&field.attrs)
         .map(|json| format!(" ({json})"))
         .unwrap_or_default();
@@ -176,14 +206,21 @@ fn variant(variant: &syn::Variant) -> String {
     let json = serde_rename(&variant.attrs)
         .map(|json| format!(" ({json})"))
         .unwrap_or_default();
-    let fields = if variant.fields.is_empty() { String::new() } else { render(&variant.fields) };
+    let fields = if variant.fields.is_empty() {
+        String::new()
+    } else {
+        render(&variant.fields)
+    };
     format!("{}{json}{fields}", variant.ident)
 }
 
 fn serde_rename(attrs: &[syn::Attribute]) -> Option<String> {
-    attrs.iter().filter(|a| a.path().is_ident("serde")).find_map(|a| {
-        let text = a.meta.to_token_stream().to_string();
-        let rest = text.split("rename = \"").nth(1)?;
-        rest.split('"').next().map(str::to_string)
-    })
+    attrs
+        .iter()
+        .filter(|a| a.path().is_ident("serde"))
+        .find_map(|a| {
+            let text = a.meta.to_token_stream().to_string();
+            let rest = text.split("rename = \"").nth(1)?;
+            rest.split('"').next().map(str::to_string)
+        })
 }

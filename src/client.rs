@@ -15,6 +15,7 @@ const USER_AGENT: &str = concat!("hubspot-deals/", env!("CARGO_PKG_VERSION"), " 
 /// Configures and builds a [`Client`].
 ///
 /// ```
+/// use hubspot_deals::ClientInfo;
 /// use std::time::Duration;
 /// let client = hubspot_deals::Client::builder()
 ///     .private_app_token("pat-na1-00000000-0000-0000-0000-000000000000")
@@ -124,13 +125,17 @@ fn checked_base_url(url: &str) -> Result<String, BuildError> {
     Ok(url.trim_end_matches('/').to_string())
 }
 
-fn http_client(connect_timeout: Duration, timeout: Duration) -> Result<reqwest::Client, BuildError> {
+fn http_client(
+    connect_timeout: Duration,
+    timeout: Duration,
+) -> Result<reqwest::Client, BuildError> {
     let builder = reqwest::Client::builder()
         .user_agent(USER_AGENT)
         .connect_timeout(connect_timeout)
         .timeout(timeout);
     #[cfg(feature = "rustls")]
-    let builder = builder.tls_backend_preconfigured(crate::tls::rustls_config().map_err(BuildError::Tls)?);
+    let builder =
+        builder.tls_backend_preconfigured(crate::tls::rustls_config().map_err(BuildError::Tls)?);
     builder.build().map_err(|e| BuildError::Tls(e.to_string()))
 }
 

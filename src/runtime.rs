@@ -51,7 +51,12 @@ impl ClientHooks<Runtime> for Client {
         request: &mut reqwest::Request,
         _info: &OperationInfo,
     ) -> Result<(), Error<E>> {
-        let authorization = self.inner().auth().authorization().await.map_err(Error::Custom)?;
+        let authorization = self
+            .inner()
+            .auth()
+            .authorization()
+            .await
+            .map_err(Error::Custom)?;
         request
             .headers_mut()
             .insert(reqwest::header::AUTHORIZATION, authorization);

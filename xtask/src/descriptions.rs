@@ -40,10 +40,15 @@ pub fn apply(doc: &mut Value, known: &BTreeMap<String, Value>) -> usize {
 /// OpenAPI requires a description on every response: give the ones still without one a plain
 /// line derived from the status code.
 pub fn fill_response_descriptions(doc: &mut Value) {
-    let Some(paths) = doc.get_mut("paths").and_then(Value::as_object_mut) else { return };
+    let Some(paths) = doc.get_mut("paths").and_then(Value::as_object_mut) else {
+        return;
+    };
     for item in paths.values_mut().filter_map(Value::as_object_mut) {
         for operation in item.values_mut().filter_map(Value::as_object_mut) {
-            let Some(responses) = operation.get_mut("responses").and_then(Value::as_object_mut) else {
+            let Some(responses) = operation
+                .get_mut("responses")
+                .and_then(Value::as_object_mut)
+            else {
                 continue;
             };
             for (status, response) in responses.iter_mut() {
@@ -71,7 +76,9 @@ fn status_text(status: &str) -> &'static str {
 
 fn walk(doc: &Value, f: &mut dyn FnMut(&str, &Map<String, Value>)) {
     let mut copy = doc.clone();
-    walk_mut(&mut copy, String::new(), &mut |identity, object| f(identity, object));
+    walk_mut(&mut copy, String::new(), &mut |identity, object| {
+        f(identity, object)
+    });
 }
 
 /// The identity segment for a child: operations become `op:<name>`, parameters `param:<name>`.
@@ -128,7 +135,10 @@ mod tests {
         assert_eq!(op["parameters"][0]["description"], "Cursor");
         assert_eq!(op["parameters"][1]["description"], "Page size");
         assert!(op["parameters"][2].get("description").is_none());
-        assert_eq!(theirs["components"]["schemas"]["Deal"]["description"], "A deal");
+        assert_eq!(
+            theirs["components"]["schemas"]["Deal"]["description"],
+            "A deal"
+        );
         assert_eq!(
             theirs["components"]["schemas"]["Deal"]["properties"]["id"]["description"],
             "Its id"

@@ -47,7 +47,9 @@ pub fn api_changes(old: &Value, new: &Value) -> Vec<Change> {
             None => changes.push(Change::Added(format!("operation {name} ({label})"))),
             Some((old_label, old_op)) if old_label != label || old_op != op => {
                 let what = changed_parts(old_op, op);
-                changes.push(Change::Changed(format!("operation {name} ({label}): {what}")));
+                changes.push(Change::Changed(format!(
+                    "operation {name} ({label}): {what}"
+                )));
             }
             Some(_) => {}
         }
@@ -58,7 +60,12 @@ pub fn api_changes(old: &Value, new: &Value) -> Vec<Change> {
         }
     }
     let empty = serde_json::Map::new();
-    let schemas = |doc: &Value| doc.pointer("/components/schemas").and_then(Value::as_object).cloned().unwrap_or_else(|| empty.clone());
+    let schemas = |doc: &Value| {
+        doc.pointer("/components/schemas")
+            .and_then(Value::as_object)
+            .cloned()
+            .unwrap_or_else(|| empty.clone())
+    };
     let (old_schemas, new_schemas) = (schemas(&old), schemas(&new));
     for (name, schema) in &new_schemas {
         match old_schemas.get(name) {
@@ -89,7 +96,9 @@ pub fn api_changes(old: &Value, new: &Value) -> Vec<Change> {
         doc
     };
     if rest(&old) != rest(&new) {
-        changes.push(Change::Changed("document metadata (info, servers, security, tags)".into()));
+        changes.push(Change::Changed(
+            "document metadata (info, servers, security, tags)".into(),
+        ));
     }
     changes
 }
@@ -107,7 +116,11 @@ fn changed_parts(old: &Value, new: &Value) -> String {
         .filter(|k| old.get(*k) != new.get(*k))
         .map(String::as_str)
         .collect();
-    if differing.is_empty() { "path".into() } else { differing.join(", ") }
+    if differing.is_empty() {
+        "path".into()
+    } else {
+        differing.join(", ")
+    }
 }
 
 #[cfg(test)]
@@ -125,15 +138,21 @@ mod tests {
                                    "/c": {"post": {"operationId": "search"}}},
                          "components": {"schemas": {"A": {"properties": {"x": {"type": "integer"}}},
                                                     "New": {}}}});
-        let changes: Vec<String> = api_changes(&old, &new).iter().map(ToString::to_string).collect();
-        assert_eq!(changes, vec![
-            "~ operation get_page (GET /a): parameters",
-            "+ operation search (POST /c)",
-            "- operation merge (POST /b)",
-            "~ schema A: x",
-            "+ schema New",
-            "- schema Gone",
-        ]);
+        let changes: Vec<String> = api_changes(&old, &new)
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        assert_eq!(
+            changes,
+            vec![
+                "~ operation get_page (GET /a): parameters",
+                "+ operation search (POST /c)",
+                "- operation merge (POST /b)",
+                "~ schema A: x",
+                "+ schema New",
+                "- schema Gone",
+            ]
+        );
         assert!(api_changes(&old, &old).is_empty());
     }
 }

@@ -12,6 +12,8 @@ mod surface;
 
 mod descriptions;
 mod diff;
+#[cfg(test)]
+mod reference_tests;
 mod update_spec;
 
 use std::process::ExitCode;
@@ -39,7 +41,7 @@ fn main() -> ExitCode {
                 }
             },
             Err(message) => {
-                eprintln!("error: {message}\n\n{}", update_spec::USAGE);
+                eprintln!("error: {message} (see `cargo xtask update-spec --help`)");
                 ExitCode::from(2)
             }
         },

@@ -105,7 +105,10 @@ pub fn run(options: &Options) -> Result<ExitCode, String> {
     let deals_path = options.spec_dir.join("deals.json");
     let current: Option<Value> = match std::fs::read_to_string(&deals_path) {
         Ok(text) => Some(serde_json::from_str(&text).map_err(|e| {
-            format!("{} is not JSON ({e}); restore it from git first", deals_path.display())
+            format!(
+                "{} is not JSON ({e}); restore it from git first",
+                deals_path.display()
+            )
         })?),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
         Err(e) => return Err(format!("cannot read {}: {e}", deals_path.display())),
@@ -113,9 +116,9 @@ pub fn run(options: &Options) -> Result<ExitCode, String> {
 
     // HubSpot's prose stays out of the repository: strip it and put ours back.
     let mut next = normalize::strip_descriptions(&normalized);
-    let carried = current
-        .as_ref()
-        .map_or(0, |doc| descriptions::apply(&mut next, &descriptions::collect(doc)));
+    let carried = current.as_ref().map_or(0, |doc| {
+        descriptions::apply(&mut next, &descriptions::collect(doc))
+    });
     descriptions::fill_response_descriptions(&mut next);
     let next = normalize::canonical(&next);
 
@@ -135,7 +138,11 @@ pub fn run(options: &Options) -> Result<ExitCode, String> {
     }
 
     if options.check {
-        return Ok(if changes.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(1) });
+        return Ok(if changes.is_empty() {
+            ExitCode::SUCCESS
+        } else {
+            ExitCode::from(1)
+        });
     }
     let document = serde_json::to_string_pretty(&next).map_err(|e| e.to_string())? + "\n";
     write_atomically(&options.spec_dir.join("surface.txt"), &surface)?;

@@ -1,0 +1,175 @@
+//! Checks of `spec/` against HubSpot's own documents in `../shared/reference/` (when present;
+//! outside this repository they print a notice and pass) and of the committed surface
+//! snapshot against what the shared generator produces from `spec/deals.json`.
+
+use crate::{generate, normalize, surface};
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+
+fn workspace() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap()
+        .to_path_buf()
+}
+
+fn read_json(path: &Path) -> Value {
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+fn reference_dir() -> Option<PathBuf> {
+    let dir = workspace().join("../shared/reference/hubspot-deals-spec");
+    if dir.is_dir() {
+        Some(dir)
+    } else {
+        eprintln!(
+            "notice: {} is absent; skipping the reference-document checks",
+            dir.display()
+        );
+        None
+    }
+}
+
+#[test]
+fn every_reference_document_normalizes_idempotently_and_generates() {
+    let Some(dir) = reference_dir() else { return };
+    let mut seen = 0;
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_none_or(|e| e != "json") {
+            continue;
+        }
+        let once = normalize::normalize(&read_json(&path))
+            .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        assert_eq!(
+            normalize::normalize(&once).unwrap(),
+            once,
+            "{}: not idempotent",
+            path.display()
+        );
+        let source =
+            generate::generate(&once).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        let surface = surface::surface(&source).unwrap();
+        for operation in [
+            "get_page",
+            "create",
+            "get_by_id",
+            "update",
+            "archive",
+            "batch_read",
+            "batch_create",
+            "batch_update",
+            "batch_upsert",
+            "batch_archive",
+            "search",
+            "merge",
+        ] {
+            assert!(
+                surface.contains(&format!("operation {operation}: ")),
+                "{}: no `{operation}` operation",
+                path.display()
+            );
+        }
+        seen += 1;
+    }
+    assert_eq!(seen, 6, "expected HubSpot's six deals documents");
+}
+
+#[test]
+fn spec_has_the_structure_of_normalized_upstream_v3() {
+    let Some(dir) = reference_dir() else { return };
+    let upstream = normalize::normalize(&read_json(&dir.join("v3.json"))).unwrap();
+    let ours = read_json(&workspace().join("spec/deals.json"));
+    let (upstream, ours) = (
+        normalize::strip_descriptions(&upstream),
+        normalize::strip_descriptions(&ours),
+    );
+    if upstream != ours {
+        let changes = crate::diff::api_changes(&upstream, &ours);
+        panic!("spec/deals.json differs structurally from normalized v3: {changes:#?}");
+    }
+}
+
+#[test]
+fn spec_is_normalized_and_fully_described() {
+    let ours = read_json(&workspace().join("spec/deals.json"));
+    let normalized = normalize::normalize(&ours).unwrap();
+    assert!(
+        normalized == ours,
+        "spec/deals.json is not in normalized form at {}; run `cargo xtask update-spec`",
+        first_difference(&normalized, &ours, String::new())
+    );
+    let mut undescribed = Vec::new();
+    for (path, item) in ours["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            for key in ["summary", "description"] {
+                if op.get(key).is_none() {
+                    undescribed.push(format!("{method} {path} {key}"));
+                }
+            }
+            for parameter in op["parameters"].as_array().into_iter().flatten() {
+                if parameter.get("description").is_none() {
+                    undescribed.push(format!("{method} {path} {}", parameter["name"]));
+                }
+            }
+        }
+    }
+    for (name, schema) in ours["components"]["schemas"].as_object().unwrap() {
+        if schema.get("description").is_none() {
+            undescribed.push(name.clone());
+        }
+        for (field, field_schema) in schema["properties"].as_object().into_iter().flatten() {
+            if field_schema.get("description").is_none() {
+                undescribed.push(format!("{name}.{field}"));
+            }
+        }
+    }
+    assert!(
+        undescribed.is_empty(),
+        "without our description: {undescribed:?}"
+    );
+}
+
+#[test]
+fn committed_surface_snapshot_matches_the_generated_client() {
+    let ours = read_json(&workspace().join("spec/deals.json"));
+    let source = generate::generate(&normalize::normalize(&ours).unwrap()).unwrap();
+    let actual = surface::surface(&source).unwrap();
+    let snapshot_path = workspace().join("spec/surface.txt");
+    let committed = std::fs::read_to_string(&snapshot_path).unwrap_or_default();
+    if committed != actual {
+        if std::env::var_os("UPDATE_SNAPSHOT").is_some() {
+            std::fs::write(&snapshot_path, &actual).unwrap();
+            return;
+        }
+        let first = committed
+            .lines()
+            .zip(actual.lines())
+            .position(|(a, b)| a != b);
+        panic!(
+            "spec/surface.txt is stale (first differing line: {first:?}); rerun \
+             `cargo xtask update-spec` or `UPDATE_SNAPSHOT=1 cargo test -p xtask` and review the diff"
+        );
+    }
+}
+
+/// The JSON pointer of the first place where `a` and `b` differ.
+fn first_difference(a: &Value, b: &Value, at: String) -> String {
+    match (a, b) {
+        (Value::Object(x), Value::Object(y)) => {
+            for key in x.keys().chain(y.keys()) {
+                match (x.get(key), y.get(key)) {
+                    (Some(u), Some(v)) if u == v => {}
+                    (Some(u), Some(v)) => return first_difference(u, v, format!("{at}/{key}")),
+                    _ => return format!("{at}/{key} (present on one side only)"),
+                }
+            }
+            at
+        }
+        (Value::Array(x), Value::Array(y)) if x.len() == y.len() => {
+            let i = x.iter().zip(y).position(|(u, v)| u != v).unwrap_or(0);
+            first_difference(&x[i], &y[i], format!("{at}/{i}"))
+        }
+        _ => format!("{at}: {a} vs {b}"),
+    }
+}

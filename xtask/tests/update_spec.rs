@@ -1,0 +1,248 @@
+//! `cargo xtask update-spec` end to end: the real binary against a local HTTP server, on a
+//! scratch copy of `spec/`.
+
+use std::io::{BufRead, BufReader, Write};
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+/// Serves `(path, status, body)` routes on loopback until the process ends; returns the base URL.
+fn serve(routes: Vec<(&'static str, u16, String)>) -> String {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { continue };
+            let mut reader = BufReader::new(stream.try_clone().unwrap());
+            let mut request_line = String::new();
+            let _ = reader.read_line(&mut request_line);
+            loop {
+                let mut header = String::new();
+                if reader.read_line(&mut header).unwrap_or(0) == 0 || header == "\r\n" {
+                    break;
+                }
+            }
+            let path = request_line
+                .split_whitespace()
+                .nth(1)
+                .unwrap_or("/")
+                .to_string();
+            let (status, body) = routes
+                .iter()
+                .find(|(p, _, _)| *p == path)
+                .map(|(_, s, b)| (*s, b.clone()))
+                .unwrap_or((404, "not found".into()));
+            let _ = write!(
+                stream,
+                "HTTP/1.1 {status} X\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+                body.len()
+            );
+        }
+    });
+    base
+}
+
+fn workspace() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap()
+        .to_path_buf()
+}
+
+/// A scratch copy of the committed `spec/deals.json` and `spec/surface.txt`.
+fn scratch_spec() -> PathBuf {
+    static NEXT: AtomicUsize = AtomicUsize::new(0);
+    let dir = std::env::temp_dir().join(format!(
+        "hubspot-deals-xtask-{}-{}",
+        std::process::id(),
+        NEXT.fetch_add(1, Ordering::SeqCst)
+    ));
+    std::fs::create_dir_all(&dir).unwrap();
+    for file in ["deals.json", "surface.txt"] {
+        std::fs::copy(workspace().join("spec").join(file), dir.join(file)).unwrap();
+    }
+    dir
+}
+
+fn snapshot(dir: &Path) -> Vec<(String, Vec<u8>)> {
+    let mut files: Vec<_> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| {
+            let e = e.unwrap();
+            (
+                e.file_name().to_string_lossy().into_owned(),
+                std::fs::read(e.path()).unwrap(),
+            )
+        })
+        .collect();
+    files.sort();
+    files
+}
+
+fn update_spec(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_xtask"))
+        .arg("update-spec")
+        .arg("--spec-dir")
+        .arg(dir)
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+fn reference_v3() -> Option<String> {
+    let path = workspace().join("../shared/reference/hubspot-deals-spec/v3.json");
+    match std::fs::read_to_string(&path) {
+        Ok(text) => Some(text),
+        Err(_) => {
+            eprintln!("notice: {} is absent; skipping", path.display());
+            None
+        }
+    }
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+#[test]
+fn success_and_check_against_a_served_reference_document() {
+    let Some(v3) = reference_v3() else { return };
+    let base = serve(vec![("/deals.json", 200, v3)]);
+    let url = format!("{base}/deals.json");
+    let dir = scratch_spec();
+    let before = snapshot(&dir);
+
+    let check = update_spec(&dir, &["--check", "--from", &url]);
+    assert!(check.status.success(), "{}", text(&check.stderr));
+    assert!(text(&check.stdout).contains("no structural change"));
+    assert_eq!(snapshot(&dir), before);
+
+    let update = update_spec(&dir, &["--from", &url]);
+    assert!(update.status.success(), "{}", text(&update.stderr));
+    assert_eq!(
+        snapshot(&dir),
+        before,
+        "an update to the same API rewrites the same bytes"
+    );
+
+    // A structural edit in spec/ is reported by --check (exit 1) and undone by an update.
+    let deals = dir.join("deals.json");
+    let mut doc: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&deals).unwrap()).unwrap();
+    doc["paths"]
+        .as_object_mut()
+        .unwrap()
+        .remove("/crm/v3/objects/0-3/merge");
+    doc["components"]["schemas"]["Filter"]["required"] = serde_json::json!(["operator"]);
+    std::fs::write(&deals, serde_json::to_string_pretty(&doc).unwrap()).unwrap();
+    let edited = snapshot(&dir);
+    let check = update_spec(&dir, &["--check", "--from", &url]);
+    assert_eq!(check.status.code(), Some(1), "{}", text(&check.stderr));
+    let out = text(&check.stdout);
+    assert!(
+        out.contains("+ operation merge (POST /crm/v3/objects/0-3/merge)"),
+        "{out}"
+    );
+    assert!(out.contains("~ schema Filter"), "{out}");
+    assert_eq!(snapshot(&dir), edited, "--check writes nothing");
+
+    // Description-only edits do not count as a change.
+    let mut doc: serde_json::Value = serde_json::from_slice(
+        std::fs::read_to_string(workspace().join("spec/deals.json"))
+            .unwrap()
+            .as_bytes(),
+    )
+    .unwrap();
+    doc["info"]["description"] = "reworded".into();
+    std::fs::write(&deals, serde_json::to_string_pretty(&doc).unwrap()).unwrap();
+    assert!(
+        update_spec(&dir, &["--check", "--from", &url])
+            .status
+            .success()
+    );
+
+    let update = update_spec(&dir, &["--from", &url]);
+    assert!(update.status.success(), "{}", text(&update.stderr));
+    let restored: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&deals).unwrap()).unwrap();
+    assert_eq!(
+        restored["info"]["description"], "reworded",
+        "our descriptions are kept"
+    );
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn a_date_versioned_document_updates_with_a_printed_api_diff() {
+    let path = workspace().join("../shared/reference/hubspot-deals-spec/2026-03.json");
+    if !path.exists() {
+        eprintln!("notice: {} is absent; skipping", path.display());
+        return;
+    }
+    let dir = scratch_spec();
+    let out = update_spec(
+        &dir,
+        &["--api-version", "2026-03", "--from", path.to_str().unwrap()],
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let printed = text(&out.stdout);
+    assert!(
+        printed.contains("~ operation get_by_id (GET /crm/objects/2026-03/0-3/{dealId})"),
+        "{printed}"
+    );
+    assert!(printed.contains("+ operation associate"), "{printed}");
+    let doc: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.join("deals.json")).unwrap()).unwrap();
+    let op = &doc["paths"]["/crm/objects/2026-03/0-3/{dealId}"]["get"];
+    assert_eq!(
+        op["summary"], "Read a deal",
+        "descriptions follow the operation to its new path"
+    );
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+/// Each bad input: exit non-zero, one `error:` line naming the problem, spec/ untouched.
+fn assert_rejected(args: &[&str], expected: &str) {
+    let dir = scratch_spec();
+    let before = snapshot(&dir);
+    let out = update_spec(&dir, args);
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+    assert_eq!(stderr.lines().count(), 1, "one line for {args:?}: {stderr}");
+    assert!(
+        stderr.starts_with("error: ") && stderr.contains(expected),
+        "{args:?}: {stderr}"
+    );
+    assert_eq!(snapshot(&dir), before, "spec/ unchanged after {args:?}");
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn bad_inputs_each_get_one_clear_line_and_leave_spec_untouched() {
+    let base = serve(vec![
+        ("/500", 500, "{}".into()),
+        ("/html", 200, "<html>rate limited</html>".into()),
+        ("/swagger", 200, r#"{"swagger": "2.0", "paths": {}}"#.into()),
+        ("/contacts", 200, r#"{"openapi": "3.0.1", "info": {"title": "x", "version": "1"}, "paths": {"/crm/v3/objects/contacts": {}}}"#.into()),
+    ]);
+    // A port that was just free: nothing listens there.
+    let closed = {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        format!("http://{}/deals.json", listener.local_addr().unwrap())
+    };
+    assert_rejected(&["--from", &closed], "cannot fetch");
+    assert_rejected(&["--from", &format!("{base}/missing")], "answered HTTP 404");
+    assert_rejected(&["--from", &format!("{base}/500")], "answered HTTP 500");
+    assert_rejected(&["--from", &format!("{base}/html")], "is not JSON");
+    assert_rejected(&["--from", &format!("{base}/swagger")], "Swagger 2");
+    assert_rejected(
+        &["--from", &format!("{base}/contacts")],
+        "no CRM deals paths",
+    );
+    assert_rejected(
+        &["--from", "/nonexistent/deals.json"],
+        "cannot read /nonexistent/deals.json",
+    );
+    assert_rejected(&["--api-version", "v4"], "unknown --api-version `v4`");
+}
