@@ -29,7 +29,10 @@
 
 pub mod auth;
 mod client;
+pub mod clock;
 mod generated;
+#[cfg(feature = "mock")]
+pub mod mock;
 mod runtime;
 mod secret;
 #[cfg(feature = "rustls")]

@@ -1,0 +1,242 @@
+//! The main flows of hubspot-deals, end to end:
+//!
+//! ```sh
+//! cargo run --example quickstart
+//! ```
+//!
+//! With `HUBSPOT_ACCESS_TOKEN` set it talks to HubSpot (or to `HUBSPOT_BASE_URL`, e.g. a proxy
+//! or the fake running as a process); without, it starts the fake HubSpot in-process. It
+//! creates, reads, updates, lists, upserts, searches and finally archives the deals it made.
+//! Batch upsert needs a unique-value deal property: the fake has `external_id`; against
+//! HubSpot, name yours in `HUBSPOT_UNIQUE_PROPERTY` or the step is skipped.
+
+use hubspot_deals::mock::FakeHubSpot;
+use hubspot_deals::types::{self, FilterOperator};
+use hubspot_deals::{Client, ClientBuilder};
+use std::collections::HashMap;
+use std::error::Error;
+
+const FAKE_TOKEN: &str = "pat-na1-quickstart-0000-0000-000000000000";
+
+fn properties(pairs: &[(&str, &str)]) -> HashMap<String, String> {
+    pairs
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
+}
+
+fn shown(deal_properties: &HashMap<String, Option<String>>, name: &str) -> String {
+    deal_properties
+        .get(name)
+        .cloned()
+        .flatten()
+        .unwrap_or_else(|| "-".into())
+}
+
+#[tokio::main]
+async fn main() -> Result<(), Box<dyn Error>> {
+    // Keep the fake alive for the whole run when it is used.
+    let mut _fake = None;
+    let (client, unique_property): (Client, Option<String>) =
+        match std::env::var("HUBSPOT_ACCESS_TOKEN") {
+            Ok(token) if !token.trim().is_empty() => {
+                let mut builder = ClientBuilder::default().private_app_token(token);
+                let target = match std::env::var("HUBSPOT_BASE_URL") {
+                    Ok(url) if !url.is_empty() => {
+                        builder = builder.base_url(&url);
+                        url
+                    }
+                    _ => hubspot_deals::DEFAULT_BASE_URL.to_string(),
+                };
+                println!("Using HUBSPOT_ACCESS_TOKEN against {target}");
+                (
+                    builder.build()?,
+                    std::env::var("HUBSPOT_UNIQUE_PROPERTY")
+                        .ok()
+                        .filter(|p| !p.is_empty()),
+                )
+            }
+            _ => {
+                let fake = FakeHubSpot::builder()
+                    .private_app_token(FAKE_TOKEN)
+                    .unique_property("external_id")
+                    .start()
+                    .await?;
+                println!(
+                    "No HUBSPOT_ACCESS_TOKEN set: using the embedded fake HubSpot at {}",
+                    fake.base_url()
+                );
+                let client = Client::builder()
+                    .private_app_token(FAKE_TOKEN)
+                    .base_url(fake.base_url())
+                    .build()?;
+                _fake = Some(fake);
+                (client, Some("external_id".into()))
+            }
+        };
+
+    // Create.
+    let mut made = Vec::new();
+    for (name, amount, stage) in [
+        (
+            "Quickstart: data integration",
+            "1500",
+            "appointmentscheduled",
+        ),
+        ("Quickstart: onboarding", "800", "qualifiedtobuy"),
+        ("Quickstart: renewal", "2400", "contractsent"),
+    ] {
+        let deal = client
+            .create()
+            .body(types::SimplePublicObjectInputForCreate {
+                associations: vec![],
+                properties: properties(&[
+                    ("dealname", name),
+                    ("amount", amount),
+                    ("dealstage", stage),
+                    ("pipeline", "default"),
+                ]),
+            })
+            .send()
+            .await?;
+        println!("created deal {} {:?}", deal.id, name);
+        made.push(deal.id.clone());
+    }
+
+    // Read.
+    let deal = client
+        .get_by_id()
+        .deal_id(&made[0])
+        .properties(vec![
+            "dealname".into(),
+            "amount".into(),
+            "dealstage".into(),
+            "closedate".into(),
+        ])
+        .send()
+        .await?;
+    println!(
+        "read deal {}: amount {}, stage {}, close date {}",
+        deal.id,
+        shown(&deal.properties, "amount"),
+        shown(&deal.properties, "dealstage"),
+        shown(&deal.properties, "closedate")
+    );
+
+    // Update.
+    let updated = client
+        .update()
+        .deal_id(&made[0])
+        .body(types::SimplePublicObjectInput {
+            properties: properties(&[("dealstage", "presentationscheduled"), ("amount", "1750")]),
+        })
+        .send()
+        .await?;
+    println!(
+        "updated deal {}: amount {}, stage {}",
+        updated.id,
+        shown(&updated.properties, "amount"),
+        shown(&updated.properties, "dealstage")
+    );
+
+    // List, page by page.
+    let mut after: Option<String> = None;
+    let mut pages = 0;
+    let mut seen = 0;
+    loop {
+        let mut request = client.get_page().limit(2);
+        if let Some(cursor) = &after {
+            request = request.after(cursor.clone());
+        }
+        let page = request.send().await?;
+        pages += 1;
+        seen += page.results.len();
+        println!(
+            "listed page {pages}: {:?}",
+            page.results
+                .iter()
+                .map(|d| d.id.as_str())
+                .collect::<Vec<_>>()
+        );
+        match page.paging.as_ref().and_then(|p| p.next.as_ref()) {
+            Some(next) if pages < 5 => after = Some(next.after.clone()),
+            _ => break,
+        }
+    }
+    println!("listed {seen} deals in {pages} pages");
+
+    // Batch upsert by a unique property.
+    match &unique_property {
+        Some(property) => {
+            let inputs = ["QS-1", "QS-2"]
+                .iter()
+                .map(|key| types::SimplePublicObjectBatchInputUpsert {
+                    id: key.to_string(),
+                    id_property: Some(property.clone()),
+                    object_write_trace_id: None,
+                    properties: properties(&[("dealname", &format!("Quickstart: upserted {key}"))]),
+                })
+                .collect();
+            let upserted = client
+                .batch_upsert()
+                .body(types::BatchInputSimplePublicObjectBatchInputUpsert { inputs })
+                .send()
+                .await?;
+            for result in &upserted.results {
+                println!("upserted deal {} (new: {})", result.id, result.new);
+                made.push(result.id.clone());
+            }
+        }
+        None => {
+            println!("skipped batch upsert: set HUBSPOT_UNIQUE_PROPERTY to a unique deal property")
+        }
+    }
+
+    // Search.
+    let found = client
+        .search()
+        .body(types::PublicObjectSearchRequest {
+            after: None,
+            filter_groups: vec![types::FilterGroup {
+                filters: vec![types::Filter {
+                    high_value: None,
+                    operator: FilterOperator::Gte,
+                    property_name: "amount".into(),
+                    value: Some("1000".into()),
+                    values: vec![],
+                }],
+            }],
+            limit: 10,
+            properties: vec!["dealname".into(), "amount".into()],
+            query: Some("quickstart".into()),
+            sorts: vec!["-amount".into()],
+        })
+        .send()
+        .await?;
+    println!(
+        "searched amount >= 1000 and \"quickstart\": {} found (HubSpot indexes new deals after a few seconds)",
+        found.total
+    );
+    for deal in &found.results {
+        println!(
+            "  {} {} {}",
+            deal.id,
+            shown(&deal.properties, "dealname"),
+            shown(&deal.properties, "amount")
+        );
+    }
+
+    // Archive what this run made.
+    client
+        .batch_archive()
+        .body(types::BatchInputSimplePublicObjectId {
+            inputs: made
+                .iter()
+                .map(|id| types::SimplePublicObjectId { id: id.clone() })
+                .collect(),
+        })
+        .send()
+        .await?;
+    println!("archived the {} deals this run made", made.len());
+    Ok(())
+}

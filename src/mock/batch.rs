@@ -1,0 +1,277 @@
+//! The batch operations: at most 100 inputs; duplicate ids rejected (update, upsert);
+//! partial failures as 207 with `errors` and `numErrors`.
+
+use super::errors::ApiError;
+use super::objects::{Answer, associations_of, properties_of, string_field};
+use super::query::Query;
+use super::render::{self, Selection};
+use super::state::World;
+use super::store::{Lookup, timestamp};
+use serde_json::{Value, json};
+use std::collections::BTreeSet;
+
+/// The most inputs one batch call takes.
+pub const MAX_INPUTS: usize = 100;
+
+fn inputs(body: &Value) -> Result<&Vec<Value>, ApiError> {
+    let inputs = body
+        .get("inputs")
+        .and_then(Value::as_array)
+        .ok_or_else(|| {
+            ApiError::validation("Invalid input JSON: inputs is required and must be an array")
+        })?;
+    if inputs.len() > MAX_INPUTS {
+        return Err(ApiError::validation(format!(
+            "Batch input may contain at most {MAX_INPUTS} inputs, got {}",
+            inputs.len()
+        ))
+        .with("context", json!({"limit": [MAX_INPUTS.to_string()]})));
+    }
+    Ok(inputs)
+}
+
+fn ids(inputs: &[Value]) -> Result<Vec<&str>, ApiError> {
+    inputs
+        .iter()
+        .enumerate()
+        .map(|(i, input)| string_field(input, "id", &format!("inputs[{i}].")))
+        .collect()
+}
+
+fn reject_duplicates(ids: &[&str]) -> Result<(), ApiError> {
+    let mut seen = BTreeSet::new();
+    let duplicates: BTreeSet<&str> = ids.iter().copied().filter(|id| !seen.insert(*id)).collect();
+    if duplicates.is_empty() {
+        return Ok(());
+    }
+    let list: Vec<&str> = duplicates.into_iter().collect();
+    Err(ApiError::validation(format!(
+        "Duplicate IDs found in batch input: [{}]. IDs must be unique",
+        list.join(", ")
+    ))
+    .with("context", json!({"ids": list})))
+}
+
+fn strings(body: &Value, name: &str) -> Vec<String> {
+    body.get(name)
+        .and_then(Value::as_array)
+        .map(|items| {
+            items
+                .iter()
+                .filter_map(Value::as_str)
+                .map(str::to_string)
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// The batch response, 207 with errors when any input failed.
+fn respond(world: &World, ok_status: u16, results: Vec<Value>, errors: Vec<Value>) -> Answer {
+    let now = timestamp(world.now());
+    let mut body =
+        json!({"status": "COMPLETE", "results": results, "startedAt": now, "completedAt": now});
+    if errors.is_empty() {
+        return Ok((ok_status, Some(body)));
+    }
+    body["numErrors"] = errors.len().into();
+    body["errors"] = Value::Array(errors);
+    Ok((207, Some(body)))
+}
+
+fn not_found_error(ids: &[String], trace: Option<&str>) -> Value {
+    let mut context = json!({"ids": ids});
+    if let Some(trace) = trace {
+        context["objectWriteTraceId"] = json!([trace]);
+    }
+    json!({"status": "error", "category": "OBJECT_NOT_FOUND",
+           "message": "Could not get some DEAL objects, they may be deleted or not exist. Check that ids are valid.",
+           "context": context})
+}
+
+pub(crate) fn read(world: &mut World, query: &Query, body: &Value) -> Answer {
+    let inputs = inputs(body)?;
+    let archived = query.flag("archived")?;
+    let id_property = body.get("idProperty").and_then(Value::as_str);
+    let selection = Selection {
+        properties: Some(strings(body, "properties")).filter(|p| !p.is_empty()),
+        with_history: strings(body, "propertiesWithHistory"),
+        associations: Vec::new(),
+    };
+    let mut results = Vec::new();
+    let mut missing = Vec::new();
+    let mut seen = BTreeSet::new();
+    for id in ids(inputs)? {
+        match world.store.resolve(id, id_property, archived) {
+            Ok(Lookup::Found(found)) => {
+                if seen.insert(found)
+                    && let Some(deal) = world.store.get(found)
+                {
+                    results.push(render::deal(deal, &world.store.schema, &selection));
+                }
+            }
+            Ok(Lookup::Missing) => missing.push(id.to_string()),
+            Err(e) if e.status == 404 => missing.push(id.to_string()),
+            Err(e) => return Err(e),
+        }
+    }
+    let errors = if missing.is_empty() {
+        vec![]
+    } else {
+        vec![not_found_error(&missing, None)]
+    };
+    respond(world, 200, results, errors)
+}
+
+pub(crate) fn create(world: &mut World, body: &Value) -> Answer {
+    let inputs = inputs(body)?;
+    let traced = !inputs.is_empty()
+        && inputs.iter().all(|i| {
+            i.get("objectWriteTraceId")
+                .and_then(Value::as_str)
+                .is_some()
+        });
+    let mut valid = Vec::new();
+    let mut errors = Vec::new();
+    let mut batch_uniques = BTreeSet::new();
+    for (i, input) in inputs.iter().enumerate() {
+        let at = format!("inputs[{i}].");
+        let checked = properties_of(input, &at).and_then(|values| {
+            let associations = associations_of(input, &at)?;
+            world.store.validate(&values, None)?;
+            for property in &world.store.schema.unique {
+                if let Some(value) = values.get(property).filter(|v| !v.is_empty())
+                    && !batch_uniques.insert((property.clone(), value.clone()))
+                {
+                    return Err(ApiError::validation(format!(
+                        "{property}={value} appears twice in this batch"
+                    )));
+                }
+            }
+            Ok((values, associations))
+        });
+        match checked {
+            Ok(ok) => valid.push(ok),
+            Err(error) if traced => {
+                let mut body = error.body;
+                body["context"] = json!({"objectWriteTraceId": [input["objectWriteTraceId"]]});
+                errors.push(body);
+            }
+            Err(error) => return Err(error),
+        }
+    }
+    let now = world.now();
+    let mut results = Vec::new();
+    for (values, associations) in valid {
+        let id = world.store.create(values, associations, now);
+        world.index(id);
+        if let Some(deal) = world.store.get(id) {
+            results.push(render::deal(
+                deal,
+                &world.store.schema,
+                &Selection::default(),
+            ));
+        }
+    }
+    respond(world, 201, results, errors)
+}
+
+pub(crate) fn update(world: &mut World, body: &Value) -> Answer {
+    let inputs = inputs(body)?;
+    reject_duplicates(&ids(inputs)?)?;
+    let mut planned = Vec::new();
+    let mut errors = Vec::new();
+    for (i, input) in inputs.iter().enumerate() {
+        let at = format!("inputs[{i}].");
+        let id = string_field(input, "id", &at)?;
+        let values = properties_of(input, &at)?;
+        let trace = input.get("objectWriteTraceId").and_then(Value::as_str);
+        let found = if world.store.is_alias(id) {
+            Lookup::Missing
+        } else {
+            match world
+                .store
+                .resolve(id, input.get("idProperty").and_then(Value::as_str), false)
+            {
+                Ok(found) => found,
+                Err(e) if e.status == 404 => Lookup::Missing,
+                Err(e) => return Err(e),
+            }
+        };
+        match found {
+            Lookup::Found(deal) => {
+                world.store.validate(&values, Some(deal))?;
+                planned.push((deal, values));
+            }
+            Lookup::Missing => errors.push(not_found_error(&[id.to_string()], trace)),
+        }
+    }
+    let now = world.now();
+    let mut results = Vec::new();
+    for (id, values) in planned {
+        world.store.update(id, values, now);
+        if let Some(deal) = world.store.get(id) {
+            results.push(render::deal(
+                deal,
+                &world.store.schema,
+                &Selection::default(),
+            ));
+        }
+    }
+    respond(world, 200, results, errors)
+}
+
+pub(crate) fn upsert(world: &mut World, body: &Value) -> Answer {
+    let inputs = inputs(body)?;
+    reject_duplicates(&ids(inputs)?)?;
+    let mut planned = Vec::new();
+    for (i, input) in inputs.iter().enumerate() {
+        let at = format!("inputs[{i}].");
+        let key = string_field(input, "id", &at)?;
+        let property = input
+            .get("idProperty")
+            .and_then(Value::as_str)
+            .ok_or_else(|| {
+                ApiError::validation(format!(
+                    "Invalid input JSON: {at}idProperty is required for upsert"
+                ))
+            })?;
+        let mut values = properties_of(input, &at)?;
+        let existing = match world.store.resolve(key, Some(property), false)? {
+            Lookup::Found(id) => Some(id),
+            Lookup::Missing => None,
+        };
+        values.insert(property.to_string(), key.to_string());
+        world.store.validate(&values, existing)?;
+        planned.push((existing, values));
+    }
+    let now = world.now();
+    let mut results = Vec::new();
+    for (existing, values) in planned {
+        let (id, new) = match existing {
+            Some(id) => {
+                world.store.update(id, values, now);
+                (id, false)
+            }
+            None => {
+                let id = world.store.create(values, Vec::new(), now);
+                world.index(id);
+                (id, true)
+            }
+        };
+        if let Some(deal) = world.store.get(id) {
+            let mut rendered = render::deal(deal, &world.store.schema, &Selection::default());
+            rendered["new"] = new.into();
+            results.push(rendered);
+        }
+    }
+    respond(world, 200, results, Vec::new())
+}
+
+pub(crate) fn archive(world: &mut World, body: &Value) -> Answer {
+    let inputs = inputs(body)?;
+    let now = world.now();
+    for id in ids(inputs)? {
+        world.store.archive(id, now);
+    }
+    Ok((204, None))
+}

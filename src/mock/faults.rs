@@ -1,0 +1,170 @@
+//! Fault injection: per operation, by rate or for the first N matching calls, drawn from a
+//! seeded generator so a run can be repeated exactly.
+
+use std::time::Duration;
+
+/// What goes wrong.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum FaultKind {
+    /// Answer with this status and a JSON error body, without touching any deal
+    /// (500, 502, 503, 504, …).
+    Status(u16),
+    /// Answer 429 with HubSpot's ten-second body, and `Retry-After` (seconds) when given.
+    RateLimited {
+        /// The `Retry-After` header to send, if any (HubSpot normally sends none).
+        retry_after: Option<Duration>,
+    },
+    /// Answer 502 with an HTML page, as a proxy in front of HubSpot does.
+    HtmlBadGateway,
+    /// Wait this long (real time) before handling the call normally.
+    Slow(Duration),
+    /// Handle the call, then close the connection without answering: the client cannot
+    /// know whether a write happened.
+    DropConnection,
+    /// Handle the call, then send only the first half of the body and close.
+    TruncatedBody,
+}
+
+/// A fault rule: a kind, which operations it hits, how often.
+///
+/// ```
+/// use hubspot_deals::mock::{Fault, FaultKind};
+/// // The first two `get_page` calls get a 503; then the fake behaves.
+/// let fault = Fault::new(FaultKind::Status(503)).on("get_page").times(2);
+/// // A tenth of all calls are answered slowly.
+/// let slow = Fault::new(FaultKind::Slow(std::time::Duration::from_millis(300))).rate(0.1);
+/// # let _ = (fault, slow);
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+pub struct Fault {
+    pub(crate) kind: FaultKind,
+    pub(crate) operations: Vec<String>,
+    pub(crate) rate: f64,
+    pub(crate) remaining: Option<u32>,
+}
+
+impl Fault {
+    /// A fault hitting every call (rate 1), on every operation.
+    pub fn new(kind: FaultKind) -> Self {
+        Self {
+            kind,
+            operations: Vec::new(),
+            rate: 1.0,
+            remaining: None,
+        }
+    }
+
+    /// Limits the fault to an operation (`get_page`, `create`, `get_by_id`, `update`,
+    /// `archive`, `batch_read`, `batch_create`, `batch_update`, `batch_upsert`,
+    /// `batch_archive`, `search`, `merge`, `oauth_token`); call again to add more.
+    pub fn on(mut self, operation: impl Into<String>) -> Self {
+        self.operations.push(operation.into());
+        self
+    }
+
+    /// Hits a matching call with this probability (clamped to 0..=1).
+    pub fn rate(mut self, rate: f64) -> Self {
+        self.rate = if rate.is_nan() {
+            0.0
+        } else {
+            rate.clamp(0.0, 1.0)
+        };
+        self
+    }
+
+    /// Hits at most `n` calls, then stops.
+    pub fn times(mut self, n: u32) -> Self {
+        self.remaining = Some(n);
+        self
+    }
+
+    fn matches(&self, operation: &str) -> bool {
+        self.remaining != Some(0)
+            && (self.operations.is_empty() || self.operations.iter().any(|o| o == operation))
+    }
+}
+
+/// SplitMix64: small, fast and good enough for deterministic test choices.
+#[derive(Debug, Clone)]
+pub(crate) struct Rng(u64);
+
+impl Rng {
+    pub fn new(seed: u64) -> Self {
+        Self(seed)
+    }
+
+    pub fn next_u64(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    fn next_f64(&mut self) -> f64 {
+        (self.next_u64() >> 11) as f64 / (1u64 << 53) as f64
+    }
+
+    /// A random (version 4 shaped) UUID, for correlation ids.
+    pub fn uuid(&mut self) -> uuid::Uuid {
+        let bytes = (u128::from(self.next_u64()) << 64 | u128::from(self.next_u64())).to_be_bytes();
+        uuid::Builder::from_random_bytes(bytes).into_uuid()
+    }
+}
+
+#[derive(Debug)]
+pub(crate) struct Faults {
+    pub rules: Vec<Fault>,
+    pub rng: Rng,
+}
+
+impl Faults {
+    /// The fault for this call, if any: the first matching rule whose draw hits.
+    pub fn pick(&mut self, operation: &str) -> Option<FaultKind> {
+        for rule in self.rules.iter_mut().filter(|r| r.matches(operation)) {
+            let hit = rule.rate >= 1.0 || self.rng.next_f64() < rule.rate;
+            if hit {
+                if let Some(n) = rule.remaining.as_mut() {
+                    *n -= 1;
+                }
+                return Some(rule.kind.clone());
+            }
+        }
+        None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_same_seed_gives_the_same_faults() {
+        let draw = |seed| {
+            let mut faults = Faults {
+                rules: vec![Fault::new(FaultKind::Status(503)).rate(0.3)],
+                rng: Rng::new(seed),
+            };
+            (0..200)
+                .map(|_| faults.pick("get_page").is_some())
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(draw(7), draw(7));
+        assert_ne!(draw(7), draw(8));
+        let hits = draw(7).iter().filter(|h| **h).count();
+        assert!((30..=90).contains(&hits), "about 30% of 200, got {hits}");
+    }
+
+    #[test]
+    fn times_and_operations_limit_a_rule() {
+        let mut faults = Faults {
+            rules: vec![Fault::new(FaultKind::Status(500)).on("create").times(2)],
+            rng: Rng::new(1),
+        };
+        assert_eq!(faults.pick("get_page"), None);
+        assert_eq!(faults.pick("create"), Some(FaultKind::Status(500)));
+        assert_eq!(faults.pick("create"), Some(FaultKind::Status(500)));
+        assert_eq!(faults.pick("create"), None);
+    }
+}

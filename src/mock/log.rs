@@ -1,0 +1,84 @@
+//! What the fake saw: a request log and counters, readable from code and, as JSON, at
+//! `GET /__fake/stats`.
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+/// The most requests the log keeps; older ones are dropped and counted in
+/// [`Counters::log_dropped`] (the counters themselves always cover every request).
+pub const LOG_CAPACITY: usize = 100_000;
+
+/// One request as the fake handled it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct LoggedRequest {
+    /// When it arrived, by the fake's clock.
+    pub at: DateTime<Utc>,
+    /// HTTP method.
+    pub method: String,
+    /// Path, without the query.
+    pub path: String,
+    /// The raw query string, if any.
+    pub query: Option<String>,
+    /// The operation it was routed to (`get_page`, `oauth_token`, `unknown`, …).
+    pub operation: String,
+    /// The status sent, or 0 when the connection was dropped without an answer.
+    pub status: u16,
+    /// A label of the token that authenticated it ([`super::token_label`]), if any.
+    pub token: Option<String>,
+    /// The injected fault, if one hit this request.
+    pub fault: Option<String>,
+}
+
+/// Totals over every request the fake handled.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Counters {
+    /// All requests.
+    pub requests: u64,
+    /// Requests by status sent (0: dropped connection).
+    pub by_status: BTreeMap<u16, u64>,
+    /// Requests by operation.
+    pub by_operation: BTreeMap<String, u64>,
+    /// Requests by token label.
+    pub by_token: BTreeMap<String, u64>,
+    /// Calls to the OAuth token endpoint.
+    pub token_requests: u64,
+    /// Requests a fault was injected into.
+    pub faults: u64,
+    /// Requests refused with 429 by the fake's own limiter.
+    pub rate_limited: u64,
+    /// Requests no longer in the log because it reached [`LOG_CAPACITY`].
+    pub log_dropped: u64,
+}
+
+#[derive(Debug, Default)]
+pub(crate) struct Log {
+    pub requests: std::collections::VecDeque<LoggedRequest>,
+    pub counters: Counters,
+}
+
+impl Log {
+    pub fn record(&mut self, entry: LoggedRequest, limited: bool) {
+        let c = &mut self.counters;
+        c.requests += 1;
+        *c.by_status.entry(entry.status).or_default() += 1;
+        *c.by_operation.entry(entry.operation.clone()).or_default() += 1;
+        if let Some(token) = &entry.token {
+            *c.by_token.entry(token.clone()).or_default() += 1;
+        }
+        if entry.operation == "oauth_token" {
+            c.token_requests += 1;
+        }
+        if entry.fault.is_some() {
+            c.faults += 1;
+        }
+        if limited {
+            c.rate_limited += 1;
+        }
+        if self.requests.len() == LOG_CAPACITY {
+            self.requests.pop_front();
+            c.log_dropped += 1;
+        }
+        self.requests.push_back(entry);
+    }
+}

@@ -1,0 +1,326 @@
+//! `POST …/search`: filter groups (ORed) of filters (ANDed) with every operator, HubSpot's
+//! limits (5 groups, 6 filters per group, 18 in all), one sort, a free-text `query`, `limit`
+//! up to 200, `after` as an offset, `total`, the 10,000-result cap, archived deals left out
+//! and an optional indexing lag.
+
+use super::errors::ApiError;
+use super::objects::Answer;
+use super::render::{self, Selection};
+use super::state::World;
+use super::store::{Deal, QUERY_PROPERTIES};
+use chrono::DateTime;
+use serde_json::{Value, json};
+use std::cmp::Ordering;
+
+/// No search pages past this many results.
+pub const RESULT_CAP: usize = 10_000;
+const MAX_GROUPS: usize = 5;
+const MAX_FILTERS_PER_GROUP: usize = 6;
+const MAX_FILTERS: usize = 18;
+const MAX_QUERY_CHARS: usize = 3_000;
+const MAX_LIMIT: i64 = 200;
+
+#[derive(Debug)]
+struct Filter {
+    property: String,
+    operator: String,
+    value: Option<String>,
+    high: Option<String>,
+    values: Vec<String>,
+}
+
+fn parse_filters(body: &Value) -> Result<Vec<Vec<Filter>>, ApiError> {
+    let groups = match body.get("filterGroups") {
+        None | Some(Value::Null) => return Ok(Vec::new()),
+        Some(Value::Array(groups)) => groups,
+        Some(_) => {
+            return Err(ApiError::validation(
+                "Invalid input JSON: filterGroups must be an array",
+            ));
+        }
+    };
+    if groups.len() > MAX_GROUPS {
+        return Err(ApiError::validation(format!(
+            "Too many filter groups: {} (at most {MAX_GROUPS})",
+            groups.len()
+        )));
+    }
+    let total: usize = groups
+        .iter()
+        .map(|g| g["filters"].as_array().map_or(0, Vec::len))
+        .sum();
+    if total > MAX_FILTERS {
+        return Err(ApiError::validation(format!(
+            "Too many filters: {total} in all (at most {MAX_FILTERS})"
+        )));
+    }
+    groups
+        .iter()
+        .enumerate()
+        .map(|(g, group)| {
+            let filters = group["filters"].as_array().ok_or_else(|| {
+                ApiError::validation(format!(
+                    "Invalid input JSON: filterGroups[{g}].filters is required"
+                ))
+            })?;
+            if filters.len() > MAX_FILTERS_PER_GROUP {
+                return Err(ApiError::validation(format!(
+                    "Too many filters in filterGroups[{g}]: {} (at most {MAX_FILTERS_PER_GROUP})",
+                    filters.len()
+                )));
+            }
+            filters
+                .iter()
+                .enumerate()
+                .map(|(f, filter)| parse_filter(filter, &format!("filterGroups[{g}].filters[{f}]")))
+                .collect()
+        })
+        .collect()
+}
+
+fn parse_filter(filter: &Value, at: &str) -> Result<Filter, ApiError> {
+    let text = |name: &str| filter.get(name).and_then(Value::as_str).map(str::to_string);
+    let property = text("propertyName").ok_or_else(|| {
+        ApiError::validation(format!("Invalid input JSON: {at}.propertyName is required"))
+    })?;
+    let operator = text("operator").ok_or_else(|| {
+        ApiError::validation(format!("Invalid input JSON: {at}.operator is required"))
+    })?;
+    let values: Vec<String> = filter
+        .get("values")
+        .and_then(Value::as_array)
+        .map(|v| {
+            v.iter()
+                .filter_map(Value::as_str)
+                .map(str::to_string)
+                .collect()
+        })
+        .unwrap_or_default();
+    let parsed = Filter {
+        property,
+        operator,
+        value: text("value"),
+        high: text("highValue"),
+        values,
+    };
+    let needs = |what: &str| {
+        ApiError::validation(format!("{at}: operator {} needs {what}", parsed.operator))
+    };
+    match parsed.operator.as_str() {
+        "EQ" | "NEQ" | "LT" | "LTE" | "GT" | "GTE" | "CONTAINS_TOKEN" | "NOT_CONTAINS_TOKEN"
+            if parsed.value.is_none() =>
+        {
+            Err(needs("a value"))
+        }
+        "BETWEEN" if parsed.value.is_none() || parsed.high.is_none() => {
+            Err(needs("a value and a highValue"))
+        }
+        "IN" | "NOT_IN" if parsed.values.is_empty() => Err(needs("values")),
+        "EQ" | "NEQ" | "LT" | "LTE" | "GT" | "GTE" | "BETWEEN" | "IN" | "NOT_IN"
+        | "HAS_PROPERTY" | "NOT_HAS_PROPERTY" | "CONTAINS_TOKEN" | "NOT_CONTAINS_TOKEN" => {
+            Ok(parsed)
+        }
+        other => Err(ApiError::validation(format!(
+            "{at}: unknown operator {other:?}"
+        ))),
+    }
+}
+
+/// A comparable form of a value: dates as epoch milliseconds, numbers as numbers.
+fn number(value: &str) -> Option<f64> {
+    value.parse::<f64>().ok().or_else(|| {
+        DateTime::parse_from_rfc3339(value)
+            .ok()
+            .map(|d| d.timestamp_millis() as f64)
+    })
+}
+
+fn compare(left: &str, right: &str) -> Ordering {
+    match (number(left), number(right)) {
+        (Some(a), Some(b)) => a.partial_cmp(&b).unwrap_or(Ordering::Equal),
+        _ => left.to_lowercase().cmp(&right.to_lowercase()),
+    }
+}
+
+fn tokens(text: &str) -> impl Iterator<Item = String> + '_ {
+    text.split(|c: char| !c.is_alphanumeric())
+        .filter(|t| !t.is_empty())
+        .map(str::to_lowercase)
+}
+
+fn token_matches(pattern: &str, token: &str) -> bool {
+    let pattern = pattern.to_lowercase();
+    match (pattern.strip_prefix('*'), pattern.strip_suffix('*')) {
+        (Some(rest), _) if rest.ends_with('*') => token.contains(rest.trim_end_matches('*')),
+        (Some(rest), _) => token.ends_with(rest),
+        (_, Some(rest)) => token.starts_with(rest),
+        _ => token == pattern,
+    }
+}
+
+fn contains_token(value: Option<&str>, pattern: &str) -> bool {
+    value.is_some_and(|v| tokens(v).any(|t| token_matches(pattern, &t)))
+}
+
+fn matches(deal: &Deal, filter: &Filter) -> bool {
+    let actual = deal.value(&filter.property).filter(|v| !v.is_empty());
+    let value = filter.value.as_deref().unwrap_or("");
+    let cmp =
+        |wanted: fn(Ordering) -> bool| actual.as_deref().is_some_and(|a| wanted(compare(a, value)));
+    match filter.operator.as_str() {
+        "EQ" => cmp(Ordering::is_eq),
+        "NEQ" => !cmp(Ordering::is_eq),
+        "LT" => cmp(Ordering::is_lt),
+        "LTE" => cmp(Ordering::is_le),
+        "GT" => cmp(Ordering::is_gt),
+        "GTE" => cmp(Ordering::is_ge),
+        "BETWEEN" => actual.as_deref().is_some_and(|a| {
+            compare(a, value).is_ge() && compare(a, filter.high.as_deref().unwrap_or("")).is_le()
+        }),
+        "IN" => actual
+            .as_deref()
+            .is_some_and(|a| filter.values.iter().any(|v| compare(a, v).is_eq())),
+        "NOT_IN" => !actual
+            .as_deref()
+            .is_some_and(|a| filter.values.iter().any(|v| compare(a, v).is_eq())),
+        "HAS_PROPERTY" => actual.is_some(),
+        "NOT_HAS_PROPERTY" => actual.is_none(),
+        "CONTAINS_TOKEN" => contains_token(actual.as_deref(), value),
+        "NOT_CONTAINS_TOKEN" => !contains_token(actual.as_deref(), value),
+        _ => false,
+    }
+}
+
+fn matches_query(deal: &Deal, query: &str) -> bool {
+    tokens(query).all(|word| {
+        QUERY_PROPERTIES
+            .iter()
+            .filter_map(|p| deal.value(p))
+            .any(|text| tokens(&text).any(|t| t.starts_with(&word)))
+    })
+}
+
+pub(crate) fn search(world: &mut World, body: &Value) -> Answer {
+    let groups = parse_filters(body)?;
+    let query = body.get("query").and_then(Value::as_str).unwrap_or("");
+    if query.chars().count() > MAX_QUERY_CHARS {
+        return Err(ApiError::validation(format!(
+            "query is longer than {MAX_QUERY_CHARS} characters"
+        )));
+    }
+    let limit = match body.get("limit") {
+        None | Some(Value::Null) => 10,
+        Some(v) => match v.as_i64() {
+            Some(n) if (1..=MAX_LIMIT).contains(&n) => n as usize,
+            _ => {
+                return Err(ApiError::validation(format!(
+                    "limit must be a whole number from 1 to {MAX_LIMIT}, got {v}"
+                )));
+            }
+        },
+    };
+    let offset = match body.get("after") {
+        None | Some(Value::Null) => 0,
+        Some(Value::String(s)) if s.is_empty() => 0,
+        Some(Value::String(s)) => s.parse::<usize>().map_err(|_| {
+            ApiError::validation(format!("after must be a numeric offset, got {s:?}"))
+        })?,
+        Some(other) => {
+            return Err(ApiError::validation(format!(
+                "after must be a string offset, got {other}"
+            )));
+        }
+    };
+    if offset >= RESULT_CAP {
+        return Err(ApiError::validation(format!(
+            "Search results are capped at {RESULT_CAP}; after={offset} is past the cap. Narrow the search instead."
+        )));
+    }
+    let sort: Option<(String, bool)> = body
+        .get("sorts")
+        .and_then(Value::as_array)
+        .and_then(|s| s.first())
+        .and_then(|s| match s {
+            Value::String(text) => Some(match text.strip_prefix('-') {
+                Some(name) => (name.to_string(), true),
+                None => (text.clone(), false),
+            }),
+            Value::Object(rule) => Some((
+                rule.get("propertyName")?.as_str()?.to_string(),
+                rule.get("direction").and_then(Value::as_str) == Some("DESCENDING"),
+            )),
+            _ => None,
+        });
+    let properties: Vec<String> = body
+        .get("properties")
+        .and_then(Value::as_array)
+        .map(|p| {
+            p.iter()
+                .filter_map(Value::as_str)
+                .map(str::to_string)
+                .collect()
+        })
+        .unwrap_or_default();
+
+    let now = world.now();
+    let mut hits: Vec<&Deal> = world
+        .store
+        .deals()
+        .filter(|d| d.archived_at.is_none())
+        .filter(|d| world.indexed(d.id, now))
+        .filter(|d| groups.is_empty() || groups.iter().any(|g| g.iter().all(|f| matches(d, f))))
+        .filter(|d| query.trim().is_empty() || matches_query(d, query))
+        .collect();
+    match &sort {
+        Some((property, descending)) => hits.sort_by(|a, b| {
+            let order = match (a.value(property), b.value(property)) {
+                (Some(x), Some(y)) => compare(&x, &y),
+                (Some(_), None) => Ordering::Less,
+                (None, Some(_)) => Ordering::Greater,
+                (None, None) => Ordering::Equal,
+            };
+            let order = if *descending { order.reverse() } else { order };
+            order.then(a.id.cmp(&b.id))
+        }),
+        None => hits.sort_by_key(|d| (d.created_at, d.id)),
+    }
+    let total = hits.len();
+    let reachable = total.min(RESULT_CAP);
+    let selection = Selection::properties(properties);
+    let results: Vec<Value> = hits
+        .iter()
+        .skip(offset)
+        .take(limit.min(reachable.saturating_sub(offset)))
+        .map(|d| render::deal(d, &world.store.schema, &selection))
+        .collect();
+    let mut body = json!({"total": total, "results": results});
+    let next = offset + limit;
+    if next < reachable {
+        body["paging"] = json!({"next": {"after": next.to_string()}});
+    }
+    Ok((200, Some(body)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tokens_match_with_wildcards() {
+        assert!(token_matches("integr*", "integrations"));
+        assert!(token_matches("*tions", "integrations"));
+        assert!(token_matches("*egra*", "integrations"));
+        assert!(token_matches("Integrations", "integrations"));
+        assert!(!token_matches("integr", "integrations"));
+    }
+
+    #[test]
+    fn values_compare_as_numbers_dates_or_text() {
+        assert_eq!(compare("1500.00", "900"), Ordering::Greater);
+        assert_eq!(
+            compare("2024-01-01T00:00:00.000Z", "1704067200000"),
+            Ordering::Equal
+        );
+        assert_eq!(compare("ClosedWon", "closedwon"), Ordering::Equal);
+    }
+}

@@ -1,0 +1,69 @@
+//! Everything the fake knows, behind one lock: deals, tokens, budgets, faults, the log.
+
+use super::auth::Tokens;
+use super::faults::Faults;
+use super::limits::Limiter;
+use super::log::Log;
+use super::store::Store;
+use crate::clock::SharedClock;
+use chrono::{DateTime, Utc};
+use std::collections::HashMap;
+use std::time::Duration;
+
+#[derive(Debug)]
+pub(crate) struct World {
+    pub store: Store,
+    pub tokens: Tokens,
+    pub limiter: Limiter,
+    pub faults: Faults,
+    pub log: Log,
+    pub clock: SharedClock,
+    pub base_url: String,
+    pub indexing_lag: Duration,
+    /// When each deal becomes visible to search (absent: visible).
+    visible_at: HashMap<u64, DateTime<Utc>>,
+}
+
+impl World {
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        store: Store,
+        tokens: Tokens,
+        limiter: Limiter,
+        faults: Faults,
+        clock: SharedClock,
+        indexing_lag: Duration,
+    ) -> Self {
+        Self {
+            store,
+            tokens,
+            limiter,
+            faults,
+            log: Log::default(),
+            clock,
+            base_url: String::new(),
+            indexing_lag,
+            visible_at: HashMap::new(),
+        }
+    }
+
+    pub fn now(&self) -> DateTime<Utc> {
+        self.clock.now()
+    }
+
+    /// Notes a new deal for search, which sees it only after the indexing lag.
+    pub fn index(&mut self, id: u64) {
+        if !self.indexing_lag.is_zero() {
+            let lag =
+                chrono::Duration::from_std(self.indexing_lag).unwrap_or(chrono::Duration::MAX);
+            let now = self.now();
+            self.visible_at
+                .insert(id, now.checked_add_signed(lag).unwrap_or(now));
+        }
+    }
+
+    /// Whether search sees the deal yet.
+    pub fn indexed(&self, id: u64, now: DateTime<Utc>) -> bool {
+        self.visible_at.get(&id).is_none_or(|at| now >= *at)
+    }
+}

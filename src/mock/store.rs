@@ -1,0 +1,390 @@
+//! The fake's deals: records, property definitions, pipelines, validation, merges.
+
+use super::errors::{ApiError, PropertyProblem};
+use chrono::{DateTime, Utc};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+/// Properties a deal has in a fresh HubSpot account (a selection of HubSpot's defaults).
+const STANDARD_PROPERTIES: &[&str] = &[
+    "dealname",
+    "amount",
+    "closedate",
+    "pipeline",
+    "dealstage",
+    "dealtype",
+    "description",
+    "hubspot_owner_id",
+    "hs_priority",
+    "createdate",
+    "hs_lastmodifieddate",
+    "hs_object_id",
+    "hs_merged_object_ids",
+    "hs_is_closed",
+    "hs_deal_stage_probability",
+];
+
+/// Properties HubSpot maintains itself; writing them is an error.
+const READ_ONLY: &[&str] = &[
+    "hs_lastmodifieddate",
+    "hs_object_id",
+    "hs_merged_object_ids",
+    "hs_is_closed",
+    "hs_deal_stage_probability",
+];
+
+/// Returned when `properties` is not given.
+pub(crate) const DEFAULT_PROPERTIES: &[&str] =
+    &["dealname", "amount", "closedate", "pipeline", "dealstage"];
+
+/// Always returned alongside whatever was asked for.
+pub(crate) const SYSTEM_PROPERTIES: &[&str] =
+    &["createdate", "hs_lastmodifieddate", "hs_object_id"];
+
+/// Searched by a free-text `query`.
+pub(crate) const QUERY_PROPERTIES: &[&str] = &[
+    "dealname",
+    "pipeline",
+    "dealstage",
+    "description",
+    "dealtype",
+];
+
+/// A deal pipeline and its stage ids, in display order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Pipeline {
+    /// The pipeline's id (`default` for HubSpot's default pipeline).
+    pub id: String,
+    /// Its stage ids.
+    pub stages: Vec<String>,
+}
+
+impl Pipeline {
+    /// A pipeline with these stage ids.
+    pub fn new(id: impl Into<String>, stages: impl IntoIterator<Item = impl Into<String>>) -> Self {
+        Self {
+            id: id.into(),
+            stages: stages.into_iter().map(Into::into).collect(),
+        }
+    }
+
+    /// HubSpot's default sales pipeline, preloaded in every fake.
+    pub fn hubspot_default() -> Self {
+        Self::new(
+            "default",
+            [
+                "appointmentscheduled",
+                "qualifiedtobuy",
+                "presentationscheduled",
+                "decisionmakerboughtin",
+                "contractsent",
+                "closedwon",
+                "closedlost",
+            ],
+        )
+    }
+}
+
+/// One past value of a property.
+#[derive(Debug, Clone)]
+pub(crate) struct Change {
+    pub value: String,
+    pub at: DateTime<Utc>,
+}
+
+/// One deal as the fake stores it.
+#[derive(Debug, Clone)]
+pub(crate) struct Deal {
+    pub id: u64,
+    pub values: BTreeMap<String, String>,
+    pub history: BTreeMap<String, Vec<Change>>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub archived_at: Option<DateTime<Utc>>,
+    /// (object type, object id, association type label)
+    pub associations: Vec<(String, String, String)>,
+}
+
+impl Deal {
+    pub fn value(&self, name: &str) -> Option<String> {
+        match name {
+            "hs_object_id" => Some(self.id.to_string()),
+            "createdate" => self
+                .values
+                .get(name)
+                .cloned()
+                .or_else(|| Some(timestamp(self.created_at))),
+            "hs_lastmodifieddate" => Some(timestamp(self.updated_at)),
+            _ => self.values.get(name).cloned(),
+        }
+    }
+}
+
+/// HubSpot's timestamp form: milliseconds and `Z`.
+pub(crate) fn timestamp(at: DateTime<Utc>) -> String {
+    at.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string()
+}
+
+/// Property definitions and pipelines: the account's configuration.
+#[derive(Debug, Clone)]
+pub(crate) struct Schema {
+    pub properties: BTreeSet<String>,
+    pub unique: BTreeSet<String>,
+    pub pipelines: Vec<Pipeline>,
+}
+
+impl Default for Schema {
+    fn default() -> Self {
+        Self {
+            properties: STANDARD_PROPERTIES.iter().map(|p| p.to_string()).collect(),
+            unique: BTreeSet::new(),
+            pipelines: vec![Pipeline::hubspot_default()],
+        }
+    }
+}
+
+/// Where a lookup by id or unique value led.
+pub(crate) enum Lookup {
+    Found(u64),
+    Missing,
+}
+
+/// The deals of one fake account.
+#[derive(Debug, Default)]
+pub(crate) struct Store {
+    pub schema: Schema,
+    next_id: u64,
+    deals: BTreeMap<u64, Deal>,
+    /// Merged-away id -> the id it now resolves to.
+    aliases: HashMap<u64, u64>,
+}
+
+impl Store {
+    pub fn new(schema: Schema) -> Self {
+        Self {
+            schema,
+            next_id: 1001,
+            deals: BTreeMap::new(),
+            aliases: HashMap::new(),
+        }
+    }
+
+    pub fn deals(&self) -> impl Iterator<Item = &Deal> {
+        self.deals.values()
+    }
+
+    pub fn get(&self, id: u64) -> Option<&Deal> {
+        self.deals.get(&id)
+    }
+
+    /// Deals with `id >= from`, by id, live or archived as asked.
+    pub fn range(&self, from: u64, archived: bool) -> impl Iterator<Item = &Deal> {
+        self.deals
+            .range(from..)
+            .map(|(_, d)| d)
+            .filter(move |d| d.archived_at.is_some() == archived)
+    }
+
+    /// Resolves an id (following merges) or a unique property value to a deal id.
+    pub fn resolve(
+        &self,
+        key: &str,
+        id_property: Option<&str>,
+        archived: bool,
+    ) -> Result<Lookup, ApiError> {
+        let id = match id_property.filter(|p| *p != "hs_object_id") {
+            Some(property) => {
+                if !self.schema.unique.contains(property) {
+                    return Err(ApiError::validation(format!(
+                        "{property} is not a unique identifier property for deals"
+                    )));
+                }
+                match self
+                    .deals
+                    .values()
+                    .find(|d| d.values.get(property).map(String::as_str) == Some(key))
+                {
+                    Some(deal) => deal.id,
+                    None => return Ok(Lookup::Missing),
+                }
+            }
+            None => {
+                let Ok(id) = key.parse::<u64>() else {
+                    return Err(ApiError::not_numeric(key));
+                };
+                *self.aliases.get(&id).unwrap_or(&id)
+            }
+        };
+        Ok(match self.deals.get(&id) {
+            Some(deal) if deal.archived_at.is_some() == archived => Lookup::Found(id),
+            _ => Lookup::Missing,
+        })
+    }
+
+    /// Whether `id` was merged away (batch update does not accept such ids).
+    pub fn is_alias(&self, id: &str) -> bool {
+        id.parse::<u64>()
+            .is_ok_and(|id| self.aliases.contains_key(&id))
+    }
+
+    /// Checks `values` could be written to `existing` (or to a new deal), without writing.
+    pub fn validate(
+        &self,
+        values: &BTreeMap<String, String>,
+        existing: Option<u64>,
+    ) -> Result<(), ApiError> {
+        let mut problems = Vec::new();
+        for name in values.keys() {
+            if !self.schema.properties.contains(name) {
+                problems.push(PropertyProblem::missing(name));
+            } else if READ_ONLY.contains(&name.as_str()) {
+                problems.push(PropertyProblem::read_only(name));
+            }
+        }
+        let current = existing.and_then(|id| self.deals.get(&id));
+        let pipeline_id = values
+            .get("pipeline")
+            .filter(|v| !v.is_empty())
+            .cloned()
+            .or_else(|| current.and_then(|d| d.values.get("pipeline").cloned()))
+            .unwrap_or_else(|| "default".into());
+        let pipeline = self.schema.pipelines.iter().find(|p| p.id == pipeline_id);
+        if values.contains_key("pipeline") && pipeline.is_none() {
+            let ids: Vec<String> = self.schema.pipelines.iter().map(|p| p.id.clone()).collect();
+            problems.push(PropertyProblem::invalid_option(
+                "pipeline",
+                &pipeline_id,
+                &ids,
+            ));
+        }
+        if let (Some(stage), Some(pipeline)) =
+            (values.get("dealstage").filter(|v| !v.is_empty()), pipeline)
+            && !pipeline.stages.contains(stage)
+        {
+            problems.push(PropertyProblem::invalid_option(
+                "dealstage",
+                stage,
+                &pipeline.stages,
+            ));
+        }
+        if !problems.is_empty() {
+            return Err(ApiError::invalid_properties(&problems));
+        }
+        for property in &self.schema.unique {
+            if let Some(value) = values.get(property).filter(|v| !v.is_empty())
+                && let Some(other) = self
+                    .deals
+                    .values()
+                    .find(|d| Some(d.id) != existing && d.values.get(property) == Some(value))
+            {
+                return Err(ApiError::validation(format!(
+                    "A deal with {property}={value} already exists. Existing ID: {}",
+                    other.id
+                ))
+                .with("category", "CONFLICT".into()));
+            }
+        }
+        Ok(())
+    }
+
+    /// Creates a deal (values already validated).
+    pub fn create(
+        &mut self,
+        values: BTreeMap<String, String>,
+        associations: Vec<(String, String, String)>,
+        now: DateTime<Utc>,
+    ) -> u64 {
+        let id = self.next_id;
+        self.next_id += 1;
+        let mut deal = Deal {
+            id,
+            values: BTreeMap::new(),
+            history: BTreeMap::new(),
+            created_at: now,
+            updated_at: now,
+            archived_at: None,
+            associations,
+        };
+        let mut values = values;
+        if !values.contains_key("pipeline") && values.contains_key("dealstage") {
+            values.insert("pipeline".into(), "default".into());
+        }
+        write(&mut deal, values, now);
+        self.deals.insert(id, deal);
+        id
+    }
+
+    /// Updates a live deal (values already validated).
+    pub fn update(&mut self, id: u64, values: BTreeMap<String, String>, now: DateTime<Utc>) {
+        if let Some(deal) = self.deals.get_mut(&id) {
+            write(deal, values, now);
+            deal.updated_at = now;
+        }
+    }
+
+    /// Archives a deal; unknown or already archived ids are fine.
+    pub fn archive(&mut self, key: &str, now: DateTime<Utc>) {
+        let Ok(id) = key.parse::<u64>() else { return };
+        let id = *self.aliases.get(&id).unwrap_or(&id);
+        if let Some(deal) = self.deals.get_mut(&id)
+            && deal.archived_at.is_none()
+        {
+            deal.archived_at = Some(now);
+            deal.updated_at = now;
+        }
+    }
+
+    /// Merges two live deals into a new one with the primary's values; both old ids resolve
+    /// to it afterwards.
+    pub fn merge(&mut self, primary: u64, other: u64, now: DateTime<Utc>) -> u64 {
+        let (Some(first), Some(second)) = (self.deals.remove(&primary), self.deals.remove(&other))
+        else {
+            return primary;
+        };
+        let mut values = second.values.clone();
+        values.extend(first.values.clone());
+        let mut merged_ids: Vec<String> = [&first, &second]
+            .iter()
+            .flat_map(|d| {
+                let mut ids = vec![d.id.to_string()];
+                if let Some(previous) = d.values.get("hs_merged_object_ids") {
+                    ids.extend(previous.split(';').map(str::to_string));
+                }
+                ids
+            })
+            .collect();
+        merged_ids.sort();
+        merged_ids.dedup();
+        values.insert("hs_merged_object_ids".into(), merged_ids.join(";"));
+        values.insert("createdate".into(), timestamp(first.created_at));
+        let mut associations = first.associations.clone();
+        associations.extend(second.associations.iter().cloned());
+        associations.dedup();
+        let id = self.create(values, associations, now);
+        if let Some(deal) = self.deals.get_mut(&id) {
+            deal.created_at = first.created_at;
+        }
+        for old in merged_ids.iter().filter_map(|i| i.parse::<u64>().ok()) {
+            self.aliases.insert(old, id);
+        }
+        for target in self.aliases.values_mut() {
+            if *target == primary || *target == other {
+                *target = id;
+            }
+        }
+        id
+    }
+}
+
+fn write(deal: &mut Deal, values: BTreeMap<String, String>, now: DateTime<Utc>) {
+    for (name, value) in values {
+        deal.history.entry(name.clone()).or_default().push(Change {
+            value: value.clone(),
+            at: now,
+        });
+        if value.is_empty() {
+            deal.values.remove(&name);
+        } else {
+            deal.values.insert(name, value);
+        }
+    }
+}
