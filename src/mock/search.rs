@@ -273,13 +273,14 @@ pub(crate) fn search(world: &mut World, body: &Value) -> Answer {
         .collect();
     match &sort {
         Some((property, descending)) => hits.sort_by(|a, b| {
+            // Deals without a value come last in either direction.
             let order = match (a.value(property), b.value(property)) {
+                (Some(x), Some(y)) if *descending => compare(&y, &x),
                 (Some(x), Some(y)) => compare(&x, &y),
                 (Some(_), None) => Ordering::Less,
                 (None, Some(_)) => Ordering::Greater,
                 (None, None) => Ordering::Equal,
             };
-            let order = if *descending { order.reverse() } else { order };
             order.then(a.id.cmp(&b.id))
         }),
         None => hits.sort_by_key(|d| (d.created_at, d.id)),

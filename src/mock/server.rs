@@ -414,11 +414,13 @@ async fn handle(
     let body = if matches!(fault, Some(FaultKind::TruncatedBody)) {
         let half = outcome.body.slice(..outcome.body.len() / 2);
         response = response.header(hyper::header::CONTENT_LENGTH, outcome.body.len());
-        let frames = futures_util::stream::iter(vec![
-            Ok(Frame::data(half)),
-            Err(std::io::Error::other("body truncated by an injected fault")),
-        ]);
-        StreamBody::new(frames).boxed()
+        // The error comes a moment later, so the head and the first half are flushed first.
+        let first = futures_util::stream::once(async move { Ok(Frame::data(half)) });
+        let cut = futures_util::stream::once(async {
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+            Err(std::io::Error::other("body truncated by an injected fault"))
+        });
+        StreamBody::new(futures_util::StreamExt::chain(first, cut)).boxed()
     } else {
         full(outcome.body)
     };
