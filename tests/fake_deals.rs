@@ -33,9 +33,19 @@ async fn create(fake: &FakeHubSpot, properties: Value) -> Value {
 #[tokio::test]
 async fn create_and_read_maintain_ids_timestamps_and_system_properties() {
     let fake = fake().await;
+    let number = post(
+        format!("{}{DEALS}", fake.base_url()),
+        json!({"properties": {"amount": 1500}}),
+    )
+    .await;
+    assert_eq!(number.status, 400, "property values are strings");
+    assert_eq!(
+        number.json["message"],
+        "Invalid input JSON: properties.amount must be string, got a number"
+    );
     let deal = create(
         &fake,
-        json!({"dealname": "A", "amount": 1500, "dealstage": "qualifiedtobuy"}),
+        json!({"dealname": "A", "amount": "1500", "dealstage": "qualifiedtobuy"}),
     )
     .await;
     let id = deal["id"].as_str().unwrap();
@@ -43,7 +53,7 @@ async fn create_and_read_maintain_ids_timestamps_and_system_properties() {
     assert_eq!(deal["archived"], false);
     assert!(deal.get("archivedAt").is_none());
     let props = &deal["properties"];
-    assert_eq!(props["amount"], "1500", "numbers are stored as strings");
+    assert_eq!(props["amount"], "1500");
     assert_eq!(
         props["pipeline"], "default",
         "pipeline defaults with a stage"

@@ -65,6 +65,21 @@ fn strings(body: &Value, name: &str) -> Vec<String> {
         .unwrap_or_default()
 }
 
+/// An entry of a 207's `errors`: HubSpot's own schema requires `errors` and `links`, which
+/// real bodies omit; empty ones satisfy the schema and tell clients nothing false.
+fn standard_error(mut error: Value) -> Value {
+    for (key, empty) in [
+        ("errors", json!([])),
+        ("links", json!({})),
+        ("context", json!({})),
+    ] {
+        if error.get(key).is_none() {
+            error[key] = empty;
+        }
+    }
+    error
+}
+
 /// The batch response, 207 with errors when any input failed.
 fn respond(world: &World, ok_status: u16, results: Vec<Value>, errors: Vec<Value>) -> Answer {
     let now = timestamp(world.now());
@@ -83,9 +98,9 @@ fn not_found_error(ids: &[String], trace: Option<&str>) -> Value {
     if let Some(trace) = trace {
         context["objectWriteTraceId"] = json!([trace]);
     }
-    json!({"status": "error", "category": "OBJECT_NOT_FOUND",
+    standard_error(json!({"status": "error", "category": "OBJECT_NOT_FOUND",
            "message": "Could not get some DEAL objects, they may be deleted or not exist. Check that ids are valid.",
-           "context": context})
+           "context": context}))
 }
 
 pub(crate) fn read(world: &mut World, query: &Query, body: &Value) -> Answer {
@@ -154,7 +169,7 @@ pub(crate) fn create(world: &mut World, body: &Value) -> Answer {
             Err(error) if traced => {
                 let mut body = error.body;
                 body["context"] = json!({"objectWriteTraceId": [input["objectWriteTraceId"]]});
-                errors.push(body);
+                errors.push(standard_error(body));
             }
             Err(error) => return Err(error),
         }

@@ -41,6 +41,7 @@ mod search;
 mod server;
 mod state;
 mod store;
+mod validate;
 
 pub use auth::{READ_SCOPE, TokenKind, WRITE_SCOPE, token_label};
 pub use batch::MAX_INPUTS;

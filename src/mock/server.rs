@@ -8,7 +8,7 @@ use super::log::LoggedRequest;
 use super::objects::Answer;
 use super::query::Query;
 use super::state::World;
-use super::{batch, objects, search};
+use super::{batch, objects, search, validate};
 use bytes::Bytes;
 use http_body_util::combinators::BoxBody;
 use http_body_util::{BodyExt, Full, Limited, StreamBody};
@@ -49,7 +49,8 @@ enum Route {
     OAuthToken,
     RevokeRefreshToken(String),
     Stats,
-    MethodNotAllowed,
+    /// A known path with another method; the methods it takes, for `Allow`.
+    MethodNotAllowed(&'static str),
     NotFound,
 }
 
@@ -60,7 +61,7 @@ impl Route {
             Route::OAuthToken => "oauth_token",
             Route::RevokeRefreshToken(_) => "oauth_revoke",
             Route::Stats => "fake_stats",
-            Route::MethodNotAllowed | Route::NotFound => "unknown",
+            Route::MethodNotAllowed(_) | Route::NotFound => "unknown",
         }
     }
 }
@@ -103,16 +104,16 @@ fn route(method: &Method, path: &str) -> Route {
                         operation: "archive",
                         id: Some(id),
                     },
-                    _ => Route::MethodNotAllowed,
+                    _ => Route::MethodNotAllowed("GET, PATCH, DELETE"),
                 }
             }
+            (_, []) => Route::MethodNotAllowed("GET, POST"),
             (
                 _,
-                []
-                | ["batch", "read" | "create" | "update" | "upsert" | "archive"]
+                ["batch", "read" | "create" | "update" | "upsert" | "archive"]
                 | ["search"]
                 | ["merge"],
-            ) => Route::MethodNotAllowed,
+            ) => Route::MethodNotAllowed("POST"),
             _ => Route::NotFound,
         };
     }
@@ -273,10 +274,14 @@ fn process(
     let now = world.now();
     match route {
         Route::NotFound => Outcome::error(ApiError::not_found(), correlation_id),
-        Route::MethodNotAllowed => Outcome::error(
-            ApiError::method_not_allowed(parts.method.as_str()),
-            correlation_id,
-        ),
+        Route::MethodNotAllowed(allowed) => {
+            let mut outcome = Outcome::error(
+                ApiError::method_not_allowed(parts.method.as_str()),
+                correlation_id,
+            );
+            outcome.headers.push(("Allow", allowed.to_string()));
+            outcome
+        }
         Route::Stats => Outcome::json(200, Some(stats(world))),
         Route::OAuthToken => {
             let form: HashMap<String, String> = form_urlencoded::parse(body).into_owned().collect();
@@ -323,8 +328,10 @@ fn process(
                 };
             let query = Query::parse(parts.uri.query());
             let answer = if has_body(operation) {
-                parse_json(&parts.headers, body)
-                    .and_then(|json| deals(world, operation, id.as_deref(), &query, &json))
+                parse_json(&parts.headers, body).and_then(|json| {
+                    validate::request_body(operation, &json)?;
+                    deals(world, operation, id.as_deref(), &query, &json)
+                })
             } else {
                 deals(world, operation, id.as_deref(), &query, &Value::Null)
             };
@@ -486,11 +493,11 @@ mod tests {
         );
         assert_eq!(
             route(&Method::PUT, "/crm/v3/objects/deals/1"),
-            Route::MethodNotAllowed
+            Route::MethodNotAllowed("GET, PATCH, DELETE")
         );
         assert_eq!(
             route(&get, "/crm/v3/objects/deals/search"),
-            Route::MethodNotAllowed
+            Route::MethodNotAllowed("POST")
         );
         assert_eq!(route(&get, "/crm/v3/objects/dealsx"), Route::NotFound);
         assert_eq!(route(&get, "/crm/v3/objects/deals/1/2"), Route::NotFound);

@@ -191,7 +191,7 @@ impl Store {
         id_property: Option<&str>,
         archived: bool,
     ) -> Result<Lookup, ApiError> {
-        let id = match id_property.filter(|p| *p != "hs_object_id") {
+        let id = match id_property.filter(|p| !p.is_empty() && *p != "hs_object_id") {
             Some(property) => {
                 if !self.schema.unique.contains(property) {
                     return Err(ApiError::validation(format!(
