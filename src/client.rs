@@ -1,7 +1,10 @@
 //! Building a [`Client`]: base URL, credentials, timeouts and the HTTP stack.
 
-use crate::auth::Auth;
+use crate::auth::{Auth, OAuth};
+use crate::clock::{SharedClock, SystemClock};
 use crate::generated::Client;
+use crate::rate_limit::RateLimit;
+use crate::retry::RetryPolicy;
 use crate::runtime::Runtime;
 use crate::secret::Secret;
 use std::fmt;
@@ -33,6 +36,9 @@ pub struct ClientBuilder {
     connect_timeout: Duration,
     timeout: Duration,
     http: Option<reqwest::Client>,
+    rate_limit: RateLimit,
+    retry: RetryPolicy,
+    clock: SharedClock,
 }
 
 impl Default for ClientBuilder {
@@ -43,6 +49,9 @@ impl Default for ClientBuilder {
             connect_timeout: Duration::from_secs(10),
             timeout: Duration::from_secs(30),
             http: None,
+            rate_limit: RateLimit::default(),
+            retry: RetryPolicy::default(),
+            clock: std::sync::Arc::new(SystemClock),
         }
     }
 }
@@ -58,6 +67,31 @@ impl ClientBuilder {
     /// Authenticates with a private app's access token.
     pub fn private_app_token(self, token: impl Into<Secret>) -> Self {
         self.auth(Auth::private_app(token))
+    }
+
+    /// Authenticates with OAuth from a refresh token.
+    pub fn oauth(self, oauth: OAuth) -> Self {
+        self.auth(Auth::oauth(oauth))
+    }
+
+    /// Keeps calls within these budgets (default [`RateLimit::FREE_STARTER`]; the limiter also
+    /// follows HubSpot's `X-HubSpot-RateLimit-*` headers).
+    pub fn rate_limit(mut self, limit: RateLimit) -> Self {
+        self.rate_limit = limit;
+        self
+    }
+
+    /// Retries as this policy says (default [`RetryPolicy::default`]).
+    pub fn retry(mut self, policy: RetryPolicy) -> Self {
+        self.retry = policy;
+        self
+    }
+
+    /// Uses this clock for token expiry, rate limits and retry waits (tests inject a
+    /// [`ManualClock`](crate::clock::ManualClock)).
+    pub fn clock(mut self, clock: SharedClock) -> Self {
+        self.clock = clock;
+        self
     }
 
     /// Authenticates as `auth` says.
@@ -94,7 +128,8 @@ impl ClientBuilder {
             Some(client) => client,
             None => http_client(self.connect_timeout, self.timeout)?,
         };
-        Ok(Client::new_with_client(&base_url, http, Runtime::new(auth)))
+        let runtime = Runtime::new(auth, &http, self.rate_limit, self.retry, self.clock);
+        Ok(Client::new_with_client(&base_url, http, runtime))
     }
 }
 
@@ -106,6 +141,8 @@ impl fmt::Debug for ClientBuilder {
             .field("connect_timeout", &self.connect_timeout)
             .field("timeout", &self.timeout)
             .field("custom_http_client", &self.http.is_some())
+            .field("rate_limit", &self.rate_limit)
+            .field("retry", &self.retry)
             .finish()
     }
 }

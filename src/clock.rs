@@ -40,8 +40,8 @@ impl Clock for SystemClock {
     }
 }
 
-/// Time that moves only when told to: [`ManualClock::advance`], or a `sleep`, which advances
-/// the clock by its duration and returns at once (after yielding to other tasks).
+/// Time that moves only when told to: [`ManualClock::advance`], or a `sleep`, which moves the
+/// clock to the end of the sleep and returns at once (after yielding to other tasks).
 ///
 /// ```
 /// use hubspot_deals::clock::{Clock, ManualClock};
@@ -88,8 +88,15 @@ impl Clock for ManualClock {
         *self.now.lock().unwrap_or_else(|e| e.into_inner())
     }
 
+    /// Moves the clock to `now + duration` unless another sleeper already moved it further,
+    /// so concurrent sleepers agree on one virtual time.
     fn sleep(&self, duration: Duration) -> Sleep {
-        self.advance(duration);
+        let step = chrono::Duration::from_std(duration).unwrap_or(chrono::Duration::MAX);
+        {
+            let mut now = self.now.lock().unwrap_or_else(|e| e.into_inner());
+            let target = now.checked_add_signed(step).unwrap_or(*now);
+            *now = target.max(*now);
+        }
         Box::pin(tokio::task::yield_now())
     }
 }

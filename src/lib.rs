@@ -30,16 +30,25 @@
 pub mod auth;
 mod client;
 pub mod clock;
+mod error;
 mod generated;
 #[cfg(feature = "mock")]
 pub mod mock;
+mod rate_limit;
+mod retry;
+mod rng;
 mod runtime;
 mod secret;
 #[cfg(feature = "rustls")]
 mod tls;
 
 pub use client::{BuildError, ClientBuilder, DEFAULT_BASE_URL};
+pub use error::{ApiError, AuthError, Category, Error};
 pub use generated::{Client, builder, types};
-pub use progenitor_client::{ClientInfo, Error, ResponseValue};
+/// The error type the generated methods return; `?` converts it into [`Error`].
+pub use progenitor_client::Error as GeneratedError;
+pub use progenitor_client::{ClientInfo, ResponseValue};
+pub use rate_limit::{Budget, RateLimit};
+pub use retry::RetryPolicy;
 pub use runtime::Runtime;
 pub use secret::Secret;

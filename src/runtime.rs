@@ -1,18 +1,57 @@
 //! The handwritten runtime every generated call goes through: Progenitor's hooks, and the
 //! state they share (the generated client's inner type).
 //!
-//! `pre` puts the bearer token on the request; `exec` sends it. Rate limiting, retries and
-//! refresh-on-401 are planned to live in `exec`, the one place that owns the request and can
-//! replay it.
+//! - `pre` puts the bearer token on the request (refreshing an OAuth token first if needed).
+//! - `exec` owns the request and runs the attempts: a rate-limit permit, the send, the whole
+//!   body, then [`retry::decide`](crate::retry) on what came back; a 401 under OAuth drops
+//!   the token, refreshes once and replays once. Every attempt sends a clone of the same
+//!   request, so replayed bodies are byte-identical. A non-JSON error body (a proxy's HTML
+//!   502) is turned into a JSON error carrying its excerpt, so the status survives decoding.
+//! - Each call is one `tracing` span with its operation, attempts, status, correlation id and
+//!   the time spent waiting; tokens never appear in it.
 
-use crate::auth::Auth;
+use crate::auth::{self, Auth, Session};
+use crate::clock::SharedClock;
+use crate::error::{AuthError, EXCERPT_KEY, excerpt};
 use crate::generated::Client;
+use crate::rate_limit::{Limiter, RateLimit};
+use crate::retry::{self, Attempt, Decision, RetryPolicy};
+use crate::rng::Rng;
+use crate::secret::Secret;
+use bytes::Bytes;
 use progenitor_client::{ClientHooks, ClientInfo, Error, OperationInfo};
+use reqwest::header::{AUTHORIZATION, HeaderValue};
 use std::fmt;
 use std::sync::Arc;
+use std::time::Duration;
+use tracing::Instrument;
 
-/// The state every call of a [`Client`](crate::Client) shares: its credentials today, its
-/// rate limiter and retry policy as they arrive. Cheap to clone; clones share everything.
+/// How calls get their bearer token.
+enum Credentials {
+    Static(Secret),
+    OAuth(Session),
+}
+
+impl fmt::Debug for Credentials {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Static(token) => f.debug_tuple("PrivateApp").field(token).finish(),
+            Self::OAuth(session) => f.debug_tuple("OAuth").field(session).finish(),
+        }
+    }
+}
+
+impl Credentials {
+    async fn bearer(&self) -> Result<Secret, AuthError> {
+        match self {
+            Self::Static(token) => Ok(token.clone()),
+            Self::OAuth(session) => session.bearer().await,
+        }
+    }
+}
+
+/// The state every call of a [`Client`](crate::Client) shares: credentials, the rate limiter,
+/// the retry policy and the clock. Cheap to clone; clones share everything.
 ///
 /// It is built by [`ClientBuilder`](crate::ClientBuilder) and has no public constructor.
 #[derive(Clone)]
@@ -20,29 +59,104 @@ pub struct Runtime {
     shared: Arc<Shared>,
 }
 
+#[derive(Debug)]
 struct Shared {
-    auth: Auth,
+    credentials: Credentials,
+    limiter: Limiter,
+    retry: RetryPolicy,
+    clock: SharedClock,
+    jitter: Rng,
 }
 
 impl Runtime {
-    pub(crate) fn new(auth: Auth) -> Self {
+    pub(crate) fn new(
+        auth: Auth,
+        http: &reqwest::Client,
+        limit: RateLimit,
+        retry: RetryPolicy,
+        clock: SharedClock,
+    ) -> Self {
+        let credentials = match auth {
+            Auth::PrivateApp(token) => Credentials::Static(token),
+            Auth::OAuth(oauth) => {
+                Credentials::OAuth(Session::new(oauth, http.clone(), clock.clone()))
+            }
+        };
         Self {
-            shared: Arc::new(Shared { auth }),
+            shared: Arc::new(Shared {
+                credentials,
+                limiter: Limiter::new(limit),
+                retry,
+                clock,
+                jitter: Rng::from_entropy(),
+            }),
         }
     }
 
-    /// The credentials this client authenticates with.
-    pub fn auth(&self) -> &Auth {
-        &self.shared.auth
+    /// The retry policy calls follow.
+    pub fn retry_policy(&self) -> &RetryPolicy {
+        &self.shared.retry
     }
 }
 
 impl fmt::Debug for Runtime {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Runtime")
-            .field("auth", &self.shared.auth)
-            .finish()
+            .field("credentials", &self.shared.credentials)
+            .field("retry", &self.shared.retry)
+            .finish_non_exhaustive()
     }
+}
+
+/// What one attempt came back with.
+enum Received {
+    Whole(http::response::Parts, Bytes),
+    Failed(reqwest::Error),
+}
+
+/// Sends one attempt and reads the whole body.
+async fn attempt(http: &reqwest::Client, request: reqwest::Request) -> Received {
+    match http.execute(request).await {
+        Err(error) => Received::Failed(error),
+        Ok(response) => {
+            let response: http::Response<reqwest::Body> = response.into();
+            let (parts, body) = response.into_parts();
+            match http_body_util::BodyExt::collect(body).await {
+                Ok(collected) => Received::Whole(parts, collected.to_bytes()),
+                Err(error) => Received::Failed(error),
+            }
+        }
+    }
+}
+
+/// A non-JSON error body becomes HubSpot's error shape with the excerpt in `context`, so
+/// the generated code decodes it as an error response and the status survives.
+fn keep_status(parts: &mut http::response::Parts, body: Bytes) -> Bytes {
+    let is_json = serde_json::from_slice::<serde_json::Value>(&body).is_ok_and(|v| v.is_object());
+    if parts.status.as_u16() < 400 || is_json {
+        return body;
+    }
+    let content_type = parts
+        .headers
+        .get(reqwest::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("no content type")
+        .to_string();
+    let rewritten = serde_json::json!({
+        "status": "error",
+        "message": format!("HTTP {} with a body that is not HubSpot's JSON ({content_type})", parts.status),
+        "context": {EXCERPT_KEY: [excerpt(&body)]},
+    });
+    parts.headers.insert(
+        reqwest::header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    parts.headers.remove(reqwest::header::CONTENT_LENGTH);
+    Bytes::from(rewritten.to_string())
+}
+
+fn millis(duration: Duration) -> u64 {
+    u64::try_from(duration.as_millis()).unwrap_or(u64::MAX)
 }
 
 impl ClientHooks<Runtime> for Client {
@@ -51,23 +165,162 @@ impl ClientHooks<Runtime> for Client {
         request: &mut reqwest::Request,
         _info: &OperationInfo,
     ) -> Result<(), Error<E>> {
-        let authorization = self
+        let token = self
             .inner()
-            .auth()
-            .authorization()
+            .shared
+            .credentials
+            .bearer()
             .await
-            .map_err(Error::Custom)?;
-        request
-            .headers_mut()
-            .insert(reqwest::header::AUTHORIZATION, authorization);
+            .map_err(|e| Error::Custom(e.to_custom()))?;
+        let value = auth::header_value(&token).map_err(Error::Custom)?;
+        request.headers_mut().insert(AUTHORIZATION, value);
         Ok(())
     }
 
     async fn exec(
         &self,
         request: reqwest::Request,
-        _info: &OperationInfo,
+        info: &OperationInfo,
     ) -> reqwest::Result<reqwest::Response> {
-        self.client().execute(request).await
+        let span = tracing::info_span!(
+            "hubspot_deals.call",
+            operation = info.operation_id,
+            attempts = tracing::field::Empty,
+            status = tracing::field::Empty,
+            correlation_id = tracing::field::Empty,
+            limiter_wait_ms = tracing::field::Empty,
+            retry_wait_ms = tracing::field::Empty,
+        );
+        run(self.inner(), self.client(), request, info.operation_id)
+            .instrument(span)
+            .await
+    }
+}
+
+/// The attempts of one call; see the module docs.
+async fn run(
+    runtime: &Runtime,
+    http: &reqwest::Client,
+    mut request: reqwest::Request,
+    operation: &str,
+) -> reqwest::Result<reqwest::Response> {
+    let shared = &runtime.shared;
+    let span = tracing::Span::current();
+    let search = operation == "search";
+    let (mut limiter_wait, mut retry_wait) = (Duration::ZERO, Duration::ZERO);
+    let mut refreshed = false;
+    let mut number = 0;
+    loop {
+        number += 1;
+        let wait = shared.limiter.reserve(search, shared.clock.now());
+        if !wait.is_zero() {
+            limiter_wait += wait;
+            shared.clock.sleep(wait).await;
+        }
+        // A request whose body cannot be cloned (none here: bodies are JSON) gets one attempt.
+        let Some(this) = request.try_clone() else {
+            span.record("attempts", number);
+            return http.execute(request).await;
+        };
+        let received = attempt(http, this).await;
+        let now = shared.clock.now();
+        let (decision, outcome) = match received {
+            Received::Whole(mut parts, body) => {
+                shared.limiter.observe(&parts.headers, now);
+                let status = parts.status.as_u16();
+                span.record("status", status);
+                if let Some(id) = parts
+                    .headers
+                    .get("x-hubspot-correlation-id")
+                    .and_then(|v| v.to_str().ok())
+                {
+                    span.record("correlation_id", id);
+                }
+                if status == 401
+                    && !refreshed
+                    && let Credentials::OAuth(session) = &shared.credentials
+                {
+                    refreshed = true;
+                    if let Some(used) = request
+                        .headers()
+                        .get(AUTHORIZATION)
+                        .and_then(|v| v.to_str().ok())
+                    {
+                        session.invalidate(&Secret::new(used.trim_start_matches("Bearer ")));
+                    }
+                    match session.bearer().await.map(|t| auth::header_value(&t)) {
+                        Ok(Ok(value)) => {
+                            tracing::info!("401 from HubSpot: token refreshed, replaying once");
+                            request.headers_mut().insert(AUTHORIZATION, value);
+                            continue;
+                        }
+                        _ => {
+                            tracing::warn!("401 from HubSpot and the token could not be refreshed")
+                        }
+                    }
+                }
+                let retry_after = parts
+                    .headers
+                    .get(reqwest::header::RETRY_AFTER)
+                    .and_then(|v| v.to_str().ok())
+                    .map(str::to_string);
+                let decision = retry::decide(
+                    &shared.retry,
+                    operation,
+                    Attempt::Answered {
+                        status,
+                        retry_after: retry_after.as_deref(),
+                        body: &body,
+                    },
+                    number,
+                    shared.limiter.rest(search, now),
+                    shared.jitter.next_f64(),
+                    now,
+                );
+                let body = keep_status(&mut parts, body);
+                (
+                    decision,
+                    Ok(reqwest::Response::from(http::Response::from_parts(
+                        parts, body,
+                    ))),
+                )
+            }
+            Received::Failed(error) => {
+                let sent = !error.is_connect();
+                let decision = retry::decide(
+                    &shared.retry,
+                    operation,
+                    Attempt::Failed { sent },
+                    number,
+                    None,
+                    shared.jitter.next_f64(),
+                    now,
+                );
+                (decision, Err(error))
+            }
+        };
+        match decision {
+            Decision::Done => {
+                span.record("attempts", number);
+                span.record("limiter_wait_ms", millis(limiter_wait));
+                span.record("retry_wait_ms", millis(retry_wait));
+                return outcome;
+            }
+            Decision::RetryAfter(delay) => {
+                match &outcome {
+                    Ok(response) => tracing::info!(
+                        attempt = number,
+                        status = response.status().as_u16(),
+                        delay_ms = millis(delay),
+                        "retrying"
+                    ),
+                    Err(error) => {
+                        tracing::info!(attempt = number, error = %error, delay_ms = millis(delay), "retrying")
+                    }
+                }
+                retry_wait += delay;
+                shared.clock.sleep(delay).await;
+            }
+        }
     }
 }

@@ -12,10 +12,12 @@ use support::recorder::{Canned, Recorder, empty, json};
 const TOKEN: &str = "pat-na1-11111111-2222-3333-4444-555555555555";
 const BASE: &str = "/crm/v3/objects/0-3";
 
+/// Retries off: these tests are about what one call puts on the wire.
 fn client(server: &Recorder) -> Client {
     Client::builder()
         .private_app_token(TOKEN)
         .base_url(&server.base_url)
+        .retry(hubspot_deals::RetryPolicy::disabled())
         .build()
         .unwrap()
 }
@@ -457,7 +459,7 @@ async fn an_error_body_decodes_with_its_status() {
     let error = client.get_by_id().deal_id("abc").send().await.unwrap_err();
     assert_eq!(server.requests().len(), 1);
     assert_eq!(error.status().map(|s| s.as_u16()), Some(404));
-    let hubspot_deals::Error::ErrorResponse(body) = error else {
+    let hubspot_deals::GeneratedError::ErrorResponse(body) = error else {
         panic!("{error:?}")
     };
     assert_eq!(body.category.as_deref(), Some("OBJECT_NOT_FOUND"));
@@ -472,7 +474,7 @@ async fn a_429_without_category_still_decodes() {
         "policyName": "TEN_SECONDLY_ROLLING", "groupName": "publicapi:hapikey-api-calls-ten-secondly:6748263"
     }))]).await;
     let error = client.get_page().send().await.unwrap_err();
-    let hubspot_deals::Error::ErrorResponse(body) = error else {
+    let hubspot_deals::GeneratedError::ErrorResponse(body) = error else {
         panic!("{error:?}")
     };
     assert_eq!(body.status(), 429);

@@ -1,24 +1,38 @@
-//! How calls authenticate: a private-app token, sent as a bearer token on every call.
+//! How calls authenticate: a private app's static token, or OAuth from a refresh token with
+//! the access token cached and refreshed ahead of expiry, one refresh at a time.
 //!
-//! OAuth with token refresh is planned to plug in here, behind the same [`Auth`] value, so
-//! the hooks and every generated method stay unchanged.
+//! ```
+//! use hubspot_deals::auth::{Auth, OAuth};
+//! let private = Auth::private_app("pat-na1-00000000-0000-0000-0000-000000000000");
+//! let oauth = Auth::oauth(
+//!     OAuth::new("client-id", "client-secret", "refresh-token")
+//!         .on_refresh(|tokens: &hubspot_deals::auth::Tokens| {
+//!             // Persist tokens.refresh_token.expose() and tokens.access_token.expose() here.
+//!             let _ = tokens;
+//!         }),
+//! );
+//! assert!(!format!("{private:?}{oauth:?}").contains("client-secret"));
+//! ```
+
+mod authorize;
+mod oauth;
+
+pub use authorize::{AuthorizeUrl, DEFAULT_SCOPES, exchange_code};
+pub(crate) use oauth::Session;
+pub use oauth::{DEFAULT_TOKEN_URL, OAuth};
 
 use crate::secret::Secret;
-use reqwest::header::HeaderValue;
+use chrono::{DateTime, Utc};
 use std::fmt;
 
 /// How the client authenticates its calls.
-///
-/// ```
-/// use hubspot_deals::auth::Auth;
-/// let auth = Auth::private_app("pat-na1-00000000-0000-0000-0000-000000000000");
-/// assert!(!format!("{auth:?}").contains("pat-na1"));
-/// ```
 #[derive(Clone)]
 #[non_exhaustive]
 pub enum Auth {
     /// A private app's access token (`pat-na1-…`): static, sent as `Authorization: Bearer`.
     PrivateApp(Secret),
+    /// OAuth from a refresh token.
+    OAuth(OAuth),
 }
 
 impl Auth {
@@ -27,39 +41,67 @@ impl Auth {
         Self::PrivateApp(token.into())
     }
 
-    /// Checks the credentials can be sent at all, without saying what they are.
+    /// Authenticates with OAuth.
+    pub fn oauth(oauth: OAuth) -> Self {
+        Self::OAuth(oauth)
+    }
+
+    /// Checks the credentials can be used at all, without saying what they are.
     pub(crate) fn validate(&self) -> Result<(), String> {
         match self {
-            Self::PrivateApp(token) if token.expose().trim().is_empty() => {
-                Err("the private-app token is empty".into())
-            }
-            Self::PrivateApp(token) => bearer(token).map(drop),
+            Self::PrivateApp(token) => header_value(token).map(drop),
+            Self::OAuth(oauth) => oauth.validate(),
         }
     }
-
-    /// The `Authorization` header value for the next call, marked sensitive so HTTP-level
-    /// logging never prints it.
-    pub(crate) async fn authorization(&self) -> Result<HeaderValue, String> {
-        match self {
-            Self::PrivateApp(token) => bearer(token),
-        }
-    }
-}
-
-fn bearer(token: &Secret) -> Result<HeaderValue, String> {
-    let mut value = HeaderValue::try_from(format!("Bearer {}", token.expose())).map_err(|_| {
-        "the token contains characters that cannot be sent in an HTTP header \
-         (a line break or a control character?); copy it again from HubSpot"
-            .to_string()
-    })?;
-    value.set_sensitive(true);
-    Ok(value)
 }
 
 impl fmt::Debug for Auth {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::PrivateApp(token) => f.debug_tuple("PrivateApp").field(token).finish(),
+            Self::OAuth(oauth) => f.debug_tuple("OAuth").field(oauth).finish(),
         }
     }
+}
+
+/// Tokens from HubSpot's token endpoint.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Tokens {
+    /// The access token sent with calls.
+    pub access_token: Secret,
+    /// The refresh token to keep (HubSpot's do not rotate today; if one does, this is the new one).
+    pub refresh_token: Secret,
+    /// When the access token expires.
+    pub expires_at: DateTime<Utc>,
+}
+
+/// Receives refreshed tokens, so a service can persist them.
+///
+/// Any `Fn(&Tokens) + Send + Sync` is one. It is called inside the refresh, so it should
+/// return quickly (hand the tokens to a task if persisting is slow).
+pub trait TokenStore: Send + Sync {
+    /// Called with every newly obtained set of tokens.
+    fn store(&self, tokens: &Tokens);
+}
+
+impl<F: Fn(&Tokens) + Send + Sync> TokenStore for F {
+    fn store(&self, tokens: &Tokens) {
+        self(tokens)
+    }
+}
+
+/// `Bearer <token>`, marked sensitive so HTTP-level logging never prints it.
+pub(crate) fn header_value(token: &Secret) -> Result<reqwest::header::HeaderValue, String> {
+    if token.expose().trim().is_empty() {
+        return Err("the token is empty".into());
+    }
+    let mut value = reqwest::header::HeaderValue::try_from(format!("Bearer {}", token.expose()))
+        .map_err(|_| {
+            "the token contains characters that cannot be sent in an HTTP header \
+         (a line break or a control character?); copy it again from HubSpot"
+                .to_string()
+        })?;
+    value.set_sensitive(true);
+    Ok(value)
 }

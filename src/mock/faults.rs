@@ -1,6 +1,7 @@
 //! Fault injection: per operation, by rate or for the first N matching calls, drawn from a
 //! seeded generator so a run can be repeated exactly.
 
+use crate::rng::Rng;
 use std::time::Duration;
 
 /// What goes wrong.
@@ -82,34 +83,6 @@ impl Fault {
     fn matches(&self, operation: &str) -> bool {
         self.remaining != Some(0)
             && (self.operations.is_empty() || self.operations.iter().any(|o| o == operation))
-    }
-}
-
-/// SplitMix64: small, fast and good enough for deterministic test choices.
-#[derive(Debug, Clone)]
-pub(crate) struct Rng(u64);
-
-impl Rng {
-    pub fn new(seed: u64) -> Self {
-        Self(seed)
-    }
-
-    pub fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    fn next_f64(&mut self) -> f64 {
-        (self.next_u64() >> 11) as f64 / (1u64 << 53) as f64
-    }
-
-    /// A random (version 4 shaped) UUID, for correlation ids.
-    pub fn uuid(&mut self) -> uuid::Uuid {
-        let bytes = (u128::from(self.next_u64()) << 64 | u128::from(self.next_u64())).to_be_bytes();
-        uuid::Builder::from_random_bytes(bytes).into_uuid()
     }
 }
 

@@ -239,7 +239,7 @@ impl FakeHubSpotBuilder {
             limits::Limiter::new(self.limits),
             faults::Faults {
                 rules: self.faults,
-                rng: faults::Rng::new(self.seed),
+                rng: crate::rng::Rng::new(self.seed),
             },
             self.clock,
             self.indexing_lag,
