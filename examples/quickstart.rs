@@ -4,12 +4,15 @@
 //! cargo run --example quickstart
 //! ```
 //!
-//! With `HUBSPOT_ACCESS_TOKEN` set it talks to HubSpot (or to `HUBSPOT_BASE_URL`, e.g. a proxy
-//! or the fake running as a process); without, it starts the fake HubSpot in-process. It
+//! With `HUBSPOT_CLIENT_ID`, `HUBSPOT_CLIENT_SECRET` and `HUBSPOT_REFRESH_TOKEN` set it uses
+//! OAuth; with `HUBSPOT_ACCESS_TOKEN` a private-app token. Either talks to HubSpot, or to
+//! `HUBSPOT_BASE_URL` when set (a proxy, or the fake running as a process, whose token
+//! endpoint it then uses too). Without credentials it starts the fake HubSpot in-process. It
 //! creates, reads, updates, lists, upserts, searches and finally archives the deals it made.
 //! Batch upsert needs a unique-value deal property: the fake has `external_id`; against
 //! HubSpot, name yours in `HUBSPOT_UNIQUE_PROPERTY` or the step is skipped.
 
+use hubspot_deals::auth::OAuth;
 use hubspot_deals::mock::FakeHubSpot;
 use hubspot_deals::types::{self, FilterOperator};
 use hubspot_deals::{Client, ClientBuilder};
@@ -17,6 +20,35 @@ use std::collections::HashMap;
 use std::error::Error;
 
 const FAKE_TOKEN: &str = "pat-na1-quickstart-0000-0000-000000000000";
+
+fn env(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.trim().is_empty())
+}
+
+/// OAuth when `HUBSPOT_CLIENT_ID`, `HUBSPOT_CLIENT_SECRET` and `HUBSPOT_REFRESH_TOKEN` are set
+/// (the token endpoint follows `HUBSPOT_BASE_URL`), else `HUBSPOT_ACCESS_TOKEN`, else none.
+fn credentials_from_env() -> Option<(ClientBuilder, &'static str)> {
+    if let (Some(id), Some(secret), Some(refresh)) = (
+        env("HUBSPOT_CLIENT_ID"),
+        env("HUBSPOT_CLIENT_SECRET"),
+        env("HUBSPOT_REFRESH_TOKEN"),
+    ) {
+        let mut oauth = OAuth::new(id, secret, refresh);
+        if let Some(base) = env("HUBSPOT_BASE_URL") {
+            oauth = oauth.token_url(format!("{}/oauth/v1/token", base.trim_end_matches('/')));
+        }
+        return Some((
+            ClientBuilder::default().oauth(oauth),
+            "OAuth (HUBSPOT_CLIENT_ID, HUBSPOT_REFRESH_TOKEN)",
+        ));
+    }
+    env("HUBSPOT_ACCESS_TOKEN").map(|token| {
+        (
+            ClientBuilder::default().private_app_token(token),
+            "HUBSPOT_ACCESS_TOKEN",
+        )
+    })
+}
 
 fn properties(pairs: &[(&str, &str)]) -> HashMap<String, String> {
     pairs
@@ -37,43 +69,37 @@ fn shown(deal_properties: &HashMap<String, Option<String>>, name: &str) -> Strin
 async fn main() -> Result<(), Box<dyn Error>> {
     // Keep the fake alive for the whole run when it is used.
     let mut _fake = None;
-    let (client, unique_property): (Client, Option<String>) =
-        match std::env::var("HUBSPOT_ACCESS_TOKEN") {
-            Ok(token) if !token.trim().is_empty() => {
-                let mut builder = ClientBuilder::default().private_app_token(token);
-                let target = match std::env::var("HUBSPOT_BASE_URL") {
-                    Ok(url) if !url.is_empty() => {
-                        builder = builder.base_url(&url);
-                        url
-                    }
-                    _ => hubspot_deals::DEFAULT_BASE_URL.to_string(),
-                };
-                println!("Using HUBSPOT_ACCESS_TOKEN against {target}");
-                (
-                    builder.build()?,
-                    std::env::var("HUBSPOT_UNIQUE_PROPERTY")
-                        .ok()
-                        .filter(|p| !p.is_empty()),
-                )
-            }
-            _ => {
-                let fake = FakeHubSpot::builder()
-                    .private_app_token(FAKE_TOKEN)
-                    .unique_property("external_id")
-                    .start()
-                    .await?;
-                println!(
-                    "No HUBSPOT_ACCESS_TOKEN set: using the embedded fake HubSpot at {}",
-                    fake.base_url()
-                );
-                let client = Client::builder()
-                    .private_app_token(FAKE_TOKEN)
-                    .base_url(fake.base_url())
-                    .build()?;
-                _fake = Some(fake);
-                (client, Some("external_id".into()))
-            }
-        };
+    let (client, unique_property) = match credentials_from_env() {
+        Some((builder, what)) => {
+            let base_url = env("HUBSPOT_BASE_URL");
+            let target = base_url
+                .clone()
+                .unwrap_or_else(|| hubspot_deals::DEFAULT_BASE_URL.to_string());
+            println!("Using {what} against {target}");
+            let builder = match base_url {
+                Some(url) => builder.base_url(url),
+                None => builder,
+            };
+            (builder.build()?, env("HUBSPOT_UNIQUE_PROPERTY"))
+        }
+        None => {
+            let fake = FakeHubSpot::builder()
+                .private_app_token(FAKE_TOKEN)
+                .unique_property("external_id")
+                .start()
+                .await?;
+            println!(
+                "No HubSpot credentials set: using the embedded fake HubSpot at {}",
+                fake.base_url()
+            );
+            let client = Client::builder()
+                .private_app_token(FAKE_TOKEN)
+                .base_url(fake.base_url())
+                .build()?;
+            _fake = Some(fake);
+            (client, Some("external_id".to_string()))
+        }
+    };
 
     // Create.
     let mut made = Vec::new();

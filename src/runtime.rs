@@ -29,7 +29,7 @@ use tracing::Instrument;
 /// How calls get their bearer token.
 enum Credentials {
     Static(Secret),
-    OAuth(Session),
+    OAuth(Box<Session>),
 }
 
 impl fmt::Debug for Credentials {
@@ -79,7 +79,7 @@ impl Runtime {
         let credentials = match auth {
             Auth::PrivateApp(token) => Credentials::Static(token),
             Auth::OAuth(oauth) => {
-                Credentials::OAuth(Session::new(oauth, http.clone(), clock.clone()))
+                Credentials::OAuth(Box::new(Session::new(oauth, http.clone(), clock.clone())))
             }
         };
         Self {
