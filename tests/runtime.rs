@@ -643,3 +643,56 @@ async fn secrets_never_reach_debug_output_or_logs() {
     assert!(access.starts_with('…'), "the fake logs labels only");
     assert!(debug.contains("Secret(<redacted>)"));
 }
+
+#[tokio::test]
+async fn a_per_attempt_timeout_is_retried_only_where_safe() {
+    let clock = ManualClock::default();
+    let fake = oauth_fake(&clock)
+        .fault(
+            Fault::new(FaultKind::Slow(Duration::from_millis(400)))
+                .on("get_page")
+                .times(1),
+        )
+        .fault(
+            Fault::new(FaultKind::Slow(Duration::from_millis(400)))
+                .on("create")
+                .times(1),
+        )
+        .start()
+        .await
+        .unwrap();
+    let client = Client::builder()
+        .private_app_token(PAT)
+        .base_url(fake.base_url())
+        .timeout(Duration::from_millis(150))
+        .clock(Arc::new(clock.clone()))
+        .build()
+        .unwrap();
+    client.get_page().send().await.unwrap();
+    tokio::time::sleep(Duration::from_millis(400)).await; // the slow first attempt finishes server-side
+    assert_eq!(
+        fake.counters().by_operation.get("get_page"),
+        Some(&2),
+        "timed out once, then answered"
+    );
+    let body = types::SimplePublicObjectInputForCreate {
+        associations: vec![],
+        properties: HashMap::new(),
+    };
+    let error = Error::from(client.create().body(body).send().await.unwrap_err());
+    assert!(
+        matches!(error, Error::Transport { timeout: true, .. }),
+        "{error:?}"
+    );
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    assert_eq!(
+        fake.counters().by_operation.get("create"),
+        Some(&1),
+        "a create that timed out is not replayed"
+    );
+    assert_eq!(
+        fake.deal_count(),
+        1,
+        "it was applied after all: replaying would have made two"
+    );
+}

@@ -451,7 +451,12 @@ pub(crate) async fn serve(
         let world = world.clone();
         let mut stop = shutdown.clone();
         tokio::spawn(async move {
-            let service = hyper::service::service_fn(move |request| handle(world.clone(), request));
+            // Each request runs in its own task, so it completes (and changes the world) even
+            // when the client gives up on it, as a real server's work does.
+            let service = hyper::service::service_fn(move |request| {
+                let task = tokio::spawn(handle(world.clone(), request));
+                async move { task.await.unwrap_or(Err(Dropped)) }
+            });
             let connection = hyper::server::conn::http1::Builder::new()
                 .serve_connection(hyper_util::rt::TokioIo::new(stream), service);
             tokio::select! {
