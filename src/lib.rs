@@ -52,3 +52,8 @@ pub use rate_limit::{Budget, RateLimit};
 pub use retry::RetryPolicy;
 pub use runtime::Runtime;
 pub use secret::Secret;
+
+/// The README's Rust examples, compiled as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;
