@@ -119,6 +119,11 @@ impl Window {
             return now;
         };
         let calls = budget.calls.max(1) as usize;
+        // Permits that left the window constrain nothing any more.
+        let gone = now - kept(budget.window);
+        while self.permits.front().is_some_and(|t| *t <= gone) {
+            self.permits.pop_front();
+        }
         let at = if self.permits.len() < calls {
             now
         } else {
@@ -144,25 +149,22 @@ impl Window {
     }
 
     /// Follows HubSpot's view of the budget: its size, and calls spent elsewhere (another
-    /// process on the same app) that this log has not seen.
+    /// process on the same app) that this log has not seen. The log stays sorted.
     fn adapt(&mut self, max: u32, interval: Duration, remaining: u32, now: DateTime<Utc>) {
         if max == 0 || interval.is_zero() {
             return;
         }
-        let budget = Budget {
+        self.budget = Some(Budget {
             calls: max,
             window: interval,
-        };
-        if self.budget != Some(budget) {
-            self.budget = Some(budget);
-        }
+        });
         let since = now - chrono(interval);
-        let seen = self.permits.iter().filter(|t| **t > since).count() as u32;
-        let spent = max.saturating_sub(remaining);
-        for _ in seen..spent.min(max) {
-            self.permits.push_back(now);
+        let upto_now = self.permits.partition_point(|t| *t <= now);
+        let seen = (upto_now - self.permits.partition_point(|t| *t <= since)) as u32;
+        let spent = max.saturating_sub(remaining).min(max);
+        for _ in seen..spent {
+            self.permits.insert(upto_now, now);
         }
-        self.permits.make_contiguous().sort();
         while self.permits.len() > max as usize {
             self.permits.pop_front();
         }
@@ -277,6 +279,21 @@ mod tests {
                 "{in_window} calls in the window from {start}"
             );
         }
+    }
+
+    #[test]
+    fn the_log_holds_only_the_permits_of_one_window() {
+        let limiter = Limiter::new(RateLimit::per_ten_seconds(1_000_000));
+        for second in 0..100 {
+            for _ in 0..50 {
+                assert!(limiter.reserve(false, at(second * 1000)).is_zero());
+            }
+        }
+        let kept = limiter.window(false).permits.len();
+        assert!(
+            kept <= 11 * 50,
+            "memory follows the window, not the budget: {kept}"
+        );
     }
 
     #[test]

@@ -132,8 +132,9 @@ async fn attempt(http: &reqwest::Client, request: reqwest::Request) -> Received 
 /// A non-JSON error body becomes HubSpot's error shape with the excerpt in `context`, so
 /// the generated code decodes it as an error response and the status survives.
 fn keep_status(parts: &mut http::response::Parts, body: Bytes) -> Bytes {
-    let is_json = serde_json::from_slice::<serde_json::Value>(&body).is_ok_and(|v| v.is_object());
-    if parts.status.as_u16() < 400 || is_json {
+    if parts.status.as_u16() < 400
+        || serde_json::from_slice::<serde_json::Value>(&body).is_ok_and(|v| v.is_object())
+    {
         return body;
     }
     let content_type = parts
