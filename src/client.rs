@@ -162,7 +162,8 @@ fn checked_base_url(url: &str) -> Result<String, BuildError> {
     Ok(url.trim_end_matches('/').to_string())
 }
 
-fn http_client(
+/// The crate's HTTP client: its user agent, timeouts and TLS setup.
+pub(crate) fn http_client(
     connect_timeout: Duration,
     timeout: Duration,
 ) -> Result<reqwest::Client, BuildError> {

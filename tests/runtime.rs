@@ -579,17 +579,26 @@ impl std::io::Write for Captured {
     }
 }
 
+/// Every log line of this test binary from the first call on, through a global subscriber
+/// (a thread-local one misses events whose callsite another thread cached as uninteresting).
+fn captured_logs() -> &'static Captured {
+    static CAPTURED: std::sync::OnceLock<Captured> = std::sync::OnceLock::new();
+    CAPTURED.get_or_init(|| {
+        let captured = Captured::default();
+        let writer = captured.clone();
+        let subscriber = tracing_subscriber::fmt()
+            .with_max_level(tracing::Level::TRACE)
+            .with_writer(move || writer.clone())
+            .with_ansi(false)
+            .finish();
+        tracing::subscriber::set_global_default(subscriber).expect("the only global subscriber");
+        captured
+    })
+}
+
 #[tokio::test]
 async fn secrets_never_reach_debug_output_or_logs() {
-    let captured = Captured::default();
-    let writer = captured.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::TRACE)
-        .with_writer(move || writer.clone())
-        .with_ansi(false)
-        .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
-
+    let captured = captured_logs();
     let clock = ManualClock::default();
     let fake = oauth_fake(&clock)
         .fault(Fault::new(FaultKind::Status(503)).on("get_page").times(1))
@@ -694,5 +703,70 @@ async fn a_per_attempt_timeout_is_retried_only_where_safe() {
         fake.deal_count(),
         1,
         "it was applied after all: replaying would have made two"
+    );
+}
+
+#[tokio::test]
+async fn the_authorization_code_flow() {
+    use hubspot_deals::auth::{AuthorizeUrl, exchange_code};
+    let clock = ManualClock::default();
+    let redirect = "http://localhost:8765/callback";
+    let fake = oauth_fake(&clock)
+        .authorization_code("code-42", redirect)
+        .start()
+        .await
+        .unwrap();
+    let request = AuthorizeUrl::new(CLIENT_ID, redirect);
+    let url = request.url();
+    assert!(
+        url.contains("client_id=client-7f3a")
+            && url.contains("redirect_uri=http%3A%2F%2Flocalhost%3A8765%2Fcallback"),
+        "{url}"
+    );
+    assert_ne!(
+        request.state(),
+        AuthorizeUrl::new(CLIENT_ID, redirect).state(),
+        "a fresh random state each time"
+    );
+    assert!(request.state().len() >= 32);
+
+    let token_url = format!("{}/oauth/v1/token", fake.base_url());
+    let secret = hubspot_deals::Secret::new(CLIENT_SECRET);
+    let before = chrono::Utc::now();
+    let tokens = exchange_code(&token_url, CLIENT_ID, &secret, redirect, "code-42")
+        .await
+        .unwrap();
+    let lifetime = tokens.expires_at - before;
+    assert!(
+        lifetime >= chrono::Duration::seconds(1800) && lifetime < chrono::Duration::seconds(1830),
+        "{lifetime}"
+    );
+    assert!(
+        !format!("{tokens:?}").contains(tokens.access_token.expose()),
+        "tokens print redacted"
+    );
+
+    // The new refresh token works for a client; the code cannot be used twice.
+    let oauth = OAuth::new(CLIENT_ID, CLIENT_SECRET, tokens.refresh_token.clone())
+        .token_url(token_url.clone());
+    oauth_client(&fake, &clock, oauth)
+        .get_page()
+        .send()
+        .await
+        .unwrap();
+    let again = exchange_code(&token_url, CLIENT_ID, &secret, redirect, "code-42")
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(again, AuthError::ReauthorizationRequired { .. }),
+        "{again:?}"
+    );
+    let wrong_secret = hubspot_deals::Secret::new("nope");
+    let bad_client = exchange_code(&token_url, CLIENT_ID, &wrong_secret, redirect, "code-42")
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(bad_client, AuthError::TokenEndpoint { status: 400, .. }),
+        "{bad_client:?}"
     );
 }

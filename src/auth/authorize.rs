@@ -5,7 +5,8 @@ use super::Tokens;
 use super::oauth::token_request;
 use crate::error::AuthError;
 use crate::secret::Secret;
-use chrono::{DateTime, Utc};
+use chrono::Utc;
+use std::time::Duration;
 
 /// The scopes asked for unless others are given.
 pub const DEFAULT_SCOPES: &[&str] = &["crm.objects.deals.read", "crm.objects.deals.write"];
@@ -94,20 +95,22 @@ impl AuthorizeUrl {
     }
 }
 
-/// Exchanges the `code` HubSpot redirected back with for tokens.
+/// Exchanges the `code` HubSpot redirected back with for tokens, at `token_url`
+/// ([`DEFAULT_TOKEN_URL`](super::DEFAULT_TOKEN_URL) for HubSpot).
 ///
 /// A used, expired or unknown code is [`AuthError::ReauthorizationRequired`]: send the user
 /// through [`AuthorizeUrl`] again.
-#[allow(clippy::too_many_arguments)]
 pub async fn exchange_code(
-    http: &reqwest::Client,
     token_url: &str,
     client_id: &str,
     client_secret: &Secret,
     redirect_uri: &str,
     code: &str,
-    now: DateTime<Utc>,
 ) -> Result<Tokens, AuthError> {
+    let http = crate::client::http_client(Duration::from_secs(10), Duration::from_secs(30))
+        .map_err(|e| AuthError::TokenEndpointUnreachable {
+            message: e.to_string(),
+        })?;
     let form = [
         ("grant_type", "authorization_code"),
         ("client_id", client_id),
@@ -115,5 +118,5 @@ pub async fn exchange_code(
         ("redirect_uri", redirect_uri),
         ("code", code),
     ];
-    token_request(http, token_url, &form, now, None).await
+    token_request(&http, token_url, &form, Utc::now(), None).await
 }

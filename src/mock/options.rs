@@ -63,6 +63,33 @@ fn split_pair<'a>(flag: &str, value: &'a str) -> Result<(&'a str, &'a str), Stri
         .ok_or_else(|| format!("{flag} takes NAME=VALUE, got {value:?}"))
 }
 
+/// Starts the fake as `fake_hubspot` does: returns it with the lines to print, or a one-line
+/// reason to print and exit with (a bad flag, a busy port).
+pub async fn start_from_args(
+    args: &[String],
+) -> Result<Option<(super::FakeHubSpot, Vec<String>)>, String> {
+    let (builder, summary) = match Options::parse(args)? {
+        Options::Help => return Ok(None),
+        Options::Run { builder, summary } => (builder, summary),
+    };
+    let fake = builder.start().await.map_err(|e| match e.kind() {
+        std::io::ErrorKind::AddrInUse => {
+            format!(
+                "the port is busy ({e}); choose another with --port, or --port 0 for any free one"
+            )
+        }
+        _ => format!("cannot listen: {e}"),
+    })?;
+    let base = fake.base_url().to_string();
+    let mut lines = vec![
+        format!("fake HubSpot listening on {base}"),
+        format!("  deals API at {base}/crm/v3/objects/deals and {base}/crm/v3/objects/0-3"),
+    ];
+    lines.extend(summary.into_iter().map(|line| format!("  {line}")));
+    lines.push(format!("  stats and request log at {base}/__fake/stats"));
+    Ok(Some((fake, lines)))
+}
+
 /// Parses a `--fault` spec such as `503,on=get_page,rate=0.2,times=3`.
 pub fn parse_fault(spec: &str) -> Result<Fault, String> {
     let mut parts = spec.split(',');
