@@ -7,7 +7,7 @@ use hubspot_deals::mock::{FakeHubSpot, RateLimits};
 use serde_json::{Value, json};
 use std::sync::Arc;
 use std::time::Duration;
-use support::http::{TOKEN, get, post};
+use support::http::{DEFAULT_AND_SYSTEM, TOKEN, get, post, property_names};
 
 const DEALS: &str = "/crm/v3/objects/deals";
 
@@ -323,25 +323,9 @@ async fn search_supports_every_operator() {
         "valueless last"
     );
     let default_props = search(&fake, json!({"limit": 1})).await;
-    let mut keys: Vec<&str> = default_props["results"][0]["properties"]
-        .as_object()
-        .unwrap()
-        .keys()
-        .map(String::as_str)
-        .collect();
-    keys.sort();
     assert_eq!(
-        keys,
-        [
-            "amount",
-            "closedate",
-            "createdate",
-            "dealname",
-            "dealstage",
-            "hs_lastmodifieddate",
-            "hs_object_id",
-            "pipeline"
-        ]
+        property_names(&default_props["results"][0]),
+        DEFAULT_AND_SYSTEM
     );
 }
 

@@ -5,7 +5,9 @@ mod support;
 
 use hubspot_deals::mock::{FakeHubSpot, Pipeline, RateLimits};
 use serde_json::{Value, json};
-use support::http::{TOKEN, delete, get, http, patch, post, send};
+use support::http::{
+    DEFAULT_AND_SYSTEM, TOKEN, delete, get, http, patch, post, property_names, send,
+};
 
 const DEALS: &str = "/crm/v3/objects/deals";
 
@@ -84,41 +86,15 @@ async fn default_properties_or_only_the_requested_ones_plus_system_ones() {
     let deal = create(&fake, json!({"dealname": "A", "description": "long text"})).await;
     let id = deal["id"].as_str().unwrap();
     let defaults = get(format!("{}{DEALS}/{id}", fake.base_url())).await.json;
-    let mut keys: Vec<&str> = defaults["properties"]
-        .as_object()
-        .unwrap()
-        .keys()
-        .map(String::as_str)
-        .collect();
-    keys.sort();
-    assert_eq!(
-        keys,
-        [
-            "amount",
-            "closedate",
-            "createdate",
-            "dealname",
-            "dealstage",
-            "hs_lastmodifieddate",
-            "hs_object_id",
-            "pipeline"
-        ]
-    );
+    assert_eq!(property_names(&defaults), DEFAULT_AND_SYSTEM);
     let asked = get(format!(
         "{}{DEALS}/{id}?properties=description&properties=nonexistent,hs_priority",
         fake.base_url()
     ))
     .await
     .json;
-    let mut keys: Vec<&str> = asked["properties"]
-        .as_object()
-        .unwrap()
-        .keys()
-        .map(String::as_str)
-        .collect();
-    keys.sort();
     assert_eq!(
-        keys,
+        property_names(&asked),
         [
             "createdate",
             "description",

@@ -342,13 +342,13 @@ async fn a_503_is_retried_for_a_read_but_not_for_a_create() {
     );
 }
 
-#[tokio::test]
-async fn the_limiter_keeps_within_the_budget_in_every_window_counted_at_the_fake() {
-    let clock = ManualClock::default();
+/// A fake enforcing `fake_budget` per ten seconds and a client keeping `limit`, retries off
+/// so any 429 would surface.
+async fn limited(clock: &ManualClock, fake_budget: u32, limit: RateLimit) -> (FakeHubSpot, Client) {
     let fake = FakeHubSpot::builder()
         .private_app_token(PAT)
         .rate_limits(RateLimits {
-            per_ten_seconds: 10,
+            per_ten_seconds: fake_budget,
             daily: 100_000,
             search_per_second: 5,
         })
@@ -359,11 +359,18 @@ async fn the_limiter_keeps_within_the_budget_in_every_window_counted_at_the_fake
     let client = Client::builder()
         .private_app_token(PAT)
         .base_url(fake.base_url())
-        .rate_limit(RateLimit::per_ten_seconds(10))
+        .rate_limit(limit)
         .retry(RetryPolicy::disabled())
         .clock(Arc::new(clock.clone()))
         .build()
         .unwrap();
+    (fake, client)
+}
+
+#[tokio::test]
+async fn the_limiter_keeps_within_the_budget_in_every_window_counted_at_the_fake() {
+    let clock = ManualClock::default();
+    let (fake, client) = limited(&clock, 10, RateLimit::per_ten_seconds(10)).await;
     // One call after another: virtual time moves only when the limiter makes the client
     // wait, so the fake's arrival times are the client's send times.
     for i in 0..45 {
@@ -408,25 +415,7 @@ async fn the_limiter_keeps_within_the_budget_in_every_window_counted_at_the_fake
 #[tokio::test]
 async fn the_limiter_adapts_to_hubspot_headers() {
     let clock = ManualClock::default();
-    let fake = FakeHubSpot::builder()
-        .private_app_token(PAT)
-        .rate_limits(RateLimits {
-            per_ten_seconds: 4,
-            daily: 100_000,
-            search_per_second: 5,
-        })
-        .clock(Arc::new(clock.clone()))
-        .start()
-        .await
-        .unwrap();
-    let client = Client::builder()
-        .private_app_token(PAT)
-        .base_url(fake.base_url())
-        .rate_limit(RateLimit::PROFESSIONAL)
-        .retry(RetryPolicy::disabled())
-        .clock(Arc::new(clock.clone()))
-        .build()
-        .unwrap();
+    let (fake, client) = limited(&clock, 4, RateLimit::PROFESSIONAL).await;
     for _ in 0..12 {
         client.get_page().send().await.unwrap();
     }

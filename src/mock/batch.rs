@@ -2,7 +2,7 @@
 //! partial failures as 207 with `errors` and `numErrors`.
 
 use super::errors::ApiError;
-use super::objects::{Answer, associations_of, properties_of, string_field};
+use super::objects::{Answer, associations_of, properties_of, string_field, strings};
 use super::query::Query;
 use super::render::{self, Selection};
 use super::state::World;
@@ -50,19 +50,6 @@ fn reject_duplicates(ids: &[&str]) -> Result<(), ApiError> {
         list.join(", ")
     ))
     .with("context", json!({"ids": list})))
-}
-
-fn strings(body: &Value, name: &str) -> Vec<String> {
-    body.get(name)
-        .and_then(Value::as_array)
-        .map(|items| {
-            items
-                .iter()
-                .filter_map(Value::as_str)
-                .map(str::to_string)
-                .collect()
-        })
-        .unwrap_or_default()
 }
 
 /// An entry of a 207's `errors`: HubSpot's own schema requires `errors` and `links`, which
@@ -179,13 +166,7 @@ pub(crate) fn create(world: &mut World, body: &Value) -> Answer {
     for (values, associations) in valid {
         let id = world.store.create(values, associations, now);
         world.index(id);
-        if let Some(deal) = world.store.get(id) {
-            results.push(render::deal(
-                deal,
-                &world.store.schema,
-                &Selection::default(),
-            ));
-        }
+        results.extend(render::stored(&world.store, id));
     }
     respond(world, 201, results, errors)
 }
@@ -224,13 +205,7 @@ pub(crate) fn update(world: &mut World, body: &Value) -> Answer {
     let mut results = Vec::new();
     for (id, values) in planned {
         world.store.update(id, values, now);
-        if let Some(deal) = world.store.get(id) {
-            results.push(render::deal(
-                deal,
-                &world.store.schema,
-                &Selection::default(),
-            ));
-        }
+        results.extend(render::stored(&world.store, id));
     }
     respond(world, 200, results, errors)
 }
@@ -273,8 +248,7 @@ pub(crate) fn upsert(world: &mut World, body: &Value) -> Answer {
                 (id, true)
             }
         };
-        if let Some(deal) = world.store.get(id) {
-            let mut rendered = render::deal(deal, &world.store.schema, &Selection::default());
+        if let Some(mut rendered) = render::stored(&world.store, id) {
             rendered["new"] = new.into();
             results.push(rendered);
         }

@@ -24,6 +24,20 @@ pub(crate) fn properties_of(body: &Value, at: &str) -> Result<BTreeMap<String, S
         .collect())
 }
 
+/// The strings of an array field (absent or not an array: none).
+pub(crate) fn strings(body: &Value, name: &str) -> Vec<String> {
+    body.get(name)
+        .and_then(Value::as_array)
+        .map(|items| {
+            items
+                .iter()
+                .filter_map(Value::as_str)
+                .map(str::to_string)
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
 /// A required string field of a JSON object.
 pub(crate) fn string_field<'a>(body: &'a Value, name: &str, at: &str) -> Result<&'a str, ApiError> {
     body.get(name).and_then(Value::as_str).ok_or_else(|| {
@@ -125,15 +139,8 @@ pub(crate) fn create(world: &mut World, body: &Value) -> Answer {
     world.store.validate(&values, None)?;
     let id = world.store.create(values, associations, world.now());
     world.index(id);
-    let deal = world.store.get(id).ok_or_else(ApiError::not_found)?;
-    Ok((
-        201,
-        Some(render::deal(
-            deal,
-            &world.store.schema,
-            &Selection::default(),
-        )),
-    ))
+    let deal = render::stored(&world.store, id).ok_or_else(ApiError::not_found)?;
+    Ok((201, Some(deal)))
 }
 
 pub(crate) fn get_by_id(world: &mut World, key: &str, query: &Query) -> Answer {
@@ -160,15 +167,8 @@ pub(crate) fn update(world: &mut World, key: &str, query: &Query, body: &Value) 
     };
     world.store.validate(&values, Some(id))?;
     world.store.update(id, values, world.now());
-    let deal = world.store.get(id).ok_or_else(ApiError::not_found)?;
-    Ok((
-        200,
-        Some(render::deal(
-            deal,
-            &world.store.schema,
-            &Selection::default(),
-        )),
-    ))
+    let deal = render::stored(&world.store, id).ok_or_else(ApiError::not_found)?;
+    Ok((200, Some(deal)))
 }
 
 pub(crate) fn archive(world: &mut World, key: &str) -> Answer {

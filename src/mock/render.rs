@@ -1,7 +1,7 @@
 //! Deals as HubSpot returns them: the chosen properties (or the defaults) plus the system
 //! ones, `null` for a property without a value, history and associations when asked for.
 
-use super::store::{DEFAULT_PROPERTIES, Deal, SYSTEM_PROPERTIES, Schema, timestamp};
+use super::store::{DEFAULT_PROPERTIES, Deal, SYSTEM_PROPERTIES, Schema, Store, timestamp};
 use serde_json::{Map, Value, json};
 
 /// What a read asked to see.
@@ -24,6 +24,13 @@ impl Selection {
             ..Self::default()
         }
     }
+}
+
+/// Deal `id` as a write returns it: the default properties.
+pub(crate) fn stored(store: &Store, id: u64) -> Option<Value> {
+    store
+        .get(id)
+        .map(|d| deal(d, &store.schema, &Selection::default()))
 }
 
 pub(crate) fn deal(deal: &Deal, schema: &Schema, selection: &Selection) -> Value {

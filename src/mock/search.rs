@@ -4,7 +4,7 @@
 //! and an optional indexing lag.
 
 use super::errors::ApiError;
-use super::objects::Answer;
+use super::objects::{Answer, strings};
 use super::render::{self, Selection};
 use super::state::World;
 use super::store::{Deal, QUERY_PROPERTIES};
@@ -86,16 +86,7 @@ fn parse_filter(filter: &Value, at: &str) -> Result<Filter, ApiError> {
     let operator = text("operator").ok_or_else(|| {
         ApiError::validation(format!("Invalid input JSON: {at}.operator is required"))
     })?;
-    let values: Vec<String> = filter
-        .get("values")
-        .and_then(Value::as_array)
-        .map(|v| {
-            v.iter()
-                .filter_map(Value::as_str)
-                .map(str::to_string)
-                .collect()
-        })
-        .unwrap_or_default();
+    let values = strings(filter, "values");
     let parsed = Filter {
         property,
         operator,
@@ -251,16 +242,7 @@ pub(crate) fn search(world: &mut World, body: &Value) -> Answer {
             )),
             _ => None,
         });
-    let properties: Vec<String> = body
-        .get("properties")
-        .and_then(Value::as_array)
-        .map(|p| {
-            p.iter()
-                .filter_map(Value::as_str)
-                .map(str::to_string)
-                .collect()
-        })
-        .unwrap_or_default();
+    let properties = strings(body, "properties");
 
     let now = world.now();
     let mut hits: Vec<&Deal> = world

@@ -76,3 +76,27 @@ pub async fn patch(url: String, body: Value) -> Reply {
 pub async fn delete(url: String) -> Reply {
     call(reqwest::Method::DELETE, url, None).await
 }
+
+/// HubSpot's default deal properties plus the system ones, sorted.
+pub const DEFAULT_AND_SYSTEM: [&str; 8] = [
+    "amount",
+    "closedate",
+    "createdate",
+    "dealname",
+    "dealstage",
+    "hs_lastmodifieddate",
+    "hs_object_id",
+    "pipeline",
+];
+
+/// The property names of a deal as returned, sorted.
+pub fn property_names(deal: &Value) -> Vec<String> {
+    let mut names: Vec<String> = deal["properties"]
+        .as_object()
+        .expect("a deal has properties")
+        .keys()
+        .cloned()
+        .collect();
+    names.sort();
+    names
+}
