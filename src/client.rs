@@ -128,7 +128,8 @@ impl ClientBuilder {
             Some(client) => client,
             None => http_client(self.connect_timeout, self.timeout)?,
         };
-        let runtime = Runtime::new(auth, &http, self.rate_limit, self.retry, self.clock);
+        let runtime = Runtime::new(auth, &http, self.rate_limit, self.retry, self.clock)
+            .map_err(BuildError::InvalidCredentials)?;
         Ok(Client::new_with_client(&base_url, http, runtime))
     }
 }

@@ -12,7 +12,7 @@
 
 use crate::auth::{self, Auth, Session};
 use crate::clock::SharedClock;
-use crate::error::{AuthError, EXCERPT_KEY, excerpt};
+use crate::error::{EXCERPT_KEY, excerpt};
 use crate::generated::Client;
 use crate::rate_limit::{Limiter, RateLimit};
 use crate::retry::{self, Attempt, Decision, RetryPolicy};
@@ -26,26 +26,31 @@ use std::sync::Arc;
 use std::time::Duration;
 use tracing::Instrument;
 
-/// How calls get their bearer token.
+/// How calls get their `Authorization` header.
 enum Credentials {
-    Static(Secret),
+    /// A private app's token: the header is built once (and marked sensitive).
+    Static(HeaderValue),
     OAuth(Box<Session>),
 }
 
 impl fmt::Debug for Credentials {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Self::Static(token) => f.debug_tuple("PrivateApp").field(token).finish(),
+            Self::Static(_) => f.write_str("PrivateApp(<redacted>)"),
             Self::OAuth(session) => f.debug_tuple("OAuth").field(session).finish(),
         }
     }
 }
 
 impl Credentials {
-    async fn bearer(&self) -> Result<Secret, AuthError> {
+    /// The header for the next call; the `Err` is what `Error::Custom` carries.
+    async fn authorization(&self) -> Result<HeaderValue, String> {
         match self {
-            Self::Static(token) => Ok(token.clone()),
-            Self::OAuth(session) => session.bearer().await,
+            Self::Static(value) => Ok(value.clone()),
+            Self::OAuth(session) => {
+                let token = session.bearer().await.map_err(|e| e.to_custom())?;
+                auth::header_value(&token)
+            }
         }
     }
 }
@@ -69,20 +74,21 @@ struct Shared {
 }
 
 impl Runtime {
+    /// Fails only for a private-app token that cannot be a header (`Auth::validate` checks it).
     pub(crate) fn new(
         auth: Auth,
         http: &reqwest::Client,
         limit: RateLimit,
         retry: RetryPolicy,
         clock: SharedClock,
-    ) -> Self {
+    ) -> Result<Self, String> {
         let credentials = match auth {
-            Auth::PrivateApp(token) => Credentials::Static(token),
+            Auth::PrivateApp(token) => Credentials::Static(auth::header_value(&token)?),
             Auth::OAuth(oauth) => {
                 Credentials::OAuth(Box::new(Session::new(oauth, http.clone(), clock.clone())))
             }
         };
-        Self {
+        Ok(Self {
             shared: Arc::new(Shared {
                 credentials,
                 limiter: Limiter::new(limit),
@@ -90,7 +96,7 @@ impl Runtime {
                 clock,
                 jitter: Rng::from_entropy(),
             }),
-        }
+        })
     }
 
     /// The retry policy calls follow.
@@ -166,14 +172,13 @@ impl ClientHooks<Runtime> for Client {
         request: &mut reqwest::Request,
         _info: &OperationInfo,
     ) -> Result<(), Error<E>> {
-        let token = self
+        let value = self
             .inner()
             .shared
             .credentials
-            .bearer()
+            .authorization()
             .await
-            .map_err(|e| Error::Custom(e.to_custom()))?;
-        let value = auth::header_value(&token).map_err(Error::Custom)?;
+            .map_err(Error::Custom)?;
         request.headers_mut().insert(AUTHORIZATION, value);
         Ok(())
     }
@@ -225,8 +230,8 @@ async fn run(
         };
         let received = attempt(http, this).await;
         let now = shared.clock.now();
-        let (decision, outcome) = match received {
-            Received::Whole(mut parts, body) => {
+        let decision = match &received {
+            Received::Whole(parts, body) => {
                 shared.limiter.observe(&parts.headers, now);
                 let status = parts.status.as_u16();
                 span.record("status", status);
@@ -263,59 +268,57 @@ async fn run(
                 let retry_after = parts
                     .headers
                     .get(reqwest::header::RETRY_AFTER)
-                    .and_then(|v| v.to_str().ok())
-                    .map(str::to_string);
-                let decision = retry::decide(
+                    .and_then(|v| v.to_str().ok());
+                retry::decide(
                     &shared.retry,
                     operation,
                     Attempt::Answered {
                         status,
-                        retry_after: retry_after.as_deref(),
-                        body: &body,
+                        retry_after,
+                        body,
                     },
                     number,
                     shared.limiter.rest(search, now),
                     shared.jitter.next_f64(),
                     now,
-                );
-                let body = keep_status(&mut parts, body);
-                (
-                    decision,
-                    Ok(reqwest::Response::from(http::Response::from_parts(
-                        parts, body,
-                    ))),
                 )
             }
-            Received::Failed(error) => {
-                let sent = !error.is_connect();
-                let decision = retry::decide(
-                    &shared.retry,
-                    operation,
-                    Attempt::Failed { sent },
-                    number,
-                    None,
-                    shared.jitter.next_f64(),
-                    now,
-                );
-                (decision, Err(error))
-            }
+            Received::Failed(error) => retry::decide(
+                &shared.retry,
+                operation,
+                Attempt::Failed {
+                    sent: !error.is_connect(),
+                },
+                number,
+                None,
+                shared.jitter.next_f64(),
+                now,
+            ),
         };
         match decision {
             Decision::Done => {
                 span.record("attempts", number);
                 span.record("limiter_wait_ms", millis(limiter_wait));
                 span.record("retry_wait_ms", millis(retry_wait));
-                return outcome;
+                return match received {
+                    Received::Whole(mut parts, body) => {
+                        let body = keep_status(&mut parts, body);
+                        Ok(reqwest::Response::from(http::Response::from_parts(
+                            parts, body,
+                        )))
+                    }
+                    Received::Failed(error) => Err(error),
+                };
             }
             Decision::RetryAfter(delay) => {
-                match &outcome {
-                    Ok(response) => tracing::info!(
+                match &received {
+                    Received::Whole(parts, _) => tracing::info!(
                         attempt = number,
-                        status = response.status().as_u16(),
+                        status = parts.status.as_u16(),
                         delay_ms = millis(delay),
                         "retrying"
                     ),
-                    Err(error) => {
+                    Received::Failed(error) => {
                         tracing::info!(attempt = number, error = %error, delay_ms = millis(delay), "retrying")
                     }
                 }

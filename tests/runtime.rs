@@ -42,6 +42,14 @@ fn oauth_client(fake: &FakeHubSpot, clock: &ManualClock, oauth: OAuth) -> Client
         .unwrap()
 }
 
+/// A create body with no properties.
+fn empty_deal() -> types::SimplePublicObjectInputForCreate {
+    types::SimplePublicObjectInputForCreate {
+        associations: vec![],
+        properties: HashMap::new(),
+    }
+}
+
 fn deals_requests(fake: &FakeHubSpot) -> Vec<u16> {
     fake.requests()
         .iter()
@@ -262,10 +270,7 @@ async fn a_429_waits_as_retry_after_says_or_as_hubspot_policy_says() {
         "Retry-After honoured"
     );
     let start = clock.now();
-    let body = types::SimplePublicObjectInputForCreate {
-        associations: vec![],
-        properties: HashMap::new(),
-    };
+    let body = empty_deal();
     client.create().body(body).send().await.unwrap();
     assert_eq!(
         clock.now() - start,
@@ -298,10 +303,7 @@ async fn a_503_is_retried_for_a_read_but_not_for_a_create() {
     client.get_page().send().await.unwrap();
     assert_eq!(deals_requests(&fake), [503, 503, 200]);
 
-    let body = types::SimplePublicObjectInputForCreate {
-        associations: vec![],
-        properties: HashMap::new(),
-    };
+    let body = empty_deal();
     let error = Error::from(client.create().body(body).send().await.unwrap_err());
     assert_eq!(error.status(), Some(503));
     assert_eq!(
@@ -479,10 +481,7 @@ async fn a_proxy_html_502_keeps_its_status_and_an_excerpt() {
         .await
         .unwrap();
     let client = pat_client(&fake, &clock, RetryPolicy::default()).await;
-    let body = types::SimplePublicObjectInputForCreate {
-        associations: vec![],
-        properties: HashMap::new(),
-    };
+    let body = empty_deal();
     let error = Error::from(client.create().body(body).send().await.unwrap_err());
     let Error::Api(api) = &error else {
         panic!("{error:?}")
@@ -546,10 +545,7 @@ async fn errors_keep_hubspot_details() {
         .base_url(fake.base_url())
         .build()
         .unwrap();
-    let body = types::SimplePublicObjectInputForCreate {
-        associations: vec![],
-        properties: HashMap::new(),
-    };
+    let body = empty_deal();
     let scopes = Error::from(read_only.create().body(body).send().await.unwrap_err());
     assert!(scopes.is_missing_scopes() && scopes.status() == Some(403));
 }
@@ -673,10 +669,7 @@ async fn a_per_attempt_timeout_is_retried_only_where_safe() {
         Some(&2),
         "timed out once, then answered"
     );
-    let body = types::SimplePublicObjectInputForCreate {
-        associations: vec![],
-        properties: HashMap::new(),
-    };
+    let body = empty_deal();
     let error = Error::from(client.create().body(body).send().await.unwrap_err());
     assert!(
         matches!(error, Error::Transport { timeout: true, .. }),

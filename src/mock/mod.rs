@@ -233,7 +233,8 @@ impl FakeHubSpotBuilder {
         let listener = tokio::net::TcpListener::bind(("127.0.0.1", self.port)).await?;
         let address = listener.local_addr()?;
         let base_url = format!("http://{address}");
-        let mut world = state::World::new(
+        let world = state::World::new(
+            base_url.clone(),
             store::Store::new(self.schema),
             self.tokens,
             limits::Limiter::new(self.limits),
@@ -244,7 +245,6 @@ impl FakeHubSpotBuilder {
             self.clock,
             self.indexing_lag,
         );
-        world.base_url = base_url.clone();
         let world = Arc::new(Mutex::new(world));
         let (stop, stopped) = watch::channel(());
         tokio::spawn(server::serve(listener, world.clone(), stopped));

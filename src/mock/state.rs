@@ -25,8 +25,8 @@ pub(crate) struct World {
 }
 
 impl World {
-    #[allow(clippy::too_many_arguments)]
     pub fn new(
+        base_url: String,
         store: Store,
         tokens: Tokens,
         limiter: Limiter,
@@ -41,7 +41,7 @@ impl World {
             faults,
             log: Log::default(),
             clock,
-            base_url: String::new(),
+            base_url,
             indexing_lag,
             visible_at: HashMap::new(),
         }

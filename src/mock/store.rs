@@ -149,7 +149,7 @@ pub(crate) enum Lookup {
 }
 
 /// The deals of one fake account.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub(crate) struct Store {
     pub schema: Schema,
     next_id: u64,
