@@ -9,9 +9,9 @@
 //! time alone is measured (Linux: `/proc/thread-self/stat`). Rounds alternate between the two
 //! loops to spread noise.
 
-use hubspot_deals::mock::{FakeHubSpot, RateLimits};
 use hubspot_deals::types::CollectionResponseSimplePublicObjectWithAssociationsForwardPaging as Page;
 use hubspot_deals::{Client, RateLimit};
+use hubspot_deals_fake::{FakeHubSpot, RateLimits};
 use std::error::Error;
 use std::time::Instant;
 

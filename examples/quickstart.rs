@@ -13,9 +13,9 @@
 //! HubSpot, name yours in `HUBSPOT_UNIQUE_PROPERTY` or the step is skipped.
 
 use hubspot_deals::auth::OAuth;
-use hubspot_deals::mock::FakeHubSpot;
 use hubspot_deals::types::{self, FilterOperator};
 use hubspot_deals::{Client, ClientBuilder};
+use hubspot_deals_fake::FakeHubSpot;
 use std::collections::HashMap;
 use std::error::Error;
 

@@ -6,8 +6,9 @@
 //! hooks runs under every call: [`auth`] (private-app tokens, or OAuth refreshed ahead of
 //! expiry, one refresh at a time), a [`RateLimit`] shared by all clones of a client, retries
 //! that never replay a create ([`RetryPolicy`]), typed errors ([`Error`]) and a `tracing` span
-//! per call. Time is injectable ([`clock`]); the `mock` feature adds a fake HubSpot to test
-//! against (`hubspot_deals::mock`).
+//! per call. Time is injectable ([`clock`]); the companion crate `hubspot-deals-fake` is a
+//! fake HubSpot to test against. The [`operations`] table says, per operation, whether a
+//! replay is safe, which budget it spends and which scope it needs.
 //!
 //! ```no_run
 //! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
@@ -38,11 +39,9 @@ mod client;
 pub mod clock;
 mod error;
 mod generated;
-#[cfg(feature = "mock")]
-pub mod mock;
+pub mod operations;
 mod rate_limit;
 mod retry;
-mod rng;
 mod runtime;
 mod secret;
 #[cfg(feature = "rustls")]

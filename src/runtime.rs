@@ -16,7 +16,6 @@ use crate::error::{EXCERPT_KEY, excerpt};
 use crate::generated::Client;
 use crate::rate_limit::{Limiter, RateLimit};
 use crate::retry::{self, Attempt, Decision, RetryPolicy};
-use crate::rng::Rng;
 use crate::secret::Secret;
 use bytes::Bytes;
 use progenitor_client::{ClientHooks, ClientInfo, Error, OperationInfo};
@@ -70,7 +69,6 @@ struct Shared {
     limiter: Limiter,
     retry: RetryPolicy,
     clock: SharedClock,
-    jitter: Rng,
 }
 
 impl Runtime {
@@ -94,7 +92,6 @@ impl Runtime {
                 limiter: Limiter::new(limit),
                 retry,
                 clock,
-                jitter: Rng::from_entropy(),
             }),
         })
     }
@@ -279,7 +276,7 @@ async fn run(
                     },
                     number,
                     shared.limiter.rest(search, now),
-                    shared.jitter.next_f64(),
+                    fastrand::f64(),
                     now,
                 )
             }
@@ -291,7 +288,7 @@ async fn run(
                 },
                 number,
                 None,
-                shared.jitter.next_f64(),
+                fastrand::f64(),
                 now,
             ),
         };

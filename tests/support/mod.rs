@@ -1,4 +1,4 @@
 #![allow(dead_code)] // each test crate uses part of the support code
 
-pub mod http;
 pub mod recorder;
+pub mod reference;

@@ -1,13 +1,14 @@
-//! HubSpot's rate limits, per token: the rolling ten-second budget, the daily budget (reset at
-//! midnight UTC; HubSpot uses the account's time zone) and the search budget (per second,
-//! exempt from the ten-second one), with HubSpot's `X-HubSpot-RateLimit-*` headers.
+//! HubSpot's rate limits, per budget (a private app, or the OAuth app): the rolling
+//! ten-second budget, the daily budget (reset at midnight UTC; HubSpot uses the account's time
+//! zone) and the search budget (per second, exempt from the ten-second one), with HubSpot's
+//! `X-HubSpot-RateLimit-*` headers.
 
 use super::auth::TokenKind;
 use super::errors::ApiError;
 use chrono::{DateTime, NaiveDate, Utc};
 use std::collections::{HashMap, VecDeque};
 
-/// The budgets a fake enforces, per token.
+/// The budgets a fake enforces, per private app and for the OAuth app.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RateLimits {
     /// Calls per rolling ten seconds (search excluded).
@@ -88,13 +89,13 @@ impl Limiter {
     /// Counts one call, or refuses it with HubSpot's 429 body.
     pub fn admit(
         &mut self,
-        token: &str,
+        budget: &str,
         kind: TokenKind,
         search: bool,
         now: DateTime<Utc>,
     ) -> Result<Headers, ApiError> {
         let limits = self.limits;
-        let usage = self.usage.entry(token.to_string()).or_default();
+        let usage = self.usage.entry(budget.to_string()).or_default();
         let today = now.date_naive();
         if usage.day != Some(today) {
             usage.day = Some(today);
@@ -103,7 +104,7 @@ impl Limiter {
         trim(&mut usage.ten_seconds, now, 10_000);
         trim(&mut usage.search, now, 1_000);
         if usage.today >= limits.daily {
-            return Err(ApiError::daily_limit(token));
+            return Err(ApiError::daily_limit(budget));
         }
         if search {
             if usage.search.len() as u32 >= limits.search_per_second {
@@ -112,7 +113,7 @@ impl Limiter {
             usage.search.push_back(now);
         } else {
             if usage.ten_seconds.len() as u32 >= limits.per_ten_seconds {
-                return Err(ApiError::ten_secondly_limit(token));
+                return Err(ApiError::ten_secondly_limit(budget));
             }
             usage.ten_seconds.push_back(now);
         }

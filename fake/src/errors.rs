@@ -1,4 +1,4 @@
-//! HubSpot's error bodies, as `../shared/docs/hubspot-api-facts.md` records them.
+//! HubSpot's error bodies, as HubSpot's error-handling guide and recorded traffic show them.
 
 use serde_json::{Value, json};
 

@@ -3,7 +3,7 @@
 
 mod support;
 
-use hubspot_deals::mock::{FakeHubSpot, Pipeline, RateLimits};
+use hubspot_deals_fake::{FakeHubSpot, Pipeline, RateLimits};
 use serde_json::{Value, json};
 use support::http::{
     DEFAULT_AND_SYSTEM, TOKEN, delete, get, http, patch, post, property_names, send,

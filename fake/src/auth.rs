@@ -1,17 +1,34 @@
 //! Who may call the fake: private-app tokens, and OAuth access tokens minted by its token
 //! endpoint (`POST /oauth/v1/token`), each with scopes; expired and revoked tokens fail as
 //! HubSpot's do.
+//!
+//! Budgets follow HubSpot's: each private app has its own, and every access token of the
+//! OAuth app shares the app's (a refresh does not reset it). Minted tokens are random and
+//! labelled by their number (`oauth-7`), so logs and counters keep them apart; the token map
+//! is bounded ([`MAX_ACCESS_TOKENS`]).
 
 use super::errors::ApiError;
 use chrono::{DateTime, Utc};
+use hubspot_deals::operations::Scope;
 use serde_json::{Value, json};
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap, VecDeque};
 use std::time::Duration;
 
+/// The most access tokens the fake remembers; the oldest are forgotten first (and answer
+/// 401 `INVALID_AUTHENTICATION`, as an unknown token does).
+pub const MAX_ACCESS_TOKENS: usize = 10_000;
+
+/// How long an expired access token is still recognised as expired (HubSpot's 401
+/// `EXPIRED_AUTHENTICATION`) before the fake forgets it.
+const EXPIRED_MEMORY: chrono::Duration = chrono::Duration::hours(24);
+
+/// The budget every OAuth access token spends.
+const OAUTH_BUDGET: &str = "oauth-app";
+
 /// The scope deal reads need.
-pub const READ_SCOPE: &str = "crm.objects.deals.read";
+pub const READ_SCOPE: &str = Scope::DealsRead.as_str();
 /// The scope deal writes need.
-pub const WRITE_SCOPE: &str = "crm.objects.deals.write";
+pub const WRITE_SCOPE: &str = Scope::DealsWrite.as_str();
 
 /// What kind of credential made a call (OAuth calls carry fewer rate-limit headers).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
@@ -27,14 +44,17 @@ pub enum TokenKind {
 #[derive(Debug, Clone)]
 pub(crate) struct Caller {
     pub kind: TokenKind,
+    /// A non-secret label for logs and counters.
     pub label: String,
+    /// The budget the call spends (a private app, or the OAuth app).
+    pub budget: String,
     pub scopes: BTreeSet<String>,
 }
 
 /// A short, non-secret label for a token: its last six characters.
 ///
 /// ```
-/// assert_eq!(hubspot_deals::mock::token_label("pat-na1-0123456789"), "…456789");
+/// assert_eq!(hubspot_deals_fake::token_label("pat-na1-0123456789"), "…456789");
 /// ```
 pub fn token_label(token: &str) -> String {
     let tail: String = token
@@ -50,8 +70,16 @@ pub fn token_label(token: &str) -> String {
 
 #[derive(Debug, Clone)]
 struct AccessToken {
+    label: String,
     expires_at: DateTime<Utc>,
     scopes: BTreeSet<String>,
+}
+
+/// A private app's token: its scopes and the number of its budget.
+#[derive(Debug, Clone)]
+pub(crate) struct PrivateApp {
+    pub number: usize,
+    pub scopes: BTreeSet<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -62,7 +90,7 @@ pub(crate) struct OAuthApp {
 
 #[derive(Debug)]
 pub(crate) struct Tokens {
-    pub private_apps: HashMap<String, BTreeSet<String>>,
+    pub private_apps: HashMap<String, PrivateApp>,
     pub app: Option<OAuthApp>,
     pub oauth_scopes: BTreeSet<String>,
     /// Refresh token -> revoked?
@@ -71,6 +99,8 @@ pub(crate) struct Tokens {
     pub codes: HashMap<String, (String, bool)>,
     pub lifetime: Duration,
     access: HashMap<String, AccessToken>,
+    /// Access tokens, oldest first, to forget the oldest when the map is full.
+    minted_order: VecDeque<String>,
     minted: u64,
 }
 
@@ -85,8 +115,25 @@ impl Tokens {
             codes: HashMap::new(),
             lifetime,
             access: HashMap::new(),
+            minted_order: VecDeque::new(),
             minted: 0,
         }
+    }
+
+    /// Accepts a private-app token with these scopes.
+    pub fn add_private_app(&mut self, token: String, scopes: BTreeSet<String>) {
+        let number = self
+            .private_apps
+            .get(&token)
+            .map_or(self.private_apps.len() + 1, |app| app.number);
+        self.private_apps
+            .insert(token, PrivateApp { number, scopes });
+    }
+
+    /// How many access tokens the fake remembers.
+    #[cfg(test)]
+    pub fn access_tokens(&self) -> usize {
+        self.access.len()
     }
 }
 
@@ -114,11 +161,12 @@ impl Tokens {
             })
             .map(str::trim)
             .ok_or_else(ApiError::unauthenticated)?;
-        if let Some(scopes) = self.private_apps.get(token) {
+        if let Some(app) = self.private_apps.get(token) {
             return Ok(Caller {
                 kind: TokenKind::PrivateApp,
                 label: token_label(token),
-                scopes: scopes.clone(),
+                budget: format!("private-app-{}", app.number),
+                scopes: app.scopes.clone(),
             });
         }
         let access = self
@@ -131,7 +179,8 @@ impl Tokens {
         }
         Ok(Caller {
             kind: TokenKind::OAuth,
-            label: token_label(token),
+            label: access.label.clone(),
+            budget: OAUTH_BUDGET.into(),
             scopes: access.scopes.clone(),
         })
     }
@@ -141,6 +190,7 @@ impl Tokens {
         &mut self,
         form: &HashMap<String, String>,
         now: DateTime<Utc>,
+        rng: &mut fastrand::Rng,
     ) -> TokenAnswer {
         let Some(app) = self.app.clone() else {
             return oauth_error(
@@ -176,7 +226,7 @@ impl Tokens {
                 match self.refresh_tokens.get(refresh) {
                     Some(false) => {
                         let refresh = refresh.to_string();
-                        (200, self.mint(&refresh, now))
+                        (200, self.mint(&refresh, now, rng))
                     }
                     _ => oauth_error(
                         "invalid_grant",
@@ -204,9 +254,9 @@ impl Tokens {
                         }
                         *used = true;
                         self.minted += 1;
-                        let refresh = format!("fake-refresh-{:04}", self.minted);
+                        let refresh = format!("fake-refresh-{}", random_token(rng));
                         self.refresh_tokens.insert(refresh.clone(), false);
-                        (200, self.mint(&refresh, now))
+                        (200, self.mint(&refresh, now, rng))
                     }
                     _ => oauth_error(
                         "invalid_grant",
@@ -223,19 +273,38 @@ impl Tokens {
         }
     }
 
-    fn mint(&mut self, refresh: &str, now: DateTime<Utc>) -> Value {
+    fn mint(&mut self, refresh: &str, now: DateTime<Utc>, rng: &mut fastrand::Rng) -> Value {
         self.minted += 1;
-        let token = format!("fake-access-{:04}-{}", self.minted, "x".repeat(40));
+        let token = format!("fake-access-{}", random_token(rng));
         let lifetime = chrono::Duration::from_std(self.lifetime).unwrap_or(chrono::Duration::MAX);
+        self.forget_old(now);
         self.access.insert(
             token.clone(),
             AccessToken {
+                label: format!("oauth-{}", self.minted),
                 expires_at: now.checked_add_signed(lifetime).unwrap_or(now),
                 scopes: self.oauth_scopes.clone(),
             },
         );
+        self.minted_order.push_back(token.clone());
         json!({"token_type": "bearer", "refresh_token": refresh, "access_token": token,
                "expires_in": self.lifetime.as_secs()})
+    }
+
+    /// Forgets tokens expired long ago, then the oldest while the map is full.
+    fn forget_old(&mut self, now: DateTime<Utc>) {
+        while let Some(oldest) = self.minted_order.front() {
+            let stale = self
+                .access
+                .get(oldest)
+                .is_none_or(|t| now - t.expires_at > EXPIRED_MEMORY);
+            if !stale && self.access.len() < MAX_ACCESS_TOKENS {
+                break;
+            }
+            if let Some(token) = self.minted_order.pop_front() {
+                self.access.remove(&token);
+            }
+        }
     }
 
     /// Revokes a refresh token (as when a user uninstalls the app); issued access tokens
@@ -248,5 +317,90 @@ impl Tokens {
             }
             None => false,
         }
+    }
+}
+
+/// 48 random hex digits.
+fn random_token(rng: &mut fastrand::Rng) -> String {
+    (0..3).map(|_| format!("{:016x}", rng.u64(..))).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tokens() -> Tokens {
+        let mut tokens = Tokens::new(BTreeSet::new(), Duration::from_secs(1800));
+        tokens.app = Some(OAuthApp {
+            client_id: "id".into(),
+            client_secret: "secret".into(),
+        });
+        tokens.refresh_tokens.insert("refresh".into(), false);
+        tokens
+    }
+
+    fn refresh(tokens: &mut Tokens, now: DateTime<Utc>, rng: &mut fastrand::Rng) -> String {
+        let form: HashMap<String, String> = [
+            ("grant_type", "refresh_token"),
+            ("client_id", "id"),
+            ("client_secret", "secret"),
+            ("refresh_token", "refresh"),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+        let (status, body) = tokens.token_endpoint(&form, now, rng);
+        assert_eq!(status, 200);
+        body["access_token"].as_str().unwrap().to_string()
+    }
+
+    #[test]
+    fn minted_tokens_differ_and_have_their_own_labels_but_share_the_app_budget() {
+        let mut tokens = tokens();
+        let mut rng = fastrand::Rng::with_seed(1);
+        let now = DateTime::<Utc>::UNIX_EPOCH;
+        let first = refresh(&mut tokens, now, &mut rng);
+        let second = refresh(&mut tokens, now, &mut rng);
+        assert_ne!(token_label(&first), token_label(&second));
+        let a = tokens
+            .authenticate(Some(&format!("Bearer {first}")), now)
+            .unwrap();
+        let b = tokens
+            .authenticate(Some(&format!("Bearer {second}")), now)
+            .unwrap();
+        assert_eq!((a.label.as_str(), b.label.as_str()), ("oauth-1", "oauth-2"));
+        assert_eq!(a.budget, b.budget, "one OAuth app, one budget");
+    }
+
+    #[test]
+    fn the_token_map_stays_bounded() {
+        let mut tokens = tokens();
+        let mut rng = fastrand::Rng::with_seed(2);
+        let start = DateTime::<Utc>::UNIX_EPOCH;
+        // Expired tokens are forgotten a day after they expire.
+        let old = refresh(&mut tokens, start, &mut rng);
+        let later = start + chrono::Duration::hours(26);
+        let fresh = refresh(&mut tokens, later, &mut rng);
+        assert_eq!(tokens.access_tokens(), 1);
+        assert!(
+            tokens
+                .authenticate(Some(&format!("Bearer {old}")), later)
+                .is_err()
+        );
+        assert!(
+            tokens
+                .authenticate(Some(&format!("Bearer {fresh}")), later)
+                .is_ok()
+        );
+        // Live tokens: at most MAX_ACCESS_TOKENS, the oldest forgotten first.
+        for _ in 0..MAX_ACCESS_TOKENS + 5 {
+            refresh(&mut tokens, later, &mut rng);
+        }
+        assert_eq!(tokens.access_tokens(), MAX_ACCESS_TOKENS);
+        assert!(
+            tokens
+                .authenticate(Some(&format!("Bearer {fresh}")), later)
+                .is_err()
+        );
     }
 }

@@ -1,5 +1,7 @@
 //! A fake HubSpot: a stateful, in-memory deals API over real HTTP on loopback, for testing
-//! integrations without a HubSpot account (feature `mock`).
+//! integrations without a HubSpot account, from Rust (this library) or from any language (the
+//! `fake-hubspot` binary: `cargo install --path fake`, then `fake-hubspot --port 8080 --token
+//! pat-na1-test`).
 //!
 //! It serves the 12 CRM Deals v3 operations under `/crm/v3/objects/deals` and
 //! `/crm/v3/objects/0-3`, the OAuth token endpoint `POST /oauth/v1/token`, and its own
@@ -13,8 +15,8 @@
 //! ```
 //! # #[tokio::main(flavor = "current_thread")]
 //! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-//! use hubspot_deals::mock::FakeHubSpot;
 //! use hubspot_deals::Client;
+//! use hubspot_deals_fake::FakeHubSpot;
 //!
 //! let fake = FakeHubSpot::builder().private_app_token("pat-na1-test").start().await?;
 //! let client = Client::builder()
@@ -26,6 +28,7 @@
 //! assert_eq!(fake.counters().requests, 1);
 //! # Ok(()) }
 //! ```
+#![deny(missing_docs)]
 
 mod auth;
 mod batch;
@@ -37,21 +40,22 @@ mod objects;
 pub mod options;
 mod query;
 mod render;
+mod routes;
 mod search;
 mod server;
 mod state;
 mod store;
 mod validate;
 
-pub use auth::{READ_SCOPE, TokenKind, WRITE_SCOPE, token_label};
+pub use auth::{MAX_ACCESS_TOKENS, READ_SCOPE, TokenKind, WRITE_SCOPE, token_label};
 pub use batch::MAX_INPUTS;
 pub use faults::{Fault, FaultKind};
 pub use limits::RateLimits;
-pub use log::{Counters, LOG_CAPACITY, LoggedRequest};
+pub use log::{Counters, LOG_CAPACITY, LoggedRequest, OTHER_TOKENS, TOKEN_LABEL_CAPACITY};
 pub use search::RESULT_CAP;
 pub use store::Pipeline;
 
-use crate::clock::{SharedClock, SystemClock};
+use hubspot_deals::clock::{SharedClock, SystemClock};
 use std::collections::BTreeSet;
 use std::fmt;
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -129,8 +133,7 @@ impl FakeHubSpotBuilder {
         scopes: impl IntoIterator<Item = impl Into<String>>,
     ) -> Self {
         self.tokens
-            .private_apps
-            .insert(token.into(), scopes.into_iter().map(Into::into).collect());
+            .add_private_app(token.into(), scopes.into_iter().map(Into::into).collect());
         self
     }
 
@@ -240,7 +243,7 @@ impl FakeHubSpotBuilder {
             limits::Limiter::new(self.limits),
             faults::Faults {
                 rules: self.faults,
-                rng: crate::rng::Rng::new(self.seed),
+                rng: fastrand::Rng::with_seed(self.seed),
             },
             self.clock,
             self.indexing_lag,

@@ -9,6 +9,13 @@ use std::collections::BTreeMap;
 /// [`Counters::log_dropped`] (the counters themselves always cover every request).
 pub const LOG_CAPACITY: usize = 100_000;
 
+/// The most token labels [`Counters::by_token`] keeps apart; calls of further tokens are
+/// counted under [`OTHER_TOKENS`].
+pub const TOKEN_LABEL_CAPACITY: usize = 10_000;
+
+/// The label calls of tokens beyond [`TOKEN_LABEL_CAPACITY`] are counted under.
+pub const OTHER_TOKENS: &str = "(other tokens)";
+
 /// One request as the fake handled it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct LoggedRequest {
@@ -39,7 +46,7 @@ pub struct Counters {
     pub by_status: BTreeMap<u16, u64>,
     /// Requests by operation.
     pub by_operation: BTreeMap<String, u64>,
-    /// Requests by token label.
+    /// Requests by token label (at most [`TOKEN_LABEL_CAPACITY`] labels).
     pub by_token: BTreeMap<String, u64>,
     /// Calls to the OAuth token endpoint.
     pub token_requests: u64,
@@ -64,9 +71,11 @@ impl Log {
         *c.by_status.entry(entry.status).or_default() += 1;
         *c.by_operation.entry(entry.operation.clone()).or_default() += 1;
         if let Some(token) = &entry.token {
-            *c.by_token.entry(token.clone()).or_default() += 1;
+            let known = c.by_token.contains_key(token) || c.by_token.len() < TOKEN_LABEL_CAPACITY;
+            let key = if known { token.as_str() } else { OTHER_TOKENS };
+            *c.by_token.entry(key.to_string()).or_default() += 1;
         }
-        if entry.operation == "oauth_token" {
+        if entry.operation == super::faults::OAUTH_TOKEN {
             c.token_requests += 1;
         }
         if entry.fault.is_some() {

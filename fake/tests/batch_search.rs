@@ -3,7 +3,7 @@
 mod support;
 
 use hubspot_deals::clock::ManualClock;
-use hubspot_deals::mock::{FakeHubSpot, RateLimits};
+use hubspot_deals_fake::{FakeHubSpot, RateLimits};
 use serde_json::{Value, json};
 use std::sync::Arc;
 use std::time::Duration;

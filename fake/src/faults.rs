@@ -1,8 +1,26 @@
 //! Fault injection: per operation, by rate or for the first N matching calls, drawn from a
 //! seeded generator so a run can be repeated exactly.
 
-use crate::rng::Rng;
+use hubspot_deals::operations::OPERATIONS;
+use std::fmt;
 use std::time::Duration;
+
+/// The name of the OAuth token endpoint as a fault target.
+pub(crate) const OAUTH_TOKEN: &str = "oauth_token";
+
+/// Whether faults can be aimed at `name`: an operation of the table, or the token endpoint.
+pub(crate) fn is_target(name: &str) -> bool {
+    name == OAUTH_TOKEN || OPERATIONS.iter().any(|o| o.name == name)
+}
+
+/// Every name faults can be aimed at.
+pub(crate) fn targets() -> Vec<&'static str> {
+    OPERATIONS
+        .iter()
+        .map(|o| o.name)
+        .chain([OAUTH_TOKEN])
+        .collect()
+}
 
 /// What goes wrong.
 #[derive(Debug, Clone, PartialEq)]
@@ -30,7 +48,7 @@ pub enum FaultKind {
 /// A fault rule: a kind, which operations it hits, how often.
 ///
 /// ```
-/// use hubspot_deals::mock::{Fault, FaultKind};
+/// use hubspot_deals_fake::{Fault, FaultKind};
 /// // The first two `get_page` calls get a 503; then the fake behaves.
 /// let fault = Fault::new(FaultKind::Status(503)).on("get_page").times(2);
 /// // A tenth of all calls are answered slowly.
@@ -56,9 +74,8 @@ impl Fault {
         }
     }
 
-    /// Limits the fault to an operation (`get_page`, `create`, `get_by_id`, `update`,
-    /// `archive`, `batch_read`, `batch_create`, `batch_update`, `batch_upsert`,
-    /// `batch_archive`, `search`, `merge`, `oauth_token`); call again to add more.
+    /// Limits the fault to an operation (a name from
+    /// [`hubspot_deals::operations::OPERATIONS`], or `oauth_token`); call again to add more.
     pub fn on(mut self, operation: impl Into<String>) -> Self {
         self.operations.push(operation.into());
         self
@@ -86,17 +103,44 @@ impl Fault {
     }
 }
 
+/// The spec `--fault` takes, e.g. `503,on=get_page,rate=0.2,times=3`.
+impl fmt::Display for Fault {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.kind {
+            FaultKind::Status(status) => write!(f, "{status}")?,
+            FaultKind::RateLimited { retry_after: None } => f.write_str("429")?,
+            FaultKind::RateLimited {
+                retry_after: Some(after),
+            } => write!(f, "429:{}", after.as_secs())?,
+            FaultKind::HtmlBadGateway => f.write_str("html502")?,
+            FaultKind::Slow(delay) => write!(f, "slow:{}", delay.as_millis())?,
+            FaultKind::DropConnection => f.write_str("drop")?,
+            FaultKind::TruncatedBody => f.write_str("truncate")?,
+        }
+        for operation in &self.operations {
+            write!(f, ",on={operation}")?;
+        }
+        if self.rate < 1.0 {
+            write!(f, ",rate={}", self.rate)?;
+        }
+        if let Some(n) = self.remaining {
+            write!(f, ",times={n}")?;
+        }
+        Ok(())
+    }
+}
+
 #[derive(Debug)]
 pub(crate) struct Faults {
     pub rules: Vec<Fault>,
-    pub rng: Rng,
+    pub rng: fastrand::Rng,
 }
 
 impl Faults {
     /// The fault for this call, if any: the first matching rule whose draw hits.
     pub fn pick(&mut self, operation: &str) -> Option<FaultKind> {
         for rule in self.rules.iter_mut().filter(|r| r.matches(operation)) {
-            let hit = rule.rate >= 1.0 || self.rng.next_f64() < rule.rate;
+            let hit = rule.rate >= 1.0 || self.rng.f64() < rule.rate;
             if hit {
                 if let Some(n) = rule.remaining.as_mut() {
                     *n -= 1;
@@ -117,7 +161,7 @@ mod tests {
         let draw = |seed| {
             let mut faults = Faults {
                 rules: vec![Fault::new(FaultKind::Status(503)).rate(0.3)],
-                rng: Rng::new(seed),
+                rng: fastrand::Rng::with_seed(seed),
             };
             (0..200)
                 .map(|_| faults.pick("get_page").is_some())
@@ -130,10 +174,24 @@ mod tests {
     }
 
     #[test]
+    fn display_round_trips_through_parse() {
+        for spec in [
+            "503,on=get_page,rate=0.2,times=3",
+            "429:7",
+            "slow:250,on=create,on=merge",
+            "drop",
+            "html502,times=1",
+        ] {
+            let fault: Fault = spec.parse().unwrap();
+            assert_eq!(fault.to_string(), spec);
+        }
+    }
+
+    #[test]
     fn times_and_operations_limit_a_rule() {
         let mut faults = Faults {
             rules: vec![Fault::new(FaultKind::Status(500)).on("create").times(2)],
-            rng: Rng::new(1),
+            rng: fastrand::Rng::with_seed(1),
         };
         assert_eq!(faults.pick("get_page"), None);
         assert_eq!(faults.pick("create"), Some(FaultKind::Status(500)));

@@ -5,8 +5,8 @@ use super::faults::Faults;
 use super::limits::Limiter;
 use super::log::Log;
 use super::store::Store;
-use crate::clock::SharedClock;
 use chrono::{DateTime, Utc};
+use hubspot_deals::clock::SharedClock;
 use std::collections::HashMap;
 use std::time::Duration;
 

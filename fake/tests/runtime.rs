@@ -4,7 +4,7 @@
 mod support;
 
 use hubspot_deals::clock::ManualClock;
-use hubspot_deals::mock::{FakeHubSpot, Fault, FaultKind, RateLimits, token_label};
+use hubspot_deals_fake::{FakeHubSpot, Fault, FaultKind, RateLimits, token_label};
 use serde_json::json;
 use std::sync::Arc;
 use std::time::Duration;
@@ -481,50 +481,4 @@ async fn the_fake_stops_when_dropped() {
     tokio::time::sleep(Duration::from_millis(50)).await;
     let after = http().get(url).bearer_auth(TOKEN).send().await;
     assert!(after.is_err(), "nothing listens any more: {after:?}");
-}
-
-#[tokio::test]
-async fn the_process_entry_point_reports_its_address_and_a_busy_port() {
-    let args = |list: &[&str]| list.iter().map(|s| s.to_string()).collect::<Vec<_>>();
-    let Some((fake, lines)) = hubspot_deals::mock::options::start_from_args(&args(&[
-        "--port",
-        "0",
-        "--token",
-        TOKEN,
-        "--fault",
-        "503,on=create,times=1",
-    ]))
-    .await
-    .unwrap() else {
-        panic!("should start")
-    };
-    assert_eq!(
-        lines[0],
-        format!("fake HubSpot listening on {}", fake.base_url())
-    );
-    assert!(
-        lines
-            .iter()
-            .any(|l| l.contains("injects fault 503,on=create,times=1")),
-        "{lines:?}"
-    );
-    assert!(
-        lines.iter().all(|l| !l.contains(TOKEN)),
-        "tokens are printed as labels"
-    );
-    let port = fake.base_url().rsplit(':').next().unwrap();
-    let busy = hubspot_deals::mock::options::start_from_args(&args(&["--port", port]))
-        .await
-        .unwrap_err();
-    assert!(busy.starts_with("the port is busy"), "{busy}");
-    let bad = hubspot_deals::mock::options::start_from_args(&args(&["--rate-limit", "lots"]))
-        .await
-        .unwrap_err();
-    assert_eq!(bad, "--rate-limit takes a number, got \"lots\"");
-    assert!(
-        hubspot_deals::mock::options::start_from_args(&args(&["--help"]))
-            .await
-            .unwrap()
-            .is_none()
-    );
 }

@@ -1,19 +1,21 @@
 //! The fake's HTTP side: accepts connections on loopback, routes each request, applies
 //! faults, auth, scopes and budgets in HubSpot's order, and logs the outcome.
 
-use super::auth::{Caller, READ_SCOPE, WRITE_SCOPE};
+use super::auth::Caller;
 use super::errors::ApiError;
 use super::faults::FaultKind;
 use super::log::LoggedRequest;
 use super::objects::Answer;
 use super::query::Query;
+use super::routes::{Params, Route, route};
 use super::state::World;
 use super::{batch, objects, search, validate};
 use bytes::Bytes;
 use http_body_util::combinators::BoxBody;
 use http_body_util::{BodyExt, Full, Limited, StreamBody};
+use hubspot_deals::operations::{Budget, OperationId};
 use hyper::body::{Frame, Incoming};
-use hyper::{Method, Request, Response};
+use hyper::{Request, Response};
 use serde_json::{Value, json};
 use std::collections::HashMap;
 use std::convert::Infallible;
@@ -27,6 +29,14 @@ const JSON: &str = "application/json;charset=utf-8";
 
 pub(crate) type Body = BoxBody<Bytes, std::io::Error>;
 
+/// A fresh correlation id from the fake's seeded generator, so a run repeats exactly.
+fn correlation_id(rng: &mut fastrand::Rng) -> String {
+    let bytes = rng.u128(..).to_be_bytes();
+    uuid::Builder::from_random_bytes(bytes)
+        .into_uuid()
+        .to_string()
+}
+
 /// A request the fake refuses to answer: hyper then closes the connection.
 #[derive(Debug)]
 pub(crate) struct Dropped;
@@ -38,119 +48,6 @@ impl std::fmt::Display for Dropped {
 }
 
 impl std::error::Error for Dropped {}
-
-/// Where a request goes.
-#[derive(Debug, Clone, PartialEq, Eq)]
-enum Route {
-    Deals {
-        operation: &'static str,
-        id: Option<String>,
-    },
-    OAuthToken,
-    RevokeRefreshToken(String),
-    Stats,
-    /// A known path with another method; the methods it takes, for `Allow`.
-    MethodNotAllowed(&'static str),
-    NotFound,
-}
-
-impl Route {
-    fn operation(&self) -> &'static str {
-        match self {
-            Route::Deals { operation, .. } => operation,
-            Route::OAuthToken => "oauth_token",
-            Route::RevokeRefreshToken(_) => "oauth_revoke",
-            Route::Stats => "fake_stats",
-            Route::MethodNotAllowed(_) | Route::NotFound => "unknown",
-        }
-    }
-}
-
-fn route(method: &Method, path: &str) -> Route {
-    let deals = ["/crm/v3/objects/deals", "/crm/v3/objects/0-3"]
-        .iter()
-        .find_map(|prefix| {
-            path.strip_prefix(prefix)
-                .filter(|rest| rest.is_empty() || rest.starts_with('/'))
-        });
-    if let Some(rest) = deals {
-        let segments: Vec<&str> = rest.split('/').filter(|s| !s.is_empty()).collect();
-        let deal = |operation| Route::Deals {
-            operation,
-            id: None,
-        };
-        return match (method.as_str(), segments.as_slice()) {
-            ("GET", []) => deal("get_page"),
-            ("POST", []) => deal("create"),
-            ("POST", ["batch", "read"]) => deal("batch_read"),
-            ("POST", ["batch", "create"]) => deal("batch_create"),
-            ("POST", ["batch", "update"]) => deal("batch_update"),
-            ("POST", ["batch", "upsert"]) => deal("batch_upsert"),
-            ("POST", ["batch", "archive"]) => deal("batch_archive"),
-            ("POST", ["search"]) => deal("search"),
-            ("POST", ["merge"]) => deal("merge"),
-            (method, [id]) if !matches!(*id, "batch" | "search" | "merge") => {
-                let id = percent_decode(id);
-                match method {
-                    "GET" => Route::Deals {
-                        operation: "get_by_id",
-                        id: Some(id),
-                    },
-                    "PATCH" => Route::Deals {
-                        operation: "update",
-                        id: Some(id),
-                    },
-                    "DELETE" => Route::Deals {
-                        operation: "archive",
-                        id: Some(id),
-                    },
-                    _ => Route::MethodNotAllowed("GET, PATCH, DELETE"),
-                }
-            }
-            (_, []) => Route::MethodNotAllowed("GET, POST"),
-            (
-                _,
-                ["batch", "read" | "create" | "update" | "upsert" | "archive"]
-                | ["search"]
-                | ["merge"],
-            ) => Route::MethodNotAllowed("POST"),
-            _ => Route::NotFound,
-        };
-    }
-    match (method.as_str(), path) {
-        ("POST", "/oauth/v1/token" | "/oauth/v3/token" | "/oauth/2026-03/token") => {
-            Route::OAuthToken
-        }
-        ("GET", "/__fake/stats") => Route::Stats,
-        ("DELETE", _) if path.starts_with("/oauth/v1/refresh-tokens/") => {
-            Route::RevokeRefreshToken(percent_decode(&path["/oauth/v1/refresh-tokens/".len()..]))
-        }
-        _ => Route::NotFound,
-    }
-}
-
-/// Decodes `%XX` escapes in a path segment; anything else is kept as it is.
-fn percent_decode(segment: &str) -> String {
-    let hex = |b: u8| (b as char).to_digit(16).map(|d| d as u8);
-    let bytes = segment.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%'
-            && let (Some(hi), Some(lo)) = (
-                bytes.get(i + 1).and_then(|b| hex(*b)),
-                bytes.get(i + 2).and_then(|b| hex(*b)),
-            )
-        {
-            out.push(hi << 4 | lo);
-            i += 3;
-        } else {
-            out.push(bytes[i]);
-            i += 1;
-        }
-    }
-    String::from_utf8_lossy(&out).into_owned()
-}
 
 /// One answer, before faults that act on the connection.
 struct Outcome {
@@ -181,17 +78,6 @@ impl Outcome {
     }
 }
 
-fn required_scope(operation: &str) -> &'static str {
-    match operation {
-        "get_page" | "get_by_id" | "batch_read" | "search" => READ_SCOPE,
-        _ => WRITE_SCOPE,
-    }
-}
-
-fn has_body(operation: &str) -> bool {
-    !matches!(operation, "get_page" | "get_by_id" | "archive")
-}
-
 fn parse_json(headers: &hyper::HeaderMap, body: &[u8]) -> Result<Value, ApiError> {
     let content_type = headers
         .get(hyper::header::CONTENT_TYPE)
@@ -212,27 +98,28 @@ fn parse_json(headers: &hyper::HeaderMap, body: &[u8]) -> Result<Value, ApiError
     Ok(value)
 }
 
+/// Runs a deals operation; operations this fake does not serve yet are unknown routes.
 fn deals(
     world: &mut World,
-    operation: &str,
-    id: Option<&str>,
+    operation: OperationId,
+    params: &Params,
     query: &Query,
     body: &Value,
 ) -> Answer {
-    let id = id.unwrap_or("");
+    let id = params.id.as_str();
     match operation {
-        "get_page" => objects::get_page(world, query),
-        "create" => objects::create(world, body),
-        "get_by_id" => objects::get_by_id(world, id, query),
-        "update" => objects::update(world, id, query, body),
-        "archive" => objects::archive(world, id),
-        "merge" => objects::merge(world, body),
-        "batch_read" => batch::read(world, query, body),
-        "batch_create" => batch::create(world, body),
-        "batch_update" => batch::update(world, body),
-        "batch_upsert" => batch::upsert(world, body),
-        "batch_archive" => batch::archive(world, body),
-        "search" => search::search(world, body),
+        OperationId::GetPage => objects::get_page(world, query),
+        OperationId::Create => objects::create(world, body),
+        OperationId::GetById => objects::get_by_id(world, id, query),
+        OperationId::Update => objects::update(world, id, query, body),
+        OperationId::Archive => objects::archive(world, id),
+        OperationId::Merge => objects::merge(world, body),
+        OperationId::BatchRead => batch::read(world, query, body),
+        OperationId::BatchCreate => batch::create(world, body),
+        OperationId::BatchUpdate => batch::update(world, body),
+        OperationId::BatchUpsert => batch::upsert(world, body),
+        OperationId::BatchArchive => batch::archive(world, body),
+        OperationId::Search => search::search(world, body),
         _ => Err(ApiError::not_found()),
     }
 }
@@ -279,13 +166,14 @@ fn process(
                 ApiError::method_not_allowed(parts.method.as_str()),
                 correlation_id,
             );
-            outcome.headers.push(("Allow", allowed.to_string()));
+            outcome.headers.push(("Allow", allowed.clone()));
             outcome
         }
         Route::Stats => Outcome::json(200, Some(stats(world))),
         Route::OAuthToken => {
             let form: HashMap<String, String> = form_urlencoded::parse(body).into_owned().collect();
-            let (status, answer) = world.tokens.token_endpoint(&form, now);
+            let World { tokens, faults, .. } = world;
+            let (status, answer) = tokens.token_endpoint(&form, now, &mut faults.rng);
             Outcome::json(status, Some(answer))
         }
         Route::RevokeRefreshToken(token) => {
@@ -295,7 +183,7 @@ fn process(
                 Outcome::error(ApiError::not_found(), correlation_id)
             }
         }
-        Route::Deals { operation, id } => {
+        Route::Deals { operation, params } => {
             let header = parts
                 .headers
                 .get(hyper::header::AUTHORIZATION)
@@ -305,35 +193,36 @@ fn process(
                 Err(e) => return Outcome::error(e, correlation_id),
             };
             let token = Some(caller.label.clone());
-            let scope = required_scope(operation);
+            let scope = operation.scope.as_str();
             if !caller.scopes.contains(scope) {
                 return Outcome {
                     token,
                     ..Outcome::error(ApiError::missing_scopes(scope), correlation_id)
                 };
             }
-            let limit_headers =
-                match world
-                    .limiter
-                    .admit(&caller.label, caller.kind, *operation == "search", now)
-                {
-                    Ok(headers) => headers,
-                    Err(e) => {
-                        return Outcome {
-                            token,
-                            limited: true,
-                            ..Outcome::error(e, correlation_id)
-                        };
-                    }
-                };
+            let limit_headers = match world.limiter.admit(
+                &caller.budget,
+                caller.kind,
+                operation.budget == Budget::Search,
+                now,
+            ) {
+                Ok(headers) => headers,
+                Err(e) => {
+                    return Outcome {
+                        token,
+                        limited: true,
+                        ..Outcome::error(e, correlation_id)
+                    };
+                }
+            };
             let query = Query::parse(parts.uri.query());
-            let answer = if has_body(operation) {
+            let answer = if operation.body {
                 parse_json(&parts.headers, body).and_then(|json| {
-                    validate::request_body(operation, &json)?;
-                    deals(world, operation, id.as_deref(), &query, &json)
+                    validate::request_body(operation.name, &json)?;
+                    deals(world, operation.id, params, &query, &json)
                 })
             } else {
-                deals(world, operation, id.as_deref(), &query, &Value::Null)
+                deals(world, operation.id, params, &query, &Value::Null)
             };
             let mut outcome = match answer {
                 Ok((status, body)) => Outcome::json(status, body),
@@ -367,7 +256,7 @@ async fn handle(
         Err(_) => Bytes::new(),
     };
     let route = route(&parts.method, parts.uri.path());
-    let operation = route.operation();
+    let operation = route.name();
     let (fault, correlation_id) = {
         let mut world = world.lock().unwrap_or_else(|e| e.into_inner());
         let fault = if route == Route::Stats {
@@ -375,7 +264,7 @@ async fn handle(
         } else {
             world.faults.pick(operation)
         };
-        (fault, world.faults.rng.uuid().to_string())
+        (fault, correlation_id(&mut world.faults.rng))
     };
     if let Some(FaultKind::Slow(delay)) = &fault {
         tokio::time::sleep(*delay).await;
@@ -464,48 +353,5 @@ pub(crate) async fn serve(
                 _ = stop.changed() => {}
             }
         });
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn routes_both_prefixes_and_rejects_the_rest() {
-        let get = Method::GET;
-        let post = Method::POST;
-        assert_eq!(
-            route(&get, "/crm/v3/objects/deals"),
-            Route::Deals {
-                operation: "get_page",
-                id: None
-            }
-        );
-        assert_eq!(
-            route(&post, "/crm/v3/objects/0-3/batch/upsert"),
-            Route::Deals {
-                operation: "batch_upsert",
-                id: None
-            }
-        );
-        assert_eq!(
-            route(&Method::PATCH, "/crm/v3/objects/0-3/a%2Fb"),
-            Route::Deals {
-                operation: "update",
-                id: Some("a/b".into())
-            }
-        );
-        assert_eq!(
-            route(&Method::PUT, "/crm/v3/objects/deals/1"),
-            Route::MethodNotAllowed("GET, PATCH, DELETE")
-        );
-        assert_eq!(
-            route(&get, "/crm/v3/objects/deals/search"),
-            Route::MethodNotAllowed("POST")
-        );
-        assert_eq!(route(&get, "/crm/v3/objects/dealsx"), Route::NotFound);
-        assert_eq!(route(&get, "/crm/v3/objects/deals/1/2"), Route::NotFound);
-        assert_eq!(route(&post, "/oauth/v1/token"), Route::OAuthToken);
     }
 }

@@ -1,0 +1,183 @@
+//! Where a request goes: the deals operations, matched against the routes of the client's
+//! operation table, plus the fake's own endpoints (OAuth, stats).
+
+use super::faults::OAUTH_TOKEN;
+use hubspot_deals::operations::{OPERATIONS, Operation};
+use hyper::Method;
+
+/// The object paths the deals operations are served under.
+const OBJECT_PATHS: &[&str] = &["/crm/v3/objects/deals", "/crm/v3/objects/0-3"];
+
+/// The path parameters of a deals route.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct Params {
+    /// `{id}`: the deal id (or unique value), percent-decoded.
+    pub id: String,
+    /// `{toObjectType}`.
+    pub to_type: String,
+    /// `{toObjectId}`.
+    pub to_id: String,
+}
+
+/// Where a request goes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Route {
+    Deals {
+        operation: &'static Operation,
+        params: Params,
+    },
+    OAuthToken,
+    RevokeRefreshToken(String),
+    Stats,
+    /// A known path with another method; the methods it takes, for `Allow`.
+    MethodNotAllowed(String),
+    NotFound,
+}
+
+impl Route {
+    /// The name the log, counters and fault rules use.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Route::Deals { operation, .. } => operation.name,
+            Route::OAuthToken => OAUTH_TOKEN,
+            Route::RevokeRefreshToken(_) => "oauth_revoke",
+            Route::Stats => "fake_stats",
+            Route::MethodNotAllowed(_) | Route::NotFound => "unknown",
+        }
+    }
+}
+
+/// Binds `segments` to an operation's route; `None` when the shape differs. The number of
+/// literal segments matched ranks routes, so `/search` is not read as the id `search`.
+fn bind(route: &str, segments: &[&str]) -> Option<(usize, Params)> {
+    let pattern: Vec<&str> = route.split('/').filter(|s| !s.is_empty()).collect();
+    if pattern.len() != segments.len() {
+        return None;
+    }
+    let mut params = Params::default();
+    let mut literals = 0;
+    for (want, got) in pattern.iter().zip(segments) {
+        match *want {
+            "{id}" => params.id = percent_decode(got),
+            "{toObjectType}" => params.to_type = percent_decode(got),
+            "{toObjectId}" => params.to_id = percent_decode(got),
+            literal if literal == *got => literals += 1,
+            _ => return None,
+        }
+    }
+    Some((literals, params))
+}
+
+pub(crate) fn route(method: &Method, path: &str) -> Route {
+    let rest = OBJECT_PATHS.iter().find_map(|prefix| {
+        path.strip_prefix(prefix)
+            .filter(|rest| rest.is_empty() || rest.starts_with('/'))
+    });
+    if let Some(rest) = rest {
+        let segments: Vec<&str> = rest.split('/').filter(|s| !s.is_empty()).collect();
+        let bound: Vec<(usize, &'static Operation, Params)> = OPERATIONS
+            .iter()
+            .filter_map(|op| bind(op.route, &segments).map(|(rank, p)| (rank, op, p)))
+            .collect();
+        let Some(best) = bound.iter().map(|(rank, _, _)| *rank).max() else {
+            return Route::NotFound;
+        };
+        let candidates = bound.into_iter().filter(|(rank, _, _)| *rank == best);
+        let mut allowed = Vec::new();
+        for (_, operation, params) in candidates {
+            if operation.method == method.as_str() {
+                return Route::Deals { operation, params };
+            }
+            allowed.push(operation.method);
+        }
+        return Route::MethodNotAllowed(allowed.join(", "));
+    }
+    match (method.as_str(), path) {
+        ("POST", "/oauth/v1/token" | "/oauth/v3/token" | "/oauth/2026-03/token") => {
+            Route::OAuthToken
+        }
+        ("GET", "/__fake/stats") => Route::Stats,
+        ("DELETE", _) if path.starts_with("/oauth/v1/refresh-tokens/") => {
+            Route::RevokeRefreshToken(percent_decode(&path["/oauth/v1/refresh-tokens/".len()..]))
+        }
+        _ => Route::NotFound,
+    }
+}
+
+/// Decodes `%XX` escapes in a path segment; anything else is kept as it is.
+fn percent_decode(segment: &str) -> String {
+    let hex = |b: u8| (b as char).to_digit(16).map(|d| d as u8);
+    let bytes = segment.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%'
+            && let (Some(hi), Some(lo)) = (
+                bytes.get(i + 1).and_then(|b| hex(*b)),
+                bytes.get(i + 2).and_then(|b| hex(*b)),
+            )
+        {
+            out.push(hi << 4 | lo);
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use hubspot_deals::operations::OperationId;
+
+    fn deals(method: Method, path: &str) -> (OperationId, String) {
+        match route(&method, path) {
+            Route::Deals { operation, params } => (operation.id, params.id),
+            other => panic!("{method} {path}: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn routes_both_prefixes_and_rejects_the_rest() {
+        assert_eq!(
+            deals(Method::GET, "/crm/v3/objects/deals"),
+            (OperationId::GetPage, String::new())
+        );
+        assert_eq!(
+            deals(Method::POST, "/crm/v3/objects/0-3/batch/upsert").0,
+            OperationId::BatchUpsert
+        );
+        assert_eq!(
+            deals(Method::PATCH, "/crm/v3/objects/0-3/a%2Fb"),
+            (OperationId::Update, "a/b".into())
+        );
+        assert_eq!(
+            deals(Method::POST, "/crm/v3/objects/deals/search").0,
+            OperationId::Search
+        );
+        assert_eq!(
+            route(&Method::PUT, "/crm/v3/objects/deals/1"),
+            Route::MethodNotAllowed("GET, PATCH, DELETE".into())
+        );
+        assert_eq!(
+            route(&Method::GET, "/crm/v3/objects/deals/search"),
+            Route::MethodNotAllowed("POST".into()),
+            "a literal segment outranks an id"
+        );
+        assert_eq!(
+            route(&Method::DELETE, "/crm/v3/objects/deals"),
+            Route::MethodNotAllowed("GET, POST".into())
+        );
+        assert_eq!(
+            route(&Method::GET, "/crm/v3/objects/dealsx"),
+            Route::NotFound
+        );
+        assert_eq!(
+            route(&Method::GET, "/crm/v3/objects/deals/1/2"),
+            Route::NotFound
+        );
+        assert_eq!(route(&Method::POST, "/oauth/v1/token"), Route::OAuthToken);
+    }
+}

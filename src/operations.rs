@@ -1,0 +1,259 @@
+//! The operation table: one place that states, for every operation HubSpot's deals documents
+//! define, whether a replay is safe, which rate-limit budget it spends, which scope it needs,
+//! whether it has a body, and where it lives under an object's path.
+//!
+//! The runtime, the retry decision, the limiter and the fake HubSpot all read it; nothing
+//! else compares operation names. `tests/operation_table.rs` holds it to `spec/deals.json`
+//! (budget from `x-hubspot-rate-limit-exemptions`, scope from `security`, body from
+//! `requestBody`) and to every document `cargo xtask update-spec` can import. An operation it does not know (a client
+//! regenerated from a newer document) gets [`CallPolicy::unknown`]: replayed after it may
+//! have been sent only if it is a `GET`, and charged to the ten-second budget.
+//!
+//! ```
+//! use hubspot_deals::operations::{Budget, Operation};
+//! let search = Operation::find("search").unwrap();
+//! assert_eq!(search.budget, Budget::Search);
+//! assert!(search.replay_safe && search.body);
+//! assert!(!Operation::find("create").unwrap().replay_safe);
+//! ```
+
+/// Every operation the table knows, by a name that cannot be misspelt.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum OperationId {
+    /// `GET /{objectType}`: a page of deals.
+    GetPage,
+    /// `POST /{objectType}`: create one deal.
+    Create,
+    /// `GET /{objectType}/{id}`: read one deal.
+    GetById,
+    /// `PATCH /{objectType}/{id}`: update one deal.
+    Update,
+    /// `DELETE /{objectType}/{id}`: archive one deal.
+    Archive,
+    /// `POST …/batch/read`.
+    BatchRead,
+    /// `POST …/batch/create`.
+    BatchCreate,
+    /// `POST …/batch/update`.
+    BatchUpdate,
+    /// `POST …/batch/upsert`.
+    BatchUpsert,
+    /// `POST …/batch/archive`.
+    BatchArchive,
+    /// `POST …/search`.
+    Search,
+    /// `POST …/merge`.
+    Merge,
+    /// `POST …/gdpr-delete`: permanent deletion.
+    GdprDelete,
+    /// `GET …/{id}/associations/{toObjectType}`.
+    ListAssociations,
+    /// `PUT …/{id}/associations/{toObjectType}/{toObjectId}`: associate with labels.
+    Associate,
+    /// `PUT …/{id}/associations/default/{toObjectType}/{toObjectId}`.
+    AssociateDefault,
+    /// `DELETE …/{id}/associations/{toObjectType}/{toObjectId}`.
+    Disassociate,
+}
+
+/// Which of HubSpot's rate-limit budgets a call spends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Budget {
+    /// The app's rolling ten-second budget (most operations).
+    TenSecondly,
+    /// The account's search budget (operations exempt from the ten-second one).
+    Search,
+}
+
+/// The OAuth scope an operation needs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Scope {
+    /// `crm.objects.deals.read`.
+    DealsRead,
+    /// `crm.objects.deals.write`.
+    DealsWrite,
+}
+
+impl Scope {
+    /// HubSpot's spelling.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::DealsRead => "crm.objects.deals.read",
+            Self::DealsWrite => "crm.objects.deals.write",
+        }
+    }
+}
+
+/// What the table states about one operation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Operation {
+    /// Its identity.
+    pub id: OperationId,
+    /// The name the generated client uses (`get_page`, `batch_upsert`, …).
+    pub name: &'static str,
+    /// The HTTP method.
+    pub method: &'static str,
+    /// The path after `…/objects/{objectType}`, with `{id}`, `{toObjectType}` and
+    /// `{toObjectId}` standing for path segments.
+    pub route: &'static str,
+    /// Whether sending it twice leaves HubSpot as sending it once would (so a call that may
+    /// have reached HubSpot can be replayed).
+    pub replay_safe: bool,
+    /// The budget it spends.
+    pub budget: Budget,
+    /// The scope it needs.
+    pub scope: Scope,
+    /// Whether it sends a JSON body.
+    pub body: bool,
+}
+
+const fn op(
+    id: OperationId,
+    name: &'static str,
+    method: &'static str,
+    route: &'static str,
+    replay_safe: bool,
+    scope: Scope,
+) -> Operation {
+    let body =
+        matches!(method.as_bytes(), b"POST" | b"PATCH") || matches!(id, OperationId::Associate);
+    let budget = match id {
+        OperationId::Search => Budget::Search,
+        _ => Budget::TenSecondly,
+    };
+    Operation {
+        id,
+        name,
+        method,
+        route,
+        replay_safe,
+        budget,
+        scope,
+        body,
+    }
+}
+
+use OperationId as Id;
+use Scope::{DealsRead as Read, DealsWrite as Write};
+
+/// The table. Replay safety is the one column no document states; each value is a decision:
+/// creates and merges make new records, and a GDPR deletion answers differently the second
+/// time; every other write sets a state, so repeating it changes nothing.
+#[rustfmt::skip]
+pub const OPERATIONS: &[Operation] = &[
+    op(Id::GetPage,          "get_page",          "GET",    "",                                             true,  Read),
+    op(Id::Create,           "create",            "POST",   "",                                             false, Write),
+    op(Id::GetById,          "get_by_id",         "GET",    "/{id}",                                        true,  Read),
+    op(Id::Update,           "update",            "PATCH",  "/{id}",                                        true,  Write),
+    op(Id::Archive,          "archive",           "DELETE", "/{id}",                                        true,  Write),
+    op(Id::BatchRead,        "batch_read",        "POST",   "/batch/read",                                  true,  Read),
+    op(Id::BatchCreate,      "batch_create",      "POST",   "/batch/create",                                false, Write),
+    op(Id::BatchUpdate,      "batch_update",      "POST",   "/batch/update",                                true,  Write),
+    op(Id::BatchUpsert,      "batch_upsert",      "POST",   "/batch/upsert",                                true,  Write),
+    op(Id::BatchArchive,     "batch_archive",     "POST",   "/batch/archive",                               true,  Write),
+    op(Id::Search,           "search",            "POST",   "/search",                                      true,  Read),
+    op(Id::Merge,            "merge",             "POST",   "/merge",                                       false, Write),
+    op(Id::GdprDelete,       "gdpr_delete",       "POST",   "/gdpr-delete",                                 false, Write),
+    op(Id::ListAssociations, "list_associations", "GET",    "/{id}/associations/{toObjectType}",            true,  Read),
+    op(Id::Associate,        "associate",         "PUT",    "/{id}/associations/{toObjectType}/{toObjectId}", true, Write),
+    op(Id::AssociateDefault, "associate_default", "PUT",    "/{id}/associations/default/{toObjectType}/{toObjectId}", true, Write),
+    op(Id::Disassociate,     "disassociate",      "DELETE", "/{id}/associations/{toObjectType}/{toObjectId}", true, Write),
+];
+
+impl Operation {
+    /// The entry for a generated operation name.
+    pub fn find(name: &str) -> Option<&'static Operation> {
+        OPERATIONS.iter().find(|o| o.name == name)
+    }
+
+    /// The entry for an id.
+    pub fn get(id: OperationId) -> &'static Operation {
+        // Every id has exactly one row (a unit test checks it).
+        OPERATIONS
+            .iter()
+            .find(|o| o.id == id)
+            .unwrap_or(&OPERATIONS[0])
+    }
+}
+
+impl OperationId {
+    /// The generated client's name for it.
+    pub fn name(self) -> &'static str {
+        Operation::get(self).name
+    }
+}
+
+/// What the runtime needs to know to run one call: the table's row, or safe defaults.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CallPolicy {
+    /// Replay after the request may have been sent.
+    pub replay_safe: bool,
+    /// The budget it spends.
+    pub budget: Budget,
+    /// Whether it changes data (a failure to decode its success body means it was applied).
+    pub writes: bool,
+}
+
+impl CallPolicy {
+    /// The policy for the operation `name`, sent with `method`.
+    pub fn of(name: &str, method: &http::Method) -> Self {
+        match Operation::find(name) {
+            Some(op) => Self {
+                replay_safe: op.replay_safe,
+                budget: op.budget,
+                writes: op.scope == Scope::DealsWrite,
+            },
+            None => Self::unknown(method),
+        }
+    }
+
+    /// The defaults for an operation the table does not know: replayed after it may have
+    /// been sent only if it is a `GET`, the ten-second budget.
+    pub fn unknown(method: &http::Method) -> Self {
+        let get = method == http::Method::GET;
+        Self {
+            replay_safe: get,
+            budget: Budget::TenSecondly,
+            writes: !get,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_id_has_exactly_one_row_and_names_are_unique() {
+        for row in OPERATIONS {
+            assert_eq!(OPERATIONS.iter().filter(|o| o.id == row.id).count(), 1);
+            assert_eq!(OPERATIONS.iter().filter(|o| o.name == row.name).count(), 1);
+            assert_eq!(Operation::get(row.id), row);
+            assert_eq!(row.id.name(), row.name);
+        }
+    }
+
+    #[test]
+    fn unknown_operations_get_safe_defaults() {
+        let get = CallPolicy::of("list_everything", &http::Method::GET);
+        assert!(get.replay_safe && !get.writes);
+        assert_eq!(get.budget, Budget::TenSecondly);
+        for method in [
+            http::Method::POST,
+            http::Method::PUT,
+            http::Method::PATCH,
+            http::Method::DELETE,
+        ] {
+            let policy = CallPolicy::of("brand_new", &method);
+            assert!(!policy.replay_safe, "{method} is not replayed");
+            assert!(policy.writes);
+            assert_eq!(policy.budget, Budget::TenSecondly);
+        }
+        let search = CallPolicy::of("search", &http::Method::POST);
+        assert!(search.replay_safe && !search.writes);
+        assert_eq!(search.budget, Budget::Search);
+        assert!(!CallPolicy::of("create", &http::Method::POST).replay_safe);
+    }
+}
