@@ -4,6 +4,7 @@
 //! `xtask` (which proves a downloaded document generates before it replaces `spec/`), so both
 //! use exactly the same settings.
 
+use quote::ToTokens;
 use std::str::FromStr;
 
 /// The Rust path of the handwritten runtime state handed to every hook.
@@ -46,7 +47,108 @@ pub fn generate(doc: &serde_json::Value) -> Result<String, String> {
             return Err(format!("Progenitor failed on the document: {why}"));
         }
     };
-    let file: syn::File = syn::parse2(tokens)
+    let mut file: syn::File = syn::parse2(tokens)
         .map_err(|e| format!("Progenitor produced code that does not parse: {e}"))?;
+    typed_send(&mut file)?;
     Ok(prettyplease::unparse(&file))
+}
+
+/// Gives every builder a `send()` that returns the crate's own `Error`: Progenitor's `send`
+/// becomes `send_raw` (kept for callers who want the raw response and Progenitor's error), and
+/// a thin `send` runs it through `crate::runtime::call::send` with the operation's name.
+fn typed_send(file: &mut syn::File) -> Result<(), String> {
+    let builders = file
+        .items
+        .iter_mut()
+        .find_map(|item| match item {
+            syn::Item::Mod(module) if module.ident == "builder" => module.content.as_mut(),
+            _ => None,
+        })
+        .ok_or("Progenitor's output has no `builder` module (is the interface style Builder?)")?;
+    let mut count = 0;
+    for item in builders.1.iter_mut() {
+        let syn::Item::Impl(block) = item else {
+            continue;
+        };
+        let builder = block.self_ty.to_token_stream().to_string();
+        let mut added = Vec::new();
+        for member in block.items.iter_mut() {
+            let syn::ImplItem::Fn(method) = member else {
+                continue;
+            };
+            if method.sig.ident != "send" {
+                continue;
+            }
+            let operation = operation_id(&method.block.to_token_stream())
+                .ok_or_else(|| format!("cannot find the operation id in {builder}::send"))?;
+            let ok = ok_type(&method.sig.output)
+                .ok_or_else(|| format!("{operation}: send() does not return a Result"))?;
+            method.sig.ident = syn::Ident::new("send_raw", method.sig.ident.span());
+            let docs: Vec<syn::Attribute> = syn::parse_quote! {
+                /// Sends the request like [`send`](Self::send), returning Progenitor's raw
+                /// error type: a failure the runtime understood (a refused refresh, a permit
+                /// that would wait too long) comes back as the last HTTP answer instead.
+            };
+            method.attrs.extend(docs);
+            added.push(syn::parse_quote! {
+                /// Sends the request through the client's runtime (auth, rate limit, retries)
+                /// and returns the response, or the crate's [`Error`](crate::Error).
+                pub async fn send(self) -> ::std::result::Result<#ok, crate::Error> {
+                    crate::runtime::call::send(#operation, self.send_raw()).await
+                }
+            });
+            count += 1;
+        }
+        block.items.extend(added.into_iter().map(syn::ImplItem::Fn));
+    }
+    if count == 0 {
+        return Err("Progenitor's output has no builder with a send() method".into());
+    }
+    Ok(())
+}
+
+/// The literal of `operation_id: "..."` inside a generated `send`.
+fn operation_id(tokens: &proc_macro2::TokenStream) -> Option<String> {
+    let mut iter = tokens.clone().into_iter().peekable();
+    while let Some(token) = iter.next() {
+        match token {
+            proc_macro2::TokenTree::Ident(ident) if ident == "operation_id" => {
+                if let (
+                    Some(proc_macro2::TokenTree::Punct(colon)),
+                    Some(proc_macro2::TokenTree::Literal(lit)),
+                ) = (iter.next(), iter.next())
+                    && colon.as_char() == ':'
+                {
+                    return syn::parse_str::<syn::LitStr>(&lit.to_string())
+                        .ok()
+                        .map(|l| l.value());
+                }
+            }
+            proc_macro2::TokenTree::Group(group) => {
+                if let Some(found) = operation_id(&group.stream()) {
+                    return Some(found);
+                }
+            }
+            _ => {}
+        }
+    }
+    None
+}
+
+/// `T` of a `-> Result<T, E>` return type.
+fn ok_type(output: &syn::ReturnType) -> Option<syn::Type> {
+    let syn::ReturnType::Type(_, ty) = output else {
+        return None;
+    };
+    let syn::Type::Path(path) = ty.as_ref() else {
+        return None;
+    };
+    let last = path.path.segments.last()?;
+    let syn::PathArguments::AngleBracketed(args) = &last.arguments else {
+        return None;
+    };
+    match args.args.first()? {
+        syn::GenericArgument::Type(ok) => Some(ok.clone()),
+        _ => None,
+    }
 }

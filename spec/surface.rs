@@ -128,7 +128,9 @@ fn render(tokens: &dyn ToTokens) -> String {
         .chars()
         .filter(|c| !c.is_whitespace())
         .collect();
+    text = text.replace("crate::", "hubspot_deals::");
     for noise in [
+        "::std::result::",
         "::std::string::",
         "::std::vec::",
         "::std::collections::",

@@ -5,7 +5,7 @@ use crate::clock::{SharedClock, SystemClock};
 use crate::generated::Client;
 use crate::rate_limit::RateLimit;
 use crate::retry::RetryPolicy;
-use crate::runtime::Runtime;
+use crate::runtime::{AuthSetup, Limits, Runtime};
 use crate::secret::Secret;
 use std::fmt;
 use std::time::Duration;
@@ -14,6 +14,9 @@ use std::time::Duration;
 pub const DEFAULT_BASE_URL: &str = "https://api.hubapi.com";
 
 const USER_AGENT: &str = concat!("hubspot-deals/", env!("CARGO_PKG_VERSION"), " (Rust)");
+
+/// The default cap on a response body: HubSpot's largest pages are well under 10 MiB.
+pub const DEFAULT_MAX_RESPONSE_BYTES: usize = 16 * 1024 * 1024;
 
 /// Configures and builds a [`Client`].
 ///
@@ -39,6 +42,7 @@ pub struct ClientBuilder {
     rate_limit: RateLimit,
     retry: RetryPolicy,
     clock: SharedClock,
+    max_response_bytes: usize,
 }
 
 impl Default for ClientBuilder {
@@ -52,6 +56,7 @@ impl Default for ClientBuilder {
             rate_limit: RateLimit::default(),
             retry: RetryPolicy::default(),
             clock: std::sync::Arc::new(SystemClock),
+            max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
         }
     }
 }
@@ -69,7 +74,9 @@ impl ClientBuilder {
         self.auth(Auth::private_app(token))
     }
 
-    /// Authenticates with OAuth from a refresh token.
+    /// Authenticates with OAuth from a refresh token. Unless the `OAuth` sets its own token
+    /// URL, it refreshes at `/oauth/v1/token` under this client's base URL, so a client
+    /// pointed at a proxy or the fake never sends the client secret to HubSpot itself.
     pub fn oauth(self, oauth: OAuth) -> Self {
         self.auth(Auth::oauth(oauth))
     }
@@ -112,23 +119,46 @@ impl ClientBuilder {
         self
     }
 
-    /// Uses this `reqwest::Client` (your proxy, TLS or pool settings) instead of building
-    /// one; the timeouts above are then the ones configured on it.
+    /// Uses this `reqwest::Client` (your proxy, TLS or pool settings) for API calls instead of
+    /// building one; the timeouts above are then the ones configured on it. OAuth token
+    /// requests still go through a client of the crate's own, which never follows redirects.
     pub fn http_client(mut self, client: reqwest::Client) -> Self {
         self.http = Some(client);
+        self
+    }
+
+    /// The largest response body the client reads (default 16 MiB); a larger one fails the
+    /// call with [`Error::ResponseTooLarge`](crate::Error::ResponseTooLarge).
+    pub fn max_response_bytes(mut self, bytes: usize) -> Self {
+        self.max_response_bytes = bytes;
         self
     }
 
     /// Builds the client, checking the base URL and credentials.
     pub fn build(self) -> Result<Client, BuildError> {
         let auth = self.auth.ok_or(BuildError::MissingAuth)?;
-        auth.validate().map_err(BuildError::InvalidCredentials)?;
         let base_url = checked_base_url(&self.base_url)?;
-        let http = match self.http {
-            Some(client) => client,
-            None => http_client(self.connect_timeout, self.timeout)?,
+        auth.validate(&base_url)
+            .map_err(BuildError::InvalidCredentials)?;
+        let token_url = match &auth {
+            Auth::OAuth(oauth) => oauth.resolved_token_url(&base_url),
+            Auth::PrivateApp(_) => String::new(),
         };
-        let runtime = Runtime::new(auth, &http, self.rate_limit, self.retry, self.clock)
+        let token_http = http_client(self.connect_timeout, self.timeout)?;
+        let (http, timeout) = match self.http {
+            Some(client) => (client, None),
+            None => (token_http.clone(), Some(self.timeout)),
+        };
+        let setup = AuthSetup {
+            auth,
+            token_url,
+            token_http,
+        };
+        let limits = Limits {
+            timeout,
+            max_body: self.max_response_bytes,
+        };
+        let runtime = Runtime::new(setup, self.rate_limit, self.retry, self.clock, limits)
             .map_err(BuildError::InvalidCredentials)?;
         Ok(Client::new_with_client(&base_url, http, runtime))
     }
@@ -144,6 +174,7 @@ impl fmt::Debug for ClientBuilder {
             .field("custom_http_client", &self.http.is_some())
             .field("rate_limit", &self.rate_limit)
             .field("retry", &self.retry)
+            .field("max_response_bytes", &self.max_response_bytes)
             .finish()
     }
 }
@@ -163,13 +194,16 @@ fn checked_base_url(url: &str) -> Result<String, BuildError> {
     Ok(url.trim_end_matches('/').to_string())
 }
 
-/// The crate's HTTP client: its user agent, timeouts and TLS setup.
+/// The crate's HTTP client: its user agent, timeouts and TLS setup. It never follows
+/// redirects: HubSpot's API does not send them, and a token request must never re-post its
+/// secrets to another address.
 pub(crate) fn http_client(
     connect_timeout: Duration,
     timeout: Duration,
 ) -> Result<reqwest::Client, BuildError> {
     let builder = reqwest::Client::builder()
         .user_agent(USER_AGENT)
+        .redirect(reqwest::redirect::Policy::none())
         .connect_timeout(connect_timeout)
         .timeout(timeout);
     #[cfg(feature = "rustls")]

@@ -1,13 +1,13 @@
 //! Errors a call can end in, with everything HubSpot sent.
 //!
-//! Every generated method returns `Result<ResponseValue<T>, progenitor_client::Error<types::Error>>`;
-//! [`Error`] is the typed view of that error, and `?` converts into it:
+//! Every generated method's `send()` returns [`Error`]: `?` gives the message and the
+//! predicates with no conversion.
 //!
 //! ```no_run
 //! use hubspot_deals::{Category, Client, Error};
 //!
 //! async fn dealname(client: &Client, id: &str) -> Result<Option<String>, Error> {
-//!     match client.get_by_id().deal_id(id).send().await.map_err(Error::from) {
+//!     match client.get_by_id().deal_id(id).send().await {
 //!         Ok(deal) => Ok(deal.properties.get("dealname").cloned().flatten()),
 //!         // Not found: no such deal (or it is archived).
 //!         Err(e) if e.is_not_found() => Ok(None),
@@ -32,6 +32,7 @@
 use crate::types;
 use std::collections::HashMap;
 use std::fmt;
+use std::time::Duration;
 
 /// HubSpot's error category, with a fallback for values this crate does not know yet.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -72,31 +73,58 @@ impl Category {
             other => Self::Other(other.to_string()),
         }
     }
+
+    /// HubSpot's spelling (`VALIDATION_ERROR`, …).
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::ValidationError => "VALIDATION_ERROR",
+            Self::ObjectNotFound => "OBJECT_NOT_FOUND",
+            Self::RateLimits => "RATE_LIMITS",
+            Self::InvalidAuthentication => "INVALID_AUTHENTICATION",
+            Self::ExpiredAuthentication => "EXPIRED_AUTHENTICATION",
+            Self::MissingScopes => "MISSING_SCOPES",
+            Self::Conflict => "CONFLICT",
+            Self::ObjectAlreadyExists => "OBJECT_ALREADY_EXISTS",
+            Self::Other(other) => other,
+        }
+    }
 }
 
-/// HubSpot answered with an error status.
+impl fmt::Display for Category {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// HubSpot (or a proxy in front of it) answered with an error status.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct ApiError {
+    /// The operation (`get_by_id`, …), when known.
+    pub operation: Option<&'static str>,
     /// The HTTP status, always kept.
     pub status: u16,
     /// HubSpot's category, when it sent one.
     pub category: Option<Category>,
     /// A finer category, when HubSpot sent one.
     pub sub_category: Option<String>,
-    /// What went wrong (for a body that was not JSON, a line saying so).
+    /// What went wrong (for a body that was not HubSpot's JSON, a line saying so).
     pub message: String,
-    /// HubSpot's id for the request: quote it to HubSpot support.
+    /// HubSpot's id for the request (from the body, else the `X-HubSpot-Correlation-Id`
+    /// header): quote it to HubSpot support.
     pub correlation_id: Option<String>,
     /// The individual problems (validation errors).
     pub errors: Vec<types::ErrorDetail>,
     /// Details by key, e.g. the ids or property names concerned.
     pub context: HashMap<String, Vec<String>>,
-    /// The start of the body when it was not JSON (e.g. a proxy's HTML 502 page).
+    /// The start of the body when it was not HubSpot's JSON (e.g. a proxy's HTML 502 page).
     pub body_excerpt: Option<String>,
+    /// The wait HubSpot asked for with `Retry-After`, if any (a wait longer than the retry
+    /// policy allows ends the call at once, with this set).
+    pub retry_after: Option<Duration>,
 }
 
-/// Credentials could not be obtained; no request was sent.
+/// Credentials could not be obtained.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum AuthError {
@@ -117,6 +145,13 @@ pub enum AuthError {
         status: u16,
         /// Its explanation.
         message: String,
+        /// The wait it asked for with `Retry-After`, if any.
+        retry_after: Option<Duration>,
+    },
+    /// The token URL cannot be used (not https, and not loopback): nothing was sent.
+    InvalidTokenUrl {
+        /// Why.
+        message: String,
     },
 }
 
@@ -130,14 +165,65 @@ impl fmt::Display for AuthError {
             Self::TokenEndpointUnreachable { message } => {
                 write!(f, "cannot reach HubSpot's token endpoint: {message}")
             }
-            Self::TokenEndpoint { status, message } => {
+            Self::TokenEndpoint {
+                status, message, ..
+            } => {
                 write!(f, "HubSpot's token endpoint answered {status}: {message}")
             }
+            Self::InvalidTokenUrl { message } => f.write_str(message),
         }
     }
 }
 
 impl std::error::Error for AuthError {}
+
+/// What kind of transport failure happened.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum TransportKind {
+    /// No connection could be made (refused, DNS, TLS handshake): nothing was sent.
+    Connect,
+    /// The attempt took longer than the client's timeout.
+    Timeout,
+    /// The response body was cut off or could not be read.
+    Body,
+    /// Anything else on the way.
+    Other,
+}
+
+/// The request or its response did not make it.
+#[derive(Debug)]
+#[non_exhaustive]
+pub struct TransportError {
+    /// The operation, when known.
+    pub operation: Option<&'static str>,
+    /// What kind of failure.
+    pub kind: TransportKind,
+    /// Whether the request may have reached HubSpot (false only when the connection failed).
+    pub sent: bool,
+    /// The per-attempt timeout that ran out, when that is what happened and it is known.
+    pub timeout: Option<Duration>,
+    source: reqwest::Error,
+}
+
+/// A response body that did not decode into the type the operation returns.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct DecodeError {
+    /// The operation, when known.
+    pub operation: Option<&'static str>,
+    /// The HTTP status of the response, when known.
+    pub status: Option<u16>,
+    /// Where in the body decoding failed (`results[3].properties.amount`; `.` for the top).
+    pub path: String,
+    /// What did not fit.
+    pub message: String,
+    /// The start of the body.
+    pub body_excerpt: String,
+    /// The call changed data and HubSpot answered with success: the change was applied even
+    /// though its answer could not be read. Do not send it again.
+    pub applied: bool,
+}
 
 /// How a call failed.
 #[derive(Debug)]
@@ -145,23 +231,31 @@ impl std::error::Error for AuthError {}
 pub enum Error {
     /// HubSpot (or a proxy in front of it) answered with an error status.
     Api(ApiError),
-    /// No credentials could be obtained, so nothing was sent.
+    /// Credentials could not be obtained: nothing was sent, or a 401's refresh failed.
     Auth(AuthError),
-    /// The request or its response did not make it (connection, timeout, cut-off body).
-    Transport {
-        /// What failed.
-        message: String,
-        /// Whether it was a timeout.
-        timeout: bool,
-        /// Whether it failed while connecting, before anything was sent.
-        connect: bool,
+    /// The request or the response did not make it (connection, timeout, cut-off body).
+    Transport(TransportError),
+    /// A response body did not decode into the expected type.
+    Decode(DecodeError),
+    /// The client's rate limiter would have held the call longer than
+    /// [`RateLimit::max_wait`](crate::RateLimit::max_wait); nothing was sent.
+    RateLimitWait {
+        /// The operation, when known.
+        operation: Option<&'static str>,
+        /// How long the call would have waited.
+        wait: Duration,
+        /// The maximum.
+        max_wait: Duration,
     },
-    /// A success response whose body did not decode into the expected type.
-    Decode {
-        /// What did not fit, naming the field.
-        message: String,
-        /// The start of the body.
-        body_excerpt: String,
+    /// A response body was larger than the client accepts (see
+    /// [`ClientBuilder::max_response_bytes`](crate::ClientBuilder::max_response_bytes)).
+    ResponseTooLarge {
+        /// The operation, when known.
+        operation: Option<&'static str>,
+        /// The HTTP status of the response.
+        status: u16,
+        /// The cap, in bytes.
+        limit: usize,
     },
     /// The request was not valid (a builder value that could not be converted).
     InvalidRequest(String),
@@ -174,6 +268,8 @@ impl Error {
     pub fn status(&self) -> Option<u16> {
         match self {
             Self::Api(api) => Some(api.status),
+            Self::Decode(decode) => decode.status,
+            Self::ResponseTooLarge { status, .. } => Some(*status),
             _ => None,
         }
     }
@@ -196,7 +292,7 @@ impl Error {
         self.category() == Some(&Category::ValidationError)
     }
 
-    /// 429.
+    /// 429 (after the client's own retries).
     pub fn is_rate_limited(&self) -> bool {
         self.status() == Some(429)
     }
@@ -215,30 +311,155 @@ impl Error {
     pub fn is_missing_scopes(&self) -> bool {
         self.category() == Some(&Category::MissingScopes)
     }
+
+    /// A timeout of one attempt (after the client's own retries).
+    pub fn is_timeout(&self) -> bool {
+        matches!(self, Self::Transport(t) if t.kind == TransportKind::Timeout)
+    }
+
+    /// The call changed data at HubSpot although its outcome reads as a failure (a write
+    /// whose success answer could not be decoded): do not send it again.
+    pub fn was_applied(&self) -> bool {
+        matches!(self, Self::Decode(DecodeError { applied: true, .. }))
+    }
+
+    /// The operation the error belongs to, when known.
+    pub fn operation(&self) -> Option<&'static str> {
+        match self {
+            Self::Api(e) => e.operation,
+            Self::Transport(e) => e.operation,
+            Self::Decode(e) => e.operation,
+            Self::RateLimitWait { operation, .. } | Self::ResponseTooLarge { operation, .. } => {
+                *operation
+            }
+            _ => None,
+        }
+    }
+
+    /// Names the operation the error belongs to.
+    pub(crate) fn in_operation(mut self, name: &'static str) -> Self {
+        match &mut self {
+            Self::Api(e) => e.operation = Some(name),
+            Self::Transport(e) => e.operation = Some(name),
+            Self::Decode(e) => e.operation = Some(name),
+            Self::RateLimitWait { operation, .. } | Self::ResponseTooLarge { operation, .. } => {
+                *operation = Some(name)
+            }
+            _ => {}
+        }
+        self
+    }
+}
+
+/// `operation: ` when known.
+struct Prefix(Option<&'static str>);
+
+impl fmt::Display for Prefix {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0 {
+            Some(operation) => write!(f, "{operation}: "),
+            None => Ok(()),
+        }
+    }
+}
+
+fn seconds(duration: Duration) -> String {
+    let s = duration.as_secs_f64();
+    if s >= 10.0 || s.fract() == 0.0 {
+        format!("{s:.0} s")
+    } else {
+        format!("{s:.1} s")
+    }
+}
+
+impl fmt::Display for ApiError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}{}", Prefix(self.operation), self.status)?;
+        if let Some(category) = &self.category {
+            write!(f, " {category}")?;
+        }
+        write!(f, ": {}", self.message)?;
+        if let Some(wait) = self.retry_after {
+            write!(f, " (HubSpot asks to retry after {})", seconds(wait))?;
+        }
+        if let Some(id) = &self.correlation_id {
+            write!(f, " (correlation id {id})")?;
+        }
+        Ok(())
+    }
+}
+
+impl fmt::Display for TransportError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let what = match (self.kind, self.timeout) {
+            (TransportKind::Connect, _) => "cannot connect".to_string(),
+            (TransportKind::Timeout, Some(after)) => format!("timed out after {}", seconds(after)),
+            (TransportKind::Timeout, None) => "timed out".to_string(),
+            (TransportKind::Body, _) => "the response was cut off".to_string(),
+            (TransportKind::Other, _) => "the request failed".to_string(),
+        };
+        write!(
+            f,
+            "{}{what}: {}",
+            Prefix(self.operation),
+            transport_message(&self.source)
+        )
+    }
+}
+
+impl std::error::Error for TransportError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        Some(&self.source)
+    }
+}
+
+impl fmt::Display for DecodeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", Prefix(self.operation))?;
+        if let Some(status) = self.status {
+            write!(f, "{status} ")?;
+        }
+        write!(
+            f,
+            "with a body that does not decode at {}: {}",
+            self.path, self.message
+        )?;
+        if self.applied {
+            f.write_str(" (HubSpot applied the change: do not send it again)")?;
+        }
+        write!(f, "; the body starts {:?}", self.body_excerpt)
+    }
 }
 
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Self::Api(api) => {
-                write!(f, "HubSpot answered {}", api.status)?;
-                if let Some(category) = &api.category {
-                    write!(f, " {category:?}")?;
-                }
-                write!(f, ": {}", api.message)?;
-                if let Some(id) = &api.correlation_id {
-                    write!(f, " (correlation id {id})")?;
-                }
-                Ok(())
-            }
+            Self::Api(api) => api.fmt(f),
             Self::Auth(auth) => auth.fmt(f),
-            Self::Transport { message, .. } => write!(f, "request failed: {message}"),
-            Self::Decode {
-                message,
-                body_excerpt,
-            } => {
-                write!(f, "unexpected response body ({message}): {body_excerpt}")
-            }
+            Self::Transport(transport) => transport.fmt(f),
+            Self::Decode(decode) => decode.fmt(f),
+            Self::RateLimitWait {
+                operation,
+                wait,
+                max_wait,
+            } => write!(
+                f,
+                "{}the rate limiter would hold this call {}, longer than its maximum wait of {}: \
+                 send fewer calls at once, or raise RateLimit::max_wait",
+                Prefix(*operation),
+                seconds(*wait),
+                seconds(*max_wait)
+            ),
+            Self::ResponseTooLarge {
+                operation,
+                status,
+                limit,
+            } => write!(
+                f,
+                "{}{status} with a body larger than {limit} bytes, which the client does not read \
+                 (raise ClientBuilder::max_response_bytes, or ask for fewer properties)",
+                Prefix(*operation)
+            ),
             Self::InvalidRequest(message) => write!(f, "invalid request: {message}"),
             Self::Other(message) => f.write_str(message),
         }
@@ -249,6 +470,7 @@ impl std::error::Error for Error {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             Self::Auth(auth) => Some(auth),
+            Self::Transport(transport) => Some(transport),
             _ => None,
         }
     }
@@ -256,7 +478,7 @@ impl std::error::Error for Error {
 
 /// Marks, inside `Error::Custom`, an auth failure from the `pre` hook: `code: message`.
 pub(crate) const AUTH_MARK: &str = "hubspot-deals auth ";
-/// Context keys the runtime adds when it turns a non-JSON error body into JSON.
+/// Context keys the runtime adds when it turns a non-HubSpot error body into HubSpot's shape.
 pub(crate) const EXCERPT_KEY: &str = "hubspot_deals_body_excerpt";
 
 impl AuthError {
@@ -265,7 +487,10 @@ impl AuthError {
         let (code, message) = match self {
             Self::ReauthorizationRequired { message } => ("reauthorize".to_string(), message),
             Self::TokenEndpointUnreachable { message } => ("unreachable".to_string(), message),
-            Self::TokenEndpoint { status, message } => (status.to_string(), message),
+            Self::TokenEndpoint {
+                status, message, ..
+            } => (status.to_string(), message),
+            Self::InvalidTokenUrl { message } => ("token-url".to_string(), message),
         };
         format!("{AUTH_MARK}{code}: {message}")
     }
@@ -276,9 +501,11 @@ impl AuthError {
         Some(match code {
             "reauthorize" => Self::ReauthorizationRequired { message },
             "unreachable" => Self::TokenEndpointUnreachable { message },
+            "token-url" => Self::InvalidTokenUrl { message },
             status => Self::TokenEndpoint {
                 status: status.parse().ok()?,
                 message,
+                retry_after: None,
             },
         })
     }
@@ -294,44 +521,108 @@ pub(crate) fn excerpt(body: &[u8]) -> String {
     out
 }
 
-fn transport(error: &reqwest::Error) -> Error {
+/// A reqwest error and its causes on one line, the innermost last (`error sending request:
+/// client error (Connect): tcp connect error: Connection refused (os error 111)`), without
+/// the URL.
+pub(crate) fn transport_message(error: &(dyn std::error::Error + 'static)) -> String {
     let mut message = error.to_string();
-    let mut source = std::error::Error::source(error);
+    let mut source = error.source();
     while let Some(cause) = source {
-        message.push_str(": ");
-        message.push_str(&cause.to_string());
+        let text = cause.to_string();
+        if !message.contains(&text) {
+            message.push_str(": ");
+            message.push_str(&text);
+        }
         source = cause.source();
     }
-    Error::Transport {
-        message,
-        timeout: error.is_timeout(),
-        connect: error.is_connect(),
+    message
+}
+
+impl TransportError {
+    /// A transport error from reqwest's; `timeout` is the per-attempt timeout, if known.
+    pub(crate) fn new(error: reqwest::Error, timeout: Option<Duration>) -> Self {
+        let kind = if error.is_timeout() {
+            TransportKind::Timeout
+        } else if error.is_connect() {
+            TransportKind::Connect
+        } else if error.is_body() || error.is_decode() {
+            TransportKind::Body
+        } else {
+            TransportKind::Other
+        };
+        Self {
+            operation: None,
+            sent: kind != TransportKind::Connect,
+            timeout: timeout.filter(|_| kind == TransportKind::Timeout),
+            kind,
+            source: error.without_url(),
+        }
+    }
+
+    /// Whether it was a timeout.
+    pub fn is_timeout(&self) -> bool {
+        self.kind == TransportKind::Timeout
+    }
+
+    /// Whether the connection failed before anything was sent.
+    pub fn is_connect(&self) -> bool {
+        self.kind == TransportKind::Connect
     }
 }
 
-impl From<progenitor_client::Error<types::Error>> for Error {
-    fn from(error: progenitor_client::Error<types::Error>) -> Self {
+/// What the runtime knew about a call, to complete an error the generated code reports.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct CallFacts {
+    pub operation: Option<&'static str>,
+    /// The status of the response returned, if any.
+    pub status: Option<u16>,
+    /// Whether the call changes data.
+    pub writes: bool,
+    /// The per-attempt timeout, if known.
+    pub timeout: Option<Duration>,
+}
+
+impl Error {
+    /// The typed view of the generated code's error, with what the runtime knew.
+    pub(crate) fn from_generated(
+        error: progenitor_client::Error<types::Error>,
+        facts: &CallFacts,
+        decode_path: impl FnOnce(&[u8]) -> Option<String>,
+    ) -> Self {
         use progenitor_client::Error as E;
-        match error {
+        let error = match error {
             E::ErrorResponse(response) => {
                 let status = response.status().as_u16();
+                let header = |name: &str| {
+                    response
+                        .headers()
+                        .get(name)
+                        .and_then(|v| v.to_str().ok())
+                        .map(str::to_string)
+                };
+                let correlation_header = header("x-hubspot-correlation-id");
+                let retry_after = header("retry-after")
+                    .and_then(|v| crate::classify::retry_after(&v, chrono::Utc::now()));
                 let mut body = response.into_inner();
                 let body_excerpt = body
                     .context
                     .remove(EXCERPT_KEY)
                     .and_then(|v| v.into_iter().next());
                 Error::Api(ApiError {
+                    operation: None,
                     status,
                     category: body.category.as_deref().map(Category::parse),
                     sub_category: body.sub_category,
                     message: body.message,
-                    correlation_id: body.correlation_id,
+                    correlation_id: body.correlation_id.or(correlation_header),
                     errors: body.errors,
                     context: body.context,
                     body_excerpt,
+                    retry_after,
                 })
             }
             E::UnexpectedResponse(response) => Error::Api(ApiError {
+                operation: None,
                 status: response.status().as_u16(),
                 category: None,
                 sub_category: None,
@@ -344,20 +635,39 @@ impl From<progenitor_client::Error<types::Error>> for Error {
                 errors: Vec::new(),
                 context: HashMap::new(),
                 body_excerpt: None,
+                retry_after: None,
             }),
             E::CommunicationError(e) | E::InvalidUpgrade(e) | E::ResponseBodyError(e) => {
-                transport(&e)
+                Error::Transport(TransportError::new(e, facts.timeout))
             }
-            E::InvalidResponsePayload(bytes, e) => Error::Decode {
-                message: e.to_string(),
-                body_excerpt: excerpt(&bytes),
-            },
+            E::InvalidResponsePayload(bytes, e) => {
+                let success = facts.status.is_some_and(|s| (200..300).contains(&s));
+                Error::Decode(DecodeError {
+                    operation: None,
+                    status: facts.status,
+                    path: decode_path(&bytes).unwrap_or_else(|| ".".into()),
+                    message: e.to_string(),
+                    body_excerpt: excerpt(&bytes),
+                    applied: success && facts.writes,
+                })
+            }
             E::InvalidRequest(message) => Error::InvalidRequest(message),
             E::Custom(text) => match AuthError::from_custom(&text) {
                 Some(auth) => Error::Auth(auth),
                 None => Error::Other(text),
             },
+        };
+        match facts.operation {
+            Some(name) => error.in_operation(name),
+            None => error,
         }
+    }
+}
+
+impl From<progenitor_client::Error<types::Error>> for Error {
+    /// For the raw path (`send_raw`): the typed view, without the runtime's facts.
+    fn from(error: progenitor_client::Error<types::Error>) -> Self {
+        Self::from_generated(error, &CallFacts::default(), |_| None)
     }
 }
 
@@ -377,6 +687,7 @@ mod tests {
             AuthError::TokenEndpoint {
                 status: 400,
                 message: "missing or unknown client id".into(),
+                retry_after: None,
             },
         ] {
             let converted = Error::from(progenitor_client::Error::Custom(error.to_custom()));
@@ -392,14 +703,54 @@ mod tests {
     }
 
     #[test]
-    fn unknown_categories_fall_back() {
-        assert_eq!(
-            Category::parse("OBJECT_NOT_FOUND"),
-            Category::ObjectNotFound
-        );
+    fn categories_parse_and_print_as_hubspot_spells_them() {
+        for spelling in [
+            "VALIDATION_ERROR",
+            "OBJECT_NOT_FOUND",
+            "RATE_LIMITS",
+            "INVALID_AUTHENTICATION",
+            "EXPIRED_AUTHENTICATION",
+            "MISSING_SCOPES",
+            "CONFLICT",
+            "OBJECT_ALREADY_EXISTS",
+            "NEW_THING",
+        ] {
+            assert_eq!(Category::parse(spelling).to_string(), spelling);
+        }
         assert_eq!(
             Category::parse("NEW_THING"),
             Category::Other("NEW_THING".into())
+        );
+    }
+
+    #[test]
+    fn api_errors_print_operation_status_category_message_and_correlation_id() {
+        let error = Error::Api(ApiError {
+            operation: Some("get_by_id"),
+            status: 404,
+            category: Some(Category::ObjectNotFound),
+            sub_category: None,
+            message: "resource not found".into(),
+            correlation_id: Some("3f1e0d52-6c54-4a4f-9e1e-2a8b7f0c9d11".into()),
+            errors: vec![],
+            context: HashMap::new(),
+            body_excerpt: None,
+            retry_after: None,
+        });
+        assert_eq!(
+            error.to_string(),
+            "get_by_id: 404 OBJECT_NOT_FOUND: resource not found (correlation id 3f1e0d52-6c54-4a4f-9e1e-2a8b7f0c9d11)"
+        );
+        let Error::Api(mut api) = error else {
+            unreachable!()
+        };
+        api.operation = None;
+        api.category = None;
+        api.correlation_id = None;
+        api.retry_after = Some(Duration::from_secs(3600));
+        assert_eq!(
+            api.to_string(),
+            "404: resource not found (HubSpot asks to retry after 3600 s)"
         );
     }
 }

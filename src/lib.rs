@@ -35,6 +35,7 @@
 #![deny(missing_docs)]
 
 pub mod auth;
+mod classify;
 mod client;
 pub mod clock;
 mod error;
@@ -47,13 +48,13 @@ mod secret;
 #[cfg(feature = "rustls")]
 mod tls;
 
-pub use client::{BuildError, ClientBuilder, DEFAULT_BASE_URL};
-pub use error::{ApiError, AuthError, Category, Error};
+pub use client::{BuildError, ClientBuilder, DEFAULT_BASE_URL, DEFAULT_MAX_RESPONSE_BYTES};
+pub use error::{ApiError, AuthError, Category, DecodeError, Error, TransportError, TransportKind};
 pub use generated::{Client, builder, types};
-/// The error type the generated methods return; `?` converts it into [`Error`].
+/// The error type of the builders' `send_raw()` (Progenitor's); `send()` returns [`Error`].
 pub use progenitor_client::Error as GeneratedError;
 pub use progenitor_client::{ClientInfo, ResponseValue};
-pub use rate_limit::{Budget, RateLimit};
+pub use rate_limit::{Quota, RateLimit};
 pub use retry::RetryPolicy;
 pub use runtime::Runtime;
 pub use secret::Secret;

@@ -1,21 +1,24 @@
-//! When to try a call again, and after how long: a pure function of the operation, what
-//! happened, the attempt number and the time, with a table of tests.
+//! When to try a call again, and after how long: a pure function of one [`Input`], with a
+//! table of tests.
 //!
-//! - 429 is retried, honouring `Retry-After` (bounded) when present and otherwise HubSpot's
-//!   policy: the rest of the ten-second window, or one second for the search limit. The
-//!   daily limit is the exception: it resets at midnight, so the call fails at once.
-//! - 502, 503, 504, a 423 lock, timeouts, dropped connections and cut-off bodies are retried
-//!   only where a replay is safe: reads, search, batch read, update by id, archive, batch
-//!   update, upsert and batch archive. `create`, `batch_create` and `merge` are never
-//!   replayed once the request may have reached HubSpot; a connection that failed before
-//!   anything was sent is safe to retry for every operation.
+//! - 429 is retried for every operation (HubSpot applied nothing). `Retry-After` is honoured
+//!   when present; a wait longer than the policy's [`max_wait`](RetryPolicy::max_wait) fails
+//!   at once (the error carries the wait). Without it, the wait is short and grows: from the
+//!   base delay, doubling per consecutive 429, capped at the budget's window, with jitter, never
+//!   the whole window by default, because HubSpot's window rolls: a slot frees when the oldest
+//!   call leaves it. A `DAILY` 429 is never retried: that budget resets at midnight.
+//! - 500, 502, 503, 504, 477 and 521–526, a 423 lock, timeouts, dropped connections and cut-off
+//!   bodies are retried only where the operation table says a replay is safe; `create`,
+//!   `batch_create`, `merge` and `gdpr_delete` are never replayed once the request may have
+//!   reached HubSpot. A connection that failed before anything was sent is safe to retry for
+//!   every operation.
 //! - Other backoffs are full-jitter exponential, capped, within a bounded number of attempts.
 
-use chrono::{DateTime, Utc};
+use crate::classify::{Class, Limit};
 use std::time::Duration;
 
-/// How calls are retried. The default: at most 4 attempts, backoff from 250 ms capped at
-/// 20 s, waits asked for by HubSpot bounded at 60 s.
+/// How calls are retried. The default: at most 6 attempts, backoff from 250 ms capped at
+/// 20 s, waits asked for by HubSpot (`Retry-After`) accepted up to 60 s.
 ///
 /// ```
 /// use hubspot_deals::RetryPolicy;
@@ -35,7 +38,7 @@ pub struct RetryPolicy {
 impl Default for RetryPolicy {
     fn default() -> Self {
         Self {
-            max_attempts: 4,
+            max_attempts: 6,
             base_delay: Duration::from_millis(250),
             max_delay: Duration::from_secs(20),
             max_wait: Duration::from_secs(60),
@@ -59,7 +62,7 @@ impl RetryPolicy {
         self
     }
 
-    /// The first backoff step; it doubles per attempt, with full jitter.
+    /// The first backoff step; it doubles per attempt (per consecutive 429 for throttling).
     #[must_use]
     pub fn base_delay(mut self, delay: Duration) -> Self {
         self.base_delay = delay;
@@ -73,25 +76,35 @@ impl RetryPolicy {
         self
     }
 
-    /// The cap on a wait HubSpot asks for (`Retry-After`, the rest of a rate-limit window).
+    /// The longest wait HubSpot may ask for with `Retry-After`; a longer one fails the call at
+    /// once instead of retrying early into another refusal.
     #[must_use]
     pub fn max_wait(mut self, wait: Duration) -> Self {
         self.max_wait = wait;
         self
     }
+
+    /// The number of attempts allowed.
+    pub fn attempts(&self) -> u32 {
+        self.max_attempts
+    }
 }
 
-/// What one attempt ended in.
+/// Everything one decision depends on.
 #[derive(Debug, Clone, Copy)]
-pub(crate) enum Attempt<'a> {
-    /// A whole response.
-    Answered {
-        status: u16,
-        retry_after: Option<&'a str>,
-        body: &'a [u8],
-    },
-    /// No whole response; `sent` is false only when the request certainly never left.
-    Failed { sent: bool },
+pub(crate) struct Input {
+    /// What the attempt came back with.
+    pub class: Class,
+    /// Whether the operation may be replayed after it may have been sent.
+    pub replay_safe: bool,
+    /// The attempt just made, 1-based.
+    pub attempt: u32,
+    /// How many 429s in a row, this one included.
+    pub throttles: u32,
+    /// The window of the budget the call spends (caps the wait after a 429).
+    pub window: Duration,
+    /// Uniform in `[0, 1)`.
+    pub jitter: f64,
 }
 
 /// Whether to try again.
@@ -101,91 +114,47 @@ pub(crate) enum Decision {
     RetryAfter(Duration),
 }
 
-/// Operations whose replay cannot apply a change twice.
-pub(crate) fn replay_safe(operation: &str) -> bool {
-    match operation {
-        "create" | "batch_create" | "merge" => false,
-        "get_page" | "get_by_id" | "update" | "archive" | "search" | "batch_read"
-        | "batch_update" | "batch_upsert" | "batch_archive" => true,
-        other => other.starts_with("get_") || other.starts_with("list_"),
-    }
+/// `base · 2^(n-1)`, capped.
+fn exponential(base: Duration, n: u32, cap: Duration) -> Duration {
+    let exponent = n.saturating_sub(1).min(30);
+    base.saturating_mul(1 << exponent).min(cap)
 }
 
-/// `Retry-After` as seconds or an HTTP date.
-fn retry_after(value: &str, now: DateTime<Utc>) -> Option<Duration> {
-    let value = value.trim();
-    if let Ok(seconds) = value.parse::<u64>() {
-        return Some(Duration::from_secs(seconds));
-    }
-    let at = DateTime::parse_from_rfc2822(value).ok()?;
-    Some(
-        (at.with_timezone(&Utc) - now)
-            .to_std()
-            .unwrap_or(Duration::ZERO),
-    )
-}
-
-/// The wait HubSpot's 429 asks for, or `None` for the daily limit.
-fn rate_limit_wait(
-    operation: &str,
-    body: &[u8],
-    window_rest: Option<Duration>,
-) -> Option<Duration> {
-    let body: serde_json::Value = serde_json::from_slice(body).unwrap_or_default();
-    match body["policyName"].as_str() {
-        Some("DAILY") => None,
-        Some("SECONDLY") => Some(Duration::from_secs(1)),
-        Some(_) => Some(window_rest.unwrap_or(Duration::from_secs(10))),
-        None if operation == "search" || body["category"] == "RATE_LIMITS" => {
-            Some(Duration::from_secs(1))
-        }
-        None => Some(window_rest.unwrap_or(Duration::from_secs(10))),
-    }
-}
-
-/// Decides after attempt number `attempt` (1-based). `window_rest` is how long until the
-/// client's own ten-second window frees a slot, if it knows; `jitter` is uniform in `[0, 1)`.
-pub(crate) fn decide(
-    policy: &RetryPolicy,
-    operation: &str,
-    outcome: Attempt<'_>,
-    attempt: u32,
-    window_rest: Option<Duration>,
-    jitter: f64,
-    now: DateTime<Utc>,
-) -> Decision {
-    if attempt >= policy.max_attempts {
+/// Decides after one attempt.
+pub(crate) fn decide(policy: &RetryPolicy, input: &Input) -> Decision {
+    if input.attempt >= policy.max_attempts {
         return Decision::Done;
     }
-    let exponent = attempt.saturating_sub(1).min(30);
-    let ceiling = policy
-        .base_delay
-        .saturating_mul(1 << exponent)
-        .min(policy.max_delay);
-    let backoff = ceiling.mul_f64(jitter.clamp(0.0, 1.0));
-    let bounded = |wait: Duration| Decision::RetryAfter(wait.min(policy.max_wait));
-    let asked = |value: Option<&str>| value.and_then(|v| retry_after(v, now));
-    match outcome {
-        Attempt::Answered {
-            status: 429,
-            retry_after: header,
-            body,
-        } => match asked(header) {
-            Some(wait) => bounded(wait),
-            None => rate_limit_wait(operation, body, window_rest).map_or(Decision::Done, bounded),
-        },
-        Attempt::Answered {
-            status: 502..=504,
-            retry_after: header,
-            ..
-        } if replay_safe(operation) => asked(header).map_or(Decision::RetryAfter(backoff), bounded),
-        Attempt::Answered { status: 423, .. } if replay_safe(operation) => {
-            bounded(Duration::from_secs(2))
+    let jitter = input.jitter.clamp(0.0, 1.0);
+    let backoff = exponential(policy.base_delay, input.attempt, policy.max_delay).mul_f64(jitter);
+    let asked = |wait: Duration| {
+        if wait > policy.max_wait {
+            Decision::Done
+        } else {
+            Decision::RetryAfter(wait)
         }
-        Attempt::Answered { .. } => Decision::Done,
-        Attempt::Failed { sent: false } => Decision::RetryAfter(backoff),
-        Attempt::Failed { sent: true } if replay_safe(operation) => Decision::RetryAfter(backoff),
-        Attempt::Failed { sent: true } => Decision::Done,
+    };
+    match input.class {
+        Class::Success | Class::Unauthorized | Class::Rejected => Decision::Done,
+        Class::Throttled {
+            limit: Limit::Daily,
+            ..
+        } => Decision::Done,
+        Class::Throttled {
+            retry_after: Some(wait),
+            ..
+        } => asked(wait),
+        Class::Throttled { .. } => {
+            // Equal jitter: at least half the step, so a retry never lands at once.
+            let step = exponential(policy.base_delay, input.throttles, input.window);
+            Decision::RetryAfter(step / 2 + (step / 2).mul_f64(jitter))
+        }
+        Class::NotSent => Decision::RetryAfter(backoff),
+        _ if !input.replay_safe => Decision::Done,
+        Class::Locked { retry_after } | Class::Unavailable { retry_after } => {
+            retry_after.map_or(Decision::RetryAfter(backoff), asked)
+        }
+        Class::Lost => Decision::RetryAfter(backoff),
     }
 }
 
@@ -194,20 +163,19 @@ mod tests {
     use super::*;
     use Decision::{Done, RetryAfter};
 
-    const TEN_SECONDLY: &[u8] = br#"{"status":"error","message":"You have reached your ten_secondly_rolling limit.","errorType":"RATE_LIMIT","policyName":"TEN_SECONDLY_ROLLING"}"#;
-    const DAILY: &[u8] = br#"{"status":"error","message":"You have reached your daily limit.","policyName":"DAILY"}"#;
-    const SEARCH: &[u8] = br#"{"status":"error","message":"You have reached your secondly limit.","category":"RATE_LIMITS"}"#;
-
-    fn answered<'a>(status: u16, retry_after: Option<&'a str>, body: &'a [u8]) -> Attempt<'a> {
-        Attempt::Answered {
-            status,
-            retry_after,
-            body,
-        }
+    fn throttled(limit: Limit, retry_after: Option<Duration>) -> Class {
+        Class::Throttled { limit, retry_after }
     }
 
-    fn now() -> DateTime<Utc> {
-        "2026-01-01T00:00:00Z".parse().unwrap()
+    fn input(class: Class, replay_safe: bool, attempt: u32, throttles: u32) -> Input {
+        Input {
+            class,
+            replay_safe,
+            attempt,
+            throttles,
+            window: Duration::from_secs(10),
+            jitter: 0.5,
+        }
     }
 
     #[test]
@@ -215,52 +183,54 @@ mod tests {
         let policy = RetryPolicy::default();
         let s = Duration::from_secs;
         let ms = Duration::from_millis;
+        let unavailable = |after| Class::Unavailable { retry_after: after };
+        let locked = Class::Locked { retry_after: None };
+        const SAFE: bool = true;
+        const UNSAFE: bool = false;
         #[rustfmt::skip]
-        let table: Vec<(&str, Attempt<'_>, u32, Option<Duration>, Decision)> = vec![
-            // 429: Retry-After first (seconds, date, bounded), else HubSpot's policy.
-            ("create",       answered(429, Some("3"), TEN_SECONDLY), 1, None, RetryAfter(s(3))),
-            ("create",       answered(429, Some("Thu, 01 Jan 2026 00:00:07 GMT"), b""), 1, None, RetryAfter(s(7))),
-            ("get_page",     answered(429, Some("3600"), TEN_SECONDLY), 1, None, RetryAfter(s(60))),
-            ("get_page",     answered(429, None, TEN_SECONDLY), 1, None, RetryAfter(s(10))),
-            ("get_page",     answered(429, None, TEN_SECONDLY), 1, Some(ms(2500)), RetryAfter(ms(2500))),
-            ("merge",        answered(429, None, TEN_SECONDLY), 2, None, RetryAfter(s(10))),
-            ("search",       answered(429, None, SEARCH), 1, Some(s(8)), RetryAfter(s(1))),
-            ("search",       answered(429, None, b"not json"), 1, None, RetryAfter(s(1))),
-            ("get_page",     answered(429, None, b"<html>"), 1, None, RetryAfter(s(10))),
-            ("get_page",     answered(429, None, DAILY), 1, None, Done),
-            // 5xx gateways: only where a replay is safe.
-            ("get_by_id",    answered(503, None, b""), 1, None, RetryAfter(ms(125))),
-            ("batch_upsert", answered(502, None, b""), 2, None, RetryAfter(ms(250))),
-            ("update",       answered(504, None, b""), 3, None, RetryAfter(ms(500))),
-            ("archive",      answered(503, Some("5"), b""), 1, None, RetryAfter(s(5))),
-            ("create",       answered(503, None, b""), 1, None, Done),
-            ("batch_create", answered(502, None, b""), 1, None, Done),
-            ("merge",        answered(504, None, b""), 1, None, Done),
-            ("get_page",     answered(500, None, b""), 1, None, Done),
-            ("batch_upsert", answered(423, None, b""), 1, None, RetryAfter(s(2))),
-            ("get_page",     answered(400, None, b""), 1, None, Done),
-            ("get_page",     answered(404, None, b""), 1, None, Done),
+        let table: Vec<(Class, bool, u32, u32, Decision)> = vec![
+            // 429: Retry-After when given and not too long, else a short growing backoff.
+            (throttled(Limit::TenSecondly, Some(s(3))),    UNSAFE, 1, 1, RetryAfter(s(3))),
+            (throttled(Limit::TenSecondly, Some(s(60))),   SAFE,   1, 1, RetryAfter(s(60))),
+            (throttled(Limit::TenSecondly, Some(s(61))),   SAFE,   1, 1, Done),
+            (throttled(Limit::TenSecondly, Some(s(3600))), SAFE,   1, 1, Done),
+            (throttled(Limit::TenSecondly, None),          SAFE,   1, 1, RetryAfter(Duration::from_micros(187_500))),
+            (throttled(Limit::TenSecondly, None),          UNSAFE, 2, 2, RetryAfter(ms(375))),
+            (throttled(Limit::TenSecondly, None),          SAFE,   3, 3, RetryAfter(ms(750))),
+            (throttled(Limit::TenSecondly, None),          SAFE,   5, 7, RetryAfter(s(10) * 3 / 4)),
+            (throttled(Limit::Search, None),               SAFE,   1, 1, RetryAfter(Duration::from_micros(187_500))),
+            (throttled(Limit::Secondly, None),             SAFE,   1, 1, RetryAfter(Duration::from_micros(187_500))),
+            (throttled(Limit::Daily, None),                SAFE,   1, 1, Done),
+            (throttled(Limit::Daily, Some(s(1))),          SAFE,   1, 1, Done),
+            // Transient server errors and locks: only where a replay is safe.
+            (unavailable(None),      SAFE,   1, 0, RetryAfter(ms(125))),
+            (unavailable(None),      SAFE,   2, 0, RetryAfter(ms(250))),
+            (unavailable(None),      SAFE,   3, 0, RetryAfter(ms(500))),
+            (unavailable(Some(s(5))),  SAFE,   1, 0, RetryAfter(s(5))),
+            (unavailable(Some(s(61))), SAFE,   1, 0, Done),
+            (unavailable(None),      UNSAFE, 1, 0, Done),
+            (unavailable(Some(s(1))),  UNSAFE, 1, 0, Done),
+            (locked,                 SAFE,   1, 0, RetryAfter(ms(125))),
+            (locked,                 UNSAFE, 1, 0, Done),
+            // Final answers.
+            (Class::Success,         SAFE,   1, 0, Done),
+            (Class::Rejected,        SAFE,   1, 0, Done),
+            (Class::Unauthorized,    SAFE,   1, 0, Done),
             // Transport: never sent is always safe; maybe sent only where replay is safe.
-            ("create",       Attempt::Failed { sent: false }, 1, None, RetryAfter(ms(125))),
-            ("create",       Attempt::Failed { sent: true }, 1, None, Done),
-            ("merge",        Attempt::Failed { sent: true }, 1, None, Done),
-            ("search",       Attempt::Failed { sent: true }, 1, None, RetryAfter(ms(125))),
-            ("batch_read",   Attempt::Failed { sent: true }, 1, None, RetryAfter(ms(125))),
+            (Class::NotSent,         UNSAFE, 1, 0, RetryAfter(ms(125))),
+            (Class::Lost,            UNSAFE, 1, 0, Done),
+            (Class::Lost,            SAFE,   1, 0, RetryAfter(ms(125))),
             // Bounded attempts.
-            ("get_page",     answered(503, None, b""), 4, None, Done),
-            ("get_page",     answered(429, None, TEN_SECONDLY), 4, None, Done),
+            (unavailable(None),      SAFE,   6, 0, Done),
+            (throttled(Limit::TenSecondly, None), SAFE, 6, 6, Done),
+            (Class::NotSent,         SAFE,   6, 0, Done),
         ];
-        for (operation, outcome, attempt, window_rest, expected) in table {
-            let got = decide(
-                &policy,
-                operation,
-                outcome,
-                attempt,
-                window_rest,
-                0.5,
-                now(),
+        for (class, replay_safe, attempt, throttles, expected) in table {
+            let got = decide(&policy, &input(class, replay_safe, attempt, throttles));
+            assert_eq!(
+                got, expected,
+                "{class:?} safe={replay_safe} attempt {attempt}"
             );
-            assert_eq!(got, expected, "{operation} {outcome:?} attempt {attempt}");
         }
     }
 
@@ -270,17 +240,15 @@ mod tests {
             .max_attempts(20)
             .base_delay(Duration::from_millis(100))
             .max_delay(Duration::from_secs(2));
-        let wait = |attempt, jitter| match decide(
-            &policy,
-            "get_page",
-            Attempt::Failed { sent: true },
-            attempt,
-            None,
-            jitter,
-            now(),
-        ) {
-            RetryAfter(d) => d,
-            Done => panic!("should retry"),
+        let wait = |attempt, jitter| {
+            let input = Input {
+                jitter,
+                ..input(Class::Lost, true, attempt, 0)
+            };
+            match decide(&policy, &input) {
+                RetryAfter(d) => d,
+                Done => panic!("should retry"),
+            }
         };
         assert_eq!(wait(1, 0.0), Duration::ZERO);
         assert_eq!(
@@ -293,34 +261,66 @@ mod tests {
             Duration::from_secs(1),
             "capped at 2 s before jitter"
         );
+        assert_eq!(wait(10, 7.0), Duration::from_secs(2), "jitter is clamped");
+    }
+
+    #[test]
+    fn a_throttle_waits_at_least_half_its_step_capped_at_the_window() {
+        let policy = RetryPolicy::default().max_attempts(50);
+        let wait = |throttles, jitter, window| {
+            let input = Input {
+                jitter,
+                window,
+                ..input(throttled(Limit::TenSecondly, None), true, 1, throttles)
+            };
+            match decide(&policy, &input) {
+                RetryAfter(d) => d,
+                Done => panic!("should retry"),
+            }
+        };
+        let second = Duration::from_secs(1);
+        assert_eq!(wait(1, 0.0, second * 10), Duration::from_millis(125));
+        assert_eq!(wait(1, 1.0, second * 10), Duration::from_millis(250));
+        assert_eq!(wait(4, 0.0, second * 10), Duration::from_secs(1));
+        assert_eq!(
+            wait(40, 1.0, second * 10),
+            second * 10,
+            "never more than the window"
+        );
+        assert_eq!(
+            wait(40, 1.0, second),
+            second,
+            "the search window is one second"
+        );
     }
 
     #[test]
     fn disabled_never_retries() {
         let policy = RetryPolicy::disabled();
-        assert_eq!(
-            decide(
-                &policy,
-                "get_page",
-                answered(429, Some("1"), b""),
-                1,
-                None,
-                0.5,
-                now()
-            ),
-            Done
+        for class in [
+            throttled(Limit::TenSecondly, Some(Duration::from_secs(1))),
+            Class::NotSent,
+        ] {
+            assert_eq!(decide(&policy, &input(class, true, 1, 1)), Done);
+        }
+    }
+
+    #[test]
+    fn setters_set() {
+        let policy = RetryPolicy::default()
+            .max_attempts(0)
+            .max_wait(Duration::from_secs(5));
+        assert_eq!(policy.attempts(), 1, "at least one attempt");
+        let input = input(
+            throttled(Limit::TenSecondly, Some(Duration::from_secs(6))),
+            true,
+            0,
+            1,
         );
         assert_eq!(
-            decide(
-                &policy,
-                "get_page",
-                Attempt::Failed { sent: false },
-                1,
-                None,
-                0.5,
-                now()
-            ),
-            Done
+            decide(&policy.max_attempts(3), &input),
+            Done,
+            "6 s is over the 5 s maximum"
         );
     }
 }

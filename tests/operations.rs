@@ -458,12 +458,33 @@ async fn an_error_body_decodes_with_its_status() {
     .await;
     let error = client.get_by_id().deal_id("abc").send().await.unwrap_err();
     assert_eq!(server.requests().len(), 1);
+    let hubspot_deals::Error::Api(api) = &error else {
+        panic!("{error:?}")
+    };
+    assert_eq!(api.status, 404);
+    assert_eq!(api.category, Some(hubspot_deals::Category::ObjectNotFound));
+    assert_eq!(api.context["id"], vec!["abc".to_string()]);
+    assert_eq!(api.operation, Some("get_by_id"));
+}
+
+#[tokio::test]
+async fn send_raw_returns_progenitors_error_with_the_decoded_body() {
+    let (_server, client) = serve(vec![json(
+        404,
+        json!({"status": "error", "message": "resource not found", "category": "OBJECT_NOT_FOUND"}),
+    )])
+    .await;
+    let error = client
+        .get_by_id()
+        .deal_id("7")
+        .send_raw()
+        .await
+        .unwrap_err();
     assert_eq!(error.status().map(|s| s.as_u16()), Some(404));
     let hubspot_deals::GeneratedError::ErrorResponse(body) = error else {
         panic!("{error:?}")
     };
     assert_eq!(body.category.as_deref(), Some("OBJECT_NOT_FOUND"));
-    assert_eq!(body.context["id"], vec!["abc".to_string()]);
 }
 
 #[tokio::test]
@@ -474,13 +495,18 @@ async fn a_429_without_category_still_decodes() {
         "policyName": "TEN_SECONDLY_ROLLING", "groupName": "publicapi:hapikey-api-calls-ten-secondly:6748263"
     }))]).await;
     let error = client.get_page().send().await.unwrap_err();
-    let hubspot_deals::GeneratedError::ErrorResponse(body) = error else {
+    assert!(error.is_rate_limited(), "{error:?}");
+    let hubspot_deals::Error::Api(api) = &error else {
         panic!("{error:?}")
     };
-    assert_eq!(body.status(), 429);
+    assert_eq!(api.category, None);
     assert_eq!(
-        body.message,
+        api.message,
         "You have reached your ten_secondly_rolling limit."
+    );
+    assert_eq!(
+        api.correlation_id.as_deref(),
+        Some("c0ffee00-0000-4000-8000-000000000000")
     );
 }
 

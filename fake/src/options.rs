@@ -54,8 +54,9 @@ pub struct FakeOptions {
     /// New deals appear in search only after this many milliseconds.
     #[arg(long, value_name = "MILLIS", default_value_t = 0)]
     pub search_lag: u64,
-    /// Inject a fault (repeatable): KIND[,on=OP][,rate=R][,times=N] with KIND one of 500 502
-    /// 503 504 429 429:SECONDS html502 slow:MILLIS drop truncate, e.g. 503,on=get_page,rate=0.2.
+    /// Inject a fault (repeatable): KIND, then optionally ,on=OP ,rate=R ,times=N; KIND is one
+    /// of 500 502 503 504 429 429:SECONDS html502 slow:MILLIS drop truncate. Example:
+    /// 503,on=get_page,rate=0.2
     #[arg(long = "fault", value_name = "SPEC")]
     pub faults: Vec<Fault>,
     /// Seed for fault draws and correlation ids.

@@ -2,7 +2,7 @@
 //! of the code HubSpot redirects back with for tokens.
 
 use super::Tokens;
-use super::oauth::token_request;
+use super::oauth::{check_token_url, token_request};
 use crate::error::AuthError;
 use crate::secret::Secret;
 use chrono::Utc;
@@ -107,6 +107,7 @@ pub async fn exchange_code(
     redirect_uri: &str,
     code: &str,
 ) -> Result<Tokens, AuthError> {
+    check_token_url(token_url).map_err(|message| AuthError::InvalidTokenUrl { message })?;
     let http = crate::client::http_client(Duration::from_secs(10), Duration::from_secs(30))
         .map_err(|e| AuthError::TokenEndpointUnreachable {
             message: e.to_string(),

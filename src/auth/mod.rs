@@ -19,7 +19,7 @@ mod oauth;
 
 pub use authorize::{AuthorizeUrl, DEFAULT_SCOPES, exchange_code};
 pub(crate) use oauth::Session;
-pub use oauth::{DEFAULT_TOKEN_URL, OAuth};
+pub use oauth::{DEFAULT_TOKEN_URL, FAILURE_COOLDOWN, OAuth, TOKEN_PATH};
 
 use crate::secret::Secret;
 use chrono::{DateTime, Utc};
@@ -46,11 +46,12 @@ impl Auth {
         Self::OAuth(oauth)
     }
 
-    /// Checks the credentials can be used at all, without saying what they are.
-    pub(crate) fn validate(&self) -> Result<(), String> {
+    /// Checks the credentials can be used at all, without saying what they are, for a client
+    /// whose API base URL is `base_url`.
+    pub(crate) fn validate(&self, base_url: &str) -> Result<(), String> {
         match self {
             Self::PrivateApp(token) => header_value(token).map(drop),
-            Self::OAuth(oauth) => oauth.validate(),
+            Self::OAuth(oauth) => oauth.validate(base_url),
         }
     }
 }

@@ -1,21 +1,36 @@
-//! OAuth from a refresh token: the access token is cached with its expiry, refreshed a margin
-//! before it expires, exactly one refresh runs however many calls wait for it, a still-valid
-//! token is kept when a refresh fails, and a 401 drops it.
+//! OAuth from a refresh token: the access token is cached with its expiry and refreshed a
+//! margin before it expires.
+//!
+//! - One refresh at a time, detached from any caller: it runs in its own task, so a caller
+//!   cancelled mid-refresh aborts nothing, and every waiter gets its result.
+//! - A caller that holds a still-valid token never waits: inside the margin it gets the token
+//!   and the refresh runs behind it.
+//! - A failed refresh is remembered for [`FAILURE_COOLDOWN`] from the moment it failed; callers
+//!   without a valid token get its error at once instead of each running a slow refresh again.
+//! - The token endpoint's 5xx, 429 and connection failures are retried with backoff.
+//! - Token requests never follow redirects (a 307 would re-post the secrets elsewhere), and an
+//!   `http://` token URL is refused unless it is loopback.
 
 use super::{TokenStore, Tokens};
+use crate::classify;
 use crate::clock::SharedClock;
 use crate::error::AuthError;
+use crate::retry::{self, Decision, RetryPolicy};
 use crate::secret::Secret;
 use chrono::{DateTime, Utc};
 use std::fmt;
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
+use tokio::sync::watch;
+
+/// HubSpot's token endpoint, relative to the API's base URL.
+pub const TOKEN_PATH: &str = "/oauth/v1/token";
 
 /// HubSpot's token endpoint.
 pub const DEFAULT_TOKEN_URL: &str = "https://api.hubapi.com/oauth/v1/token";
 
-/// After a failed refresh, calls reuse its outcome this long instead of asking again.
-const FAILURE_COOLDOWN: Duration = Duration::from_secs(5);
+/// After a failed refresh, callers without a valid token get its error for this long.
+pub const FAILURE_COOLDOWN: Duration = Duration::from_secs(5);
 
 /// OAuth credentials: an app's client id and secret and a user's refresh token.
 #[derive(Clone)]
@@ -23,14 +38,15 @@ pub struct OAuth {
     client_id: String,
     client_secret: Secret,
     refresh_token: Secret,
-    token_url: String,
+    token_url: Option<String>,
     refresh_margin: Duration,
     store: Option<Arc<dyn TokenStore>>,
     initial: Option<(Secret, DateTime<Utc>)>,
 }
 
 impl OAuth {
-    /// Credentials that refresh at HubSpot's token endpoint.
+    /// Credentials that refresh at the token endpoint of the client's base URL
+    /// (`https://api.hubapi.com/oauth/v1/token` for HubSpot).
     pub fn new(
         client_id: impl Into<String>,
         client_secret: impl Into<Secret>,
@@ -40,21 +56,23 @@ impl OAuth {
             client_id: client_id.into(),
             client_secret: client_secret.into(),
             refresh_token: refresh_token.into(),
-            token_url: DEFAULT_TOKEN_URL.into(),
+            token_url: None,
             refresh_margin: Duration::from_secs(300),
             store: None,
             initial: None,
         }
     }
 
-    /// Uses another token endpoint (a proxy, or the fake HubSpot's `/oauth/v1/token`).
+    /// Uses this token endpoint instead of the one under the client's base URL. It must be
+    /// `https://`, or `http://` on a loopback address.
     #[must_use]
     pub fn token_url(mut self, url: impl Into<String>) -> Self {
-        self.token_url = url.into();
+        self.token_url = Some(url.into());
         self
     }
 
-    /// Refreshes this long before the access token expires (default 5 minutes).
+    /// Refreshes this long before the access token expires (default 5 minutes; at most half a
+    /// token's lifetime is used, so a short-lived token is not refreshed on every call).
     #[must_use]
     pub fn refresh_margin(mut self, margin: Duration) -> Self {
         self.refresh_margin = margin;
@@ -75,7 +93,15 @@ impl OAuth {
         self
     }
 
-    pub(crate) fn validate(&self) -> Result<(), String> {
+    /// The token URL for a client whose API base URL is `base_url`.
+    pub(crate) fn resolved_token_url(&self, base_url: &str) -> String {
+        self.token_url
+            .clone()
+            .unwrap_or_else(|| format!("{}{TOKEN_PATH}", base_url.trim_end_matches('/')))
+    }
+
+    /// Checks the credentials and the token URL, without saying what the secrets are.
+    pub(crate) fn validate(&self, base_url: &str) -> Result<(), String> {
         let empty = |what: &str, value: &str| {
             if value.trim().is_empty() {
                 Err(format!("the OAuth {what} is empty"))
@@ -86,13 +112,32 @@ impl OAuth {
         empty("client id", &self.client_id)?;
         empty("client secret", self.client_secret.expose())?;
         empty("refresh token", self.refresh_token.expose())?;
-        match reqwest::Url::parse(&self.token_url) {
-            Ok(url) if matches!(url.scheme(), "http" | "https") => Ok(()),
-            _ => Err(format!(
-                "the token URL {:?} is not an http(s) URL",
-                self.token_url
-            )),
-        }
+        check_token_url(&self.resolved_token_url(base_url))
+    }
+}
+
+/// A token URL must be `https://`, or `http://` on a loopback address (a local fake).
+pub(crate) fn check_token_url(url: &str) -> Result<(), String> {
+    let parsed = reqwest::Url::parse(url)
+        .map_err(|e| format!("the token URL {url:?} is not a URL ({e})"))?;
+    let loopback = parsed.host_str().is_some_and(|host| {
+        host.eq_ignore_ascii_case("localhost")
+            || host
+                .trim_start_matches('[')
+                .trim_end_matches(']')
+                .parse::<std::net::IpAddr>()
+                .is_ok_and(|ip| ip.is_loopback())
+    });
+    match parsed.scheme() {
+        "https" => Ok(()),
+        "http" if loopback => Ok(()),
+        "http" => Err(format!(
+            "the token URL {url:?} is plain http to a host that is not loopback; the client secret \
+             and refresh token would travel unencrypted: use https (set OAuth::token_url)"
+        )),
+        other => Err(format!(
+            "the token URL {url:?} has scheme {other}; use https"
+        )),
     }
 }
 
@@ -109,7 +154,7 @@ impl fmt::Debug for OAuth {
     }
 }
 
-/// Posts a form to a token endpoint and reads HubSpot's answer.
+/// Posts a form to a token endpoint once and reads HubSpot's answer.
 pub(crate) async fn token_request(
     http: &reqwest::Client,
     url: &str,
@@ -120,6 +165,9 @@ pub(crate) async fn token_request(
     let body: String = form_urlencoded::Serializer::new(String::new())
         .extend_pairs(form)
         .finish();
+    let unreachable = |e: reqwest::Error| AuthError::TokenEndpointUnreachable {
+        message: crate::error::transport_message(&e.without_url()),
+    };
     let response = http
         .post(url)
         .header(
@@ -130,22 +178,26 @@ pub(crate) async fn token_request(
         .body(body)
         .send()
         .await
-        .map_err(|e| AuthError::TokenEndpointUnreachable {
-            message: e.without_url().to_string(),
-        })?;
+        .map_err(unreachable)?;
     let status = response.status().as_u16();
-    let bytes = response
-        .bytes()
-        .await
-        .map_err(|e| AuthError::TokenEndpointUnreachable {
-            message: e.without_url().to_string(),
-        })?;
+    let retry_after = response
+        .headers()
+        .get(reqwest::header::RETRY_AFTER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| classify::retry_after(v, now));
+    let bytes = response.bytes().await.map_err(unreachable)?;
     let json: serde_json::Value = serde_json::from_slice(&bytes).unwrap_or_default();
     let text = |key: &str| json[key].as_str().map(str::to_string);
     if status != 200 {
         let message = text("message")
             .or_else(|| text("error_description"))
-            .unwrap_or_else(|| crate::error::excerpt(&bytes));
+            .unwrap_or_else(|| {
+                if (300..400).contains(&status) {
+                    "a redirect, which token requests never follow".to_string()
+                } else {
+                    crate::error::excerpt(&bytes)
+                }
+            });
         let rejected = matches!(
             text("status").as_deref(),
             Some("BAD_REFRESH_TOKEN" | "BAD_AUTH_CODE")
@@ -153,12 +205,17 @@ pub(crate) async fn token_request(
         return Err(if rejected {
             AuthError::ReauthorizationRequired { message }
         } else {
-            AuthError::TokenEndpoint { status, message }
+            AuthError::TokenEndpoint {
+                status,
+                message,
+                retry_after,
+            }
         });
     }
     let malformed = |what: &str| AuthError::TokenEndpoint {
         status,
         message: format!("the token response lacks {what}"),
+        retry_after: None,
     };
     let access_token = text("access_token")
         .filter(|t| !t.is_empty())
@@ -172,9 +229,7 @@ pub(crate) async fn token_request(
         .or_else(|| refresh_token.cloned())
         .ok_or_else(|| malformed("refresh_token"))?;
     let lifetime = chrono::Duration::seconds(
-        i64::try_from(expires_in)
-            .unwrap_or(i64::MAX / 1000)
-            .min(i64::MAX / 1000),
+        i64::try_from(expires_in.min(u64::MAX / 2_000)).unwrap_or(i64::MAX / 1_000),
     );
     Ok(Tokens {
         access_token: Secret::new(access_token),
@@ -183,145 +238,270 @@ pub(crate) async fn token_request(
     })
 }
 
+/// A token request, retried as the policy says on the endpoint's 5xx, 429 and connection
+/// failures (a refresh or a code exchange that failed can be asked again).
+pub(crate) async fn token_request_with_retries(
+    http: &reqwest::Client,
+    url: &str,
+    form: &[(&str, &str)],
+    clock: &SharedClock,
+    policy: &RetryPolicy,
+    refresh_token: Option<&Secret>,
+) -> Result<Tokens, AuthError> {
+    let mut attempt = 0;
+    loop {
+        attempt += 1;
+        let outcome = token_request(http, url, form, clock.now(), refresh_token).await;
+        let class = match &outcome {
+            Err(AuthError::TokenEndpoint {
+                status,
+                retry_after,
+                ..
+            }) => classify::by_status(*status, *retry_after, || classify::Limit::TenSecondly),
+            Err(AuthError::TokenEndpointUnreachable { .. }) => classify::Class::Lost,
+            _ => return outcome,
+        };
+        let input = retry::Input {
+            class,
+            replay_safe: true,
+            attempt,
+            throttles: attempt,
+            window: Duration::from_secs(10),
+            jitter: fastrand::f64(),
+        };
+        match retry::decide(policy, &input) {
+            Decision::Done => return outcome,
+            Decision::RetryAfter(wait) => {
+                tracing::info!(
+                    attempt,
+                    wait_ms = wait.as_millis() as u64,
+                    "token endpoint failed; retrying"
+                );
+                clock.sleep(wait).await;
+            }
+        }
+    }
+}
+
 /// A cached access token.
 #[derive(Clone)]
 struct Cached {
     token: Secret,
     expires_at: DateTime<Utc>,
+    obtained_at: DateTime<Utc>,
 }
 
-/// The outcome of the last refresh, when it failed.
+/// The last refresh, when it failed.
+#[derive(Clone)]
 struct Failure {
     at: DateTime<Utc>,
     error: AuthError,
 }
 
-/// The running state of OAuth for one client (shared by its clones).
-pub(crate) struct Session {
+/// The result every waiter of one refresh receives.
+type Refreshed = Option<Result<Secret, AuthError>>;
+
+struct State {
+    cached: Option<Cached>,
+    refresh_token: Secret,
+    /// The refresh in flight, if any.
+    in_flight: Option<watch::Receiver<Refreshed>>,
+    failure: Option<Failure>,
+}
+
+struct Inner {
     config: OAuth,
+    token_url: String,
     http: reqwest::Client,
     clock: SharedClock,
-    cached: RwLock<Option<Cached>>,
-    refresh_token: RwLock<Secret>,
-    /// Held while refreshing: the single flight. Holds the last failure, if any.
-    refreshing: tokio::sync::Mutex<Option<Failure>>,
+    retry: RetryPolicy,
+    state: Mutex<State>,
+}
+
+/// The running state of OAuth for one client (shared by its clones).
+#[derive(Clone)]
+pub(crate) struct Session {
+    inner: Arc<Inner>,
 }
 
 impl fmt::Debug for Session {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let expires_at = self.read_cache().map(|c| c.expires_at);
+        let expires_at = self.inner.state().cached.as_ref().map(|c| c.expires_at);
         f.debug_struct("Session")
-            .field("config", &self.config)
+            .field("config", &self.inner.config)
+            .field("token_url", &self.inner.token_url)
             .field("access_token_expires_at", &expires_at)
             .finish_non_exhaustive()
     }
 }
 
-impl Session {
-    pub fn new(config: OAuth, http: reqwest::Client, clock: SharedClock) -> Self {
-        let cached = config
-            .initial
-            .clone()
-            .map(|(token, expires_at)| Cached { token, expires_at });
-        let refresh_token = config.refresh_token.clone();
-        Self {
-            config,
-            http,
-            clock,
-            cached: RwLock::new(cached),
-            refresh_token: RwLock::new(refresh_token),
-            refreshing: tokio::sync::Mutex::new(None),
-        }
+impl Inner {
+    fn state(&self) -> MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
     }
+}
 
-    fn read_cache(&self) -> Option<Cached> {
-        self.cached
-            .read()
-            .unwrap_or_else(|e| e.into_inner())
-            .clone()
-    }
-
-    /// The cached token if it is valid at `now` plus `margin`.
+impl State {
+    /// The cached token if it is valid at `now` plus `margin`, the margin being at most half
+    /// the token's lifetime.
     fn usable(&self, now: DateTime<Utc>, margin: Duration) -> Option<Secret> {
-        let cached = self.read_cache()?;
-        let margin = chrono::Duration::from_std(margin).unwrap_or(chrono::Duration::MAX);
-        (cached.expires_at.checked_sub_signed(margin)? > now).then_some(cached.token)
+        let cached = self.cached.as_ref()?;
+        let lifetime = (cached.expires_at - cached.obtained_at)
+            .to_std()
+            .unwrap_or_default();
+        let margin =
+            chrono::Duration::from_std(margin.min(lifetime / 2)).unwrap_or(chrono::Duration::MAX);
+        (cached.expires_at.checked_sub_signed(margin)? > now).then(|| cached.token.clone())
     }
 
-    /// The access token for the next call, refreshing it first when it nears expiry.
-    pub async fn bearer(&self) -> Result<Secret, AuthError> {
-        if let Some(token) = self.usable(self.clock.now(), self.config.refresh_margin) {
-            return Ok(token);
-        }
-        let mut failure = self.refreshing.lock().await;
-        let now = self.clock.now();
-        if let Some(token) = self.usable(now, self.config.refresh_margin) {
-            return Ok(token);
-        }
-        let still_valid = self.usable(now, Duration::ZERO);
-        if let Some(last) = failure.as_ref()
-            && (now - last.at)
+    /// The last failure, while it is recent.
+    fn cooling(&self, now: DateTime<Utc>) -> Option<&Failure> {
+        self.failure.as_ref().filter(|f| {
+            (now - f.at)
                 .to_std()
                 .is_ok_and(|age| age < FAILURE_COOLDOWN)
-        {
-            return still_valid.ok_or_else(|| last.error.clone());
-        }
-        match self.refresh(now).await {
-            Ok(token) => {
-                *failure = None;
-                Ok(token)
-            }
-            Err(error) => {
-                tracing::warn!(error = %error, keeping_valid_token = still_valid.is_some(), "OAuth token refresh failed");
-                *failure = Some(Failure {
-                    at: now,
-                    error: error.clone(),
-                });
-                still_valid.ok_or(error)
-            }
+                || now < f.at
+        })
+    }
+}
+
+impl Session {
+    pub fn new(
+        config: OAuth,
+        token_url: String,
+        http: reqwest::Client,
+        clock: SharedClock,
+        retry: RetryPolicy,
+    ) -> Self {
+        let cached = config.initial.clone().map(|(token, expires_at)| Cached {
+            token,
+            expires_at,
+            obtained_at: clock.now().min(expires_at),
+        });
+        let state = State {
+            cached,
+            refresh_token: config.refresh_token.clone(),
+            in_flight: None,
+            failure: None,
+        };
+        Self {
+            inner: Arc::new(Inner {
+                config,
+                token_url,
+                http,
+                clock,
+                retry,
+                state: Mutex::new(state),
+            }),
         }
     }
 
-    async fn refresh(&self, now: DateTime<Utc>) -> Result<Secret, AuthError> {
-        let refresh_token = self
-            .refresh_token
-            .read()
-            .unwrap_or_else(|e| e.into_inner())
-            .clone();
+    /// The access token for the next call. A token valid beyond the margin comes at once; one
+    /// valid but inside the margin comes at once too while a refresh runs behind it; without a
+    /// valid token the caller waits for the refresh in flight (starting one if none runs).
+    pub async fn bearer(&self) -> Result<Secret, AuthError> {
+        let mut receiver = {
+            let mut state = self.inner.state();
+            let now = self.inner.clock.now();
+            if let Some(token) = state.usable(now, self.inner.config.refresh_margin) {
+                return Ok(token);
+            }
+            if let Some(valid) = state.usable(now, Duration::ZERO) {
+                if state.in_flight.is_none() && state.cooling(now).is_none() {
+                    self.start(&mut state);
+                }
+                return Ok(valid);
+            }
+            match (&state.in_flight, state.cooling(now)) {
+                (Some(receiver), _) => receiver.clone(),
+                (None, Some(failure)) => return Err(failure.error.clone()),
+                (None, None) => self.start(&mut state),
+            }
+        };
+        match receiver.wait_for(Option::is_some).await {
+            Ok(outcome) => outcome.clone().unwrap_or_else(|| Err(abandoned())),
+            Err(_) => Err(abandoned()),
+        }
+    }
+
+    /// Starts the one refresh, in its own task.
+    fn start(&self, state: &mut State) -> watch::Receiver<Refreshed> {
+        let (sender, receiver) = watch::channel(None);
+        state.in_flight = Some(receiver.clone());
+        let refresh_token = state.refresh_token.clone();
+        let inner = self.inner.clone();
+        tokio::spawn(async move {
+            let outcome = inner.refresh(&refresh_token).await;
+            let result = inner.finish(outcome);
+            let _ = sender.send(Some(result));
+        });
+        receiver
+    }
+
+    /// Drops the cached token if it is the one HubSpot just rejected.
+    pub fn invalidate(&self, rejected: &Secret) {
+        let mut state = self.inner.state();
+        if state.cached.as_ref().is_some_and(|c| &c.token == rejected) {
+            state.cached = None;
+        }
+    }
+}
+
+fn abandoned() -> AuthError {
+    AuthError::TokenEndpointUnreachable {
+        message: "the token refresh was abandoned (is the tokio runtime shutting down?)".into(),
+    }
+}
+
+impl Inner {
+    async fn refresh(&self, refresh_token: &Secret) -> Result<Tokens, AuthError> {
         let form = [
             ("grant_type", "refresh_token"),
             ("client_id", self.config.client_id.as_str()),
             ("client_secret", self.config.client_secret.expose()),
             ("refresh_token", refresh_token.expose()),
         ];
-        let tokens = token_request(
+        token_request_with_retries(
             &self.http,
-            &self.config.token_url,
+            &self.token_url,
             &form,
-            now,
-            Some(&refresh_token),
+            &self.clock,
+            &self.retry,
+            Some(refresh_token),
         )
-        .await?;
-        tracing::debug!(expires_at = %tokens.expires_at, "OAuth access token refreshed");
-        *self
-            .refresh_token
-            .write()
-            .unwrap_or_else(|e| e.into_inner()) = tokens.refresh_token.clone();
-        *self.cached.write().unwrap_or_else(|e| e.into_inner()) = Some(Cached {
-            token: tokens.access_token.clone(),
-            expires_at: tokens.expires_at,
-        });
-        if let Some(store) = &self.config.store {
-            store.store(&tokens);
-        }
-        Ok(tokens.access_token)
+        .await
     }
 
-    /// Drops the cached token if it is the one HubSpot just rejected.
-    pub fn invalidate(&self, rejected: &Secret) {
-        let mut cached = self.cached.write().unwrap_or_else(|e| e.into_inner());
-        if cached.as_ref().is_some_and(|c| &c.token == rejected) {
-            *cached = None;
+    /// Records a refresh's outcome; every waiter gets the returned result.
+    fn finish(&self, outcome: Result<Tokens, AuthError>) -> Result<Secret, AuthError> {
+        let now = self.clock.now();
+        let mut state = self.state();
+        state.in_flight = None;
+        match outcome {
+            Ok(tokens) => {
+                tracing::debug!(expires_at = %tokens.expires_at, "OAuth access token refreshed");
+                state.refresh_token = tokens.refresh_token.clone();
+                state.cached = Some(Cached {
+                    token: tokens.access_token.clone(),
+                    expires_at: tokens.expires_at,
+                    obtained_at: now,
+                });
+                state.failure = None;
+                drop(state);
+                if let Some(store) = &self.config.store {
+                    store.store(&tokens);
+                }
+                Ok(tokens.access_token)
+            }
+            Err(error) => {
+                let keeping = state.usable(now, Duration::ZERO).is_some();
+                tracing::warn!(error = %error, keeping_valid_token = keeping, "OAuth token refresh failed");
+                state.failure = Some(Failure {
+                    at: now,
+                    error: error.clone(),
+                });
+                Err(error)
+            }
         }
     }
 }

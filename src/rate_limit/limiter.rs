@@ -1,0 +1,466 @@
+//! The limiter shared by all clones of a client: one lane per budget (a sliding window and
+//! adaptive pacing, with a queue of waiting calls), permits that give their slot back when
+//! their call is never sent, and a bound on how long a call may wait.
+//!
+//! Waiting calls queue in arrival order. A call's time follows from its place in the queue
+//! ([`Window::slot`]); when a call ahead leaves (its caller gave up: a timeout around the
+//! call), the calls behind it are woken to take the earlier slots. A waiting call holds no
+//! permit, so cancelled calls never use up the budget.
+
+use super::RateLimit;
+use super::adaptive::Pacing;
+use super::window::Window;
+use crate::clock::SharedClock;
+use crate::operations::Budget;
+use std::collections::BTreeSet;
+use std::future::Future;
+use std::pin::pin;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::task::Poll;
+use std::time::Duration;
+use tokio::sync::Notify;
+
+/// A call would have waited longer than the limiter allows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct TooLong {
+    pub wait: Duration,
+    pub max_wait: Duration,
+}
+
+#[derive(Debug)]
+struct Lane {
+    window: Window,
+    pacing: Pacing,
+    /// Tickets of the waiting calls, in arrival order.
+    queue: BTreeSet<u64>,
+    next_ticket: u64,
+}
+
+impl Lane {
+    /// When the call holding `ticket` may go.
+    fn time(&mut self, ticket: u64, now: Duration, adaptive: bool) -> Duration {
+        let position = self.queue.range(..ticket).count();
+        let at = self.window.slot(position, now);
+        if adaptive {
+            self.pacing.slot(at, position)
+        } else {
+            at
+        }
+    }
+}
+
+/// The shared limiter.
+#[derive(Debug)]
+pub(crate) struct Limiter {
+    app: Mutex<Lane>,
+    search: Mutex<Lane>,
+    /// Wakes waiting calls when one ahead of them leaves the queue.
+    moved: Notify,
+    max_wait: Duration,
+    adaptive: bool,
+    clock: SharedClock,
+}
+
+/// Waits for `sleep` or `woken`, whichever comes first.
+async fn either(sleep: impl Future<Output = ()>, woken: impl Future<Output = ()>) {
+    let (mut sleep, mut woken) = (pin!(sleep), pin!(woken));
+    std::future::poll_fn(|cx| {
+        if sleep.as_mut().poll(cx).is_ready() || woken.as_mut().poll(cx).is_ready() {
+            Poll::Ready(())
+        } else {
+            Poll::Pending
+        }
+    })
+    .await
+}
+
+/// A place in a lane's queue. A call that gives up (dropped) wakes the calls behind it: they
+/// move forward. One admitted leaves quietly: the times of the others do not change.
+struct Waiting<'a> {
+    limiter: &'a Limiter,
+    budget: Budget,
+    ticket: u64,
+    admitted: bool,
+}
+
+impl Drop for Waiting<'_> {
+    fn drop(&mut self) {
+        self.limiter.lane(self.budget).queue.remove(&self.ticket);
+        if !self.admitted {
+            self.limiter.moved.notify_waiters();
+        }
+    }
+}
+
+impl Limiter {
+    pub fn new(limit: RateLimit, clock: SharedClock) -> Arc<Self> {
+        let lane = |quota| {
+            Mutex::new(Lane {
+                window: Window::new(quota),
+                pacing: Pacing::default(),
+                queue: BTreeSet::new(),
+                next_ticket: 0,
+            })
+        };
+        Arc::new(Self {
+            app: lane(limit.app),
+            search: lane(limit.search),
+            moved: Notify::new(),
+            max_wait: limit.max_wait,
+            adaptive: limit.adaptive,
+            clock,
+        })
+    }
+
+    fn lane(&self, budget: Budget) -> MutexGuard<'_, Lane> {
+        let lane = match budget {
+            Budget::TenSecondly => &self.app,
+            Budget::Search => &self.search,
+        };
+        lane.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Waits for a permit to call now, in arrival order. Dropping the returned future (a
+    /// timeout around the call) leaves the queue. Fails at once when the wait would exceed
+    /// the maximum.
+    pub async fn acquire(self: &Arc<Self>, budget: Budget) -> Result<Permit, TooLong> {
+        let start = self.clock.monotonic();
+        let waiting = {
+            let mut lane = self.lane(budget);
+            let ticket = lane.next_ticket;
+            lane.next_ticket += 1;
+            lane.queue.insert(ticket);
+            Waiting {
+                limiter: self,
+                budget,
+                ticket,
+                admitted: false,
+            }
+        };
+        let mut waiting = waiting;
+        let mut first = true;
+        loop {
+            let woken = self.moved.notified();
+            let mut woken = pin!(woken);
+            woken.as_mut().enable();
+            let now = self.clock.monotonic();
+            let at = {
+                let mut lane = self.lane(budget);
+                let at = lane.time(waiting.ticket, now, self.adaptive);
+                if at <= now {
+                    let id = lane.window.give(now, true);
+                    if self.adaptive {
+                        lane.pacing.sent(now);
+                    }
+                    drop(lane);
+                    waiting.admitted = true;
+                    drop(waiting);
+                    return Ok(Permit {
+                        limiter: self.clone(),
+                        budget,
+                        id,
+                        waited: now.saturating_sub(start),
+                        sent: false,
+                    });
+                }
+                at
+            };
+            let wait = at.saturating_sub(now);
+            if first && wait > self.max_wait {
+                return Err(TooLong {
+                    wait,
+                    max_wait: self.max_wait,
+                });
+            }
+            first = false;
+            either(self.clock.sleep(wait), woken).await;
+        }
+    }
+
+    /// The window of a budget (its default when unlimited): the cap on a wait after a 429.
+    pub fn window(&self, budget: Budget) -> Duration {
+        let default = match budget {
+            Budget::TenSecondly => Duration::from_secs(10),
+            Budget::Search => Duration::from_secs(1),
+        };
+        self.lane(budget)
+            .window
+            .quota()
+            .map_or(default, |q| q.window)
+    }
+
+    /// Learns from HubSpot's `X-HubSpot-RateLimit-Max`, `-Interval-Milliseconds` and
+    /// `-Remaining` (sent for the ten-second budget only).
+    pub fn observe(&self, headers: &http::HeaderMap) {
+        let number = |name: &str| headers.get(name)?.to_str().ok()?.trim().parse::<u64>().ok();
+        if let (Some(max), Some(interval), Some(remaining)) = (
+            number("x-hubspot-ratelimit-max"),
+            number("x-hubspot-ratelimit-interval-milliseconds"),
+            number("x-hubspot-ratelimit-remaining"),
+        ) {
+            let now = self.clock.monotonic();
+            self.lane(Budget::TenSecondly).window.adapt(
+                max,
+                Duration::from_millis(interval),
+                remaining,
+                now,
+            );
+        }
+    }
+
+    /// A 429 for this budget: lowers the send rate (when adaptive).
+    pub fn throttled(&self, budget: Budget) {
+        if !self.adaptive {
+            return;
+        }
+        let now = self.clock.monotonic();
+        let mut lane = self.lane(budget);
+        let Some(quota) = lane.window.quota() else {
+            return;
+        };
+        let window = quota.window.as_secs_f64().max(f64::EPSILON);
+        let sent_rate = f64::from(lane.window.own_in_window(now)) / window;
+        let ceiling = f64::from(quota.calls) / window;
+        lane.pacing.throttled(now, sent_rate, ceiling);
+        tracing::debug!(
+            ?budget,
+            rate = lane.pacing.rate(now).unwrap_or(ceiling),
+            "429: sending slower"
+        );
+    }
+
+    /// The paced rate of a budget (calls per second), while throttled.
+    #[cfg(test)]
+    pub fn paced_rate(&self, budget: Budget) -> Option<f64> {
+        self.lane(budget).pacing.rate(self.clock.monotonic())
+    }
+}
+
+/// The right to send one call, given now. Drop it without [`Permit::sent`] (the call could
+/// not be sent, e.g. no token) and the budget gets it back.
+#[derive(Debug)]
+pub(crate) struct Permit {
+    limiter: Arc<Limiter>,
+    budget: Budget,
+    id: u64,
+    waited: Duration,
+    sent: bool,
+}
+
+impl Permit {
+    /// How long the call waited for it.
+    pub fn waited(&self) -> Duration {
+        self.waited
+    }
+
+    /// The call goes out now: the permit counts from this moment (later than it was given
+    /// when fetching a token took time).
+    pub fn sent(mut self) {
+        let now = self.limiter.clock.monotonic();
+        self.limiter.lane(self.budget).window.retime(self.id, now);
+        self.sent = true;
+    }
+}
+
+impl Drop for Permit {
+    fn drop(&mut self) {
+        if !self.sent {
+            self.limiter.lane(self.budget).window.take_back(self.id);
+            self.limiter.moved.notify_waiters();
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::clock::{Clock, ManualClock};
+    use crate::rate_limit::Quota;
+
+    fn limiter(limit: RateLimit) -> (Arc<Limiter>, ManualClock) {
+        let clock = ManualClock::default();
+        (Limiter::new(limit, Arc::new(clock.clone())), clock)
+    }
+
+    /// Time that moves only with `advance`; a sleep is ready once its deadline has passed.
+    #[derive(Debug, Clone, Default)]
+    struct Frozen(Arc<Mutex<Duration>>);
+
+    impl Frozen {
+        fn advance(&self, by: Duration) {
+            *self.0.lock().unwrap() += by;
+        }
+    }
+
+    impl Clock for Frozen {
+        fn now(&self) -> chrono::DateTime<chrono::Utc> {
+            chrono::DateTime::UNIX_EPOCH + *self.0.lock().unwrap()
+        }
+        fn monotonic(&self) -> Duration {
+            *self.0.lock().unwrap()
+        }
+        fn sleep(&self, duration: Duration) -> crate::clock::Sleep {
+            let elapsed = self.0.clone();
+            let deadline = *elapsed.lock().unwrap() + duration;
+            Box::pin(std::future::poll_fn(move |_| {
+                if *elapsed.lock().unwrap() >= deadline {
+                    std::task::Poll::Ready(())
+                } else {
+                    std::task::Poll::Pending
+                }
+            }))
+        }
+    }
+
+    /// Polls a future once: its output, or `None` while it waits.
+    fn poll_once<F: std::future::Future>(future: std::pin::Pin<&mut F>) -> Option<F::Output> {
+        let mut context = std::task::Context::from_waker(std::task::Waker::noop());
+        match future.poll(&mut context) {
+            std::task::Poll::Ready(v) => Some(v),
+            std::task::Poll::Pending => None,
+        }
+    }
+
+    fn frozen(limit: RateLimit) -> (Arc<Limiter>, Frozen) {
+        let clock = Frozen::default();
+        (Limiter::new(limit, Arc::new(clock.clone())), clock)
+    }
+
+    #[test]
+    fn a_dropped_waiter_gives_its_slot_back() {
+        let (limiter, clock) = frozen(RateLimit::per_ten_seconds(2));
+        for _ in 0..2 {
+            let mut acquire = Box::pin(limiter.acquire(Budget::TenSecondly));
+            poll_once(acquire.as_mut()).unwrap().unwrap().sent();
+        }
+        // A hundred calls wait for the third slot; each is dropped (its timeout fired).
+        for _ in 0..100 {
+            let mut waiting = Box::pin(limiter.acquire(Budget::TenSecondly));
+            assert!(poll_once(waiting.as_mut()).is_none(), "it waits");
+        }
+        // The slot after the window is still the next one, not the 101st.
+        clock.advance(Duration::from_millis(10_250));
+        let mut next = Box::pin(limiter.acquire(Budget::TenSecondly));
+        let permit = poll_once(next.as_mut()).expect("no wait").unwrap();
+        assert!(permit.waited().is_zero());
+    }
+
+    #[test]
+    fn under_overload_with_timeouts_throughput_stays_at_the_budget() {
+        let (limiter, clock) = frozen(RateLimit::per_ten_seconds(10));
+        let mut sent = 0;
+        let mut waiting = Vec::new();
+        // A call arrives every 100 ms and gives up after 1 s of waiting: 2,000 calls over
+        // 200 s against a budget of 10 per 10.25 s.
+        for tick in 0..2_000u32 {
+            let mut acquire = Box::pin(limiter.acquire(Budget::TenSecondly));
+            match poll_once(acquire.as_mut()) {
+                Some(permit) => {
+                    permit.unwrap().sent();
+                    sent += 1;
+                }
+                None => waiting.push((tick, acquire)),
+            }
+            // Waiters whose permit came are sent; those waiting for 1 s are dropped.
+            waiting.retain_mut(|(since, acquire)| match poll_once(acquire.as_mut()) {
+                Some(permit) => {
+                    permit.unwrap().sent();
+                    sent += 1;
+                    false
+                }
+                None => tick - *since < 10,
+            });
+            clock.advance(Duration::from_millis(100));
+        }
+        let budget = 10.0 * 200.0 / 10.25;
+        assert!(
+            f64::from(sent) >= budget * 0.9,
+            "{sent} calls went out in 200 s; the budget allows {budget:.0}"
+        );
+        assert!(
+            f64::from(sent) <= budget + 10.0,
+            "{sent} is more than the budget"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_wait_beyond_the_maximum_fails_at_once() {
+        let (limiter, clock) =
+            limiter(RateLimit::per_ten_seconds(1).max_wait(Duration::from_secs(5)));
+        limiter.acquire(Budget::TenSecondly).await.unwrap().sent();
+        let before = clock.monotonic();
+        let error = limiter.acquire(Budget::TenSecondly).await.unwrap_err();
+        assert_eq!(
+            error,
+            TooLong {
+                wait: Duration::from_millis(10_250),
+                max_wait: Duration::from_secs(5)
+            }
+        );
+        assert_eq!(clock.monotonic(), before, "no waiting at all");
+        // Nothing was reserved: once the window frees, the next call goes at once.
+        clock.advance(Duration::from_millis(10_250));
+        let permit = limiter.acquire(Budget::TenSecondly).await.unwrap();
+        assert!(permit.waited().is_zero());
+    }
+
+    #[tokio::test]
+    async fn windows_follow_the_monotonic_clock_not_the_wall_clock() {
+        let (limiter, clock) = limiter(RateLimit::per_ten_seconds(2));
+        limiter.acquire(Budget::TenSecondly).await.unwrap().sent();
+        clock.set(clock.now() - chrono::Duration::hours(1));
+        let permit = limiter.acquire(Budget::TenSecondly).await.unwrap();
+        assert!(
+            permit.waited().is_zero(),
+            "a step back of the wall clock stalls nothing"
+        );
+    }
+
+    #[tokio::test]
+    async fn search_has_its_own_budget() {
+        let (limiter, _clock) = limiter(RateLimit::per_ten_seconds(1));
+        assert!(
+            limiter
+                .acquire(Budget::TenSecondly)
+                .await
+                .unwrap()
+                .waited()
+                .is_zero()
+        );
+        for _ in 0..5 {
+            let permit = limiter.acquire(Budget::Search).await.unwrap();
+            assert!(permit.waited().is_zero());
+            permit.sent();
+        }
+        let sixth = limiter.acquire(Budget::Search).await.unwrap();
+        assert_eq!(sixth.waited(), Duration::from_millis(1025));
+    }
+
+    #[tokio::test]
+    async fn a_throttle_paces_calls_until_the_rate_grows_back() {
+        let (paced, clock) = limiter(RateLimit::custom(Quota {
+            calls: 100,
+            window: Duration::from_secs(10),
+        }));
+        for _ in 0..50 {
+            clock.advance(Duration::from_millis(200));
+            paced.acquire(Budget::TenSecondly).await.unwrap().sent();
+        }
+        paced.throttled(Budget::TenSecondly);
+        let rate = paced.paced_rate(Budget::TenSecondly).unwrap();
+        assert!((rate - 3.5).abs() < 0.01, "0.7 of 50 per 10 s: {rate}");
+        let a = paced.acquire(Budget::TenSecondly).await.unwrap();
+        let b = paced.acquire(Budget::TenSecondly).await.unwrap();
+        assert!(a.waited() > Duration::ZERO && b.waited() > Duration::ZERO);
+        clock.advance(Duration::from_secs(30));
+        assert_eq!(
+            paced.acquire(Budget::TenSecondly).await.unwrap().waited(),
+            Duration::ZERO
+        );
+        assert_eq!(paced.paced_rate(Budget::TenSecondly), None, "recovered");
+
+        let (fixed, _) = limiter(RateLimit::per_ten_seconds(100).adaptive(false));
+        fixed.throttled(Budget::TenSecondly);
+        assert_eq!(fixed.paced_rate(Budget::TenSecondly), None);
+    }
+}

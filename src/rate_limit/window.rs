@@ -1,0 +1,353 @@
+//! One budget's sliding log: the times of the permits given (and of calls HubSpot says were
+//! made elsewhere), on the monotonic clock. A call may go when fewer than `calls` permits fall
+//! in the preceding window. Never more than the budget goes out in any window, and bursts are
+//! allowed. Waiting calls hold no slot: [`Window::slot`] gives the time for a place in the
+//! queue, so a call that leaves the queue (its caller gave up) never delays the others.
+//!
+//! HubSpot counts a call when it arrives, not when it was sent, so windows are kept 1/40
+//! longer than the budget's (250 ms on ten seconds): latency jitter between two calls a window
+//! apart cannot push HubSpot's count over, at 97.5% of the budget's throughput.
+//!
+//! HubSpot's `X-HubSpot-RateLimit-*` headers are used, clamped, only to lower the budget and to
+//! learn about calls made elsewhere; values from the network never drive an allocation or an
+//! overflow.
+
+use super::Quota;
+use std::collections::VecDeque;
+use std::time::Duration;
+
+/// The range a window length from a header is clamped to.
+const INTERVAL_RANGE: (Duration, Duration) = (Duration::from_secs(1), Duration::from_secs(60));
+
+/// A budget's window plus the slack for arrival jitter.
+fn kept(window: Duration) -> Duration {
+    window.saturating_add(window / 40)
+}
+
+/// One permit in the log.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Entry {
+    at: Duration,
+    id: u64,
+    /// Given to a call of this client (not learned from HubSpot's headers).
+    own: bool,
+}
+
+/// A budget's log of permits given, oldest first.
+#[derive(Debug)]
+pub(crate) struct Window {
+    configured: Option<Quota>,
+    /// The configured quota, lowered by what HubSpot's headers said last.
+    quota: Option<Quota>,
+    entries: VecDeque<Entry>,
+    next_id: u64,
+}
+
+impl Window {
+    pub fn new(quota: Option<Quota>) -> Self {
+        Self {
+            configured: quota,
+            quota,
+            entries: VecDeque::new(),
+            next_id: 0,
+        }
+    }
+
+    /// The quota in force.
+    pub fn quota(&self) -> Option<Quota> {
+        self.quota
+    }
+
+    /// Forgets permits that left the window.
+    fn prune(&mut self, now: Duration) {
+        let Some(quota) = self.quota else {
+            self.entries.clear();
+            return;
+        };
+        let horizon = kept(quota.window);
+        while self
+            .entries
+            .front()
+            .is_some_and(|e| e.at.saturating_add(horizon) <= now)
+        {
+            self.entries.pop_front();
+        }
+    }
+
+    /// The earliest time, not before `now`, at which the call `position` places back in the
+    /// queue (0: the next one) keeps within the budget, if the calls ahead of it go as early
+    /// as they may. It depends only on the permits given and on the position, so when a
+    /// call ahead leaves the queue, every call behind it moves forward.
+    pub fn slot(&mut self, position: usize, now: Duration) -> Duration {
+        self.prune(now);
+        let Some(quota) = self.quota else {
+            return now;
+        };
+        let calls = quota.calls.max(1) as usize;
+        let step = kept(quota.window);
+        // In the sequence of given permits followed by the queue, a call's time is that of
+        // the call `calls` places earlier plus the window, or now when there is none.
+        let given = self.entries.len();
+        let mut index = given + position;
+        let mut later = Duration::ZERO;
+        loop {
+            if index < calls {
+                return now.saturating_add(later);
+            }
+            index -= calls;
+            later = later.saturating_add(step);
+            if index < given {
+                return self.entries[index].at.saturating_add(later).max(now);
+            }
+        }
+    }
+
+    /// Records a permit given at `now` (the call goes out); returns its id.
+    pub fn give(&mut self, now: Duration, own: bool) -> u64 {
+        let id = self.next_id;
+        self.next_id += 1;
+        if self.quota.is_some() {
+            let position = self.entries.partition_point(|e| e.at <= now);
+            self.entries.insert(position, Entry { at: now, id, own });
+        }
+        id
+    }
+
+    /// Takes a permit back (its call was never sent).
+    pub fn take_back(&mut self, id: u64) {
+        self.entries.retain(|e| e.id != id);
+    }
+
+    /// Moves a permit to the time its call is actually sent, if that is later.
+    pub fn retime(&mut self, id: u64, sent: Duration) {
+        if let Some(index) = self.entries.iter().position(|e| e.id == id) {
+            let mut entry = self.entries[index];
+            if entry.at < sent {
+                self.entries.remove(index);
+                entry.at = sent;
+                let position = self.entries.partition_point(|e| e.at <= sent);
+                self.entries.insert(position, entry);
+            }
+        }
+    }
+
+    /// How many of this client's own calls fall in the window ending at `now`.
+    pub fn own_in_window(&self, now: Duration) -> u32 {
+        let Some(quota) = self.quota else { return 0 };
+        self.entries
+            .iter()
+            .filter(|e| e.own && e.at.saturating_add(quota.window) > now && e.at <= now)
+            .count() as u32
+    }
+
+    /// Follows HubSpot's view of the budget: `max` calls per `interval`, `remaining` of them
+    /// left. The quota can only go down from the configured one; calls HubSpot counted that
+    /// this log has not seen (another process on the same app) are added at `now`.
+    pub fn adapt(&mut self, max: u64, interval: Duration, remaining: u64, now: Duration) {
+        let Some(configured) = self.configured else {
+            return;
+        };
+        if max == 0 {
+            return;
+        }
+        let interval = interval.clamp(INTERVAL_RANGE.0, INTERVAL_RANGE.1);
+        let calls = u32::try_from(max).unwrap_or(u32::MAX).min(configured.calls);
+        let quota = Quota {
+            calls,
+            window: interval.max(configured.window),
+        };
+        self.quota = Some(quota);
+        self.prune(now);
+        let seen = self
+            .entries
+            .iter()
+            .filter(|e| e.at.saturating_add(interval) > now && e.at <= now)
+            .count() as u64;
+        let spent = max.saturating_sub(remaining).min(u64::from(calls));
+        for _ in seen..spent {
+            self.give(now, false);
+        }
+    }
+
+    /// How many permits the log holds.
+    #[cfg(test)]
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const fn ms(n: u64) -> Duration {
+        Duration::from_millis(n)
+    }
+
+    fn quota(calls: u32) -> Option<Quota> {
+        Some(Quota {
+            calls,
+            window: Duration::from_secs(10),
+        })
+    }
+
+    /// The time of the next call, given at once when it is due.
+    fn take(window: &mut Window, now: Duration) -> Duration {
+        let at = window.slot(0, now);
+        window.give(at, true);
+        at
+    }
+
+    #[test]
+    fn bursts_then_waits_for_the_oldest_permit_to_leave_the_window() {
+        let mut window = Window::new(quota(3));
+        let times: Vec<u128> = (0..7)
+            .map(|_| take(&mut window, ms(0)).as_millis())
+            .collect();
+        assert_eq!(
+            times,
+            [0, 0, 0, 10_250, 10_250, 10_250, 20_500],
+            "windows keep 1/40 slack"
+        );
+        assert_eq!(
+            take(&mut window, ms(25_000)),
+            ms(25_000),
+            "one in the window: room"
+        );
+        assert_eq!(take(&mut window, ms(60_000)), ms(60_000), "an empty window");
+    }
+
+    #[test]
+    fn queue_positions_get_successive_slots() {
+        let mut window = Window::new(quota(2));
+        window.give(ms(0), true);
+        window.give(ms(1_000), true);
+        let slots: Vec<u128> = (0..5)
+            .map(|p| window.slot(p, ms(2_000)).as_millis())
+            .collect();
+        assert_eq!(slots, [10_250, 11_250, 20_500, 21_500, 30_750]);
+        // A queue ahead of an empty log: the first `calls` go now.
+        let mut empty = Window::new(quota(2));
+        let slots: Vec<u128> = (0..5).map(|p| empty.slot(p, ms(7)).as_millis()).collect();
+        assert_eq!(slots, [7, 7, 10_257, 10_257, 20_507]);
+    }
+
+    #[test]
+    fn never_more_than_the_budget_in_any_window() {
+        let mut window = Window::new(quota(10));
+        let mut sent = Vec::new();
+        let mut now = 0;
+        for i in 0..300u64 {
+            now += (i * 37) % 900;
+            let at = window.slot(0, ms(now));
+            if at <= ms(now) {
+                window.give(ms(now), true);
+                sent.push(now);
+            }
+        }
+        assert!(sent.len() > 50);
+        for (i, start) in sent.iter().enumerate() {
+            let in_window = sent[i..]
+                .iter()
+                .take_while(|t| **t < start + 10_000)
+                .count();
+            assert!(
+                in_window <= 10,
+                "{in_window} calls in the window from {start}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_permit_taken_back_frees_its_slot_and_retime_only_moves_later() {
+        let mut window = Window::new(quota(2));
+        window.give(ms(0), true);
+        let second = window.give(ms(0), true);
+        assert_eq!(window.slot(0, ms(1_000)), ms(10_250));
+        window.take_back(second);
+        assert_eq!(window.slot(0, ms(1_000)), ms(1_000));
+        let third = window.give(ms(1_000), true);
+        window.retime(third, ms(4_000));
+        assert_eq!(window.slot(0, ms(5_000)), ms(10_250));
+        assert_eq!(window.slot(1, ms(5_000)), ms(14_250));
+        window.retime(third, ms(2_000));
+        assert_eq!(window.slot(1, ms(5_000)), ms(14_250), "never moved earlier");
+    }
+
+    #[test]
+    fn memory_follows_the_window_not_the_budget() {
+        let mut window = Window::new(quota(1_000_000));
+        for second in 0..100 {
+            for _ in 0..50 {
+                assert_eq!(take(&mut window, ms(second * 1000)), ms(second * 1000));
+            }
+        }
+        assert!(window.len() <= 11 * 50, "{}", window.len());
+    }
+
+    #[test]
+    fn adapts_to_hubspot_headers() {
+        let mut window = Window::new(quota(100));
+        take(&mut window, ms(0));
+        // HubSpot counts 3 spent of 4 (another process spent 2): one slot is left.
+        window.adapt(4, ms(10_000), 1, ms(0));
+        assert_eq!(window.quota(), quota(4));
+        assert_eq!(take(&mut window, ms(0)), ms(0));
+        assert_eq!(take(&mut window, ms(0)), ms(10_250));
+        assert_eq!(
+            window.own_in_window(ms(0)),
+            2,
+            "learned calls are not our own"
+        );
+    }
+
+    #[test]
+    fn headers_only_lower_the_budget_and_are_clamped() {
+        let mut window = Window::new(quota(10));
+        window.adapt(1_000, ms(10_000), 1_000, ms(0));
+        assert_eq!(
+            window.quota(),
+            quota(10),
+            "never raised above the configured 10"
+        );
+        window.adapt(5, ms(10_000), 5, ms(0));
+        assert_eq!(window.quota(), quota(5));
+        window.adapt(50, ms(10_000), 50, ms(0));
+        assert_eq!(
+            window.quota(),
+            quota(10),
+            "back up to the configured budget, not beyond"
+        );
+        window.adapt(10, ms(1), 10, ms(0));
+        assert_eq!(
+            window.quota(),
+            quota(10),
+            "a tiny interval cannot shorten the window"
+        );
+        window.adapt(u64::MAX, Duration::from_millis(u64::MAX), 0, ms(0));
+        assert_eq!(
+            window.quota(),
+            Some(Quota {
+                calls: 10,
+                window: Duration::from_secs(60)
+            }),
+            "a huge interval is clamped to a minute"
+        );
+        assert!(
+            window.len() <= 10,
+            "Remaining 0 of u64::MAX adds at most the budget: {}",
+            window.len()
+        );
+        assert_eq!(window.slot(0, ms(0)), ms(61_500), "never stuck for good");
+
+        let mut unlimited = Window::new(None);
+        unlimited.adapt(4, ms(10_000), 0, ms(0));
+        assert_eq!(
+            unlimited.quota(),
+            None,
+            "an unlimited client ignores headers"
+        );
+        assert!((0..1000).all(|_| take(&mut unlimited, ms(0)) == ms(0)));
+        assert_eq!(unlimited.len(), 0);
+    }
+}

@@ -1,0 +1,124 @@
+//! The typed `send()` of every generated builder: it runs Progenitor's `send_raw()` in a
+//! span, keeps what the runtime learned on the way (an error it met, the status it returned)
+//! in a task-local record, and turns the outcome into [`Error`].
+//!
+//! Progenitor's `exec` hook can only return a `reqwest` response or error; the record is how
+//! a failure the runtime understands (a refresh rejected after a 401, a permit that would
+//! wait too long, a body over the cap) reaches the caller typed. Without `send()` (the raw
+//! path), the caller gets the last HTTP answer instead.
+
+use crate::error::{CallFacts, Error};
+use crate::operations::CallPolicy;
+use progenitor_client::ResponseValue;
+use serde::de::DeserializeOwned;
+use std::cell::RefCell;
+use std::future::Future;
+use std::time::Duration;
+use tracing::Instrument;
+
+/// What the runtime learned about the call in progress.
+#[derive(Debug, Default)]
+struct Record {
+    /// The failure the runtime met, which explains the outcome better than the last answer.
+    error: Option<Error>,
+    /// The status of the last answer.
+    status: Option<u16>,
+    /// Whether the call changes data.
+    writes: bool,
+    /// The per-attempt timeout.
+    timeout: Option<Duration>,
+    /// How long the first attempt waited for its permit.
+    limiter_wait: Duration,
+}
+
+tokio::task_local! {
+    static RECORD: RefCell<Record>;
+}
+
+fn with(f: impl FnOnce(&mut Record)) {
+    let _ = RECORD.try_with(|record| f(&mut record.borrow_mut()));
+}
+
+/// Whether a typed `send()` is in progress on this task.
+pub(crate) fn active() -> bool {
+    RECORD.try_with(|_| ()).is_ok()
+}
+
+/// Keeps the error that explains the call's failure.
+pub(crate) fn fail(error: Error) {
+    with(|record| record.error = Some(error));
+}
+
+/// What the `pre` hook knows of the call.
+pub(crate) fn note_start(policy: &CallPolicy, timeout: Option<Duration>, limiter_wait: Duration) {
+    with(|record| {
+        record.writes = policy.writes;
+        record.timeout = timeout;
+        record.limiter_wait = limiter_wait;
+    });
+}
+
+/// How long the first attempt waited for its permit.
+pub(crate) fn limiter_wait() -> Duration {
+    RECORD
+        .try_with(|record| record.borrow().limiter_wait)
+        .unwrap_or_default()
+}
+
+/// A response arrived: its status and correlation id, for the record and the span.
+pub(crate) fn note_response(status: u16, correlation_id: Option<&str>) {
+    with(|record| record.status = Some(status));
+    let span = tracing::Span::current();
+    span.record("status", status);
+    if let Some(id) = correlation_id {
+        span.record("correlation_id", id);
+    }
+}
+
+/// The span of one call.
+pub(crate) fn span(operation: &'static str) -> tracing::Span {
+    tracing::info_span!(
+        "hubspot_deals.call",
+        operation,
+        attempts = tracing::field::Empty,
+        status = tracing::field::Empty,
+        correlation_id = tracing::field::Empty,
+        limiter_wait_ms = tracing::field::Empty,
+        retry_wait_ms = tracing::field::Empty,
+    )
+}
+
+/// Where decoding `bytes` as `T` fails, as a path (`results[3].properties`).
+fn decode_path<T: DeserializeOwned>(bytes: &[u8]) -> Option<String> {
+    let mut deserializer = serde_json::Deserializer::from_slice(bytes);
+    serde_path_to_error::deserialize::<_, T>(&mut deserializer)
+        .err()
+        .map(|e| e.path().to_string())
+}
+
+/// Runs a generated `send_raw()` future as the typed `send()` does.
+pub async fn send<T, F>(operation: &'static str, raw: F) -> Result<ResponseValue<T>, Error>
+where
+    T: DeserializeOwned,
+    F: Future<Output = Result<ResponseValue<T>, progenitor_client::Error<crate::types::Error>>>,
+{
+    let (result, record) = RECORD
+        .scope(RefCell::new(Record::default()), async move {
+            let result = raw.await;
+            (result, RECORD.with(|record| record.take()))
+        })
+        .instrument(span(operation))
+        .await;
+    result.map_err(|raw_error| match record.error {
+        Some(error) => error.in_operation(operation),
+        None => {
+            let facts = CallFacts {
+                operation: Some(operation),
+                status: record.status,
+                writes: record.writes,
+                timeout: record.timeout,
+            };
+            Error::from_generated(raw_error, &facts, decode_path::<T>)
+        }
+    })
+}

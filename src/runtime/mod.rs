@@ -1,0 +1,212 @@
+//! The handwritten runtime every generated call goes through: Progenitor's hooks, and the
+//! state they share (the generated client's inner type).
+//!
+//! One call, step by step (each step a function of its own):
+//! 1. [`admit`]: a rate-limit permit for the operation's budget, then the bearer token (taken
+//!    after the permit, right before sending), for the first attempt in the `pre` hook and
+//!    for every replay in `exec`;
+//! 2. [`send`]: one attempt, body read whole up to a cap;
+//! 3. observe: HubSpot's rate-limit headers teach the limiter;
+//! 4. [`classify`](crate::classify): what the answer means;
+//! 5. [`decide`](crate::retry): done, or how long to wait before a replay (only where the
+//!    operation table says a replay is safe);
+//! 6. replay: the same request again, byte for byte; a 401 under OAuth refreshes and replays
+//!    once.
+//!
+//! The typed `send()` the generated builders expose runs this inside [`call`], which keeps
+//! what the runtime learned (the error it met, the status it returned) for the error the
+//! caller gets. Each call is one `tracing` span with its operation, attempts, status,
+//! correlation id and the time spent waiting; tokens never appear in it.
+
+mod attempt;
+pub(crate) mod call;
+mod run;
+
+use crate::auth::{self, Auth, Session};
+use crate::clock::SharedClock;
+use crate::error::Error;
+use crate::generated::Client;
+use crate::operations::Budget;
+use crate::rate_limit::{Limiter, RateLimit};
+use crate::retry::RetryPolicy;
+use progenitor_client::{ClientHooks, ClientInfo, OperationInfo};
+use reqwest::header::{AUTHORIZATION, HeaderValue};
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// How calls get their `Authorization` header.
+enum Credentials {
+    /// A private app's token: the header is built once (and marked sensitive).
+    Static(HeaderValue),
+    OAuth(Session),
+}
+
+impl fmt::Debug for Credentials {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Static(_) => f.write_str("PrivateApp(<redacted>)"),
+            Self::OAuth(session) => f.debug_tuple("OAuth").field(session).finish(),
+        }
+    }
+}
+
+impl Credentials {
+    /// The header for the next attempt.
+    async fn authorization(&self) -> Result<HeaderValue, Error> {
+        match self {
+            Self::Static(value) => Ok(value.clone()),
+            Self::OAuth(session) => {
+                let token = session.bearer().await.map_err(Error::Auth)?;
+                auth::header_value(&token).map_err(Error::Other)
+            }
+        }
+    }
+}
+
+/// The HTTP settings the runtime needs to know.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Limits {
+    /// The per-attempt timeout, when the client was built with it (for error messages).
+    pub timeout: Option<Duration>,
+    /// The largest response body read.
+    pub max_body: usize,
+}
+
+/// The state every call of a [`Client`](crate::Client) shares: credentials, the rate limiter,
+/// the retry policy and the clock. Cheap to clone; clones share everything.
+///
+/// It is built by [`ClientBuilder`](crate::ClientBuilder) and has no public constructor.
+#[derive(Clone)]
+pub struct Runtime {
+    shared: Arc<Shared>,
+}
+
+#[derive(Debug)]
+struct Shared {
+    credentials: Credentials,
+    limiter: Arc<Limiter>,
+    retry: RetryPolicy,
+    clock: SharedClock,
+    limits: Limits,
+}
+
+/// How the runtime authenticates, with what it needs for OAuth.
+pub(crate) struct AuthSetup {
+    pub auth: Auth,
+    /// The token URL OAuth refreshes at.
+    pub token_url: String,
+    /// The client for token requests (never follows redirects).
+    pub token_http: reqwest::Client,
+}
+
+impl Runtime {
+    /// Fails only for a private-app token that cannot be a header (`Auth::validate` checks it).
+    pub(crate) fn new(
+        setup: AuthSetup,
+        limit: RateLimit,
+        retry: RetryPolicy,
+        clock: SharedClock,
+        limits: Limits,
+    ) -> Result<Self, String> {
+        let credentials = match setup.auth {
+            Auth::PrivateApp(token) => Credentials::Static(auth::header_value(&token)?),
+            Auth::OAuth(oauth) => Credentials::OAuth(Session::new(
+                oauth,
+                setup.token_url,
+                setup.token_http,
+                clock.clone(),
+                retry,
+            )),
+        };
+        Ok(Self {
+            shared: Arc::new(Shared {
+                credentials,
+                limiter: Limiter::new(limit, clock.clone()),
+                retry,
+                clock,
+                limits,
+            }),
+        })
+    }
+
+    /// The retry policy calls follow.
+    pub fn retry_policy(&self) -> &RetryPolicy {
+        &self.shared.retry
+    }
+}
+
+impl fmt::Debug for Runtime {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Runtime")
+            .field("credentials", &self.shared.credentials)
+            .field("retry", &self.shared.retry)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Step 1: a permit for `budget`, then the token, on `request`. The permit is spent at the
+/// moment this returns (the call goes out next); a failure spends nothing.
+async fn admit(
+    shared: &Shared,
+    budget: Budget,
+    request: &mut reqwest::Request,
+) -> Result<Duration, Error> {
+    let permit = shared
+        .limiter
+        .acquire(budget)
+        .await
+        .map_err(|too_long| Error::RateLimitWait {
+            operation: None,
+            wait: too_long.wait,
+            max_wait: too_long.max_wait,
+        })?;
+    let value = shared.credentials.authorization().await?;
+    request.headers_mut().insert(AUTHORIZATION, value);
+    let waited = permit.waited();
+    permit.sent();
+    Ok(waited)
+}
+
+impl ClientHooks<Runtime> for Client {
+    /// The first attempt's admission. A failure here (no token, a wait beyond the maximum)
+    /// ends the call before anything is sent.
+    async fn pre<E>(
+        &self,
+        request: &mut reqwest::Request,
+        info: &OperationInfo,
+    ) -> Result<(), progenitor_client::Error<E>> {
+        let shared = &self.inner().shared;
+        let policy = crate::operations::CallPolicy::of(info.operation_id, request.method());
+        match admit(shared, policy.budget, request).await {
+            Ok(waited) => {
+                call::note_start(&policy, shared.limits.timeout, waited);
+                Ok(())
+            }
+            Err(error) => {
+                call::note_start(&policy, shared.limits.timeout, Duration::ZERO);
+                let text = match &error {
+                    Error::Auth(auth) => auth.to_custom(),
+                    other => other.to_string(),
+                };
+                call::fail(error);
+                Err(progenitor_client::Error::Custom(text))
+            }
+        }
+    }
+
+    /// The attempts: send, observe, classify, decide, replay.
+    async fn exec(
+        &self,
+        request: reqwest::Request,
+        info: &OperationInfo,
+    ) -> reqwest::Result<reqwest::Response> {
+        run::run(
+            &self.inner().shared,
+            self.client(),
+            request,
+            info.operation_id,
+        )
+        .await
+    }
+}
