@@ -131,13 +131,20 @@ impl Window {
         }
     }
 
-    /// How many of this client's own calls fall in the window ending at `now`.
-    pub fn own_in_window(&self, now: Duration) -> u32 {
-        let Some(quota) = self.quota else { return 0 };
-        self.entries
+    /// The rate (calls per second) of this client's own calls in the window ending at `now`,
+    /// over the time they span (at least a second), so a burst reads as fast.
+    pub fn own_rate(&self, now: Duration) -> f64 {
+        let Some(quota) = self.quota else { return 0.0 };
+        let mut own = self
+            .entries
             .iter()
-            .filter(|e| e.own && e.at.saturating_add(quota.window) > now && e.at <= now)
-            .count() as u32
+            .filter(|e| e.own && e.at.saturating_add(quota.window) > now && e.at <= now);
+        let Some(oldest) = own.next() else {
+            return 0.0;
+        };
+        let count = 1 + own.count();
+        let span = now.saturating_sub(oldest.at).max(Duration::from_secs(1));
+        count as f64 / span.as_secs_f64()
     }
 
     /// Follows HubSpot's view of the budget: `max` calls per `interval`, `remaining` of them
@@ -294,11 +301,9 @@ mod tests {
         assert_eq!(window.quota(), quota(4));
         assert_eq!(take(&mut window, ms(0)), ms(0));
         assert_eq!(take(&mut window, ms(0)), ms(10_250));
-        assert_eq!(
-            window.own_in_window(ms(0)),
-            2,
-            "learned calls are not our own"
-        );
+        assert_eq!(window.own_rate(ms(0)), 2.0, "learned calls are not our own");
+        window.give(ms(4_000), true);
+        assert_eq!(window.own_rate(ms(4_000)), 0.75, "3 calls over 4 s");
     }
 
     #[test]

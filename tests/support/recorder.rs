@@ -33,23 +33,36 @@ pub struct Canned {
     pub status: u16,
     pub content_type: &'static str,
     pub body: String,
+    pub headers: Vec<(String, String)>,
+}
+
+impl Canned {
+    /// Adds a header.
+    pub fn header(mut self, name: &str, value: &str) -> Self {
+        self.headers.push((name.to_string(), value.to_string()));
+        self
+    }
 }
 
 pub fn json(status: u16, body: serde_json::Value) -> Canned {
-    Canned {
-        status,
-        content_type: "application/json;charset=utf-8",
-        body: body.to_string(),
-    }
+    raw(status, "application/json;charset=utf-8", &body.to_string())
 }
 
 pub fn empty(status: u16) -> Canned {
+    raw(status, "text/plain", "")
+}
+
+pub fn raw(status: u16, content_type: &'static str, body: &str) -> Canned {
     Canned {
         status,
-        content_type: "text/plain",
-        body: String::new(),
+        content_type,
+        body: body.to_string(),
+        headers: Vec::new(),
     }
 }
+
+/// The correlation id every answer carries in its header.
+pub const CORRELATION_ID: &str = "3f1e0d52-6c54-4a4f-9e1e-2a8b7f0c9d11";
 
 pub struct Recorder {
     pub base_url: String,
@@ -78,17 +91,18 @@ impl Recorder {
                         };
                         log.lock().unwrap().push(request);
                         let next = responses.lock().unwrap().next();
-                        let canned = next.unwrap_or(Canned {
-                            status: 599,
-                            content_type: "text/plain",
-                            body: "unexpected request".into(),
-                        });
-                        let head = format!(
-                            "HTTP/1.1 {} X\r\ncontent-type: {}\r\ncontent-length: {}\r\nx-hubspot-correlation-id: 3f1e0d52-6c54-4a4f-9e1e-2a8b7f0c9d11\r\n\r\n",
+                        let canned =
+                            next.unwrap_or_else(|| raw(599, "text/plain", "unexpected request"));
+                        let mut head = format!(
+                            "HTTP/1.1 {} X\r\ncontent-type: {}\r\ncontent-length: {}\r\nx-hubspot-correlation-id: {CORRELATION_ID}\r\n",
                             canned.status,
                             canned.content_type,
                             canned.body.len()
                         );
+                        for (name, value) in &canned.headers {
+                            head.push_str(&format!("{name}: {value}\r\n"));
+                        }
+                        head.push_str("\r\n");
                         if write.write_all(head.as_bytes()).await.is_err()
                             || write.write_all(canned.body.as_bytes()).await.is_err()
                         {
@@ -113,7 +127,7 @@ impl Recorder {
     }
 }
 
-async fn read_request<R: AsyncBufReadExt + Unpin>(reader: &mut R) -> Option<Recorded> {
+pub async fn read_request<R: AsyncBufReadExt + Unpin>(reader: &mut R) -> Option<Recorded> {
     let mut line = String::new();
     if reader.read_line(&mut line).await.ok()? == 0 {
         return None;

@@ -1,0 +1,82 @@
+//! The fake HubSpot and clients of it, as most tests set them up: one `ManualClock` shared by
+//! client and fake, so token lifetimes, windows and retry waits pass without waiting.
+
+use hubspot_deals::auth::OAuth;
+use hubspot_deals::clock::ManualClock;
+use hubspot_deals::types;
+use hubspot_deals::{Client, RateLimit, RetryPolicy};
+use hubspot_deals_fake::{FakeHubSpot, FakeHubSpotBuilder, RateLimits};
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+pub const CLIENT_ID: &str = "client-7f3a";
+pub const CLIENT_SECRET: &str = "client-secret-0f1e2d3c4b5a";
+pub const REFRESH_TOKEN: &str = "refresh-token-9a8b7c6d5e4f";
+pub const PAT: &str = "pat-na1-99999999-8888-7777-6666-555555555555";
+
+/// A fake with an OAuth app, the refresh token above, the private-app token above, no
+/// budgets, on `clock`.
+pub fn oauth_fake(clock: &ManualClock) -> FakeHubSpotBuilder {
+    FakeHubSpot::builder()
+        .oauth_app(CLIENT_ID, CLIENT_SECRET)
+        .refresh_token(REFRESH_TOKEN)
+        .access_token_lifetime(Duration::from_secs(1800))
+        .private_app_token(PAT)
+        .rate_limits(RateLimits::UNLIMITED)
+        .clock(Arc::new(clock.clone()))
+}
+
+/// The OAuth credentials the fake accepts (the token URL follows the client's base URL).
+pub fn oauth() -> OAuth {
+    OAuth::new(CLIENT_ID, CLIENT_SECRET, REFRESH_TOKEN)
+}
+
+/// A client of the fake with these credentials, unlimited, on `clock`.
+pub fn oauth_client(fake: &FakeHubSpot, clock: &ManualClock, oauth: OAuth) -> Client {
+    Client::builder()
+        .oauth(oauth)
+        .base_url(fake.base_url())
+        .rate_limit(RateLimit::unlimited())
+        .clock(Arc::new(clock.clone()))
+        .build()
+        .unwrap()
+}
+
+/// A private-app client of the fake, unlimited, on `clock`, retrying as `retry` says.
+pub fn pat_client(fake: &FakeHubSpot, clock: &ManualClock, retry: RetryPolicy) -> Client {
+    Client::builder()
+        .private_app_token(PAT)
+        .base_url(fake.base_url())
+        .rate_limit(RateLimit::unlimited())
+        .retry(retry)
+        .clock(Arc::new(clock.clone()))
+        .build()
+        .unwrap()
+}
+
+/// A create body with no properties.
+pub fn empty_deal() -> types::SimplePublicObjectInputForCreate {
+    types::SimplePublicObjectInputForCreate {
+        associations: vec![],
+        properties: HashMap::new(),
+    }
+}
+
+/// The statuses of the deals calls the fake answered (token requests left out), in order.
+pub fn deals_statuses(fake: &FakeHubSpot) -> Vec<u16> {
+    fake.requests()
+        .iter()
+        .filter(|r| r.operation != "oauth_token")
+        .map(|r| r.status)
+        .collect()
+}
+
+/// The token labels of the fake's `get_page` calls, in order.
+pub fn page_tokens(fake: &FakeHubSpot) -> Vec<String> {
+    fake.requests()
+        .iter()
+        .filter(|r| r.operation == "get_page")
+        .filter_map(|r| r.token.clone())
+        .collect()
+}

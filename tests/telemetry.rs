@@ -1,0 +1,158 @@
+//! What the client shows of itself: one `tracing` span per call with its fields, and never a
+//! secret in logs, `Debug` output or errors.
+
+mod support;
+
+use hubspot_deals::clock::{Clock, ManualClock};
+use hubspot_deals::{Client, RateLimit};
+use hubspot_deals_fake::{Fault, FaultKind};
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::Duration;
+use support::fake::{CLIENT_SECRET, PAT, REFRESH_TOKEN, oauth, oauth_fake};
+
+/// A `tracing` writer that keeps everything in memory.
+#[derive(Clone, Default)]
+struct Captured(Arc<Mutex<Vec<u8>>>);
+
+impl std::io::Write for Captured {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl Captured {
+    fn text(&self) -> String {
+        String::from_utf8(self.0.lock().unwrap().clone()).unwrap()
+    }
+}
+
+/// Every log line of this test binary, spans printed when they close with all their fields,
+/// through a global subscriber (a thread-local one misses events whose callsite another
+/// thread cached as uninteresting).
+fn captured_logs() -> &'static Captured {
+    static CAPTURED: OnceLock<Captured> = OnceLock::new();
+    CAPTURED.get_or_init(|| {
+        let captured = Captured::default();
+        let writer = captured.clone();
+        let subscriber = tracing_subscriber::fmt()
+            .with_max_level(tracing::Level::TRACE)
+            .with_span_events(tracing_subscriber::fmt::format::FmtSpan::CLOSE)
+            .with_writer(move || writer.clone())
+            .with_ansi(false)
+            .finish();
+        tracing::subscriber::set_global_default(subscriber).expect("the only global subscriber");
+        captured
+    })
+}
+
+#[tokio::test]
+async fn secrets_never_reach_debug_output_or_logs() {
+    let captured = captured_logs();
+    let clock = ManualClock::default();
+    let fake = oauth_fake(&clock)
+        .fault(Fault::new(FaultKind::Status(503)).on("get_page").times(1))
+        .start()
+        .await
+        .unwrap();
+    let stale = oauth().access_token(
+        "stale-access-token-secret",
+        clock.now() + chrono::Duration::hours(1),
+    );
+    let builder = Client::builder()
+        .oauth(stale.clone())
+        .base_url(fake.base_url())
+        .clock(Arc::new(clock.clone()));
+    let client = builder.clone().build().unwrap();
+    // A 401 for the stale token, a refresh, a 503, a replay.
+    client.get_page().send().await.unwrap();
+    let access = fake
+        .requests()
+        .iter()
+        .rev()
+        .find_map(|r| r.token.clone())
+        .unwrap();
+    fake.revoke_refresh_token(REFRESH_TOKEN);
+    clock.advance(Duration::from_secs(4000));
+    let error = client.get_page().send().await.unwrap_err();
+    let pat = hubspot_deals::auth::Auth::private_app(PAT);
+
+    let debug = format!(
+        "{client:?}\n{builder:?}\n{stale:?}\n{pat:?}\n{error:?}\n{error}\n{:?}",
+        client.get_page()
+    );
+    let logs = captured.text();
+    assert!(
+        logs.contains("hubspot_deals.call") && logs.contains("operation=\"get_page\""),
+        "{logs}"
+    );
+    for secret in [
+        CLIENT_SECRET,
+        REFRESH_TOKEN,
+        PAT,
+        "stale-access-token-secret",
+        "fake-access-",
+    ] {
+        assert!(
+            !debug.contains(secret),
+            "{secret} in Debug output:\n{debug}"
+        );
+        assert!(!logs.contains(secret), "{secret} in logs:\n{logs}");
+    }
+    assert!(
+        access.starts_with("oauth-"),
+        "the fake logs labels only: {access}"
+    );
+    assert!(debug.contains("Secret(<redacted>)"));
+}
+
+#[tokio::test]
+async fn each_call_is_one_span_with_its_attempts_status_and_waits() {
+    let captured = captured_logs();
+    let clock = ManualClock::default();
+    let fake = oauth_fake(&clock)
+        .fault(Fault::new(FaultKind::Status(503)).on("batch_read").times(2))
+        .start()
+        .await
+        .unwrap();
+    let client = Client::builder()
+        .private_app_token(PAT)
+        .base_url(fake.base_url())
+        .rate_limit(RateLimit::per_ten_seconds(1))
+        .clock(Arc::new(clock.clone()))
+        .build()
+        .unwrap();
+    client.get_page().send().await.unwrap();
+    let body = hubspot_deals::types::BatchReadInputSimplePublicObjectId {
+        id_property: None,
+        inputs: vec![],
+        properties: vec![],
+        properties_with_history: vec![],
+    };
+    client.batch_read().body(body).send().await.unwrap();
+    let logs = captured.text();
+    let line = logs
+        .lines()
+        .find(|l| l.contains("operation=\"batch_read\"") && l.contains("close"))
+        .unwrap_or_else(|| panic!("no closed batch_read span:\n{logs}"));
+    for field in [
+        "attempts=3",
+        "status=200",
+        "correlation_id=",
+        "limiter_wait_ms=",
+        "retry_wait_ms=",
+    ] {
+        assert!(line.contains(field), "{field} missing from {line}");
+    }
+    // Each of the three attempts waited for the one-per-ten-seconds budget.
+    let waited: u64 = line
+        .split("limiter_wait_ms=")
+        .nth(1)
+        .and_then(|rest| rest.split(|c: char| !c.is_ascii_digit()).next())
+        .and_then(|n| n.parse().ok())
+        .unwrap();
+    assert!(waited >= 30_000, "{line}");
+}
