@@ -208,8 +208,11 @@ impl Limiter {
         }
     }
 
-    /// A 429 for this budget: lowers the send rate (when adaptive).
-    pub fn throttled(&self, budget: Budget) {
+    /// A 429 for this budget, the `in_a_row`-th for the call (when adaptive): the send rate
+    /// drops; from the second in a row, the window is taken as full. One 429 may be a blip,
+    /// and waiting for the window would stall every call behind it; two in a row mean the
+    /// budget is spent elsewhere, and retrying before a slot frees only earns more 429s.
+    pub fn throttled(&self, budget: Budget, in_a_row: u32) {
         if !self.adaptive {
             return;
         }
@@ -218,6 +221,9 @@ impl Limiter {
         let Some(quota) = lane.window.quota() else {
             return;
         };
+        if in_a_row >= 2 {
+            lane.window.saturate(now);
+        }
         let window = quota.window.as_secs_f64().max(f64::EPSILON);
         let sent_rate = lane.window.own_rate(now);
         let ceiling = f64::from(quota.calls) / window;
@@ -446,7 +452,7 @@ mod tests {
             clock.advance(Duration::from_millis(200));
             paced.acquire(Budget::TenSecondly).await.unwrap().sent();
         }
-        paced.throttled(Budget::TenSecondly);
+        paced.throttled(Budget::TenSecondly, 1);
         let rate = paced.paced_rate(Budget::TenSecondly).unwrap();
         assert!(
             (rate - 0.7 * 50.0 / 9.8).abs() < 0.01,
@@ -463,7 +469,39 @@ mod tests {
         assert_eq!(paced.paced_rate(Budget::TenSecondly), None, "recovered");
 
         let (fixed, _) = limiter(RateLimit::per_ten_seconds(100).adaptive(false));
-        fixed.throttled(Budget::TenSecondly);
+        fixed.throttled(Budget::TenSecondly, 2);
         assert_eq!(fixed.paced_rate(Budget::TenSecondly), None);
+        assert!(
+            fixed
+                .acquire(Budget::TenSecondly)
+                .await
+                .unwrap()
+                .waited()
+                .is_zero(),
+            "not adaptive: a 429 changes nothing in the limiter"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_second_429_in_a_row_waits_for_the_window() {
+        let (limiter, clock) = limiter(RateLimit::per_ten_seconds(100));
+        for _ in 0..50 {
+            limiter.acquire(Budget::TenSecondly).await.unwrap().sent();
+        }
+        limiter.throttled(Budget::TenSecondly, 1);
+        let after_one = limiter.acquire(Budget::TenSecondly).await.unwrap();
+        assert!(
+            after_one.waited().is_zero(),
+            "one 429 may be a blip: {:?}",
+            after_one.waited()
+        );
+        after_one.sent();
+        let start = clock.monotonic();
+        limiter.throttled(Budget::TenSecondly, 2);
+        limiter.acquire(Budget::TenSecondly).await.unwrap().sent();
+        assert!(
+            clock.monotonic() - start >= Duration::from_secs(9),
+            "the window was taken as full: the oldest call had to leave it"
+        );
     }
 }

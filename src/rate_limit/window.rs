@@ -176,6 +176,18 @@ impl Window {
         }
     }
 
+    /// HubSpot said the budget is spent: the window is taken as full at `now` (calls it has
+    /// not told us about are added at `now`), so the next call waits for the oldest known call
+    /// to leave the window.
+    pub fn saturate(&mut self, now: Duration) {
+        let Some(quota) = self.quota else { return };
+        self.prune(now);
+        let missing = (quota.calls as usize).saturating_sub(self.entries.len());
+        for _ in 0..missing {
+            self.give(now, false);
+        }
+    }
+
     /// How many permits the log holds.
     #[cfg(test)]
     pub fn len(&self) -> usize {
@@ -279,6 +291,31 @@ mod tests {
         assert_eq!(window.slot(1, ms(5_000)), ms(14_250));
         window.retime(third, ms(2_000));
         assert_eq!(window.slot(1, ms(5_000)), ms(14_250), "never moved earlier");
+    }
+
+    #[test]
+    fn a_saturated_window_frees_a_slot_when_its_oldest_call_leaves() {
+        let mut window = Window::new(quota(4));
+        window.give(ms(1_000), true);
+        window.give(ms(3_000), true);
+        window.saturate(ms(5_000));
+        assert_eq!(window.len(), 4);
+        assert_eq!(
+            window.slot(0, ms(5_000)),
+            ms(11_250),
+            "when the call at 1 s leaves"
+        );
+        assert_eq!(window.slot(1, ms(5_000)), ms(13_250));
+        assert_eq!(
+            window.slot(2, ms(5_000)),
+            ms(15_250),
+            "then the calls HubSpot counted"
+        );
+        window.saturate(ms(5_000));
+        assert_eq!(window.len(), 4, "a full window stays as it is");
+        let mut unlimited = Window::new(None);
+        unlimited.saturate(ms(0));
+        assert_eq!(unlimited.len(), 0);
     }
 
     #[test]

@@ -109,8 +109,8 @@ async fn attempts(
         }
         match class {
             Class::Throttled { limit, .. } if limit != Limit::Daily => {
-                shared.limiter.throttled(policy.budget);
                 progress.throttles += 1;
+                shared.limiter.throttled(policy.budget, progress.throttles);
             }
             _ => progress.throttles = 0,
         }
