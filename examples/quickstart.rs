@@ -33,10 +33,8 @@ fn credentials_from_env() -> Option<(ClientBuilder, &'static str)> {
         env("HUBSPOT_CLIENT_SECRET"),
         env("HUBSPOT_REFRESH_TOKEN"),
     ) {
-        let mut oauth = OAuth::new(id, secret, refresh);
-        if let Some(base) = env("HUBSPOT_BASE_URL") {
-            oauth = oauth.token_url(format!("{}/oauth/v1/token", base.trim_end_matches('/')));
-        }
+        // The token endpoint follows the base URL (HubSpot's, or HUBSPOT_BASE_URL).
+        let oauth = OAuth::new(id, secret, refresh);
         return Some((
             ClientBuilder::default().oauth(oauth),
             "OAuth (HUBSPOT_CLIENT_ID, HUBSPOT_REFRESH_TOKEN)",

@@ -29,9 +29,9 @@
 //!
 //! The operations are `get_page`, `create`, `get_by_id`, `update`, `archive`, `batch_read`,
 //! `batch_create`, `batch_update`, `batch_upsert`, `batch_archive`, `search` and `merge`.
-//! Request and response types are in [`types`]. Errors convert into [`Error`] with `?`; its
-//! docs show how to match not found, validation, rate limited, revoked tokens and missing
-//! scopes.
+//! Request and response types are in [`types`]. Every `send()` returns [`Error`]; its docs
+//! show how to match not found, validation, rate limited, revoked tokens and missing scopes.
+//! (`send_raw()` returns Progenitor's own result, for callers who want the raw response.)
 #![deny(missing_docs)]
 
 pub mod auth;

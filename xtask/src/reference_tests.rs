@@ -1,6 +1,9 @@
-//! Checks of `spec/` against HubSpot's own documents in `../shared/reference/` (when present;
-//! outside this repository they print a notice and pass) and of the committed surface
-//! snapshot against what the shared generator produces from `spec/deals.json`.
+//! Checks of `spec/` against HubSpot's own documents (run with `--ignored` where
+//! `HUBSPOT_DEALS_REFERENCE` names their folder) and of the committed surface snapshot against
+//! what the shared generator produces from `spec/deals.json`.
+
+#[path = "../tests/support/reference.rs"]
+mod reference;
 
 use crate::{generate, normalize, surface};
 use serde_json::Value;
@@ -17,22 +20,10 @@ fn read_json(path: &Path) -> Value {
     serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
 }
 
-fn reference_dir() -> Option<PathBuf> {
-    let dir = workspace().join("../shared/reference/hubspot-deals-spec");
-    if dir.is_dir() {
-        Some(dir)
-    } else {
-        eprintln!(
-            "notice: {} is absent; skipping the reference-document checks",
-            dir.display()
-        );
-        None
-    }
-}
-
 #[test]
+#[ignore = "needs HubSpot's documents: set HUBSPOT_DEALS_REFERENCE to their folder (CI does)"]
 fn every_reference_document_normalizes_idempotently_and_generates() {
-    let Some(dir) = reference_dir() else { return };
+    let dir = reference::deals_dir();
     let mut seen = 0;
     for entry in std::fs::read_dir(dir).unwrap() {
         let path = entry.unwrap().path();
@@ -76,8 +67,9 @@ fn every_reference_document_normalizes_idempotently_and_generates() {
 }
 
 #[test]
+#[ignore = "needs HubSpot's documents: set HUBSPOT_DEALS_REFERENCE to their folder (CI does)"]
 fn spec_has_the_structure_of_normalized_upstream_v3() {
-    let Some(dir) = reference_dir() else { return };
+    let dir = reference::deals_dir();
     let upstream = normalize::normalize(&read_json(&dir.join("v3.json"))).unwrap();
     let ours = read_json(&workspace().join("spec/deals.json"));
     let (upstream, ours) = (

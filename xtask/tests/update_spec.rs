@@ -1,6 +1,9 @@
 //! `cargo xtask update-spec` end to end: the real binary against a local HTTP server, on a
 //! scratch copy of `spec/`.
 
+#[path = "support/reference.rs"]
+mod reference;
+
 use std::io::{BufRead, BufReader, Write};
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
@@ -90,15 +93,8 @@ fn update_spec(dir: &Path, args: &[&str]) -> Output {
         .unwrap()
 }
 
-fn reference_v3() -> Option<String> {
-    let path = workspace().join("../shared/reference/hubspot-deals-spec/v3.json");
-    match std::fs::read_to_string(&path) {
-        Ok(text) => Some(text),
-        Err(_) => {
-            eprintln!("notice: {} is absent; skipping", path.display());
-            None
-        }
-    }
+fn reference_v3() -> String {
+    std::fs::read_to_string(reference::deals_document("v3.json")).unwrap()
 }
 
 fn text(bytes: &[u8]) -> String {
@@ -106,8 +102,9 @@ fn text(bytes: &[u8]) -> String {
 }
 
 #[test]
+#[ignore = "needs HubSpot's documents: set HUBSPOT_DEALS_REFERENCE to their folder (CI does)"]
 fn success_and_check_against_a_served_reference_document() {
-    let Some(v3) = reference_v3() else { return };
+    let v3 = reference_v3();
     let base = serve(vec![("/deals.json", 200, v3)]);
     let url = format!("{base}/deals.json");
     let dir = scratch_spec();
@@ -174,12 +171,9 @@ fn success_and_check_against_a_served_reference_document() {
 }
 
 #[test]
+#[ignore = "needs HubSpot's documents: set HUBSPOT_DEALS_REFERENCE to their folder (CI does)"]
 fn a_date_versioned_document_updates_with_a_printed_api_diff() {
-    let path = workspace().join("../shared/reference/hubspot-deals-spec/2026-03.json");
-    if !path.exists() {
-        eprintln!("notice: {} is absent; skipping", path.display());
-        return;
-    }
+    let path = reference::deals_document("2026-03.json");
     let dir = scratch_spec();
     let out = update_spec(
         &dir,
