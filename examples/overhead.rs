@@ -9,7 +9,7 @@
 //! time alone is measured (Linux: `/proc/thread-self/stat`). Rounds alternate between the two
 //! loops to spread noise.
 
-use hubspot_deals::types::CollectionResponseSimplePublicObjectWithAssociationsForwardPaging as Page;
+use hubspot_deals::types::DealPage;
 use hubspot_deals::{Client, RateLimit};
 use hubspot_deals_fake::{FakeHubSpot, RateLimits};
 use std::error::Error;
@@ -90,7 +90,7 @@ fn main() -> Result<(), Box<dyn Error>> {
                 .error_for_status()?
                 .bytes()
                 .await?;
-            let page: Page = serde_json::from_slice(&bytes)?;
+            let page: DealPage = serde_json::from_slice(&bytes)?;
             Ok::<usize, Box<dyn Error>>(page.results.len())
         };
         let client_call = || async {

@@ -112,7 +112,7 @@ async fn main() -> Result<(), Box<dyn Error>> {
     ] {
         let deal = client
             .create()
-            .body(types::SimplePublicObjectInputForCreate {
+            .body(types::NewDeal {
                 associations: vec![],
                 properties: properties(&[
                     ("dealname", name),
@@ -151,7 +151,7 @@ async fn main() -> Result<(), Box<dyn Error>> {
     let updated = client
         .update()
         .deal_id(&made[0])
-        .body(types::SimplePublicObjectInput {
+        .body(types::DealUpdate {
             properties: properties(&[("dealstage", "presentationscheduled"), ("amount", "1750")]),
         })
         .send()
@@ -194,7 +194,7 @@ async fn main() -> Result<(), Box<dyn Error>> {
         Some(property) => {
             let inputs = ["QS-1", "QS-2"]
                 .iter()
-                .map(|key| types::SimplePublicObjectBatchInputUpsert {
+                .map(|key| types::DealUpsert {
                     id: key.to_string(),
                     id_property: Some(property.clone()),
                     object_write_trace_id: None,
@@ -203,7 +203,7 @@ async fn main() -> Result<(), Box<dyn Error>> {
                 .collect();
             let upserted = client
                 .batch_upsert()
-                .body(types::BatchInputSimplePublicObjectBatchInputUpsert { inputs })
+                .body(types::BatchUpsert { inputs })
                 .send()
                 .await?;
             for result in &upserted.results {
@@ -219,7 +219,7 @@ async fn main() -> Result<(), Box<dyn Error>> {
     // Search.
     let found = client
         .search()
-        .body(types::PublicObjectSearchRequest {
+        .body(types::SearchRequest {
             after: None,
             filter_groups: vec![types::FilterGroup {
                 filters: vec![types::Filter {
@@ -253,10 +253,10 @@ async fn main() -> Result<(), Box<dyn Error>> {
     // Archive what this run made.
     client
         .batch_archive()
-        .body(types::BatchInputSimplePublicObjectId {
+        .body(types::BatchIds {
             inputs: made
                 .iter()
-                .map(|id| types::SimplePublicObjectId { id: id.clone() })
+                .map(|id| types::DealId { id: id.clone() })
                 .collect(),
         })
         .send()

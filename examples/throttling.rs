@@ -41,7 +41,7 @@ async fn seed(fake: &FakeHubSpot, count: usize) -> Result<(), Box<dyn Error>> {
         .build()?;
     for chunk in 0..count.div_ceil(100) {
         let inputs = (0..100.min(count - chunk * 100))
-            .map(|i| types::SimplePublicObjectBatchInputForCreate {
+            .map(|i| types::BatchCreateInput {
                 associations: vec![],
                 object_write_trace_id: None,
                 properties: [("dealname".to_string(), format!("Deal {}", chunk * 100 + i))].into(),
@@ -49,7 +49,7 @@ async fn seed(fake: &FakeHubSpot, count: usize) -> Result<(), Box<dyn Error>> {
             .collect();
         seeder
             .batch_create()
-            .body(types::BatchInputSimplePublicObjectBatchInputForCreate { inputs })
+            .body(types::BatchCreate { inputs })
             .send()
             .await?;
     }

@@ -10,6 +10,112 @@ use std::str::FromStr;
 /// The Rust path of the handwritten runtime state handed to every hook.
 pub const INNER_TYPE: &str = "crate::runtime::Runtime";
 
+/// Readable names for the types users handle, each with the names HubSpot's documents give
+/// the same schema across API versions (the first one a document has gets the name). The
+/// names stay when the client is regenerated from another version; each renamed type's docs
+/// say which HubSpot schema it is.
+#[rustfmt::skip]
+pub const NAMES: &[(&str, &[&str])] = &[
+    ("Deal",                 &["SimplePublicObject"]),
+    ("DealWithAssociations", &["SimplePublicObjectWithAssociations"]),
+    ("DealPage",             &["CollectionResponseSimplePublicObjectWithAssociationsForwardPaging"]),
+    ("SearchPage",           &["CollectionResponseWithTotalSimplePublicObject",
+                               "CollectionResponseWithTotalSimplePublicObjectForwardPaging"]),
+    ("SearchRequest",        &["PublicObjectSearchRequest"]),
+    ("NewDeal",              &["SimplePublicObjectInputForCreate"]),
+    ("DealUpdate",           &["SimplePublicObjectInput"]),
+    ("DealId",               &["SimplePublicObjectId"]),
+    ("MergeRequest",         &["PublicMergeInput"]),
+    ("GdprDeleteRequest",    &["PublicGdprDeleteInput"]),
+    ("BatchCreate",          &["BatchInputSimplePublicObjectBatchInputForCreate"]),
+    ("BatchCreateInput",     &["SimplePublicObjectBatchInputForCreate"]),
+    ("BatchUpdate",          &["BatchInputSimplePublicObjectBatchInput"]),
+    ("BatchUpdateInput",     &["SimplePublicObjectBatchInput"]),
+    ("BatchUpsert",          &["BatchInputSimplePublicObjectBatchInputUpsert"]),
+    ("DealUpsert",           &["SimplePublicObjectBatchInputUpsert"]),
+    ("BatchRead",            &["BatchReadInputSimplePublicObjectId"]),
+    ("BatchIds",             &["BatchInputSimplePublicObjectId"]),
+    ("BatchResult",          &["BatchResponseSimplePublicObjectWithErrors",
+                               "BatchResponseSimplePublicObject"]),
+    ("BatchStatus",          &["BatchResponseSimplePublicObjectWithErrorsStatus",
+                               "BatchResponseSimplePublicObjectStatus"]),
+    ("BatchUpsertResult",    &["BatchResponseSimplePublicUpsertObjectWithErrors",
+                               "BatchResponseSimplePublicUpsertObject"]),
+    ("BatchUpsertStatus",    &["BatchResponseSimplePublicUpsertObjectWithErrorsStatus",
+                               "BatchResponseSimplePublicUpsertObjectStatus"]),
+    ("UpsertedDeal",         &["SimplePublicUpsertObject"]),
+    ("BatchError",           &["StandardError"]),
+    ("ErrorBody",            &["Error"]),
+    ("HistoricalValue",      &["ValueWithTimestamp"]),
+    ("NewAssociation",       &["PublicAssociationsForObject"]),
+    ("AssociationCategory",  &["AssociationSpecAssociationCategory"]),
+    ("AssociationPage",      &["CollectionResponseAssociatedId"]),
+    ("AssociationLabels",    &["LabelsBetweenObjectPair"]),
+    ("DefaultAssociation",   &["PublicDefaultAssociation"]),
+    ("DefaultAssociations",  &["BatchResponsePublicDefaultAssociation"]),
+    ("LabelledAssociation",  &["MultiAssociatedObjectWithLabel"]),
+    ("LabelledAssociationPage", &["CollectionResponseMultiAssociatedObjectWithLabelForwardPaging"]),
+];
+
+/// Schemas whose HubSpot names already read well.
+pub const KEPT: &[&str] = &[
+    "AssociatedId",
+    "AssociationSpec",
+    "AssociationSpecWithLabel",
+    "ErrorDetail",
+    "Filter",
+    "FilterGroup",
+    "ForwardPaging",
+    "NextPage",
+    "Paging",
+    "PreviousPage",
+    "PublicObjectId",
+    "PublicObjectWarning",
+];
+
+/// The schemas of a (normalized) document that [`NAMES`] does not name and [`KEPT`] does not
+/// list: they keep HubSpot's name, which `cargo xtask update-spec` reports.
+pub fn unnamed_schemas(doc: &serde_json::Value) -> Vec<String> {
+    doc.pointer("/components/schemas")
+        .and_then(serde_json::Value::as_object)
+        .into_iter()
+        .flat_map(|schemas| schemas.keys())
+        .filter(|name| {
+            !KEPT.contains(&name.as_str())
+                && !NAMES
+                    .iter()
+                    .any(|(_, hubspot)| hubspot.contains(&name.as_str()))
+        })
+        .cloned()
+        .collect()
+}
+
+/// For each readable name, the type Progenitor would name after the first of its HubSpot
+/// schemas that `doc` has (inline enums are named after their schema and field).
+fn renames(doc: &serde_json::Value) -> Vec<(&'static str, &'static str)> {
+    let schemas = doc.pointer("/components/schemas");
+    let has = |name: &str| {
+        let inline_enum = [
+            ("Status", "status"),
+            ("AssociationCategory", "associationCategory"),
+        ]
+        .iter()
+        .any(|(suffix, field)| {
+            name.strip_suffix(suffix).is_some_and(|parent| {
+                schemas
+                    .and_then(|s| s.get(parent))
+                    .and_then(|p| p.pointer(&format!("/properties/{field}/enum")))
+                    .is_some()
+            })
+        });
+        inline_enum || schemas.and_then(|s| s.get(name)).is_some()
+    };
+    NAMES
+        .iter()
+        .filter_map(|(ours, hubspot)| hubspot.iter().find(|h| has(h)).map(|h| (*ours, *h)))
+        .collect()
+}
+
 /// Generates the client for `doc` (already normalized) and returns formatted Rust source.
 ///
 /// Progenitor reports some unsupported documents by panicking; the panic is caught and
@@ -26,6 +132,13 @@ pub fn generate(doc: &serde_json::Value) -> Result<String, String> {
         .with_hooks(progenitor::HooksMode::Expected)
         .with_inner_type(inner)
         .with_derive("PartialEq");
+    for (ours, hubspot) in renames(doc) {
+        let mut patch = progenitor::TypePatch::default();
+        patch.with_rename(ours).with_attr(format!(
+            "#[doc = \"\"] #[doc = \"HubSpot's schema `{hubspot}`.\"]"
+        ));
+        settings.with_patch(hubspot, &patch);
+    }
 
     let previous_hook = std::panic::take_hook();
     std::panic::set_hook(Box::new(|_| {}));

@@ -67,6 +67,7 @@ pub fn normalize(doc: &Value) -> Result<Value, NormalizeError> {
     nullable_response_property_values(&mut doc);
     drop_path_parameter_patterns(&mut doc);
     optional_search_cursor(&mut doc);
+    drop_unreachable_schemas(&mut doc);
     Ok(canonical(&doc))
 }
 
@@ -428,6 +429,11 @@ fn response_schemas(doc: &mut Value) -> BTreeSet<String> {
             }
         }
     });
+    reachable(doc, roots)
+}
+
+/// The schemas `roots` refer to, directly or through other schemas.
+fn reachable(doc: &Value, roots: BTreeSet<String>) -> BTreeSet<String> {
     let mut reached = BTreeSet::new();
     let mut queue: Vec<String> = roots.into_iter().collect();
     while let Some(name) = queue.pop() {
@@ -441,6 +447,20 @@ fn response_schemas(doc: &mut Value) -> BTreeSet<String> {
         }
     }
     reached
+}
+
+/// Schemas no operation reaches (in v3, the plain batch responses once the 207 schema serves
+/// every batch answer) would only add dead types to the client.
+fn drop_unreachable_schemas(doc: &mut Value) {
+    let mut roots = BTreeSet::new();
+    collect_refs(&doc["paths"], &mut roots);
+    let reached = reachable(doc, roots);
+    if let Some(schemas) = doc
+        .pointer_mut("/components/schemas")
+        .and_then(Value::as_object_mut)
+    {
+        schemas.retain(|name, _| reached.contains(name));
+    }
 }
 
 /// HubSpot sends `null` for a requested property that has no value; response-side
@@ -512,6 +532,21 @@ mod tests {
                             "schema": {"$ref": "#/components/schemas/SimplePublicObject"}}}},
                         "default": {"$ref": "#/components/responses/Error"}
                     }
+                },
+                "patch": {
+                    "operationId": "patch-/crm/v3/objects/0-3/{dealId}_update",
+                    "requestBody": {"content": {"application/json": {
+                        "schema": {"$ref": "#/components/schemas/SimplePublicObjectInput"}}}},
+                    "responses": {
+                        "200": {"description": "ok", "content": {"application/json": {
+                            "schema": {"$ref": "#/components/schemas/SimplePublicObject"}}}}
+                    }
+                }},
+                "/crm/v3/objects/0-3/search": {"post": {
+                    "operationId": "post-/crm/v3/objects/0-3/search_doSearch",
+                    "requestBody": {"content": {"application/json": {
+                        "schema": {"$ref": "#/components/schemas/PublicObjectSearchRequest"}}}},
+                    "responses": {"200": {"description": "ok"}}
                 }},
                 "/crm/v3/objects/0-3/batch/read": {"post": {
                     "operationId": "x",
@@ -540,7 +575,9 @@ mod tests {
                         "properties": {"type": "object", "additionalProperties": {"type": "string"}}}},
                     "BatchResponse": {"type": "object"},
                     "BatchResponseWithErrors": {"type": "object", "properties": {
-                        "results": {"type": "array", "items": {"$ref": "#/components/schemas/SimplePublicObject"}}}},
+                        "results": {"type": "array", "items": {"$ref": "#/components/schemas/SimplePublicObject"}},
+                        "errors": {"type": "array", "items": {"$ref": "#/components/schemas/StandardError"}}}},
+                    "Orphan": {"type": "object"},
                     "PublicObjectSearchRequest": {"type": "object", "required": ["after", "limit"]}
                 }
             }
@@ -653,6 +690,11 @@ mod tests {
             schemas["PublicObjectSearchRequest"]["required"],
             json!(["limit"])
         );
+        assert!(
+            schemas.get("BatchResponse").is_none(),
+            "dead once the 207 schema serves 200"
+        );
+        assert!(schemas.get("Orphan").is_none(), "no operation reaches it");
         assert!(out["info"].get("x-hubspot-introduction").is_none());
         assert_eq!(
             out["info"]["description"], "prose",

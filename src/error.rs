@@ -585,7 +585,7 @@ pub(crate) struct CallFacts {
 impl Error {
     /// The typed view of the generated code's error, with what the runtime knew.
     pub(crate) fn from_generated(
-        error: progenitor_client::Error<types::Error>,
+        error: progenitor_client::Error<types::ErrorBody>,
         facts: &CallFacts,
         decode_path: impl FnOnce(&[u8]) -> Option<String>,
     ) -> Self {
@@ -664,9 +664,9 @@ impl Error {
     }
 }
 
-impl From<progenitor_client::Error<types::Error>> for Error {
+impl From<progenitor_client::Error<types::ErrorBody>> for Error {
     /// For the raw path (`send_raw`): the typed view, without the runtime's facts.
-    fn from(error: progenitor_client::Error<types::Error>) -> Self {
+    fn from(error: progenitor_client::Error<types::ErrorBody>) -> Self {
         Self::from_generated(error, &CallFacts::default(), |_| None)
     }
 }
@@ -696,7 +696,7 @@ mod tests {
                 "{converted:?}"
             );
         }
-        let other = Error::from(progenitor_client::Error::<types::Error>::Custom(
+        let other = Error::from(progenitor_client::Error::<types::ErrorBody>::Custom(
             "something".into(),
         ));
         assert!(matches!(other, Error::Other(_)));

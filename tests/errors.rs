@@ -32,7 +32,7 @@ async fn errors_keep_hubspot_details() {
     let properties = [("colour".to_string(), "red".to_string())].into();
     let error = client
         .create()
-        .body(types::SimplePublicObjectInputForCreate {
+        .body(types::NewDeal {
             associations: vec![],
             properties,
         })

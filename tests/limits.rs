@@ -39,8 +39,8 @@ async fn limited(clock: &ManualClock, fake_budget: u32, limit: RateLimit) -> (Fa
     (fake, client)
 }
 
-fn search_body() -> types::PublicObjectSearchRequest {
-    types::PublicObjectSearchRequest {
+fn search_body() -> types::SearchRequest {
+    types::SearchRequest {
         after: None,
         filter_groups: vec![],
         limit: 1,
@@ -278,7 +278,7 @@ async fn export(client: &Client) -> Vec<String> {
 async fn seed(client: &Client, count: usize) {
     for chunk in 0..count.div_ceil(100) {
         let inputs = (0..100.min(count - chunk * 100))
-            .map(|i| types::SimplePublicObjectBatchInputForCreate {
+            .map(|i| types::BatchCreateInput {
                 associations: vec![],
                 object_write_trace_id: None,
                 properties: [("dealname".to_string(), format!("Deal {}", chunk * 100 + i))]
@@ -288,7 +288,7 @@ async fn seed(client: &Client, count: usize) {
             .collect();
         client
             .batch_create()
-            .body(types::BatchInputSimplePublicObjectBatchInputForCreate { inputs })
+            .body(types::BatchCreate { inputs })
             .send()
             .await
             .unwrap();

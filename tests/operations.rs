@@ -121,15 +121,15 @@ async fn get_page_sends_paging_and_property_queries() {
 #[tokio::test]
 async fn create_posts_properties_and_associations() {
     let (server, client) = serve(vec![json(201, deal("512"))]).await;
-    let body = types::SimplePublicObjectInputForCreate {
+    let body = types::NewDeal {
         properties: props(&[
             ("dealname", "New deal"),
             ("dealstage", "appointmentscheduled"),
         ]),
-        associations: vec![types::PublicAssociationsForObject {
+        associations: vec![types::NewAssociation {
             to: types::PublicObjectId { id: "201".into() },
             types: vec![types::AssociationSpec {
-                association_category: types::AssociationSpecAssociationCategory::HubspotDefined,
+                association_category: types::AssociationCategory::HubspotDefined,
                 association_type_id: 3,
             }],
         }],
@@ -196,7 +196,7 @@ async fn update_patches_properties() {
     let updated = client
         .update()
         .deal_id("77")
-        .body(types::SimplePublicObjectInput {
+        .body(types::DealUpdate {
             properties: props(&[("amount", "1500.00"), ("description", "")]),
         })
         .send()
@@ -228,11 +228,11 @@ async fn batch_read_decodes_a_207_with_missing_ids() {
         "message": "Could not get some DEAL objects, they may be deleted or not exist. Check that ids are valid.",
         "context": {"ids": ["999"]}}]);
     let (server, client) = serve(vec![json(207, partial)]).await;
-    let body = types::BatchReadInputSimplePublicObjectId {
+    let body = types::BatchRead {
         id_property: None,
         inputs: vec![
-            types::SimplePublicObjectId { id: "1".into() },
-            types::SimplePublicObjectId { id: "999".into() },
+            types::DealId { id: "1".into() },
+            types::DealId { id: "999".into() },
         ],
         properties: strings(&["dealname"]),
         properties_with_history: vec![],
@@ -267,7 +267,7 @@ async fn batch_create_returns_201() {
     let (server, client) = serve(vec![json(201, batch(json!([deal("10"), deal("11")])))]).await;
     let inputs = ["A", "B"]
         .iter()
-        .map(|name| types::SimplePublicObjectBatchInputForCreate {
+        .map(|name| types::BatchCreateInput {
             associations: vec![],
             object_write_trace_id: Some(format!("trace-{name}")),
             properties: props(&[("dealname", name)]),
@@ -275,7 +275,7 @@ async fn batch_create_returns_201() {
         .collect();
     let created = client
         .batch_create()
-        .body(types::BatchInputSimplePublicObjectBatchInputForCreate { inputs })
+        .body(types::BatchCreate { inputs })
         .send()
         .await
         .unwrap();
@@ -295,7 +295,7 @@ async fn batch_create_returns_201() {
 #[tokio::test]
 async fn batch_update_sends_ids_and_properties() {
     let (server, client) = serve(vec![json(200, batch(json!([deal("1")])))]).await;
-    let inputs = vec![types::SimplePublicObjectBatchInput {
+    let inputs = vec![types::BatchUpdateInput {
         id: "1".into(),
         id_property: None,
         object_write_trace_id: None,
@@ -303,7 +303,7 @@ async fn batch_update_sends_ids_and_properties() {
     }];
     let updated = client
         .batch_update()
-        .body(types::BatchInputSimplePublicObjectBatchInput { inputs })
+        .body(types::BatchUpdate { inputs })
         .send()
         .await
         .unwrap();
@@ -313,10 +313,7 @@ async fn batch_update_sends_ids_and_properties() {
         &request,
         json!({"inputs": [{"id": "1", "properties": {"dealstage": "closedwon"}}]}),
     );
-    assert_eq!(
-        updated.status,
-        types::BatchResponseSimplePublicObjectWithErrorsStatus::Complete
-    );
+    assert_eq!(updated.status, types::BatchStatus::Complete);
 }
 
 #[tokio::test]
@@ -328,7 +325,7 @@ async fn batch_upsert_reports_new_and_existing() {
     let (server, client) = serve(vec![json(200, batch(json!([created, existing])))]).await;
     let inputs = ["ext-1", "ext-2"]
         .iter()
-        .map(|key| types::SimplePublicObjectBatchInputUpsert {
+        .map(|key| types::DealUpsert {
             id: key.to_string(),
             id_property: Some("external_id".into()),
             object_write_trace_id: None,
@@ -337,7 +334,7 @@ async fn batch_upsert_reports_new_and_existing() {
         .collect();
     let upserted = client
         .batch_upsert()
-        .body(types::BatchInputSimplePublicObjectBatchInputUpsert { inputs })
+        .body(types::BatchUpsert { inputs })
         .send()
         .await
         .unwrap();
@@ -356,12 +353,12 @@ async fn batch_upsert_reports_new_and_existing() {
 async fn batch_archive_posts_ids_and_accepts_204() {
     let (server, client) = serve(vec![empty(204)]).await;
     let inputs = vec![
-        types::SimplePublicObjectId { id: "1".into() },
-        types::SimplePublicObjectId { id: "2".into() },
+        types::DealId { id: "1".into() },
+        types::DealId { id: "2".into() },
     ];
     let done = client
         .batch_archive()
-        .body(types::BatchInputSimplePublicObjectId { inputs })
+        .body(types::BatchIds { inputs })
         .send()
         .await
         .unwrap();
@@ -380,7 +377,7 @@ async fn search_sends_filters_and_decodes_total_and_offset() {
         }),
     )])
     .await;
-    let body = types::PublicObjectSearchRequest {
+    let body = types::SearchRequest {
         after: None,
         filter_groups: vec![types::FilterGroup {
             filters: vec![
@@ -429,7 +426,7 @@ async fn merge_posts_both_ids() {
     let (server, client) = serve(vec![json(200, deal("900"))]).await;
     let merged = client
         .merge()
-        .body(types::PublicMergeInput {
+        .body(types::MergeRequest {
             object_id_to_merge: "2".into(),
             primary_object_id: "1".into(),
         })

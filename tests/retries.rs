@@ -37,7 +37,7 @@ async fn server_errors_are_retried_for_a_read_but_not_for_a_create() {
 
     let error = client.create().body(empty_deal()).send().await.unwrap_err();
     assert_eq!(error.status(), Some(503));
-    let merge = types::PublicMergeInput {
+    let merge = types::MergeRequest {
         object_id_to_merge: "1".into(),
         primary_object_id: "2".into(),
     };
@@ -49,8 +49,8 @@ async fn server_errors_are_retried_for_a_read_but_not_for_a_create() {
         "neither the create nor the merge was replayed"
     );
 
-    let batch = types::BatchInputSimplePublicObjectBatchInputForCreate {
-        inputs: vec![types::SimplePublicObjectBatchInputForCreate {
+    let batch = types::BatchCreate {
+        inputs: vec![types::BatchCreateInput {
             associations: vec![],
             object_write_trace_id: None,
             properties: HashMap::new(),
@@ -102,7 +102,7 @@ async fn replayed_bodies_are_byte_identical() {
         .build()
         .unwrap();
     let inputs = (0..50)
-        .map(|i| types::SimplePublicObjectBatchInput {
+        .map(|i| types::BatchUpdateInput {
             id: (1000 + i).to_string(),
             id_property: None,
             object_write_trace_id: Some(format!("trace-{i}")),
@@ -121,7 +121,7 @@ async fn replayed_bodies_are_byte_identical() {
         .collect();
     client
         .batch_update()
-        .body(types::BatchInputSimplePublicObjectBatchInput { inputs })
+        .body(types::BatchUpdate { inputs })
         .send()
         .await
         .unwrap();

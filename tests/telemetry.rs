@@ -126,7 +126,7 @@ async fn each_call_is_one_span_with_its_attempts_status_and_waits() {
         .build()
         .unwrap();
     client.get_page().send().await.unwrap();
-    let body = hubspot_deals::types::BatchReadInputSimplePublicObjectId {
+    let body = hubspot_deals::types::BatchRead {
         id_property: None,
         inputs: vec![],
         properties: vec![],

@@ -70,7 +70,7 @@ pub(crate) async fn send(
 
 /// Whether an error body decodes as HubSpot's error shape.
 fn hubspot_shaped(body: &[u8]) -> bool {
-    serde_json::from_slice::<types::Error>(body).is_ok()
+    serde_json::from_slice::<types::ErrorBody>(body).is_ok()
 }
 
 /// An error body the generated code could not decode (HTML from a proxy, JSON of another
@@ -187,7 +187,7 @@ mod tests {
         ] {
             let mut p = parts(status, content_type);
             let rewritten = keep_status(&mut p, Bytes::from_static(body));
-            let decoded: types::Error = serde_json::from_slice(&rewritten).unwrap();
+            let decoded: types::ErrorBody = serde_json::from_slice(&rewritten).unwrap();
             assert!(
                 decoded.message.contains(&format!("HTTP {status}")),
                 "{}",

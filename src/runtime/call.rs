@@ -100,7 +100,7 @@ fn decode_path<T: DeserializeOwned>(bytes: &[u8]) -> Option<String> {
 pub async fn send<T, F>(operation: &'static str, raw: F) -> Result<ResponseValue<T>, Error>
 where
     T: DeserializeOwned,
-    F: Future<Output = Result<ResponseValue<T>, progenitor_client::Error<crate::types::Error>>>,
+    F: Future<Output = Result<ResponseValue<T>, progenitor_client::Error<crate::types::ErrorBody>>>,
 {
     let (result, record) = RECORD
         .scope(RefCell::new(Record::default()), async move {

@@ -56,8 +56,8 @@ pub fn pat_client(fake: &FakeHubSpot, clock: &ManualClock, retry: RetryPolicy) -
 }
 
 /// A create body with no properties.
-pub fn empty_deal() -> types::SimplePublicObjectInputForCreate {
-    types::SimplePublicObjectInputForCreate {
+pub fn empty_deal() -> types::NewDeal {
+    types::NewDeal {
         associations: vec![],
         properties: HashMap::new(),
     }

@@ -11,7 +11,7 @@ pub const VARIABLE: &str = "HUBSPOT_DEALS_REFERENCE";
 /// names a folder that is not there, so a reference test never passes without checking.
 pub fn deals_documents() -> Vec<(String, serde_json::Value)> {
     let root = std::env::var_os(VARIABLE).unwrap_or_else(|| {
-        panic!("{VARIABLE} is not set: set it to the folder holding hubspot-deals-spec/ (CI uses ../shared/reference)")
+        panic!("{VARIABLE} is not set: set it to the folder holding hubspot-deals-spec/")
     });
     let dir = PathBuf::from(root).join("hubspot-deals-spec");
     let entries = std::fs::read_dir(&dir).unwrap_or_else(|e| {

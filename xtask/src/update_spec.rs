@@ -137,6 +137,17 @@ pub fn run(options: &Options) -> Result<ExitCode, String> {
         }
     }
 
+    let unnamed = generate::unnamed_schemas(&next);
+    if !unnamed.is_empty() {
+        println!(
+            "{} schema(s) without a readable name in spec/generate.rs (NAMES or KEPT) keep HubSpot's name:",
+            unnamed.len()
+        );
+        for name in &unnamed {
+            println!("  {name}");
+        }
+    }
+
     if options.check {
         return Ok(if changes.is_empty() {
             ExitCode::SUCCESS

@@ -197,6 +197,32 @@ fn a_date_versioned_document_updates_with_a_printed_api_diff() {
 }
 
 /// Each bad input: exit non-zero, one `error:` line naming the problem, spec/ untouched.
+#[test]
+fn a_schema_without_a_readable_name_is_reported() {
+    let mut doc: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(workspace().join("spec/deals.json")).unwrap(),
+    )
+    .unwrap();
+    doc["components"]["schemas"]["BrandNewThing"] =
+        doc["components"]["schemas"]["SimplePublicObjectInput"].clone();
+    let update = doc["paths"]["/crm/v3/objects/0-3/{dealId}"]["patch"]["requestBody"]["content"]
+        ["application/json"]["schema"]
+        .as_object_mut()
+        .unwrap();
+    update.insert("$ref".into(), "#/components/schemas/BrandNewThing".into());
+    let dir = scratch_spec();
+    let source = dir.join("upstream.json");
+    std::fs::write(&source, doc.to_string()).unwrap();
+    let out = update_spec(&dir, &["--check", "--from", source.to_str().unwrap()]);
+    let printed = text(&out.stdout);
+    assert!(
+        printed.contains("1 schema(s) without a readable name")
+            && printed.contains("  BrandNewThing"),
+        "{printed}"
+    );
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
 fn assert_rejected(args: &[&str], expected: &str) {
     let dir = scratch_spec();
     let before = snapshot(&dir);
