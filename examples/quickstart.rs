@@ -11,13 +11,22 @@
 //! creates, reads, updates, lists, upserts, searches and finally archives the deals it made.
 //! Batch upsert needs a unique-value deal property: the fake has `external_id`; against
 //! HubSpot, name yours in `HUBSPOT_UNIQUE_PROPERTY` or the step is skipped.
+//!
+//! To see each call (its attempts, waits, status and correlation id; never a token):
+//!
+//! ```sh
+//! RUST_LOG=hubspot_deals=debug cargo run --example quickstart
+//! ```
+//!
+//! An error ends the run with its message and, for the common ones, what to do.
 
 use hubspot_deals::auth::OAuth;
 use hubspot_deals::types::{self, FilterOperator};
-use hubspot_deals::{Client, ClientBuilder};
+use hubspot_deals::{BuildError, Client, ClientBuilder};
 use hubspot_deals_fake::FakeHubSpot;
 use std::collections::HashMap;
 use std::error::Error;
+use std::process::ExitCode;
 
 const FAKE_TOKEN: &str = "pat-na1-quickstart-0000-0000-000000000000";
 
@@ -64,7 +73,52 @@ fn shown(deal_properties: &HashMap<String, Option<String>>, name: &str) -> Strin
 }
 
 #[tokio::main]
-async fn main() -> Result<(), Box<dyn Error>> {
+async fn main() -> ExitCode {
+    // Logs follow RUST_LOG (quiet by default); each call's span prints when it ends.
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
+        .with_span_events(tracing_subscriber::fmt::format::FmtSpan::CLOSE)
+        .with_writer(std::io::stderr)
+        .init();
+    match run().await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("error: {error}");
+            if let Some(hint) = hint(error.as_ref()) {
+                eprintln!("hint: {hint}");
+            }
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// What to do about the errors people meet first.
+fn hint(error: &(dyn Error + 'static)) -> Option<&'static str> {
+    if let Some(BuildError::InvalidCredentials(_)) = error.downcast_ref::<BuildError>() {
+        return Some("copy the token again, without spaces or line breaks");
+    }
+    let error = error.downcast_ref::<hubspot_deals::Error>()?;
+    if error.needs_reauthorization() {
+        Some(
+            "the refresh token was revoked or has expired: install the app again (its OAuth \
+             authorize URL) and set HUBSPOT_REFRESH_TOKEN to the new refresh token",
+        )
+    } else if error.status() == Some(401) {
+        Some(
+            "HubSpot did not accept the token: in HubSpot, Settings > Integrations > Private \
+             Apps, create an app with the crm.objects.deals.read and crm.objects.deals.write \
+             scopes and set HUBSPOT_ACCESS_TOKEN to its access token",
+        )
+    } else if error.is_missing_scopes() {
+        Some("give the app the crm.objects.deals.read and crm.objects.deals.write scopes")
+    } else if matches!(error, hubspot_deals::Error::Transport(t) if t.is_connect()) {
+        Some("HubSpot could not be reached: check the network, or HUBSPOT_BASE_URL if it is set")
+    } else {
+        None
+    }
+}
+
+async fn run() -> Result<(), Box<dyn Error>> {
     // Keep the fake alive for the whole run when it is used.
     let mut _fake = None;
     let (client, unique_property) = match credentials_from_env() {

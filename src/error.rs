@@ -181,8 +181,11 @@ impl std::error::Error for AuthError {}
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum TransportKind {
-    /// No connection could be made (refused, DNS, TLS handshake): nothing was sent.
+    /// No connection could be made (refused, DNS): nothing was sent.
     Connect,
+    /// The TLS handshake failed (a certificate not trusted, a server that does not speak
+    /// TLS): nothing was sent.
+    Tls,
     /// The attempt took longer than the client's timeout.
     Timeout,
     /// The response body was cut off or could not be read.
@@ -393,6 +396,7 @@ impl fmt::Display for TransportError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let what = match (self.kind, self.timeout) {
             (TransportKind::Connect, _) => "cannot connect".to_string(),
+            (TransportKind::Tls, _) => "TLS handshake failed".to_string(),
             (TransportKind::Timeout, Some(after)) => format!("timed out after {}", seconds(after)),
             (TransportKind::Timeout, None) => "timed out".to_string(),
             (TransportKind::Body, _) => "the response was cut off".to_string(),
@@ -543,6 +547,8 @@ impl TransportError {
     pub(crate) fn new(error: reqwest::Error, timeout: Option<Duration>) -> Self {
         let kind = if error.is_timeout() {
             TransportKind::Timeout
+        } else if error.is_connect() && is_tls(&error) {
+            TransportKind::Tls
         } else if error.is_connect() {
             TransportKind::Connect
         } else if error.is_body() || error.is_decode() {
@@ -552,7 +558,7 @@ impl TransportError {
         };
         Self {
             operation: None,
-            sent: kind != TransportKind::Connect,
+            sent: !matches!(kind, TransportKind::Connect | TransportKind::Tls),
             timeout: timeout.filter(|_| kind == TransportKind::Timeout),
             kind,
             source: error.without_url(),
@@ -564,10 +570,39 @@ impl TransportError {
         self.kind == TransportKind::Timeout
     }
 
-    /// Whether the connection failed before anything was sent.
+    /// Whether the connection failed before anything was sent (TLS included).
     pub fn is_connect(&self) -> bool {
-        self.kind == TransportKind::Connect
+        matches!(self.kind, TransportKind::Connect | TransportKind::Tls)
     }
+}
+
+/// Whether a connection failure came from TLS: a rustls error in the chain, or (for a TLS
+/// stack of the user's own) words that only TLS failures use.
+fn is_tls(error: &(dyn std::error::Error + 'static)) -> bool {
+    let mut cause = Some(error);
+    while let Some(current) = cause {
+        // An io::Error's source() skips the error it wraps: look inside.
+        if let Some(inner) = current
+            .downcast_ref::<std::io::Error>()
+            .and_then(|io| io.get_ref())
+            && is_tls(inner)
+        {
+            return true;
+        }
+        #[cfg(feature = "rustls")]
+        if current.downcast_ref::<rustls::Error>().is_some() {
+            return true;
+        }
+        let text = current.to_string().to_lowercase();
+        if ["tls", "ssl", "certificate", "handshake"]
+            .iter()
+            .any(|word| text.contains(word))
+        {
+            return true;
+        }
+        cause = current.source();
+    }
+    false
 }
 
 /// What the runtime knew about a call, to complete an error the generated code reports.

@@ -107,7 +107,67 @@ async fn a_proxy_html_502_keeps_its_status_and_an_excerpt() {
     );
     assert!(api.message.contains("text/html"), "{}", api.message);
     assert!(api.context.is_empty(), "the excerpt is not left in context");
-    assert!(api.correlation_id.is_some(), "from the header");
+    let id = api.correlation_id.as_deref().expect("from the header");
+    assert_eq!(
+        error.to_string(),
+        format!(
+            "create: 502: HTTP 502 Bad Gateway with a body that is not HubSpot's JSON (text/html) \
+             (correlation id {id})"
+        )
+    );
+}
+
+#[tokio::test]
+async fn a_wrong_token_says_so_without_showing_it() {
+    let clock = ManualClock::default();
+    let fake = oauth_fake(&clock).start().await.unwrap();
+    let wrong = "pat-na1-00000000-1111-2222-3333-wrongwrongwr";
+    let client = Client::builder()
+        .private_app_token(wrong)
+        .base_url(fake.base_url())
+        .build()
+        .unwrap();
+    let error = client.get_page().send().await.unwrap_err();
+    assert!(error.is_auth() && !error.needs_reauthorization());
+    let text = error.to_string();
+    assert!(
+        text.starts_with(
+            "get_page: 401 INVALID_AUTHENTICATION: Authentication credentials not found."
+        ),
+        "{text}"
+    );
+    assert!(text.contains("(correlation id "), "{text}");
+    for shown in [text, format!("{error:?}")] {
+        assert!(
+            !shown.contains(wrong) && !shown.contains("wrongwrongwr"),
+            "{shown}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_tls_failure_is_named() {
+    let clock = ManualClock::default();
+    let fake = oauth_fake(&clock).start().await.unwrap();
+    // The fake speaks plain HTTP: a TLS handshake with it fails.
+    let client = Client::builder()
+        .private_app_token(PAT)
+        .base_url(fake.base_url().replace("http://", "https://"))
+        .retry(RetryPolicy::disabled())
+        .build()
+        .unwrap();
+    let error = client.get_page().send().await.unwrap_err();
+    let Error::Transport(transport) = &error else {
+        panic!("{error:?}")
+    };
+    assert_eq!(transport.kind, hubspot_deals::TransportKind::Tls);
+    assert!(!transport.sent);
+    assert!(
+        error
+            .to_string()
+            .starts_with("get_page: TLS handshake failed: "),
+        "{error}"
+    );
 }
 
 #[tokio::test]
