@@ -217,6 +217,26 @@ async fn an_error_body_in_another_json_shape_keeps_its_status_and_correlation_id
 }
 
 #[tokio::test]
+async fn the_excerpt_of_a_long_body_that_is_not_json_is_capped() {
+    let page = format!("<html>{}</html>", "é".repeat(800));
+    let server = Recorder::start(vec![raw(502, "text/html", &page)]).await;
+    let error = client(&server).get_page().send().await.unwrap_err();
+    let Error::Api(api) = &error else {
+        panic!("{error:?}")
+    };
+    let excerpt = api.body_excerpt.as_deref().unwrap();
+    assert_eq!(
+        excerpt.chars().count(),
+        501,
+        "500 characters and an ellipsis"
+    );
+    assert!(
+        excerpt.starts_with("<html>éé") && excerpt.ends_with("é…"),
+        "{excerpt}"
+    );
+}
+
+#[tokio::test]
 async fn a_write_whose_answer_does_not_decode_is_reported_as_applied() {
     let server = Recorder::start(vec![
         json(201, serde_json::json!({"id": 42, "properties": {}})),
@@ -294,9 +314,7 @@ async fn response_bodies_are_capped() {
 
 #[tokio::test]
 async fn a_closed_port_names_the_cause() {
-    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let address = closed.local_addr().unwrap();
-    drop(closed);
+    let (_reserved, address) = support::refusing_address();
     let client = Client::builder()
         .private_app_token(PAT)
         .base_url(format!("http://{address}"))

@@ -88,6 +88,22 @@ async fn the_limiter_keeps_within_the_budget_in_every_window_counted_at_the_fake
 }
 
 #[tokio::test]
+async fn clones_of_a_client_share_its_budget() {
+    let clock = ManualClock::default();
+    let (fake, client) = limited(&clock, 100, RateLimit::per_ten_seconds(2)).await;
+    let clones = [client.clone(), client.clone(), client];
+    let start = clock.monotonic();
+    for clone in &clones {
+        clone.get_page().send().await.unwrap();
+    }
+    assert!(
+        clock.monotonic() - start >= Duration::from_secs(10),
+        "the third call, from a third clone, waited for the shared budget of 2"
+    );
+    assert_eq!(fake.counters().requests, 3);
+}
+
+#[tokio::test]
 async fn the_limiter_adapts_to_hubspot_headers() {
     let clock = ManualClock::default();
     let (fake, client) = limited(&clock, 4, RateLimit::PROFESSIONAL).await;

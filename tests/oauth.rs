@@ -19,6 +19,8 @@ use support::gate::Gate;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_thousand_concurrent_calls_make_one_refresh() {
+    // A thousand connections, each with the fake's end in this process too.
+    support::allow_open_files(2_500);
     let clock = ManualClock::default();
     let fake = oauth_fake(&clock).start().await.unwrap();
     let client = oauth_client(&fake, &clock, oauth());
@@ -181,6 +183,34 @@ async fn a_call_inside_the_margin_never_waits_for_the_refresh() {
         clock.now() + chrono::Duration::seconds(1800)
     );
     assert_ne!(stored[0].access_token, stored[1].access_token);
+}
+
+#[tokio::test]
+async fn a_rotated_refresh_token_is_kept_used_and_handed_to_the_store() {
+    let clock = ManualClock::default();
+    let fake = oauth_fake(&clock)
+        .rotate_refresh_tokens(true)
+        .start()
+        .await
+        .unwrap();
+    let stored: Arc<Mutex<Vec<Tokens>>> = Arc::default();
+    let sink = stored.clone();
+    let oauth =
+        oauth().on_refresh(move |tokens: &Tokens| sink.lock().unwrap().push(tokens.clone()));
+    let client = oauth_client(&fake, &clock, oauth);
+    client.get_page().send().await.unwrap();
+    // Expired: the next refresh must use the rotated token (the first one is revoked now).
+    clock.advance(Duration::from_secs(1800));
+    client.get_page().send().await.unwrap();
+    let stored = stored.lock().unwrap();
+    assert_eq!(stored.len(), 2);
+    let (first, second) = (
+        stored[0].refresh_token.expose(),
+        stored[1].refresh_token.expose(),
+    );
+    assert_ne!(first, REFRESH_TOKEN, "the store got the rotated token");
+    assert_ne!(second, first, "rotated again on the second refresh");
+    assert_eq!(deals_statuses(&fake), [200, 200]);
 }
 
 #[tokio::test]
@@ -403,9 +433,7 @@ async fn token_endpoint_5xx_and_429_are_retried_with_backoff() {
 
 #[tokio::test]
 async fn an_unreachable_token_endpoint_is_its_own_error() {
-    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let address = closed.local_addr().unwrap();
-    drop(closed);
+    let (_reserved, address) = support::refusing_address();
     let clock = ManualClock::default();
     let fake = oauth_fake(&clock).start().await.unwrap();
     let client = oauth_client(

@@ -3,8 +3,8 @@
 
 mod support;
 
+use hubspot_deals::Client;
 use hubspot_deals::types::{self, FilterOperator};
-use hubspot_deals::{Client, ClientInfo};
 use serde_json::json;
 use std::collections::HashMap;
 use support::recorder::{Canned, Recorder, empty, json};
@@ -505,14 +505,4 @@ async fn a_429_without_category_still_decodes() {
         api.correlation_id.as_deref(),
         Some("c0ffee00-0000-4000-8000-000000000000")
     );
-}
-
-#[test]
-fn base_url_keeps_its_path_and_loses_a_trailing_slash() {
-    let client = Client::builder()
-        .private_app_token(TOKEN)
-        .base_url("http://127.0.0.1:9/proxy/")
-        .build()
-        .unwrap();
-    assert_eq!(client.baseurl(), "http://127.0.0.1:9/proxy");
 }

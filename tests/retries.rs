@@ -262,3 +262,50 @@ async fn a_per_attempt_timeout_is_retried_only_where_safe() {
         "a create that timed out is not replayed: it was applied after all"
     );
 }
+
+#[tokio::test]
+async fn a_cut_off_body_is_retried_for_a_read_and_reported_for_a_create() {
+    let clock = ManualClock::default();
+    let fake = oauth_fake(&clock)
+        .fault(Fault::new(FaultKind::TruncatedBody).on("get_page").times(1))
+        .fault(Fault::new(FaultKind::TruncatedBody).on("create").times(1))
+        .start()
+        .await
+        .unwrap();
+    let client = pat_client(&fake, &clock, RetryPolicy::default());
+    client.get_page().send().await.unwrap();
+    assert_eq!(fake.counters().by_operation.get("get_page"), Some(&2));
+    let error = client.create().body(empty_deal()).send().await.unwrap_err();
+    let Error::Transport(transport) = &error else {
+        panic!("{error:?}")
+    };
+    assert_eq!(transport.kind, hubspot_deals::TransportKind::Body);
+    assert!(transport.sent);
+    assert!(
+        error
+            .to_string()
+            .starts_with("create: the response was cut off"),
+        "{error}"
+    );
+    assert_eq!(fake.deal_count(), 1, "applied once, not replayed");
+}
+
+#[tokio::test]
+async fn when_retries_run_out_on_429s_the_error_says_rate_limited() {
+    let clock = ManualClock::default();
+    let fake = oauth_fake(&clock)
+        .fault(Fault::new(FaultKind::RateLimited { retry_after: None }).on("get_page"))
+        .start()
+        .await
+        .unwrap();
+    let client = pat_client(&fake, &clock, RetryPolicy::default().max_attempts(3));
+    let error = client.get_page().send().await.unwrap_err();
+    assert!(error.is_rate_limited(), "{error:?}");
+    assert_eq!(deals_statuses(&fake), [429, 429, 429]);
+    assert!(
+        error
+            .to_string()
+            .starts_with("get_page: 429: You have reached your ten_secondly_rolling limit."),
+        "{error}"
+    );
+}

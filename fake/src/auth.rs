@@ -98,6 +98,8 @@ pub(crate) struct Tokens {
     /// Authorization code -> (redirect URI, already used?)
     pub codes: HashMap<String, (String, bool)>,
     pub lifetime: Duration,
+    /// Each refresh returns a new refresh token and revokes the one it used.
+    pub rotate: bool,
     access: HashMap<String, AccessToken>,
     /// Access tokens, oldest first, to forget the oldest when the map is full.
     minted_order: VecDeque<String>,
@@ -114,6 +116,7 @@ impl Tokens {
             refresh_tokens: HashMap::new(),
             codes: HashMap::new(),
             lifetime,
+            rotate: false,
             access: HashMap::new(),
             minted_order: VecDeque::new(),
             minted: 0,
@@ -224,6 +227,12 @@ impl Tokens {
                     );
                 };
                 match self.refresh_tokens.get(refresh) {
+                    Some(false) if self.rotate => {
+                        self.refresh_tokens.insert(refresh.to_string(), true);
+                        let rotated = format!("fake-refresh-{}", random_token(rng));
+                        self.refresh_tokens.insert(rotated.clone(), false);
+                        (200, self.mint(&rotated, now, rng))
+                    }
                     Some(false) => {
                         let refresh = refresh.to_string();
                         (200, self.mint(&refresh, now, rng))
@@ -370,6 +379,36 @@ mod tests {
             .unwrap();
         assert_eq!((a.label.as_str(), b.label.as_str()), ("oauth-1", "oauth-2"));
         assert_eq!(a.budget, b.budget, "one OAuth app, one budget");
+    }
+
+    #[test]
+    fn rotation_hands_out_a_new_refresh_token_and_revokes_the_old() {
+        let mut tokens = tokens();
+        tokens.rotate = true;
+        let mut rng = fastrand::Rng::with_seed(3);
+        let form = |refresh: &str| -> HashMap<String, String> {
+            [
+                ("grant_type", "refresh_token"),
+                ("client_id", "id"),
+                ("client_secret", "secret"),
+                ("refresh_token", refresh),
+            ]
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+        };
+        let now = DateTime::<Utc>::UNIX_EPOCH;
+        let (status, first) = tokens.token_endpoint(&form("refresh"), now, &mut rng);
+        assert_eq!(status, 200);
+        let rotated = first["refresh_token"].as_str().unwrap().to_string();
+        assert_ne!(rotated, "refresh");
+        let (status, again) = tokens.token_endpoint(&form("refresh"), now, &mut rng);
+        assert_eq!(
+            (status, again["status"].as_str()),
+            (400, Some("BAD_REFRESH_TOKEN"))
+        );
+        let (status, _) = tokens.token_endpoint(&form(&rotated), now, &mut rng);
+        assert_eq!(status, 200);
     }
 
     #[test]

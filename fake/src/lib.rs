@@ -150,9 +150,17 @@ impl FakeHubSpotBuilder {
         self
     }
 
-    /// Accepts this refresh token at the token endpoint (refresh tokens do not rotate).
+    /// Accepts this refresh token at the token endpoint (refresh tokens do not rotate
+    /// unless [`FakeHubSpotBuilder::rotate_refresh_tokens`] says so).
     pub fn refresh_token(mut self, token: impl Into<String>) -> Self {
         self.tokens.refresh_tokens.insert(token.into(), false);
+        self
+    }
+
+    /// Makes every refresh return a new refresh token and revoke the one it used (HubSpot's
+    /// do not rotate today; a client must still keep the one it is given).
+    pub fn rotate_refresh_tokens(mut self, rotate: bool) -> Self {
+        self.tokens.rotate = rotate;
         self
     }
 

@@ -27,6 +27,9 @@ pub struct FakeOptions {
     /// Accept this refresh token at the token endpoint (repeatable).
     #[arg(long = "refresh-token", value_name = "TOKEN")]
     pub refresh_tokens: Vec<String>,
+    /// Make every refresh return a new refresh token and revoke the one it used.
+    #[arg(long)]
+    pub rotate_refresh_tokens: bool,
     /// Accept this single-use authorization code for this redirect URI (repeatable).
     #[arg(long = "auth-code", value_name = "CODE=REDIRECT", value_parser = pair)]
     pub auth_codes: Vec<(String, String)>,
@@ -118,6 +121,7 @@ impl FakeOptions {
             ));
             builder = builder.refresh_token(token);
         }
+        builder = builder.rotate_refresh_tokens(self.rotate_refresh_tokens);
         for (code, redirect) in &self.auth_codes {
             builder = builder.authorization_code(code, redirect);
         }

@@ -7,7 +7,7 @@ use hubspot_deals_fake::{FakeHubSpot, RateLimits};
 use serde_json::{Value, json};
 use std::sync::Arc;
 use std::time::Duration;
-use support::http::{DEFAULT_AND_SYSTEM, TOKEN, get, post, property_names};
+use support::http::{DEFAULT_AND_SYSTEM, TOKEN, get, patch, post, property_names};
 
 const DEALS: &str = "/crm/v3/objects/deals";
 
@@ -61,6 +61,14 @@ async fn batch_statuses_and_partial_failures() {
     assert_eq!(read.json["numErrors"], 1);
     assert_eq!(read.json["errors"][0]["category"], "OBJECT_NOT_FOUND");
     assert_eq!(read.json["errors"][0]["context"]["ids"], json!(["999"]));
+    assert_eq!(
+        (
+            &read.json["errors"][0]["errors"],
+            &read.json["errors"][0]["links"]
+        ),
+        (&json!([]), &json!({})),
+        "empty errors and links, which HubSpot's schema requires"
+    );
     let all_found = post(
         url(&fake, "/batch/read"),
         json!({"inputs": [{"id": made[2]}], "properties": [], "propertiesWithHistory": []}),
@@ -73,10 +81,17 @@ async fn batch_statuses_and_partial_failures() {
         {"id": made[0], "properties": {"amount": "7"}}, {"id": "999", "objectWriteTraceId": "t-9", "properties": {"amount": "8"}}]})).await;
     assert_eq!(updated.status, 207);
     assert_eq!(updated.json["results"][0]["properties"]["amount"], "7");
+    assert_eq!(updated.json["errors"][0]["category"], "OBJECT_NOT_FOUND");
+    assert_eq!(updated.json["errors"][0]["context"]["ids"], json!(["999"]));
     assert_eq!(
         updated.json["errors"][0]["context"]["objectWriteTraceId"],
         json!(["t-9"])
     );
+    assert_eq!(fake.deal_count(), 3, "the missing id created nothing");
+
+    let duplicates = post(url(&fake, "/batch/read"), json!({"inputs": [{"id": made[0]}, {"id": made[0]}], "properties": [], "propertiesWithHistory": []})).await;
+    assert_eq!(duplicates.status, 200);
+    assert_eq!(ids(&duplicates.json), [made[0].clone()], "each deal once");
 
     let archived = post(
         url(&fake, "/batch/archive"),
@@ -98,6 +113,7 @@ async fn batch_create_fails_whole_or_per_input_with_trace_ids() {
     )
     .await;
     assert_eq!(whole.status, 400);
+    assert_eq!(whole.json["errors"][0]["code"], "PROPERTY_DOESNT_EXIST");
     assert_eq!(
         fake.deal_count(),
         0,
@@ -116,6 +132,8 @@ async fn batch_create_fails_whole_or_per_input_with_trace_ids() {
         traced.json["errors"][0]["context"]["objectWriteTraceId"],
         json!(["b"])
     );
+    assert_eq!(traced.json["errors"][0]["category"], "VALIDATION_ERROR");
+    assert_eq!(traced.json["numErrors"], 1);
     assert_eq!(fake.deal_count(), 1);
 }
 
@@ -130,6 +148,7 @@ async fn batch_limits_and_duplicates_are_rejected_whole() {
         )
         .await;
         assert_eq!(reply.status, 400, "{op}");
+        assert_eq!(reply.category(), Some("VALIDATION_ERROR"));
         assert!(
             reply.json["message"]
                 .as_str()
@@ -160,8 +179,17 @@ async fn batch_limits_and_duplicates_are_rejected_whole() {
     let dup_upsert = post(url(&fake, "/batch/upsert"), json!({"inputs": [
         {"id": "x", "idProperty": "external_id", "properties": {}}, {"id": "x", "idProperty": "external_id", "properties": {}}]})).await;
     assert_eq!(dup_upsert.status, 400);
+    assert_eq!(
+        dup_upsert.json["message"],
+        "Duplicate IDs found in batch input: [x]. IDs must be unique"
+    );
     let missing = post(url(&fake, "/batch/update"), json!({"nope": []})).await;
     assert_eq!(missing.status, 400);
+    assert_eq!(
+        missing.json["message"],
+        "Invalid input JSON: inputs is required and must be an array"
+    );
+    assert_eq!(fake.deal_count(), 100, "no rejected batch changed anything");
 }
 
 #[tokio::test]
@@ -205,6 +233,10 @@ async fn upsert_creates_or_updates_by_the_unique_property() {
     )
     .await;
     assert_eq!(not_unique.status, 400);
+    assert_eq!(
+        not_unique.json["message"],
+        "dealname is not a unique identifier property for deals"
+    );
 }
 
 async fn search(fake: &FakeHubSpot, body: Value) -> Value {
@@ -238,6 +270,15 @@ async fn search_supports_every_operator() {
             .collect()
     };
     let cases = [
+        // A property no deal has (or that does not exist) matches as one without a value.
+        (
+            filter("no_such_property", "NOT_HAS_PROPERTY", json!({})),
+            vec!["Alpha integration", "Beta onboarding", "Gamma renewal"],
+        ),
+        (
+            filter("no_such_property", "EQ", json!({"value": "x"})),
+            vec![],
+        ),
         (
             filter("dealstage", "EQ", json!({"value": "CLOSEDWON"})),
             vec!["Alpha integration"],
@@ -440,4 +481,15 @@ async fn search_sees_new_deals_only_after_the_indexing_lag() {
         1,
         "reads see it at once"
     );
+    // An update of an indexed deal shows in search at once.
+    let id = get(url(&fake, "")).await.json["results"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    patch(
+        url(&fake, &format!("/{id}")),
+        json!({"properties": {"dealname": "renamed"}}),
+    )
+    .await;
+    assert_eq!(search(&fake, json!({"query": "renamed"})).await["total"], 1);
 }

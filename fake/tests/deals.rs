@@ -68,6 +68,12 @@ async fn create_and_read_maintain_ids_timestamps_and_system_properties() {
         Value::Null,
         "default property without a value is null"
     );
+    let no_stage = create(&fake, json!({"dealname": "No stage"})).await;
+    assert_eq!(
+        no_stage["properties"]["pipeline"],
+        Value::Null,
+        "a create without a stage is accepted; no pipeline is set for it"
+    );
     let created_at = deal["createdAt"].as_str().unwrap();
     assert!(
         created_at.ends_with('Z') && created_at.len() == 24,
@@ -165,17 +171,23 @@ async fn id_property_looks_up_by_a_unique_value() {
     let not_unique = get(format!("{}{DEALS}/A?idProperty=dealname", fake.base_url())).await;
     assert_eq!(not_unique.status, 400);
     assert_eq!(not_unique.category(), Some("VALIDATION_ERROR"));
+    assert_eq!(
+        not_unique.json["message"],
+        "dealname is not a unique identifier property for deals"
+    );
     let duplicate = post(
         format!("{}{DEALS}", fake.base_url()),
         json!({"properties": {"external_id": "ext-9"}}),
     )
     .await;
     assert_eq!(duplicate.status, 400, "a unique value cannot be used twice");
-    assert!(
-        duplicate.json["message"]
-            .as_str()
-            .unwrap()
-            .contains("Existing ID")
+    assert_eq!(duplicate.category(), Some("CONFLICT"));
+    assert_eq!(
+        duplicate.json["message"],
+        format!(
+            "A deal with external_id=ext-9 already exists. Existing ID: {}",
+            deal["id"].as_str().unwrap()
+        )
     );
 }
 
@@ -240,13 +252,27 @@ async fn paging_uses_cursors_without_skipping_or_repeating_while_deals_are_added
     );
     let too_big = get(format!("{}{DEALS}?limit=101", fake.base_url())).await;
     assert_eq!(too_big.status, 400);
+    assert_eq!(too_big.category(), Some("VALIDATION_ERROR"));
+    assert_eq!(
+        too_big.json["message"],
+        "limit must be between 1 and 100, got 101"
+    );
+    let hundred = get(format!("{}{DEALS}?limit=100", fake.base_url())).await;
+    assert_eq!(hundred.json["results"].as_array().unwrap().len(), 28);
+    let history_ok = get(format!(
+        "{}{DEALS}?limit=50&propertiesWithHistory=amount",
+        fake.base_url()
+    ))
+    .await;
+    assert_eq!(history_ok.json["results"].as_array().unwrap().len(), 28);
+    assert!(history_ok.json["results"][0]["propertiesWithHistory"]["amount"].is_array());
     let history_max = get(format!(
         "{}{DEALS}?limit=51&propertiesWithHistory=amount",
         fake.base_url()
     ))
     .await;
     assert_eq!(
-        history_max.status, 400,
+        history_max.json["message"], "limit must be between 1 and 50, got 51",
         "history lowers the page size to 50"
     );
 }
@@ -287,6 +313,10 @@ async fn archive_is_idempotent_and_archived_deals_are_read_only_when_asked() {
     assert_eq!(only_archived["results"].as_array().unwrap().len(), 1);
     let bad_flag = get(format!("{}{DEALS}?archived=1", fake.base_url())).await;
     assert_eq!(bad_flag.status, 400, "only the literal true/false");
+    assert_eq!(
+        bad_flag.json["message"],
+        "Unable to parse query parameter archived=\"1\": expected true or false"
+    );
 }
 
 #[tokio::test]
@@ -383,12 +413,10 @@ async fn validation_errors_carry_hubspot_bodies() {
     let unknown_id = get(format!("{url}/424242")).await;
     assert_eq!(unknown_id.status, 404);
     assert_eq!(unknown_id.category(), Some("OBJECT_NOT_FOUND"));
-    assert_eq!(
-        patch(format!("{url}/424242"), json!({"properties": {}}))
-            .await
-            .status,
-        404
-    );
+    assert_eq!(unknown_id.json["message"], "resource not found");
+    let patched = patch(format!("{url}/424242"), json!({"properties": {}})).await;
+    assert_eq!(patched.status, 404);
+    assert_eq!(patched.category(), Some("OBJECT_NOT_FOUND"));
     assert_eq!(fake.deal_count(), 1, "no rejected request created anything");
 }
 
@@ -411,6 +439,11 @@ async fn unknown_routes_and_methods_get_json_errors() {
             .header("content-type")
             .unwrap()
             .starts_with("application/json")
+    );
+    assert_eq!(method.header("allow"), Some("GET, PATCH, DELETE"));
+    assert_eq!(
+        method.json["message"],
+        "HTTP method PUT is not supported by this resource"
     );
 }
 
@@ -436,6 +469,14 @@ async fn associations_are_kept_and_returned_when_asked() {
     let bad = post(format!("{}{DEALS}", fake.base_url()), json!({"properties": {}, "associations": [
         {"to": {"id": "1"}, "types": [{"associationCategory": "HUBSPOT_DEFINED", "associationTypeId": 999}]}]})).await;
     assert_eq!(bad.status, 400);
+    assert!(
+        bad.json["message"]
+            .as_str()
+            .unwrap()
+            .contains("association type 999 is not defined from deals"),
+        "{}",
+        bad.text
+    );
 }
 
 #[tokio::test]
@@ -490,6 +531,18 @@ async fn merge_makes_a_new_deal_that_both_old_ids_resolve_to() {
         batch.status, 207,
         "batch update does not take merged-away ids"
     );
+    assert_eq!(batch.json["results"], json!([]));
+    assert_eq!(batch.json["errors"][0]["category"], "OBJECT_NOT_FOUND");
+    assert_eq!(batch.json["errors"][0]["context"]["ids"], json!([o]));
+    let unchanged = get(format!(
+        "{}{DEALS}/{new_id}?properties=amount",
+        fake.base_url()
+    ))
+    .await;
+    assert_eq!(
+        unchanged.json["properties"]["amount"], "100",
+        "the amount is unchanged"
+    );
     let single = patch(
         format!("{}{DEALS}/{o}", fake.base_url()),
         json!({"properties": {"amount": "5"}}),
@@ -505,4 +558,5 @@ async fn merge_makes_a_new_deal_that_both_old_ids_resolve_to() {
     )
     .await;
     assert_eq!(itself.status, 400);
+    assert_eq!(itself.json["message"], "Cannot merge a deal with itself");
 }

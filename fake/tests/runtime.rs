@@ -234,8 +234,75 @@ async fn the_ten_second_window_rolls() {
 }
 
 #[tokio::test]
-async fn the_daily_and_search_budgets() {
+async fn budgets_are_per_private_app_and_shared_by_the_oauth_apps_tokens() {
     let clock = ManualClock::default();
+    let fake = FakeHubSpot::builder()
+        .private_app_token("pat-one")
+        .private_app_token("pat-two")
+        .oauth_app("client", "secret")
+        .refresh_token("refresh")
+        .rate_limits(RateLimits {
+            per_ten_seconds: 2,
+            daily: 1000,
+            search_per_second: 5,
+        })
+        .clock(Arc::new(clock.clone()))
+        .start()
+        .await
+        .unwrap();
+    let list = |token: String| {
+        let url = format!("{}{DEALS}", fake.base_url());
+        async move { send(http().get(url).bearer_auth(token)).await.status }
+    };
+    for _ in 0..2 {
+        assert_eq!(list("pat-one".into()).await, 200);
+    }
+    clock.advance(Duration::from_secs(5));
+    assert_eq!(list("pat-one".into()).await, 429);
+    assert_eq!(list("pat-one".into()).await, 429);
+    assert_eq!(
+        list("pat-two".into()).await,
+        200,
+        "another private app, another budget"
+    );
+    // Two access tokens of the OAuth app share one budget: a refresh does not reset it.
+    let refresh = [
+        ("grant_type", "refresh_token"),
+        ("refresh_token", "refresh"),
+        ("client_id", "client"),
+        ("client_secret", "secret"),
+    ];
+    let first = token_request(&fake, &refresh).await.json["access_token"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let second = token_request(&fake, &refresh).await.json["access_token"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert_eq!(list(first.clone()).await, 200);
+    assert_eq!(list(second.clone()).await, 200);
+    assert_eq!(list(second).await, 429);
+    // The 429s at 5 s did not count: once the calls at 0 s leave the window, calls go again.
+    clock.advance(Duration::from_secs(5));
+    for _ in 0..2 {
+        assert_eq!(
+            list("pat-one".into()).await,
+            200,
+            "rejected calls did not count"
+        );
+    }
+    assert_eq!(
+        list(first).await,
+        429,
+        "the OAuth app's two calls at 5 s are still in its window"
+    );
+}
+
+#[tokio::test]
+async fn the_daily_and_search_budgets() {
+    // Late in the day, so a reset at midnight differs from a rolling 24 hours.
+    let clock = ManualClock::new("2026-03-04T23:00:00Z".parse().unwrap());
     let fake = FakeHubSpot::builder()
         .private_app_token(TOKEN)
         .rate_limits(RateLimits {
@@ -277,11 +344,18 @@ async fn the_daily_and_search_budgets() {
     let daily = get(format!("{}{DEALS}", fake.base_url())).await;
     assert_eq!(daily.status, 429);
     assert_eq!(daily.json["policyName"], "DAILY");
-    clock.advance(Duration::from_secs(24 * 3600));
+    assert_eq!(daily.json["message"], "You have reached your daily limit.");
+    clock.advance(Duration::from_secs(59 * 60));
+    assert_eq!(
+        get(format!("{}{DEALS}", fake.base_url())).await.status,
+        429,
+        "23:59: still the same day"
+    );
+    clock.advance(Duration::from_secs(2 * 60));
     assert_eq!(
         get(format!("{}{DEALS}", fake.base_url())).await.status,
         200,
-        "a new day"
+        "00:01: a new day, an hour after the budget ran out"
     );
 }
 

@@ -106,3 +106,39 @@ pub(crate) fn header_value(token: &Secret) -> Result<reqwest::header::HeaderValu
     value.set_sensitive(true);
     Ok(value)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_authorization_header_is_sensitive_and_logs_without_the_token() {
+        let token = Secret::new("pat-na1-00000000-1111-2222-3333-444444444444");
+        let value = header_value(&token).unwrap();
+        assert!(value.is_sensitive());
+        // What an HTTP logging layer prints when it logs the request's headers.
+        let mut headers = reqwest::header::HeaderMap::new();
+        headers.insert(reqwest::header::AUTHORIZATION, value);
+        let logged = format!("{headers:?}");
+        assert!(logged.contains("Sensitive"), "{logged}");
+        assert!(!logged.contains("444444444444"), "{logged}");
+    }
+
+    #[test]
+    fn unusable_tokens_are_refused_without_being_shown() {
+        for token in ["", "   "] {
+            assert_eq!(
+                header_value(&Secret::new(token)).unwrap_err(),
+                "the token is empty"
+            );
+        }
+        for token in ["pat-na1-abc\ndef", "pat-na1-abc\u{7f}def"] {
+            let reason = header_value(&Secret::new(token)).unwrap_err();
+            assert!(
+                reason.contains("cannot be sent in an HTTP header"),
+                "{reason}"
+            );
+            assert!(!reason.contains("abc"), "{reason}");
+        }
+    }
+}

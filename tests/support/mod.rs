@@ -29,3 +29,39 @@ pub fn plain_http() -> reqwest::Client {
     });
     reqwest::Client::new()
 }
+
+/// An address that refuses connections for as long as the returned socket lives: bound, never
+/// listening, so no other test can take the port meanwhile.
+pub fn refusing_address() -> (tokio::net::TcpSocket, std::net::SocketAddr) {
+    let socket = tokio::net::TcpSocket::new_v4().unwrap();
+    socket.bind("127.0.0.1:0".parse().unwrap()).unwrap();
+    let address = socket.local_addr().unwrap();
+    (socket, address)
+}
+
+/// Makes sure this process may hold `needed` open files, raising the soft limit up to the hard
+/// one where the platform allows (the common default of 1,024 is too few for 1,000 concurrent
+/// connections with the fake's end of each in the same process).
+#[allow(clippy::unnecessary_cast)] // rlim_t is not u64 on every platform
+pub fn allow_open_files(needed: u64) {
+    #[cfg(unix)]
+    {
+        let mut limit = libc::rlimit {
+            rlim_cur: 0,
+            rlim_max: 0,
+        };
+        // SAFETY: getrlimit and setrlimit only read and write the struct passed to them.
+        unsafe {
+            assert_eq!(libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit), 0);
+            if (limit.rlim_cur as u64) < needed {
+                limit.rlim_cur = limit.rlim_max.min(needed as libc::rlim_t);
+                assert_eq!(libc::setrlimit(libc::RLIMIT_NOFILE, &limit), 0);
+            }
+        }
+        assert!(
+            limit.rlim_cur as u64 >= needed,
+            "this test needs {needed} open files; the hard limit is {}",
+            limit.rlim_max
+        );
+    }
+}

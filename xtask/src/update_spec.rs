@@ -156,8 +156,10 @@ pub fn run(options: &Options) -> Result<ExitCode, String> {
         });
     }
     let document = serde_json::to_string_pretty(&next).map_err(|e| e.to_string())? + "\n";
-    write_atomically(&options.spec_dir.join("surface.txt"), &surface)?;
-    write_atomically(&deals_path, &document)?;
+    write_pair(
+        (&deals_path, &document),
+        (&options.spec_dir.join("surface.txt"), &surface),
+    )?;
     println!(
         "wrote {} ({carried} of our descriptions kept) and {}",
         deals_path.display(),
@@ -201,17 +203,55 @@ fn error_chain(error: &dyn std::error::Error) -> String {
     text
 }
 
-/// Writes through a temporary file in the same directory and renames it into place, so a
-/// reader never sees a half-written file.
-fn write_atomically(path: &Path, content: &str) -> Result<(), String> {
+/// Writes `content` to a temporary file beside `path`; returns its path.
+fn temporary(path: &Path, content: &str) -> Result<PathBuf, String> {
     let dir = path.parent().unwrap_or(Path::new("."));
     std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
     let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("spec");
     let temporary = dir.join(format!(".{name}.{}.tmp", std::process::id()));
-    std::fs::write(&temporary, content)
-        .and_then(|()| std::fs::rename(&temporary, path))
-        .map_err(|e| {
-            let _ = std::fs::remove_file(&temporary);
-            format!("cannot write {}: {e}", path.display())
-        })
+    std::fs::write(&temporary, content).map_err(|e| {
+        let _ = std::fs::remove_file(&temporary);
+        format!("cannot write {}: {e}", temporary.display())
+    })?;
+    Ok(temporary)
+}
+
+/// Writes the document and its surface as a pair: both go to temporary files first, then are
+/// renamed into place (so a reader never sees a half-written file), the document first; if
+/// the surface cannot take its place, the previous document is put back, so `spec/` never
+/// holds a document with another document's surface.
+fn write_pair(document: (&Path, &str), surface: (&Path, &str)) -> Result<(), String> {
+    let previous = std::fs::read(document.0).ok();
+    let document_tmp = temporary(document.0, document.1)?;
+    let surface_tmp = temporary(surface.0, surface.1).inspect_err(|_| {
+        let _ = std::fs::remove_file(&document_tmp);
+    })?;
+    let cleanup = || {
+        let _ = std::fs::remove_file(&document_tmp);
+        let _ = std::fs::remove_file(&surface_tmp);
+    };
+    if let Err(e) = std::fs::rename(&document_tmp, document.0) {
+        cleanup();
+        return Err(format!("cannot write {}: {e}", document.0.display()));
+    }
+    if let Err(e) = std::fs::rename(&surface_tmp, surface.0) {
+        cleanup();
+        let restored = match &previous {
+            Some(bytes) => std::fs::write(document.0, bytes).is_ok(),
+            None => std::fs::remove_file(document.0).is_ok(),
+        };
+        return Err(format!(
+            "cannot write {}: {e}; {}",
+            surface.0.display(),
+            if restored {
+                format!("{} was put back as it was", document.0.display())
+            } else {
+                format!(
+                    "{} could not be put back: restore it from git",
+                    document.0.display()
+                )
+            }
+        ));
+    }
+    Ok(())
 }

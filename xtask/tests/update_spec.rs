@@ -224,7 +224,12 @@ fn a_schema_without_a_readable_name_is_reported() {
 }
 
 fn assert_rejected(args: &[&str], expected: &str) {
-    let dir = scratch_spec();
+    assert_rejected_in(scratch_spec(), args, expected);
+}
+
+/// Runs update-spec on `dir`; it must fail with one line containing `expected` and leave every
+/// file as it was.
+fn assert_rejected_in(dir: PathBuf, args: &[&str], expected: &str) {
     let before = snapshot(&dir);
     let out = update_spec(&dir, args);
     let stderr = text(&out.stderr);
@@ -246,11 +251,9 @@ fn bad_inputs_each_get_one_clear_line_and_leave_spec_untouched() {
         ("/swagger", 200, r#"{"swagger": "2.0", "paths": {}}"#.into()),
         ("/contacts", 200, r#"{"openapi": "3.0.1", "info": {"title": "x", "version": "1"}, "paths": {"/crm/v3/objects/contacts": {}}}"#.into()),
     ]);
-    // A port that was just free: nothing listens there.
-    let closed = {
-        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-        format!("http://{}/deals.json", listener.local_addr().unwrap())
-    };
+    // Port 1 is privileged and below the range ports are picked from: no test binds it,
+    // and nothing listens there.
+    let closed = "http://127.0.0.1:1/deals.json".to_string();
     assert_rejected(&["--from", &closed], "cannot fetch");
     assert_rejected(&["--from", &format!("{base}/missing")], "answered HTTP 404");
     assert_rejected(&["--from", &format!("{base}/500")], "answered HTTP 500");
@@ -265,4 +268,71 @@ fn bad_inputs_each_get_one_clear_line_and_leave_spec_untouched() {
         "cannot read /nonexistent/deals.json",
     );
     assert_rejected(&["--api-version", "v4"], "unknown --api-version `v4`");
+}
+
+/// Our own `spec/deals.json` with a change, written to a scratch file.
+fn changed_spec(dir: &Path, change: impl FnOnce(&mut serde_json::Value)) -> String {
+    let mut doc: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(workspace().join("spec/deals.json")).unwrap(),
+    )
+    .unwrap();
+    change(&mut doc);
+    let path = dir.parent().unwrap().join(format!(
+        "{}-upstream.json",
+        dir.file_name().unwrap().to_string_lossy()
+    ));
+    std::fs::write(&path, doc.to_string()).unwrap();
+    path.to_string_lossy().into_owned()
+}
+
+#[test]
+fn a_document_that_normalizes_but_does_not_generate_changes_nothing() {
+    let dir = scratch_spec();
+    // Two different success types for one operation: Progenitor cannot generate it.
+    let source = changed_spec(&dir, |doc| {
+        doc["paths"]["/crm/v3/objects/0-3"]["get"]["responses"]["201"] = serde_json::json!({
+            "description": "also",
+            "content": {"text/plain": {"schema": {"type": "string"}}}
+        });
+    });
+    assert_rejected_in(dir, &["--from", &source], "Progenitor");
+    std::fs::remove_file(source).unwrap();
+}
+
+#[test]
+fn a_spec_that_is_not_json_is_reported_and_left_alone() {
+    let dir = scratch_spec();
+    std::fs::write(dir.join("deals.json"), "{ not json").unwrap();
+    let source = changed_spec(&dir, |_| {});
+    assert_rejected_in(dir, &["--from", &source], "is not JSON");
+    std::fs::remove_file(source).unwrap();
+}
+
+#[test]
+fn the_document_and_its_surface_are_written_as_a_pair() {
+    let dir = scratch_spec();
+    // surface.txt cannot be replaced (it is a folder): the new deals.json must not stay.
+    std::fs::remove_file(dir.join("surface.txt")).unwrap();
+    std::fs::create_dir(dir.join("surface.txt")).unwrap();
+    std::fs::write(dir.join("surface.txt").join("keep"), "x").unwrap();
+    let before = std::fs::read(dir.join("deals.json")).unwrap();
+    let source = changed_spec(&dir, |doc| {
+        doc["paths"]["/crm/v3/objects/0-3"]["get"]["parameters"]
+            .as_array_mut()
+            .unwrap()
+            .retain(|p| p["name"] != "archived");
+    });
+    let out = update_spec(&dir, &["--from", &source]);
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("was put back as it was"), "{stderr}");
+    assert_eq!(std::fs::read(dir.join("deals.json")).unwrap(), before);
+    let leftovers: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|name| name.ends_with(".tmp"))
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+    std::fs::remove_dir_all(dir).unwrap();
+    std::fs::remove_file(source).unwrap();
 }
