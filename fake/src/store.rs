@@ -271,10 +271,11 @@ impl Store {
         }
         for property in &self.schema.unique {
             if let Some(value) = values.get(property).filter(|v| !v.is_empty())
-                && let Some(other) = self
-                    .deals
-                    .values()
-                    .find(|d| Some(d.id) != existing && d.values.get(property) == Some(value))
+                && let Some(other) = self.deals.values().find(|d| {
+                    Some(d.id) != existing
+                        && d.archived_at.is_none()
+                        && d.values.get(property) == Some(value)
+                })
             {
                 return Err(ApiError::validation(format!(
                     "A deal with {property}={value} already exists. Existing ID: {}",

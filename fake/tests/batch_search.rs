@@ -226,6 +226,18 @@ async fn upsert_creates_or_updates_by_the_unique_property() {
         "one again"
     );
     assert_eq!(fake.deal_count(), 2);
+    // An archived deal no longer holds its unique value: upserting it again makes a new deal.
+    let archived_id = first.json["results"][0]["id"].as_str().unwrap().to_string();
+    support::http::delete(url(&fake, &format!("/{archived_id}"))).await;
+    let again = post(
+        url(&fake, "/batch/upsert"),
+        json!({"inputs": [
+        {"id": "ext-1", "idProperty": "external_id", "properties": {"dealname": "one, anew"}}]}),
+    )
+    .await;
+    assert_eq!(again.status, 200, "{}", again.text);
+    assert_eq!(again.json["results"][0]["new"], true);
+    assert_ne!(again.json["results"][0]["id"], archived_id);
     let not_unique = post(
         url(&fake, "/batch/upsert"),
         json!({"inputs": [
