@@ -121,11 +121,7 @@ async fn fault_mix(deals: usize) -> Result<(), Box<dyn Error>> {
 async fn shared_budget(calls: usize) -> Result<(), Box<dyn Error>> {
     let fake = FakeHubSpot::builder()
         .private_app_token(TOKEN)
-        .rate_limits(RateLimits {
-            per_ten_seconds: 100,
-            daily: 1_000_000,
-            search_per_second: 5,
-        })
+        .rate_limits(RateLimits::per_ten_seconds(100).daily(1_000_000))
         .start()
         .await?;
     let clients = [

@@ -57,6 +57,17 @@ pub const NAMES: &[(&str, &[&str])] = &[
     ("LabelledAssociationPage", &["CollectionResponseMultiAssociatedObjectWithLabelForwardPaging"]),
 ];
 
+/// Types that also derive `Default` (every field has an empty value), so callers can write
+/// `SearchRequest { query: Some(..), ..Default::default() }`.
+pub const DEFAULTS: &[&str] = &[
+    "SearchRequest",
+    "FilterGroup",
+    "NewDeal",
+    "DealUpdate",
+    "BatchCreateInput",
+    "DealUpsert",
+];
+
 /// Schemas whose HubSpot names already read well.
 pub const KEPT: &[&str] = &[
     "AssociatedId",
@@ -137,7 +148,15 @@ pub fn generate(doc: &serde_json::Value) -> Result<String, String> {
         patch.with_rename(ours).with_attr(format!(
             "#[doc = \"\"] #[doc = \"HubSpot's schema `{hubspot}`.\"]"
         ));
+        if DEFAULTS.contains(&ours) {
+            patch.with_derive("Default");
+        }
         settings.with_patch(hubspot, &patch);
+    }
+    for kept in KEPT.iter().filter(|k| DEFAULTS.contains(k)) {
+        let mut patch = progenitor::TypePatch::default();
+        patch.with_derive("Default");
+        settings.with_patch(kept, &patch);
     }
 
     let previous_hook = std::panic::take_hook();

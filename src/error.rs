@@ -232,8 +232,9 @@ pub struct DecodeError {
 #[derive(Debug)]
 #[non_exhaustive]
 pub enum Error {
-    /// HubSpot (or a proxy in front of it) answered with an error status.
-    Api(ApiError),
+    /// HubSpot (or a proxy in front of it) answered with an error status (boxed: it is the
+    /// largest variant, and errors travel in every call's `Result`).
+    Api(Box<ApiError>),
     /// Credentials could not be obtained: nothing was sent, or a 401's refresh failed.
     Auth(AuthError),
     /// The request or the response did not make it (connection, timeout, cut-off body).
@@ -260,7 +261,16 @@ pub enum Error {
         /// The cap, in bytes.
         limit: usize,
     },
-    /// The request was not valid (a builder value that could not be converted).
+    /// HubSpot gave a paging cursor it had given before: following it would loop for ever,
+    /// so the stream ended (a server bug; the stream's resume point is where it stood).
+    RepeatedCursor {
+        /// The operation, when known.
+        operation: Option<&'static str>,
+        /// The cursor.
+        cursor: String,
+    },
+    /// The request was not valid (a builder value that could not be converted, or a helper's
+    /// input it cannot use).
     InvalidRequest(String),
     /// Anything else.
     Other(String),
@@ -332,9 +342,9 @@ impl Error {
             Self::Api(e) => e.operation,
             Self::Transport(e) => e.operation,
             Self::Decode(e) => e.operation,
-            Self::RateLimitWait { operation, .. } | Self::ResponseTooLarge { operation, .. } => {
-                *operation
-            }
+            Self::RateLimitWait { operation, .. }
+            | Self::ResponseTooLarge { operation, .. }
+            | Self::RepeatedCursor { operation, .. } => *operation,
             _ => None,
         }
     }
@@ -345,9 +355,9 @@ impl Error {
             Self::Api(e) => e.operation = Some(name),
             Self::Transport(e) => e.operation = Some(name),
             Self::Decode(e) => e.operation = Some(name),
-            Self::RateLimitWait { operation, .. } | Self::ResponseTooLarge { operation, .. } => {
-                *operation = Some(name)
-            }
+            Self::RateLimitWait { operation, .. }
+            | Self::ResponseTooLarge { operation, .. }
+            | Self::RepeatedCursor { operation, .. } => *operation = Some(name),
             _ => {}
         }
         self
@@ -462,6 +472,12 @@ impl fmt::Display for Error {
                 f,
                 "{}{status} with a body larger than {limit} bytes, which the client does not read \
                  (raise ClientBuilder::max_response_bytes, or ask for fewer properties)",
+                Prefix(*operation)
+            ),
+            Self::RepeatedCursor { operation, cursor } => write!(
+                f,
+                "{}HubSpot returned the paging cursor {cursor:?} a second time; the stream \
+                 stopped instead of looping",
                 Prefix(*operation)
             ),
             Self::InvalidRequest(message) => write!(f, "invalid request: {message}"),
@@ -643,7 +659,7 @@ impl Error {
                     .context
                     .remove(EXCERPT_KEY)
                     .and_then(|v| v.into_iter().next());
-                Error::Api(ApiError {
+                Error::Api(Box::new(ApiError {
                     operation: None,
                     status,
                     category: body.category.as_deref().map(Category::parse),
@@ -654,9 +670,9 @@ impl Error {
                     context: body.context,
                     body_excerpt,
                     retry_after,
-                })
+                }))
             }
-            E::UnexpectedResponse(response) => Error::Api(ApiError {
+            E::UnexpectedResponse(response) => Error::Api(Box::new(ApiError {
                 operation: None,
                 status: response.status().as_u16(),
                 category: None,
@@ -671,7 +687,7 @@ impl Error {
                 context: HashMap::new(),
                 body_excerpt: None,
                 retry_after: None,
-            }),
+            })),
             E::CommunicationError(e) | E::InvalidUpgrade(e) | E::ResponseBodyError(e) => {
                 Error::Transport(TransportError::new(e, facts.timeout))
             }
@@ -760,7 +776,7 @@ mod tests {
 
     #[test]
     fn api_errors_print_operation_status_category_message_and_correlation_id() {
-        let error = Error::Api(ApiError {
+        let error = Error::Api(Box::new(ApiError {
             operation: Some("get_by_id"),
             status: 404,
             category: Some(Category::ObjectNotFound),
@@ -771,7 +787,7 @@ mod tests {
             context: HashMap::new(),
             body_excerpt: None,
             retry_after: None,
-        });
+        }));
         assert_eq!(
             error.to_string(),
             "get_by_id: 404 OBJECT_NOT_FOUND: resource not found (correlation id 3f1e0d52-6c54-4a4f-9e1e-2a8b7f0c9d11)"

@@ -34,21 +34,27 @@
 //! (`send_raw()` returns Progenitor's own result, for callers who want the raw response.)
 #![deny(missing_docs)]
 
+mod ahead;
 pub mod auth;
+pub mod changes;
 mod classify;
 mod client;
 pub mod clock;
+mod deals;
 mod error;
 mod generated;
 pub mod operations;
+pub mod paging;
 mod rate_limit;
 mod retry;
 mod runtime;
+pub mod search_all;
 mod secret;
 #[cfg(feature = "rustls")]
 mod tls;
 
 pub use client::{BuildError, ClientBuilder, DEFAULT_BASE_URL, DEFAULT_MAX_RESPONSE_BYTES};
+pub use deals::Deals;
 pub use error::{ApiError, AuthError, Category, DecodeError, Error, TransportError, TransportKind};
 pub use generated::{Client, builder, types};
 /// The error type of the builders' `send_raw()` (Progenitor's); `send()` returns [`Error`].

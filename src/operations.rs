@@ -236,6 +236,26 @@ mod tests {
     }
 
     #[test]
+    fn scopes_are_spelled_as_hubspot_does_and_bodies_follow_the_method() {
+        assert_eq!(Scope::DealsRead.as_str(), "crm.objects.deals.read");
+        assert_eq!(Scope::DealsWrite.as_str(), "crm.objects.deals.write");
+        let body = |id| Operation::get(id).body;
+        assert!(
+            body(OperationId::Create) && body(OperationId::Update) && body(OperationId::Search)
+        );
+        assert!(
+            body(OperationId::Associate),
+            "the labelled PUT sends its labels"
+        );
+        assert!(
+            !body(OperationId::AssociateDefault),
+            "the default PUT sends nothing"
+        );
+        assert!(!body(OperationId::GetPage) && !body(OperationId::Archive));
+        assert!(!body(OperationId::Disassociate));
+    }
+
+    #[test]
     fn unknown_operations_get_safe_defaults() {
         let get = CallPolicy::of("list_everything", &http::Method::GET);
         assert!(get.replay_safe && !get.writes);

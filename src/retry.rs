@@ -311,6 +311,8 @@ mod tests {
             .max_attempts(0)
             .max_wait(Duration::from_secs(5));
         assert_eq!(policy.attempts(), 1, "at least one attempt");
+        assert_eq!(RetryPolicy::default().attempts(), 6);
+        assert_eq!(RetryPolicy::default().max_attempts(3).attempts(), 3);
         let input = input(
             throttled(Limit::TenSecondly, Some(Duration::from_secs(6))),
             true,

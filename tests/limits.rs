@@ -10,7 +10,7 @@ use hubspot_deals_fake::{FakeHubSpot, Fault, FaultKind, RateLimits};
 use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::Duration;
-use support::fake::{PAT, deals_statuses, empty_deal, oauth_fake, pat_client};
+use support::fake::{PAT, deals_statuses, empty_deal, oauth_fake, pat_builder, pat_client};
 use support::recorder::{Recorder, json};
 use support::stepped::SteppedClock;
 
@@ -19,21 +19,14 @@ use support::stepped::SteppedClock;
 async fn limited(clock: &ManualClock, fake_budget: u32, limit: RateLimit) -> (FakeHubSpot, Client) {
     let fake = FakeHubSpot::builder()
         .private_app_token(PAT)
-        .rate_limits(RateLimits {
-            per_ten_seconds: fake_budget,
-            daily: 100_000,
-            search_per_second: 5,
-        })
+        .rate_limits(RateLimits::per_ten_seconds(fake_budget).daily(100_000))
         .clock(Arc::new(clock.clone()))
         .start()
         .await
         .unwrap();
-    let client = Client::builder()
-        .private_app_token(PAT)
-        .base_url(fake.base_url())
+    let client = pat_builder(fake.base_url(), clock)
         .rate_limit(limit)
         .retry(RetryPolicy::disabled())
-        .clock(Arc::new(clock.clone()))
         .build()
         .unwrap();
     (fake, client)
@@ -135,11 +128,8 @@ async fn hostile_rate_limit_headers_are_clamped() {
     };
     let server = Recorder::start(vec![hostile(), json(200, page()), json(200, page())]).await;
     let clock = ManualClock::default();
-    let client = Client::builder()
-        .private_app_token(PAT)
-        .base_url(&server.base_url)
+    let client = pat_builder(&server.base_url, &clock)
         .rate_limit(RateLimit::per_ten_seconds(2))
-        .clock(Arc::new(clock.clone()))
         .build()
         .unwrap();
     let start = clock.monotonic();
@@ -167,11 +157,8 @@ async fn headers_cannot_raise_a_budget_configured_lower() {
     };
     let server = Recorder::start(vec![generous(), generous(), generous()]).await;
     let clock = ManualClock::default();
-    let client = Client::builder()
-        .private_app_token(PAT)
-        .base_url(&server.base_url)
+    let client = pat_builder(&server.base_url, &clock)
         .rate_limit(RateLimit::per_ten_seconds(2))
-        .clock(Arc::new(clock.clone()))
         .build()
         .unwrap();
     let start = clock.monotonic();
@@ -326,12 +313,7 @@ async fn a_fifth_of_faults_still_exports_every_deal_exactly_once() {
     // The seeding spent the same app's budget: let its calls leave the window.
     clock.advance(Duration::from_secs(11));
     // The export's client keeps the default budget (100 per 10 s) and retry policy.
-    let client = Client::builder()
-        .private_app_token(PAT)
-        .base_url(fake.base_url())
-        .clock(Arc::new(clock.clone()))
-        .build()
-        .unwrap();
+    let client = pat_builder(fake.base_url(), &clock).build().unwrap();
     // A fifth of the export's calls fail: a 429 without Retry-After, a JSON 503 or an HTML
     // 502, a fifteenth each.
     for (kind, rate) in [
@@ -367,11 +349,7 @@ async fn two_clients_share_one_budget_with_few_429s() {
     let clock = SteppedClock::new(2);
     let fake = FakeHubSpot::builder()
         .private_app_token(PAT)
-        .rate_limits(RateLimits {
-            per_ten_seconds: 100,
-            daily: 1_000_000,
-            search_per_second: 5,
-        })
+        .rate_limits(RateLimits::per_ten_seconds(100).daily(1_000_000))
         .clock(Arc::new(clock.clone()))
         .start()
         .await
@@ -379,12 +357,9 @@ async fn two_clients_share_one_budget_with_few_429s() {
     // Two processes of one app: separate limiters, each believing the budget is its own.
     let workers: Vec<_> = (0..2)
         .map(|_| {
-            let client = Client::builder()
-                .private_app_token(PAT)
-                .base_url(fake.base_url())
+            let client = pat_builder(fake.base_url(), &clock)
                 .rate_limit(RateLimit::FREE_STARTER)
                 .retry(RetryPolicy::default().max_attempts(20))
-                .clock(Arc::new(clock.clone()))
                 .build()
                 .unwrap();
             let clock = clock.clone();

@@ -4,12 +4,12 @@
 mod support;
 
 use hubspot_deals::clock::{Clock, ManualClock};
-use hubspot_deals::{Client, Error, RetryPolicy, types};
+use hubspot_deals::{Error, RetryPolicy, types};
 use hubspot_deals_fake::{FakeHubSpot, Fault, FaultKind, RateLimits};
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
-use support::fake::{PAT, deals_statuses, empty_deal, oauth_fake, pat_client};
+use support::fake::{PAT, deals_statuses, empty_deal, oauth_fake, pat_builder, pat_client};
 use support::recorder::{Recorder, empty, json};
 
 #[tokio::test]
@@ -95,12 +95,7 @@ async fn replayed_bodies_are_byte_identical() {
     ])
     .await;
     let clock = ManualClock::default();
-    let client = Client::builder()
-        .private_app_token(PAT)
-        .base_url(&server.base_url)
-        .clock(Arc::new(clock.clone()))
-        .build()
-        .unwrap();
+    let client = pat_builder(&server.base_url, &clock).build().unwrap();
     let inputs = (0..50)
         .map(|i| types::BatchUpdateInput {
             id: (1000 + i).to_string(),
@@ -151,11 +146,8 @@ async fn a_retry_after_beyond_the_policy_fails_at_once_with_the_wait() {
     ])
     .await;
     let clock = ManualClock::default();
-    let client = Client::builder()
-        .private_app_token(PAT)
-        .base_url(&server.base_url)
+    let client = pat_builder(&server.base_url, &clock)
         .retry(RetryPolicy::default().max_wait(Duration::from_secs(60)))
-        .clock(Arc::new(clock.clone()))
         .build()
         .unwrap();
     let start = clock.now();
@@ -180,12 +172,7 @@ async fn the_daily_limit_is_never_retried() {
     };
     let server = Recorder::start(vec![daily().header("retry-after", "1"), daily()]).await;
     let clock = ManualClock::default();
-    let client = Client::builder()
-        .private_app_token(PAT)
-        .base_url(&server.base_url)
-        .clock(Arc::new(clock.clone()))
-        .build()
-        .unwrap();
+    let client = pat_builder(&server.base_url, &clock).build().unwrap();
     for _ in 0..2 {
         let error = client.get_page().send().await.unwrap_err();
         assert!(error.is_rate_limited(), "{error:?}");
@@ -218,41 +205,38 @@ async fn the_daily_limit_is_never_retried() {
 async fn a_per_attempt_timeout_is_retried_only_where_safe() {
     let clock = ManualClock::default();
     let fake = oauth_fake(&clock)
-        .fault(
-            Fault::new(FaultKind::Slow(Duration::from_millis(1500)))
-                .on("get_page")
-                .times(1),
-        )
-        .fault(
-            Fault::new(FaultKind::Slow(Duration::from_millis(1500)))
-                .on("create")
-                .times(1),
-        )
+        .fault(Fault::new(FaultKind::Held).on("get_page").times(1))
+        .fault(Fault::new(FaultKind::Held).on("create").times(1))
         .start()
         .await
         .unwrap();
-    let client = Client::builder()
-        .private_app_token(PAT)
-        .base_url(fake.base_url())
-        .timeout(Duration::from_millis(300))
-        .clock(Arc::new(clock.clone()))
+    // The fake holds the first attempt until this test lets it go: the client's one-second
+    // timeout is what ends it, however loaded the machine is.
+    let client = pat_builder(fake.base_url(), &clock)
+        .timeout(Duration::from_secs(1))
         .build()
         .unwrap();
     client.get_page().send().await.unwrap();
-    // The abandoned first attempt still finishes at the fake: wait for that event.
-    support::eventually("the slow first get_page finishes at the fake", || {
+    assert_eq!(
+        fake.held(),
+        1,
+        "the first attempt is still held at the fake"
+    );
+    fake.release_held(1);
+    support::eventually("the abandoned get_page finishes at the fake", || {
         fake.counters().by_operation.get("get_page") == Some(&2)
     })
     .await;
+
     let error = client.create().body(empty_deal()).send().await.unwrap_err();
     assert!(error.is_timeout(), "{error:?}");
     assert!(
-        error
-            .to_string()
-            .starts_with("create: timed out after 0.3 s"),
+        error.to_string().starts_with("create: timed out after 1 s"),
         "{error}"
     );
-    support::eventually("the slow create finishes at the fake", || {
+    assert_eq!(fake.deal_count(), 0, "still held: not applied yet");
+    fake.release_held(1);
+    support::eventually("the held create finishes at the fake", || {
         fake.deal_count() == 1
     })
     .await;

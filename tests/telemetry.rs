@@ -8,7 +8,7 @@ use hubspot_deals::{Client, RateLimit};
 use hubspot_deals_fake::{Fault, FaultKind};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
-use support::fake::{CLIENT_SECRET, PAT, REFRESH_TOKEN, oauth, oauth_fake};
+use support::fake::{CLIENT_SECRET, PAT, REFRESH_TOKEN, oauth, oauth_fake, pat_builder};
 
 /// A `tracing` writer that keeps everything in memory.
 #[derive(Clone, Default)]
@@ -118,11 +118,8 @@ async fn each_call_is_one_span_with_its_attempts_status_and_waits() {
         .start()
         .await
         .unwrap();
-    let client = Client::builder()
-        .private_app_token(PAT)
-        .base_url(fake.base_url())
+    let client = pat_builder(fake.base_url(), &clock)
         .rate_limit(RateLimit::per_ten_seconds(1))
-        .clock(Arc::new(clock.clone()))
         .build()
         .unwrap();
     client.get_page().send().await.unwrap();

@@ -38,6 +38,10 @@ pub enum FaultKind {
     HtmlBadGateway,
     /// Wait this long (real time) before handling the call normally.
     Slow(Duration),
+    /// Hold the call until the test lets it go with
+    /// [`FakeHubSpot::release_held`](crate::FakeHubSpot::release_held), then handle it
+    /// normally: a slow answer whose timing the test decides.
+    Held,
     /// Handle the call, then close the connection without answering: the client cannot
     /// know whether a write happened.
     DropConnection,
@@ -114,6 +118,7 @@ impl fmt::Display for Fault {
             } => write!(f, "429:{}", after.as_secs())?,
             FaultKind::HtmlBadGateway => f.write_str("html502")?,
             FaultKind::Slow(delay) => write!(f, "slow:{}", delay.as_millis())?,
+            FaultKind::Held => f.write_str("held")?,
             FaultKind::DropConnection => f.write_str("drop")?,
             FaultKind::TruncatedBody => f.write_str("truncate")?,
         }

@@ -327,6 +327,19 @@ impl FakeHubSpot {
         self.world().faults.rules.push(fault);
     }
 
+    /// How many calls a [`FaultKind::Held`] fault holds right now.
+    pub fn held(&self) -> usize {
+        self.world()
+            .held
+            .1
+            .load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    /// Lets `n` held calls (now or later) go on.
+    pub fn release_held(&self, n: usize) {
+        self.world().held.0.add_permits(n);
+    }
+
     /// Removes every fault rule.
     pub fn clear_faults(&self) {
         self.world().faults.rules.clear();

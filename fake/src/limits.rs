@@ -46,6 +46,30 @@ impl RateLimits {
     };
 }
 
+impl RateLimits {
+    /// Free-tier limits with this many calls per ten seconds.
+    pub const fn per_ten_seconds(calls: u32) -> Self {
+        Self {
+            per_ten_seconds: calls,
+            ..Self::FREE
+        }
+    }
+
+    /// The same, with this many calls a day.
+    #[must_use]
+    pub const fn daily(mut self, calls: u32) -> Self {
+        self.daily = calls;
+        self
+    }
+
+    /// The same, with this many searches per second.
+    #[must_use]
+    pub const fn search_per_second(mut self, calls: u32) -> Self {
+        self.search_per_second = calls;
+        self
+    }
+}
+
 impl Default for RateLimits {
     fn default() -> Self {
         Self::FREE

@@ -27,6 +27,10 @@ struct Filter {
     value: Option<String>,
     high: Option<String>,
     values: Vec<String>,
+    /// The values as comparisons read them, parsed once per search.
+    value_key: SortKey,
+    high_key: SortKey,
+    value_keys: Vec<SortKey>,
 }
 
 fn parse_filters(body: &Value) -> Result<Vec<Vec<Filter>>, ApiError> {
@@ -87,11 +91,16 @@ fn parse_filter(filter: &Value, at: &str) -> Result<Filter, ApiError> {
         ApiError::validation(format!("Invalid input JSON: {at}.operator is required"))
     })?;
     let values = strings(filter, "values");
+    let key = |v: &Option<String>| SortKey::of(v.as_deref().unwrap_or(""));
+    let (value, high) = (text("value"), text("highValue"));
     let parsed = Filter {
+        value_key: key(&value),
+        high_key: key(&high),
+        value_keys: values.iter().map(|v| SortKey::of(v)).collect(),
         property,
         operator,
-        value: text("value"),
-        high: text("highValue"),
+        value,
+        high,
         values,
     };
     let needs = |what: &str| {
@@ -126,10 +135,39 @@ fn number(value: &str) -> Option<f64> {
     })
 }
 
-fn compare(left: &str, right: &str) -> Ordering {
-    match (number(left), number(right)) {
-        (Some(a), Some(b)) => a.partial_cmp(&b).unwrap_or(Ordering::Equal),
-        _ => left.to_lowercase().cmp(&right.to_lowercase()),
+/// A value as search compares it: numbers and dates as numbers, other text without case.
+#[derive(Debug, Clone, PartialEq)]
+enum SortKey {
+    Number(f64),
+    Text(String),
+}
+
+impl SortKey {
+    fn of(value: &str) -> Self {
+        match number(value) {
+            Some(n) => Self::Number(n),
+            None => Self::Text(value.to_lowercase()),
+        }
+    }
+}
+
+impl Eq for SortKey {}
+
+impl PartialOrd for SortKey {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for SortKey {
+    /// Two numbers compare as numbers; otherwise as text (a number as it was written).
+    fn cmp(&self, other: &Self) -> Ordering {
+        match (self, other) {
+            (Self::Number(a), Self::Number(b)) => a.total_cmp(b),
+            (Self::Text(a), Self::Text(b)) => a.cmp(b),
+            (Self::Number(a), Self::Text(b)) => a.to_string().cmp(b),
+            (Self::Text(a), Self::Number(b)) => a.cmp(&b.to_string()),
+        }
     }
 }
 
@@ -154,10 +192,11 @@ fn contains_token(value: Option<&str>, pattern: &str) -> bool {
 }
 
 fn matches(deal: &Deal, filter: &Filter) -> bool {
-    let actual = deal.value(&filter.property).filter(|v| !v.is_empty());
-    let value = filter.value.as_deref().unwrap_or("");
+    let text = || deal.value(&filter.property).filter(|v| !v.is_empty());
+    let key = || key_of(deal, &filter.property);
     let cmp =
-        |wanted: fn(Ordering) -> bool| actual.as_deref().is_some_and(|a| wanted(compare(a, value)));
+        |wanted: fn(Ordering) -> bool| key().is_some_and(|k| wanted(k.cmp(&filter.value_key)));
+    let among = || key().is_some_and(|k| filter.value_keys.contains(&k));
     match filter.operator.as_str() {
         "EQ" => cmp(Ordering::is_eq),
         "NEQ" => !cmp(Ordering::is_eq),
@@ -165,20 +204,34 @@ fn matches(deal: &Deal, filter: &Filter) -> bool {
         "LTE" => cmp(Ordering::is_le),
         "GT" => cmp(Ordering::is_gt),
         "GTE" => cmp(Ordering::is_ge),
-        "BETWEEN" => actual.as_deref().is_some_and(|a| {
-            compare(a, value).is_ge() && compare(a, filter.high.as_deref().unwrap_or("")).is_le()
-        }),
-        "IN" => actual
-            .as_deref()
-            .is_some_and(|a| filter.values.iter().any(|v| compare(a, v).is_eq())),
-        "NOT_IN" => !actual
-            .as_deref()
-            .is_some_and(|a| filter.values.iter().any(|v| compare(a, v).is_eq())),
-        "HAS_PROPERTY" => actual.is_some(),
-        "NOT_HAS_PROPERTY" => actual.is_none(),
-        "CONTAINS_TOKEN" => contains_token(actual.as_deref(), value),
-        "NOT_CONTAINS_TOKEN" => !contains_token(actual.as_deref(), value),
+        "BETWEEN" => key().is_some_and(|k| k >= filter.value_key && k <= filter.high_key),
+        "IN" => among(),
+        "NOT_IN" => !among(),
+        "HAS_PROPERTY" => text().is_some(),
+        "NOT_HAS_PROPERTY" => text().is_none(),
+        "CONTAINS_TOKEN" => {
+            contains_token(text().as_deref(), filter.value.as_deref().unwrap_or(""))
+        }
+        "NOT_CONTAINS_TOKEN" => {
+            !contains_token(text().as_deref(), filter.value.as_deref().unwrap_or(""))
+        }
         _ => false,
+    }
+}
+
+/// A deal's value of `property` as search compares it: the system ones read straight from
+/// the deal, the rest parsed from their text. `None` when it has no value.
+fn key_of(deal: &Deal, property: &str) -> Option<SortKey> {
+    match property {
+        "hs_object_id" => Some(SortKey::Number(deal.id as f64)),
+        "hs_lastmodifieddate" => Some(SortKey::Number(deal.updated_at.timestamp_millis() as f64)),
+        "createdate" if !deal.values.contains_key("createdate") => {
+            Some(SortKey::Number(deal.created_at.timestamp_millis() as f64))
+        }
+        _ => deal
+            .value(property)
+            .filter(|v| !v.is_empty())
+            .map(|v| SortKey::of(&v)),
     }
 }
 
@@ -254,17 +307,22 @@ pub(crate) fn search(world: &mut World, body: &Value) -> Answer {
         .filter(|d| query.trim().is_empty() || matches_query(d, query))
         .collect();
     match &sort {
-        Some((property, descending)) => hits.sort_by(|a, b| {
-            // Deals without a value come last in either direction.
-            let order = match (a.value(property), b.value(property)) {
-                (Some(x), Some(y)) if *descending => compare(&y, &x),
-                (Some(x), Some(y)) => compare(&x, &y),
-                (Some(_), None) => Ordering::Less,
-                (None, Some(_)) => Ordering::Greater,
-                (None, None) => Ordering::Equal,
-            };
-            order.then(a.id.cmp(&b.id))
-        }),
+        Some((property, descending)) => {
+            // Each deal's key is read once; deals without a value come last either way.
+            let mut keyed: Vec<(Option<SortKey>, &Deal)> =
+                hits.into_iter().map(|d| (key_of(d, property), d)).collect();
+            keyed.sort_by(|(a, x), (b, y)| {
+                let order = match (a, b) {
+                    (Some(a), Some(b)) if *descending => b.cmp(a),
+                    (Some(a), Some(b)) => a.cmp(b),
+                    (Some(_), None) => Ordering::Less,
+                    (None, Some(_)) => Ordering::Greater,
+                    (None, None) => Ordering::Equal,
+                };
+                order.then(x.id.cmp(&y.id))
+            });
+            hits = keyed.into_iter().map(|(_, d)| d).collect();
+        }
         None => hits.sort_by_key(|d| (d.created_at, d.id)),
     }
     let total = hits.len();
@@ -277,8 +335,10 @@ pub(crate) fn search(world: &mut World, body: &Value) -> Answer {
         .map(|d| render::deal(d, &world.store.schema, &selection))
         .collect();
     let mut body = json!({"total": total, "results": results});
+    // Like HubSpot, the next page is offered while results remain, even past the cap,
+    // where asking for it gets the 400 above.
     let next = offset + limit;
-    if next < reachable {
+    if next < total {
         body["paging"] = json!({"next": {"after": next.to_string()}});
     }
     Ok((200, Some(body)))
@@ -299,6 +359,7 @@ mod tests {
 
     #[test]
     fn values_compare_as_numbers_dates_or_text() {
+        let compare = |a: &str, b: &str| SortKey::of(a).cmp(&SortKey::of(b));
         assert_eq!(compare("1500.00", "900"), Ordering::Greater);
         assert_eq!(
             compare("2024-01-01T00:00:00.000Z", "1704067200000"),

@@ -19,6 +19,7 @@ use hyper::{Request, Response};
 use serde_json::{Value, json};
 use std::collections::HashMap;
 use std::convert::Infallible;
+use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex};
 use tokio::net::TcpListener;
 use tokio::sync::watch;
@@ -266,8 +267,17 @@ async fn handle(
         };
         (fault, correlation_id(&mut world.faults.rng))
     };
-    if let Some(FaultKind::Slow(delay)) = &fault {
-        tokio::time::sleep(*delay).await;
+    match &fault {
+        Some(FaultKind::Slow(delay)) => tokio::time::sleep(*delay).await,
+        Some(FaultKind::Held) => {
+            let held = world.lock().unwrap_or_else(|e| e.into_inner()).held.clone();
+            held.1.fetch_add(1, Ordering::SeqCst);
+            if let Ok(permit) = held.0.acquire().await {
+                permit.forget();
+            }
+            held.1.fetch_sub(1, Ordering::SeqCst);
+        }
+        _ => {}
     }
     let outcome = {
         let mut world = world.lock().unwrap_or_else(|e| e.into_inner());

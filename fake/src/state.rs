@@ -8,7 +8,10 @@ use super::store::Store;
 use chrono::{DateTime, Utc};
 use hubspot_deals::clock::SharedClock;
 use std::collections::HashMap;
+use std::sync::Arc;
+use std::sync::atomic::AtomicUsize;
 use std::time::Duration;
+use tokio::sync::Semaphore;
 
 #[derive(Debug)]
 pub(crate) struct World {
@@ -20,6 +23,8 @@ pub(crate) struct World {
     pub clock: SharedClock,
     pub base_url: String,
     pub indexing_lag: Duration,
+    /// Where `Held` requests wait, and how many wait there now.
+    pub held: Arc<(Semaphore, AtomicUsize)>,
     /// When each deal becomes visible to search (absent: visible).
     visible_at: HashMap<u64, DateTime<Utc>>,
 }
@@ -43,6 +48,7 @@ impl World {
             clock,
             base_url,
             indexing_lag,
+            held: Arc::new((Semaphore::new(0), AtomicUsize::new(0))),
             visible_at: HashMap::new(),
         }
     }

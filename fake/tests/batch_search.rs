@@ -449,9 +449,20 @@ async fn search_pages_by_offset_up_to_the_10000_cap_and_skips_archived_deals() {
         100,
         "results stop at the cap"
     );
-    assert!(near_cap.get("paging").is_none(), "no page past the cap");
+    let at_cap = search(&fake, json!({"limit": 100, "after": "9900"})).await;
+    assert_eq!(
+        at_cap["paging"]["next"]["after"], "10000",
+        "as HubSpot does, the next page is offered"
+    );
     let past = post(url(&fake, "/search"), json!({"after": "10000"})).await;
-    assert_eq!(past.status, 400);
+    assert_eq!(past.status, 400, "and refused");
+    assert_eq!(past.category(), Some("VALIDATION_ERROR"));
+    assert!(
+        past.json["message"]
+            .as_str()
+            .unwrap()
+            .contains("capped at 10000")
+    );
 
     let victim = first["results"][0]["id"].as_str().unwrap().to_string();
     assert_eq!(

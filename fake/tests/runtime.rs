@@ -189,11 +189,7 @@ async fn the_ten_second_window_rolls() {
     let clock = ManualClock::default();
     let fake = FakeHubSpot::builder()
         .private_app_token(TOKEN)
-        .rate_limits(RateLimits {
-            per_ten_seconds: 3,
-            daily: 1000,
-            search_per_second: 5,
-        })
+        .rate_limits(RateLimits::per_ten_seconds(3).daily(1000))
         .clock(Arc::new(clock.clone()))
         .start()
         .await
@@ -241,11 +237,7 @@ async fn budgets_are_per_private_app_and_shared_by_the_oauth_apps_tokens() {
         .private_app_token("pat-two")
         .oauth_app("client", "secret")
         .refresh_token("refresh")
-        .rate_limits(RateLimits {
-            per_ten_seconds: 2,
-            daily: 1000,
-            search_per_second: 5,
-        })
+        .rate_limits(RateLimits::per_ten_seconds(2).daily(1000))
         .clock(Arc::new(clock.clone()))
         .start()
         .await
@@ -305,11 +297,11 @@ async fn the_daily_and_search_budgets() {
     let clock = ManualClock::new("2026-03-04T23:00:00Z".parse().unwrap());
     let fake = FakeHubSpot::builder()
         .private_app_token(TOKEN)
-        .rate_limits(RateLimits {
-            per_ten_seconds: 100,
-            daily: 8,
-            search_per_second: 2,
-        })
+        .rate_limits(
+            RateLimits::per_ten_seconds(100)
+                .daily(8)
+                .search_per_second(2),
+        )
         .clock(Arc::new(clock.clone()))
         .start()
         .await

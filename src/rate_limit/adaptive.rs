@@ -125,8 +125,15 @@ mod tests {
         // Calls are spaced by the paced rate, in queue order.
         let first = pacing.slot(s(100.0), 0);
         let second = pacing.slot(s(100.0), 1);
-        assert!(first >= s(100.0 + 1.0 / 7.0 - 1e-9), "{first:?}");
-        assert!(second >= first + s(1.0 / 7.0 - 1e-9), "{second:?}");
+        let close = |a: Duration, b: f64| (a.as_secs_f64() - b).abs() < 1e-6;
+        assert!(
+            close(first, 100.0 + 1.0 / 7.0),
+            "one interval at 7 per second: {first:?}"
+        );
+        assert!(
+            close(second - first, 1.0 / 7.0),
+            "the next one interval later: {second:?}"
+        );
         pacing.sent(first);
         let next = pacing.slot(s(100.0), 0);
         assert!(

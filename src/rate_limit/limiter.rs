@@ -410,6 +410,107 @@ mod tests {
         assert!(permit.waited().is_zero());
     }
 
+    #[test]
+    fn waiting_calls_queue_in_arrival_order_each_with_its_own_place() {
+        let (limiter, clock) = frozen(RateLimit::per_ten_seconds(1));
+        let mut first = Box::pin(limiter.acquire(Budget::TenSecondly));
+        poll_once(first.as_mut()).unwrap().unwrap().sent();
+        let mut waiting: Vec<_> = (0..3)
+            .map(|_| Box::pin(limiter.acquire(Budget::TenSecondly)))
+            .collect();
+        for call in waiting.iter_mut() {
+            assert!(poll_once(call.as_mut()).is_none());
+        }
+        assert_eq!(
+            limiter.lane(Budget::TenSecondly).queue.len(),
+            3,
+            "three places"
+        );
+        // One window later only the first in line goes.
+        clock.advance(Duration::from_millis(10_250));
+        let admitted: Vec<bool> = waiting
+            .iter_mut()
+            .map(|call| match poll_once(call.as_mut()) {
+                Some(permit) => {
+                    permit.unwrap().sent();
+                    true
+                }
+                None => false,
+            })
+            .collect();
+        assert_eq!(admitted, [true, false, false]);
+    }
+
+    #[tokio::test]
+    async fn a_wait_of_exactly_the_maximum_is_allowed() {
+        let (limiter, _clock) =
+            limiter(RateLimit::per_ten_seconds(1).max_wait(Duration::from_millis(10_250)));
+        limiter.acquire(Budget::TenSecondly).await.unwrap().sent();
+        let permit = limiter.acquire(Budget::TenSecondly).await.unwrap();
+        assert_eq!(permit.waited(), Duration::from_millis(10_250));
+    }
+
+    #[tokio::test]
+    async fn a_permit_dropped_unsent_gives_its_slot_back() {
+        let (limiter, _clock) = limiter(RateLimit::per_ten_seconds(1));
+        drop(limiter.acquire(Budget::TenSecondly).await.unwrap());
+        let permit = limiter.acquire(Budget::TenSecondly).await.unwrap();
+        assert!(permit.waited().is_zero(), "the unsent call spent nothing");
+    }
+
+    #[test]
+    fn windows_of_budgets() {
+        let clock: SharedClock = Arc::new(ManualClock::default());
+        let limiter = Limiter::new(RateLimit::per_ten_seconds(5), clock.clone());
+        assert_eq!(limiter.window(Budget::TenSecondly), Duration::from_secs(10));
+        assert_eq!(limiter.window(Budget::Search), Duration::from_secs(1));
+        let custom = Limiter::new(
+            RateLimit::custom(Quota {
+                calls: 3,
+                window: Duration::from_secs(4),
+            }),
+            clock.clone(),
+        );
+        assert_eq!(custom.window(Budget::TenSecondly), Duration::from_secs(4));
+        let unlimited = Limiter::new(RateLimit::unlimited(), clock);
+        assert_eq!(
+            unlimited.window(Budget::TenSecondly),
+            Duration::from_secs(10)
+        );
+        assert_eq!(unlimited.window(Budget::Search), Duration::from_secs(1));
+    }
+
+    #[tokio::test]
+    async fn observe_reads_hubspots_headers() {
+        let (observer, _clock) = limiter(RateLimit::per_ten_seconds(100));
+        let mut headers = http::HeaderMap::new();
+        headers.insert("x-hubspot-ratelimit-max", "3".parse().unwrap());
+        headers.insert(
+            "x-hubspot-ratelimit-interval-milliseconds",
+            "10000".parse().unwrap(),
+        );
+        headers.insert("x-hubspot-ratelimit-remaining", " 0 ".parse().unwrap());
+        observer.observe(&headers);
+        let permit = observer.acquire(Budget::TenSecondly).await.unwrap();
+        assert_eq!(
+            permit.waited(),
+            Duration::from_millis(10_250),
+            "3 of 3 spent elsewhere"
+        );
+        headers.insert("x-hubspot-ratelimit-remaining", "many".parse().unwrap());
+        let (other, _) = limiter(RateLimit::per_ten_seconds(100));
+        other.observe(&headers);
+        assert!(
+            other
+                .acquire(Budget::TenSecondly)
+                .await
+                .unwrap()
+                .waited()
+                .is_zero(),
+            "unreadable: ignored"
+        );
+    }
+
     #[tokio::test]
     async fn windows_follow_the_monotonic_clock_not_the_wall_clock() {
         let (limiter, clock) = limiter(RateLimit::per_ten_seconds(2));

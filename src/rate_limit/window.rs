@@ -285,6 +285,7 @@ mod tests {
         assert_eq!(window.slot(0, ms(1_000)), ms(10_250));
         window.take_back(second);
         assert_eq!(window.slot(0, ms(1_000)), ms(1_000));
+        assert_eq!(window.len(), 1, "the other permit stays");
         let third = window.give(ms(1_000), true);
         window.retime(third, ms(4_000));
         assert_eq!(window.slot(0, ms(5_000)), ms(10_250));

@@ -2,9 +2,9 @@
 //! client and fake, so token lifetimes, windows and retry waits pass without waiting.
 
 use hubspot_deals::auth::OAuth;
-use hubspot_deals::clock::ManualClock;
+use hubspot_deals::clock::{Clock, ManualClock};
 use hubspot_deals::types;
-use hubspot_deals::{Client, RateLimit, RetryPolicy};
+use hubspot_deals::{Client, ClientBuilder, RateLimit, RetryPolicy};
 use hubspot_deals_fake::{FakeHubSpot, FakeHubSpotBuilder, RateLimits};
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -43,14 +43,19 @@ pub fn oauth_client(fake: &FakeHubSpot, clock: &ManualClock, oauth: OAuth) -> Cl
         .unwrap()
 }
 
-/// A private-app client of the fake, unlimited, on `clock`, retrying as `retry` says.
-pub fn pat_client(fake: &FakeHubSpot, clock: &ManualClock, retry: RetryPolicy) -> Client {
+/// A builder for a private-app client of `base_url` on `clock`; tests add what they need.
+pub fn pat_builder<C: Clock + Clone + 'static>(base_url: &str, clock: &C) -> ClientBuilder {
     Client::builder()
         .private_app_token(PAT)
-        .base_url(fake.base_url())
+        .base_url(base_url)
+        .clock(Arc::new(clock.clone()))
+}
+
+/// A private-app client of the fake, unlimited, on `clock`, retrying as `retry` says.
+pub fn pat_client(fake: &FakeHubSpot, clock: &ManualClock, retry: RetryPolicy) -> Client {
+    pat_builder(fake.base_url(), clock)
         .rate_limit(RateLimit::unlimited())
         .retry(retry)
-        .clock(Arc::new(clock.clone()))
         .build()
         .unwrap()
 }

@@ -1,0 +1,427 @@
+//! `search_all` past the 10,000-result cap and `changed_since` for incremental sync, against
+//! the fake, which enforces the cap as HubSpot does.
+
+mod support;
+
+use chrono::{DateTime, Utc};
+use futures_util::StreamExt;
+use hubspot_deals::clock::{Clock, ManualClock};
+use hubspot_deals::types::{self, Filter, FilterGroup, FilterOperator, SearchRequest};
+use hubspot_deals::{Client, Error, RetryPolicy};
+use hubspot_deals_fake::FakeHubSpot;
+use std::collections::HashSet;
+use std::sync::Arc;
+use std::time::Duration;
+use support::fake::{PAT, oauth_fake, pat_builder, pat_client};
+
+/// Creates `count` deals in batches of 100; the clock moves 1 ms after each batch, so the
+/// deals of a batch share their modification time. `stage` picks each deal's stage.
+async fn seed(
+    client: &Client,
+    clock: &ManualClock,
+    count: usize,
+    stage: impl Fn(usize) -> &'static str,
+) {
+    for chunk in 0..count.div_ceil(100) {
+        let inputs = (chunk * 100..(chunk * 100 + 100).min(count))
+            .map(|i| types::BatchCreateInput {
+                properties: [
+                    ("dealname".to_string(), format!("Deal {i}")),
+                    ("dealstage".to_string(), stage(i).to_string()),
+                ]
+                .into(),
+                ..Default::default()
+            })
+            .collect();
+        client
+            .batch_create()
+            .body(types::BatchCreate { inputs })
+            .send()
+            .await
+            .unwrap();
+        clock.advance(Duration::from_millis(1));
+    }
+}
+
+/// A fake, a client that seeds it (unlimited) and one with the default budgets.
+async fn setup() -> (FakeHubSpot, Client, Client, ManualClock) {
+    let clock = ManualClock::default();
+    let fake = oauth_fake(&clock).start().await.unwrap();
+    let seeder = pat_client(&fake, &clock, RetryPolicy::default());
+    let client = pat_builder(fake.base_url(), &clock).build().unwrap();
+    (fake, seeder, client, clock)
+}
+
+fn stage_is(stage: &str) -> Filter {
+    Filter {
+        property_name: "dealstage".into(),
+        operator: FilterOperator::Eq,
+        value: Some(stage.into()),
+        high_value: None,
+        values: vec![],
+    }
+}
+
+#[tokio::test]
+async fn search_all_gets_every_match_past_the_cap_once_in_id_order() {
+    let (fake, seeder, client, _clock) = setup().await;
+    // 26,000 deals, of which 25,000 won.
+    seed(&seeder, &_clock, 26_000, |i| {
+        if i % 26 == 25 {
+            "closedlost"
+        } else {
+            "closedwon"
+        }
+    })
+    .await;
+    fake.clear_log();
+    let request = SearchRequest {
+        filter_groups: vec![FilterGroup {
+            filters: vec![stage_is("closedwon")],
+        }],
+        properties: vec!["dealname".into()],
+        ..Default::default()
+    };
+    let ids: Vec<u64> = client
+        .deals()
+        .search_all(request)
+        .stream()
+        .map(|deal| deal.unwrap().id.parse::<u64>().unwrap())
+        .collect()
+        .await;
+    assert_eq!(ids.len(), 25_000, "every match");
+    assert!(
+        ids.windows(2).all(|w| w[0] < w[1]),
+        "in id order, none twice"
+    );
+    let counters = fake.counters();
+    assert_eq!(
+        counters.by_status.get(&400),
+        None,
+        "never asked past the cap"
+    );
+    assert_eq!(
+        counters.by_operation.get("search"),
+        Some(&125),
+        "pages of 200"
+    );
+    // The searches after the cap carry `hs_object_id > last`.
+    assert_eq!(counters.rate_limited, 0, "within the search budget");
+}
+
+#[tokio::test]
+async fn search_all_adds_the_id_filter_to_every_group() {
+    let (_fake, seeder, client, clock) = setup().await;
+    seed(&seeder, &clock, 12_000, |i| {
+        ["closedwon", "closedlost", "qualifiedtobuy"][i % 3]
+    })
+    .await;
+    // Two ORed groups: won or lost, 8,000 in all, past the cap.
+    let request = SearchRequest {
+        filter_groups: vec![
+            FilterGroup {
+                filters: vec![stage_is("closedwon")],
+            },
+            FilterGroup {
+                filters: vec![stage_is("closedlost")],
+            },
+        ],
+        limit: 100,
+        ..Default::default()
+    };
+    let deals: Vec<types::Deal> = client
+        .deals()
+        .search_all(request)
+        .stream()
+        .map(Result::unwrap)
+        .collect()
+        .await;
+    assert_eq!(deals.len(), 8_000);
+    assert!(
+        deals
+            .iter()
+            .all(|d| d.properties["dealstage"].as_deref() != Some("qualifiedtobuy"))
+    );
+    assert_eq!(
+        deals.iter().map(|d| &d.id).collect::<HashSet<_>>().len(),
+        8_000
+    );
+}
+
+#[tokio::test]
+async fn requests_search_all_cannot_serve_are_refused_with_the_reason() {
+    let (fake, _seeder, client, _clock) = setup().await;
+    let refused = |request: SearchRequest| {
+        let client = client.clone();
+        async move {
+            client
+                .deals()
+                .search_all(request)
+                .stream()
+                .next()
+                .await
+                .unwrap()
+                .unwrap_err()
+        }
+    };
+    let sorted = refused(SearchRequest {
+        sorts: vec!["-amount".into()],
+        ..Default::default()
+    })
+    .await;
+    assert!(
+        sorted.to_string().contains("remove the request's sorts"),
+        "{sorted}"
+    );
+    let paged = refused(SearchRequest {
+        after: Some("200".into()),
+        ..Default::default()
+    })
+    .await;
+    assert!(
+        paged
+            .to_string()
+            .contains("leave the request's `after` unset"),
+        "{paged}"
+    );
+    let full_group = refused(SearchRequest {
+        filter_groups: vec![FilterGroup {
+            filters: vec![stage_is("x"); 6],
+        }],
+        ..Default::default()
+    })
+    .await;
+    assert!(
+        full_group
+            .to_string()
+            .contains("filter group 1 has 6 filters"),
+        "{full_group}"
+    );
+    let too_many = refused(SearchRequest {
+        filter_groups: vec![
+            FilterGroup {
+                filters: vec![stage_is("x"); 4]
+            };
+            4
+        ],
+        ..Default::default()
+    })
+    .await;
+    assert!(
+        too_many.to_string().contains("over HubSpot's 18 in all"),
+        "{too_many}"
+    );
+    let too_big = refused(SearchRequest {
+        limit: 201,
+        ..Default::default()
+    })
+    .await;
+    assert!(matches!(too_big, Error::InvalidRequest(_)));
+    assert!(fake.requests().is_empty(), "nothing was sent");
+
+    let none: Vec<_> = client
+        .deals()
+        .search_all(SearchRequest {
+            query: Some("nothing matches this".into()),
+            ..Default::default()
+        })
+        .stream()
+        .collect()
+        .await;
+    assert!(none.is_empty());
+}
+
+fn at(clock: &ManualClock) -> DateTime<Utc> {
+    clock.now()
+}
+
+#[tokio::test]
+async fn changed_since_gets_every_change_once_past_the_cap_with_shared_timestamps() {
+    let (fake, seeder, client, clock) = setup().await;
+    let start = at(&clock);
+    // 25,000 deals; each batch of 100 shares one modification time, so the new searches
+    // before the cap start in the middle of a group of equal timestamps.
+    seed(&seeder, &clock, 25_000, |_| "qualifiedtobuy").await;
+    fake.clear_log();
+    let changes: Vec<_> = client
+        .deals()
+        .changed_since(start)
+        .overlap(Duration::ZERO)
+        .stream()
+        .map(Result::unwrap)
+        .collect()
+        .await;
+    assert_eq!(changes.len(), 25_000, "every change");
+    let ids: HashSet<&String> = changes.iter().map(|c| &c.deal.id).collect();
+    assert_eq!(ids.len(), 25_000, "none twice");
+    assert!(
+        changes.windows(2).all(|w| w[0].watermark <= w[1].watermark),
+        "oldest change first"
+    );
+    assert!(changes.iter().all(|c| c.watermark == c.deal.updated_at));
+    assert_eq!(
+        fake.counters().by_status.get(&400),
+        None,
+        "never asked past the cap"
+    );
+
+    // The next run from the stored watermark: the deals changed since, and those changed
+    // exactly at the watermark again (at least once).
+    let watermark = changes.last().unwrap().watermark;
+    clock.advance(Duration::from_secs(60));
+    let first = &changes[0].deal;
+    seeder
+        .update()
+        .deal_id(&first.id)
+        .body(types::DealUpdate {
+            properties: [("dealname".to_string(), "Renamed".to_string())].into(),
+        })
+        .send()
+        .await
+        .unwrap();
+    let next: Vec<_> = client
+        .deals()
+        .changed_since(watermark)
+        .overlap(Duration::ZERO)
+        .stream()
+        .map(|c| c.unwrap().deal)
+        .collect()
+        .await;
+    assert_eq!(
+        next.len(),
+        101,
+        "the last batch (at the watermark) and the one renamed"
+    );
+    assert_eq!(next.last().unwrap().id, first.id);
+    assert_eq!(
+        next.last().unwrap().properties["dealname"].as_deref(),
+        Some("Renamed")
+    );
+}
+
+#[tokio::test]
+async fn the_overlap_catches_changes_the_search_index_had_not_seen() {
+    let clock = ManualClock::default();
+    let fake = oauth_fake(&clock)
+        .search_indexing_lag(Duration::from_secs(30))
+        .start()
+        .await
+        .unwrap();
+    let seeder = pat_client(&fake, &clock, RetryPolicy::default());
+    let client = pat_builder(fake.base_url(), &clock).build().unwrap();
+    let old = seeder
+        .create()
+        .body(types::NewDeal {
+            properties: [("dealname".to_string(), "Old".to_string())].into(),
+            ..Default::default()
+        })
+        .send()
+        .await
+        .unwrap();
+    clock.advance(Duration::from_secs(60));
+    let start = at(&clock);
+    // A new deal (not indexed for 30 s), then a change to the old one (seen at once).
+    let lagging = seeder
+        .create()
+        .body(types::NewDeal {
+            properties: [("dealname".to_string(), "Lagging".to_string())].into(),
+            ..Default::default()
+        })
+        .send()
+        .await
+        .unwrap();
+    clock.advance(Duration::from_secs(5));
+    seeder
+        .update()
+        .deal_id(&old.id)
+        .body(types::DealUpdate {
+            properties: [("amount".to_string(), "5".to_string())].into(),
+        })
+        .send()
+        .await
+        .unwrap();
+    clock.advance(Duration::from_secs(5));
+    let first_run: Vec<_> = client
+        .deals()
+        .changed_since(start)
+        .stream()
+        .map(|c| c.unwrap())
+        .collect()
+        .await;
+    let ids: Vec<&str> = first_run.iter().map(|c| c.deal.id.as_str()).collect();
+    assert_eq!(ids, [old.id.as_str()], "the new deal is not indexed yet");
+    let watermark = first_run[0].watermark;
+    assert!(
+        watermark > lagging.updated_at,
+        "the watermark passed the lagging deal's time"
+    );
+    clock.advance(Duration::from_secs(60));
+    let without_overlap: Vec<String> = client
+        .deals()
+        .changed_since(watermark)
+        .overlap(Duration::ZERO)
+        .stream()
+        .map(|c| c.unwrap().deal.id)
+        .collect()
+        .await;
+    assert!(
+        !without_overlap.contains(&lagging.id),
+        "without an overlap it would be lost"
+    );
+    let with_overlap: Vec<String> = client
+        .deals()
+        .changed_since(watermark)
+        .stream()
+        .map(|c| c.unwrap().deal.id)
+        .collect()
+        .await;
+    assert!(
+        with_overlap.contains(&lagging.id),
+        "the default overlap catches it"
+    );
+}
+
+#[tokio::test]
+async fn more_changes_in_one_millisecond_than_a_search_can_page_is_an_error() {
+    let clock = ManualClock::default();
+    let fake = oauth_fake(&clock).start().await.unwrap();
+    let seeder = pat_client(&fake, &clock, RetryPolicy::default());
+    let start = at(&clock);
+    for chunk in 0..101 {
+        let inputs = (0..100)
+            .map(|i| types::BatchCreateInput {
+                properties: [("dealname".to_string(), format!("Deal {chunk}-{i}"))].into(),
+                ..Default::default()
+            })
+            .collect();
+        seeder
+            .batch_create()
+            .body(types::BatchCreate { inputs })
+            .send()
+            .await
+            .unwrap();
+    }
+    let client = Client::builder()
+        .private_app_token(PAT)
+        .base_url(fake.base_url())
+        .clock(Arc::new(clock.clone()))
+        .build()
+        .unwrap();
+    let results: Vec<_> = client
+        .deals()
+        .changed_since(start)
+        .overlap(Duration::ZERO)
+        .stream()
+        .collect()
+        .await;
+    let (given, errors): (Vec<_>, Vec<_>) = results.into_iter().partition(Result::is_ok);
+    assert_eq!(given.len(), 10_000, "the first 10,000 are given");
+    assert_eq!(errors.len(), 1);
+    let error = errors.into_iter().next().unwrap().unwrap_err();
+    assert!(
+        error
+            .to_string()
+            .contains("more than 10000 deals changed at"),
+        "{error}"
+    );
+}
