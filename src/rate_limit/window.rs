@@ -345,6 +345,32 @@ mod tests {
     }
 
     #[test]
+    fn calls_exactly_a_window_old_are_out_of_it() {
+        let mut window = Window::new(quota(2));
+        window.give(ms(0), true);
+        // HubSpot counts one call in its last 10 s: not the one at 0, which is 10 s old.
+        window.adapt(2, ms(10_000), 1, ms(10_000));
+        assert_eq!(
+            window.slot(0, ms(10_000)),
+            ms(10_250),
+            "the call at 0 and one elsewhere"
+        );
+        let mut rate = Window::new(quota(10));
+        rate.give(ms(0), true);
+        rate.give(ms(9_000), true);
+        assert_eq!(
+            rate.own_rate(ms(10_000)),
+            1.0,
+            "only the call at 9 s counts, over a second"
+        );
+        // Still in the log (it is kept a 40th longer), yet outside HubSpot's interval.
+        let mut late = Window::new(quota(2));
+        late.give(ms(0), true);
+        late.adapt(2, ms(10_000), 1, ms(10_100));
+        assert_eq!(late.slot(0, ms(10_100)), ms(10_250));
+    }
+
+    #[test]
     fn headers_only_lower_the_budget_and_are_clamped() {
         let mut window = Window::new(quota(10));
         window.adapt(1_000, ms(10_000), 1_000, ms(0));
