@@ -66,6 +66,7 @@ pub const DEFAULTS: &[&str] = &[
     "DealUpdate",
     "BatchCreateInput",
     "DealUpsert",
+    "BatchUpdateInput",
 ];
 
 /// Schemas whose HubSpot names already read well.

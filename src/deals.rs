@@ -2,11 +2,12 @@
 //! each ending in `.stream()` (or `.pages()`). They are built only on the public generated
 //! methods, so auth, rate limits and retries apply to them unchanged.
 
+use crate::batch::{ArchiveOp, BatchRun, CreateOp, Inputs, ReadOp, UpdateOp, UpsertOp};
 use crate::changes::ChangedSince;
 use crate::generated::Client;
 use crate::paging::ListDeals;
 use crate::search_all::SearchAll;
-use crate::types::SearchRequest;
+use crate::types::{BatchUpdateInput, Deal, DealUpsert, NewDeal, SearchRequest, UpsertedDeal};
 
 /// The bulk helpers of a client; see [`Client::deals`].
 #[derive(Debug, Clone, Copy)]
@@ -31,6 +32,50 @@ impl<'a> Deals<'a> {
     /// Every match of a search, past HubSpot's 10,000-result cap ([`SearchAll`]).
     pub fn search_all(&self, request: SearchRequest) -> SearchAll {
         SearchAll::new(self.client.clone(), request)
+    }
+
+    /// Creates any number of deals ([`BatchRun`]); a chunk that may have been applied is
+    /// never sent twice, its inputs' outcomes are `Unknown`.
+    pub fn create_all(&self, deals: impl Into<Inputs<NewDeal>>) -> BatchRun<NewDeal, Deal> {
+        BatchRun::new(self.client.clone(), CreateOp, deals.into())
+    }
+
+    /// Updates any number of deals, by id (or each input's `id_property`).
+    pub fn update_all(
+        &self,
+        updates: impl Into<Inputs<BatchUpdateInput>>,
+    ) -> BatchRun<BatchUpdateInput, Deal> {
+        BatchRun::new(self.client.clone(), UpdateOp, updates.into())
+    }
+
+    /// Creates or updates any number of deals by the unique property `property` (each
+    /// input's `id` is its value).
+    pub fn upsert_all(
+        &self,
+        property: impl Into<String>,
+        deals: impl Into<Inputs<DealUpsert>>,
+    ) -> BatchRun<DealUpsert, UpsertedDeal> {
+        let op = UpsertOp {
+            property: property.into(),
+        };
+        BatchRun::new(self.client.clone(), op, deals.into())
+    }
+
+    /// Reads any number of deals by id, with these properties (none: HubSpot's defaults).
+    pub fn read_all(
+        &self,
+        ids: impl Into<Inputs<String>>,
+        properties: impl IntoIterator<Item = impl Into<String>>,
+    ) -> BatchRun<String, Deal> {
+        let op = ReadOp {
+            properties: properties.into_iter().map(Into::into).collect(),
+        };
+        BatchRun::new(self.client.clone(), op, ids.into())
+    }
+
+    /// Archives any number of deals by id.
+    pub fn archive_all(&self, ids: impl Into<Inputs<String>>) -> BatchRun<String, ()> {
+        BatchRun::new(self.client.clone(), ArchiveOp, ids.into())
     }
 
     /// Every deal changed since `watermark`, oldest change first ([`ChangedSince`]).

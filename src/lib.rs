@@ -36,6 +36,7 @@
 
 mod ahead;
 pub mod auth;
+pub mod batch;
 pub mod changes;
 mod classify;
 mod client;

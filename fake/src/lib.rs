@@ -354,6 +354,15 @@ impl FakeHubSpot {
     pub fn deal_count(&self) -> usize {
         self.world().store.deals().count()
     }
+
+    /// How many deals are archived.
+    pub fn archived_count(&self) -> usize {
+        self.world()
+            .store
+            .deals()
+            .filter(|deal| deal.archived_at.is_some())
+            .count()
+    }
 }
 
 impl Drop for FakeHubSpot {

@@ -177,6 +177,12 @@ impl Limiter {
         }
     }
 
+    /// The calls per second a budget allows now (`None`: unlimited).
+    pub fn rate(&self, budget: Budget) -> Option<f64> {
+        let quota = self.lane(budget).window.quota()?;
+        Some(f64::from(quota.calls) / quota.window.as_secs_f64().max(f64::EPSILON))
+    }
+
     /// The window of a budget (its default when unlimited): the cap on a wait after a 429.
     pub fn window(&self, budget: Budget) -> Duration {
         let default = match budget {

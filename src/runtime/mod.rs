@@ -134,6 +134,11 @@ impl Runtime {
     pub fn retry_policy(&self) -> &RetryPolicy {
         &self.shared.retry
     }
+
+    /// The calls per second the ten-second budget allows now (`None`: unlimited).
+    pub(crate) fn calls_per_second(&self) -> Option<f64> {
+        self.shared.limiter.rate(Budget::TenSecondly)
+    }
 }
 
 impl fmt::Debug for Runtime {
