@@ -53,6 +53,8 @@ pub mod search_all;
 mod secret;
 #[cfg(feature = "rustls")]
 mod tls;
+#[cfg(feature = "webhooks")]
+pub mod webhooks;
 
 pub use client::{BuildError, ClientBuilder, DEFAULT_BASE_URL, DEFAULT_MAX_RESPONSE_BYTES};
 pub use deals::Deals;

@@ -8,8 +8,8 @@
 //! counters and request log at `GET /__fake/stats`. It follows HubSpot's observed behaviour:
 //! paging cursors, default and requested properties, validation errors with HubSpot's
 //! bodies, batch limits and 207s, search with filters and its 10,000-result cap, merges,
-//! scopes, token expiry, rate limits with HubSpot's headers and 429 bodies, and injected
-//! faults. Where HubSpot's behaviour is uncertain, the choice made is documented on the item
+//! scopes, token expiry, rate limits with HubSpot's headers and 429 bodies, injected
+//! faults, and signed webhook delivery of deal changes ([`WebhookSubscriber`]). Where HubSpot's behaviour is uncertain, the choice made is documented on the item
 //! and in the README's "Fake HubSpot" section.
 //!
 //! ```
@@ -46,6 +46,7 @@ mod server;
 mod state;
 mod store;
 mod validate;
+mod webhooks;
 
 pub use auth::{MAX_ACCESS_TOKENS, READ_SCOPE, TokenKind, WRITE_SCOPE, token_label};
 pub use batch::MAX_INPUTS;
@@ -54,6 +55,9 @@ pub use limits::RateLimits;
 pub use log::{Counters, LOG_CAPACITY, LoggedRequest, OTHER_TOKENS, TOKEN_LABEL_CAPACITY};
 pub use search::RESULT_CAP;
 pub use store::Pipeline;
+pub use webhooks::{
+    DELIVERY_LOG_CAPACITY, EVENTS_PER_REQUEST, WEBHOOK_APP_ID, WebhookDelivery, WebhookSubscriber,
+};
 
 use hubspot_deals::clock::{SharedClock, SystemClock};
 use std::collections::BTreeSet;
@@ -76,6 +80,7 @@ pub struct FakeHubSpotBuilder {
     seed: u64,
     clock: SharedClock,
     indexing_lag: Duration,
+    webhooks: Option<WebhookSubscriber>,
 }
 
 impl fmt::Debug for FakeHubSpotBuilder {
@@ -87,6 +92,7 @@ impl fmt::Debug for FakeHubSpotBuilder {
             .field("limits", &self.limits)
             .field("faults", &self.faults)
             .field("seed", &self.seed)
+            .field("webhooks", &self.webhooks)
             .finish_non_exhaustive()
     }
 }
@@ -110,6 +116,7 @@ impl Default for FakeHubSpotBuilder {
             seed: 0x5EED,
             clock: Arc::new(SystemClock),
             indexing_lag: Duration::ZERO,
+            webhooks: None,
         }
     }
 }
@@ -239,14 +246,27 @@ impl FakeHubSpotBuilder {
         self
     }
 
+    /// Posts signed webhook events for every deal change to this subscriber (see
+    /// [`WebhookSubscriber`]).
+    pub fn webhook_subscriber(mut self, subscriber: WebhookSubscriber) -> Self {
+        self.webhooks = Some(subscriber);
+        self
+    }
+
     /// Starts serving on `127.0.0.1` in the current tokio runtime.
     pub async fn start(self) -> std::io::Result<FakeHubSpot> {
         let listener = tokio::net::TcpListener::bind(("127.0.0.1", self.port)).await?;
         let address = listener.local_addr()?;
         let base_url = format!("http://{address}");
-        let world = state::World::new(
+        let mut store = store::Store::new(self.schema);
+        let deliveries = webhooks::Deliveries::default();
+        let outbox = self.webhooks.map(|subscriber| {
+            store.record_changes();
+            webhooks::Outbox::start(subscriber, self.clock.clone(), deliveries.clone())
+        });
+        let mut world = state::World::new(
             base_url.clone(),
-            store::Store::new(self.schema),
+            store,
             self.tokens,
             limits::Limiter::new(self.limits),
             faults::Faults {
@@ -256,6 +276,7 @@ impl FakeHubSpotBuilder {
             self.clock,
             self.indexing_lag,
         );
+        world.webhooks = outbox;
         let world = Arc::new(Mutex::new(world));
         let (stop, stopped) = watch::channel(());
         tokio::spawn(server::serve(listener, world.clone(), stopped));
@@ -263,6 +284,7 @@ impl FakeHubSpotBuilder {
             base_url,
             world,
             stop,
+            deliveries,
         })
     }
 }
@@ -272,6 +294,7 @@ pub struct FakeHubSpot {
     base_url: String,
     world: Arc<Mutex<state::World>>,
     stop: watch::Sender<()>,
+    deliveries: webhooks::Deliveries,
 }
 
 impl fmt::Debug for FakeHubSpot {
@@ -353,6 +376,13 @@ impl FakeHubSpot {
     /// How many deals exist (archived included).
     pub fn deal_count(&self) -> usize {
         self.world().store.deals().count()
+    }
+
+    /// The webhook deliveries attempted so far (the last [`DELIVERY_LOG_CAPACITY`]), oldest
+    /// first.
+    pub fn webhook_deliveries(&self) -> Vec<WebhookDelivery> {
+        let log = self.deliveries.lock().unwrap_or_else(|e| e.into_inner());
+        log.iter().cloned().collect()
     }
 
     /// How many deals are archived.

@@ -65,6 +65,13 @@ pub struct FakeOptions {
     /// Seed for fault draws and correlation ids.
     #[arg(long, default_value_t = 24301)]
     pub seed: u64,
+    /// Post signed webhook events for every deal change to this http:// URL (with
+    /// --webhook-secret).
+    #[arg(long, value_name = "URL", requires = "webhook_secret")]
+    pub webhook_url: Option<String>,
+    /// The client secret webhook requests are signed with.
+    #[arg(long, value_name = "SECRET", requires = "webhook_url")]
+    pub webhook_secret: Option<String>,
 }
 
 fn pair(value: &str) -> Result<(String, String), String> {
@@ -136,6 +143,10 @@ impl FakeOptions {
             builder = builder.pipeline(Pipeline::new(id, stages.split(',')));
         }
         builder = builder.search_indexing_lag(Duration::from_millis(self.search_lag));
+        if let (Some(url), Some(secret)) = (&self.webhook_url, &self.webhook_secret) {
+            summary.push(format!("posts signed webhook events to {url}"));
+            builder = builder.webhook_subscriber(super::WebhookSubscriber::new(url, secret));
+        }
         for fault in &self.faults {
             summary.push(format!("injects fault {fault}"));
             builder = builder.fault(fault.clone());

@@ -225,6 +225,7 @@ fn process(
             } else {
                 deals(world, operation.id, params, &query, &Value::Null)
             };
+            world.publish_changes();
             let mut outcome = match answer {
                 Ok((status, body)) => Outcome::json(status, body),
                 Err(e) => Outcome::error(e, correlation_id),

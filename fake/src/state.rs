@@ -5,6 +5,7 @@ use super::faults::Faults;
 use super::limits::Limiter;
 use super::log::Log;
 use super::store::Store;
+use super::webhooks::Outbox;
 use chrono::{DateTime, Utc};
 use hubspot_deals::clock::SharedClock;
 use std::collections::HashMap;
@@ -27,6 +28,8 @@ pub(crate) struct World {
     pub held: Arc<(Semaphore, AtomicUsize)>,
     /// When each deal becomes visible to search (absent: visible).
     visible_at: HashMap<u64, DateTime<Utc>>,
+    /// Where deal changes go as webhook events, if anyone subscribed.
+    pub webhooks: Option<Outbox>,
 }
 
 impl World {
@@ -50,6 +53,15 @@ impl World {
             indexing_lag,
             held: Arc::new((Semaphore::new(0), AtomicUsize::new(0))),
             visible_at: HashMap::new(),
+            webhooks: None,
+        }
+    }
+
+    /// Sends the changes the last request made to the webhook subscriber, if any.
+    pub fn publish_changes(&mut self) {
+        let now = self.now();
+        if let Some(outbox) = &mut self.webhooks {
+            outbox.publish(self.store.take_changes(), crate::PORTAL_ID, now);
         }
     }
 

@@ -1,6 +1,7 @@
 //! The fake's deals: records, property definitions, pipelines, validation, merges.
 
 use super::errors::{ApiError, PropertyProblem};
+use super::webhooks::Notice;
 use chrono::{DateTime, Utc};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
@@ -156,6 +157,8 @@ pub(crate) struct Store {
     deals: BTreeMap<u64, Deal>,
     /// Merged-away id -> the id it now resolves to.
     aliases: HashMap<u64, u64>,
+    /// Changes not yet published to webhook subscribers (`None`: nobody listens).
+    changes: Option<Vec<Notice>>,
 }
 
 impl Store {
@@ -165,6 +168,26 @@ impl Store {
             next_id: 1001,
             deals: BTreeMap::new(),
             aliases: HashMap::new(),
+            changes: None,
+        }
+    }
+
+    /// Starts keeping changes for webhook subscribers.
+    pub fn record_changes(&mut self) {
+        self.changes.get_or_insert_with(Vec::new);
+    }
+
+    /// The changes kept since the last call.
+    pub fn take_changes(&mut self) -> Vec<Notice> {
+        self.changes
+            .as_mut()
+            .map(std::mem::take)
+            .unwrap_or_default()
+    }
+
+    fn note(&mut self, change: Notice) {
+        if let Some(changes) = &mut self.changes {
+            changes.push(change);
         }
     }
 
@@ -311,14 +334,30 @@ impl Store {
         }
         write(&mut deal, values, now);
         self.deals.insert(id, deal);
+        self.note(Notice::Created(id));
         id
     }
 
     /// Updates a live deal (values already validated).
     pub fn update(&mut self, id: u64, values: BTreeMap<String, String>, now: DateTime<Utc>) {
-        if let Some(deal) = self.deals.get_mut(&id) {
-            write(deal, values, now);
-            deal.updated_at = now;
+        let Some(deal) = self.deals.get_mut(&id) else {
+            return;
+        };
+        let changed: Vec<Notice> = values
+            .iter()
+            .filter(|(name, value)| {
+                deal.values.get(*name).map_or("", String::as_str) != value.as_str()
+            })
+            .map(|(name, value)| Notice::PropertyChanged {
+                id,
+                name: name.clone(),
+                value: value.clone(),
+            })
+            .collect();
+        write(deal, values, now);
+        deal.updated_at = now;
+        for change in changed {
+            self.note(change);
         }
     }
 
@@ -331,6 +370,7 @@ impl Store {
         {
             deal.archived_at = Some(now);
             deal.updated_at = now;
+            self.note(Notice::Deleted(id));
         }
     }
 
@@ -361,6 +401,15 @@ impl Store {
         associations.extend(second.associations.iter().cloned());
         associations.dedup();
         let id = self.create(values, associations, now);
+        if let Some(changes) = &mut self.changes {
+            // A merge is one event, not a creation.
+            changes.retain(|change| *change != Notice::Created(id));
+        }
+        self.note(Notice::Merged {
+            primary,
+            merged: vec![other],
+            new_id: id,
+        });
         if let Some(deal) = self.deals.get_mut(&id) {
             deal.created_at = first.created_at;
         }
