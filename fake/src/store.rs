@@ -159,6 +159,9 @@ pub(crate) struct Store {
     aliases: HashMap<u64, u64>,
     /// Changes not yet published to webhook subscribers (`None`: nobody listens).
     changes: Option<Vec<Notice>>,
+    /// (unique property, value) -> the live deal holding it, so lookups by a unique value
+    /// and the uniqueness check do not scan every deal.
+    unique_live: HashMap<(String, String), u64>,
 }
 
 impl Store {
@@ -169,7 +172,32 @@ impl Store {
             deals: BTreeMap::new(),
             aliases: HashMap::new(),
             changes: None,
+            unique_live: HashMap::new(),
         }
+    }
+
+    /// Adds or removes a live deal's unique values to or from the index.
+    fn index_unique(&mut self, id: u64, add: bool) {
+        let Some(deal) = self.deals.get(&id) else {
+            return;
+        };
+        for property in &self.schema.unique {
+            if let Some(value) = deal.values.get(property) {
+                let key = (property.clone(), value.clone());
+                if add {
+                    self.unique_live.insert(key, id);
+                } else if self.unique_live.get(&key) == Some(&id) {
+                    self.unique_live.remove(&key);
+                }
+            }
+        }
+    }
+
+    /// The live deal holding `value` of the unique `property`.
+    fn live_with(&self, property: &str, value: &str) -> Option<u64> {
+        self.unique_live
+            .get(&(property.to_string(), value.to_string()))
+            .copied()
     }
 
     /// Starts keeping changes for webhook subscribers.
@@ -221,12 +249,19 @@ impl Store {
                         "{property} is not a unique identifier property for deals"
                     )));
                 }
-                match self
-                    .deals
-                    .values()
-                    .find(|d| d.values.get(property).map(String::as_str) == Some(key))
-                {
-                    Some(deal) => deal.id,
+                let found = if archived {
+                    self.deals
+                        .values()
+                        .find(|d| {
+                            d.archived_at.is_some()
+                                && d.values.get(property).map(String::as_str) == Some(key)
+                        })
+                        .map(|d| d.id)
+                } else {
+                    self.live_with(property, key)
+                };
+                match found {
+                    Some(id) => id,
                     None => return Ok(Lookup::Missing),
                 }
             }
@@ -294,15 +329,12 @@ impl Store {
         }
         for property in &self.schema.unique {
             if let Some(value) = values.get(property).filter(|v| !v.is_empty())
-                && let Some(other) = self.deals.values().find(|d| {
-                    Some(d.id) != existing
-                        && d.archived_at.is_none()
-                        && d.values.get(property) == Some(value)
-                })
+                && let Some(other) = self
+                    .live_with(property, value)
+                    .filter(|other| Some(*other) != existing)
             {
                 return Err(ApiError::validation(format!(
-                    "A deal with {property}={value} already exists. Existing ID: {}",
-                    other.id
+                    "A deal with {property}={value} already exists. Existing ID: {other}"
                 ))
                 .with("category", "CONFLICT".into()));
             }
@@ -334,28 +366,36 @@ impl Store {
         }
         write(&mut deal, values, now);
         self.deals.insert(id, deal);
+        self.index_unique(id, true);
         self.note(Notice::Created(id));
         id
     }
 
     /// Updates a live deal (values already validated).
     pub fn update(&mut self, id: u64, values: BTreeMap<String, String>, now: DateTime<Utc>) {
-        let Some(deal) = self.deals.get_mut(&id) else {
+        let Some(deal) = self.deals.get(&id) else {
             return;
         };
-        let changed: Vec<Notice> = values
-            .iter()
-            .filter(|(name, value)| {
-                deal.values.get(*name).map_or("", String::as_str) != value.as_str()
-            })
-            .map(|(name, value)| Notice::PropertyChanged {
-                id,
-                name: name.clone(),
-                value: value.clone(),
-            })
-            .collect();
-        write(deal, values, now);
-        deal.updated_at = now;
+        let changed: Vec<Notice> = match self.changes {
+            None => Vec::new(),
+            Some(_) => values
+                .iter()
+                .filter(|(name, value)| {
+                    deal.values.get(*name).map_or("", String::as_str) != value.as_str()
+                })
+                .map(|(name, value)| Notice::PropertyChanged {
+                    id,
+                    name: name.clone(),
+                    value: value.clone(),
+                })
+                .collect(),
+        };
+        self.index_unique(id, false);
+        if let Some(deal) = self.deals.get_mut(&id) {
+            write(deal, values, now);
+            deal.updated_at = now;
+        }
+        self.index_unique(id, true);
         for change in changed {
             self.note(change);
         }
@@ -370,6 +410,7 @@ impl Store {
         {
             deal.archived_at = Some(now);
             deal.updated_at = now;
+            self.index_unique(id, false);
             self.note(Notice::Deleted(id));
         }
     }
@@ -377,6 +418,11 @@ impl Store {
     /// Merges two live deals into a new one with the primary's values; both old ids resolve
     /// to it afterwards.
     pub fn merge(&mut self, primary: u64, other: u64, now: DateTime<Utc>) -> u64 {
+        if !(self.deals.contains_key(&primary) && self.deals.contains_key(&other)) {
+            return primary;
+        }
+        self.index_unique(primary, false);
+        self.index_unique(other, false);
         let (Some(first), Some(second)) = (self.deals.remove(&primary), self.deals.remove(&other))
         else {
             return primary;

@@ -238,6 +238,23 @@ async fn upsert_creates_or_updates_by_the_unique_property() {
     assert_eq!(again.status, 200, "{}", again.text);
     assert_eq!(again.json["results"][0]["new"], true);
     assert_ne!(again.json["results"][0]["id"], archived_id);
+    // With an archived and a live deal holding ext-1, the live one is the one found.
+    let live_id = again.json["results"][0]["id"].clone();
+    let once_more = post(
+        url(&fake, "/batch/upsert"),
+        json!({"inputs": [
+        {"id": "ext-1", "idProperty": "external_id", "properties": {"dealname": "updated"}}]}),
+    )
+    .await;
+    assert_eq!(once_more.json["results"][0]["new"], false);
+    assert_eq!(once_more.json["results"][0]["id"], live_id);
+    let read_archived = post(
+        format!("{}?archived=true", url(&fake, "/batch/read")),
+        json!({"idProperty": "external_id", "inputs": [{"id": "ext-1"}], "properties": []}),
+    )
+    .await;
+    assert_eq!(read_archived.json["results"][0]["id"], archived_id.as_str());
+    assert_eq!(fake.deal_count(), 3);
     let not_unique = post(
         url(&fake, "/batch/upsert"),
         json!({"inputs": [
