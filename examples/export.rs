@@ -152,7 +152,7 @@ fn run(mode: &str, total: usize) -> Result<(), Box<dyn Error>> {
                     .get("dealname")
                     .map_or(0, |n| n.as_ref().map_or(0, String::len));
                 seen += 1;
-                if seen % PAGE == 0 {
+                if seen.is_multiple_of(PAGE) {
                     tokio::time::sleep(WORK).await;
                 }
             }
