@@ -334,3 +334,52 @@ async fn a_closed_port_names_the_cause() {
         "the cause chain is kept"
     );
 }
+
+/// A page body of exactly `size` bytes.
+fn page_of(size: usize) -> String {
+    let frame = r#"{"results": [], "padding": ""}"#.len();
+    format!(
+        r#"{{"results": [], "padding": "{}"}}"#,
+        "x".repeat(size - frame)
+    )
+}
+
+#[tokio::test]
+async fn a_body_exactly_at_the_cap_is_read_and_one_byte_more_is_not() {
+    for chunked in [false, true] {
+        let canned = |size| {
+            let canned = raw(200, "application/json", &page_of(size));
+            if chunked { canned.chunked() } else { canned }
+        };
+        let server = Recorder::start(vec![canned(5_000), canned(5_001)]).await;
+        let client = Client::builder()
+            .private_app_token(PAT)
+            .base_url(&server.base_url)
+            .max_response_bytes(5_000)
+            .build()
+            .unwrap();
+        let at_cap = client.get_page().send().await;
+        assert!(at_cap.is_ok(), "chunked {chunked}: {at_cap:?}");
+        let over = client.get_page().send().await.unwrap_err();
+        assert!(
+            matches!(over, Error::ResponseTooLarge { limit: 5_000, .. }),
+            "chunked {chunked}: {over:?}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_400_whose_body_is_not_hubspots_keeps_its_status() {
+    let server = Recorder::start(vec![raw(400, "text/html", "<html>Bad Request</html>")]).await;
+    let error = client(&server).get_page().send().await.unwrap_err();
+    let Error::Api(api) = &error else {
+        panic!("{error:?}")
+    };
+    assert_eq!(api.status, 400);
+    assert!(
+        api.body_excerpt
+            .as_deref()
+            .is_some_and(|b| b.contains("Bad Request")),
+        "{api:?}"
+    );
+}

@@ -398,3 +398,35 @@ async fn two_clients_share_one_budget_with_few_429s() {
         throughput * 100.0
     );
 }
+
+#[tokio::test]
+async fn a_daily_429_does_not_hold_back_the_ten_second_budget() {
+    let clock = ManualClock::default();
+    let fake = FakeHubSpot::builder()
+        .private_app_token(PAT)
+        .rate_limits(RateLimits::per_ten_seconds(100).daily(2))
+        .clock(Arc::new(clock.clone()))
+        .start()
+        .await
+        .unwrap();
+    let client = pat_builder(fake.base_url(), &clock)
+        .rate_limit(RateLimit::per_ten_seconds(100))
+        .build()
+        .unwrap();
+    client.get_page().send().await.unwrap();
+    client.get_page().send().await.unwrap();
+    let start = clock.now();
+    for _ in 0..4 {
+        let error = client.get_page().send().await.unwrap_err();
+        assert!(
+            matches!(&error, Error::Api(api) if api.status == 429),
+            "{error:?}"
+        );
+    }
+    assert!(
+        clock.now() - start < chrono::Duration::seconds(1),
+        "the daily budget is spent, the ten-second one is not: no waits ({:?})",
+        clock.now() - start
+    );
+    assert_eq!(fake.counters().requests, 6, "a daily 429 is not retried");
+}

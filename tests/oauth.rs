@@ -525,3 +525,137 @@ async fn the_authorization_code_flow() {
         "{insecure:?}"
     );
 }
+
+/// A client whose API and token endpoint are both `server` (canned answers, in order).
+fn recorded_client(server: &support::recorder::Recorder, clock: &ManualClock) -> Client {
+    Client::builder()
+        .oauth(oauth())
+        .base_url(&server.base_url)
+        .clock(Arc::new(clock.clone()))
+        .retry(hubspot_deals::RetryPolicy::disabled())
+        .build()
+        .unwrap()
+}
+
+#[tokio::test]
+async fn either_of_hubspots_refusal_forms_asks_for_reauthorization() {
+    use support::recorder::{Recorder, json};
+    for refusal in [
+        serde_json::json!({"status": "BAD_REFRESH_TOKEN", "message": "missing or unknown refresh token"}),
+        serde_json::json!({"error": "invalid_grant", "error_description": "refresh token revoked"}),
+    ] {
+        let server = Recorder::start(vec![json(400, refusal.clone())]).await;
+        let error = recorded_client(&server, &ManualClock::default())
+            .get_page()
+            .send()
+            .await
+            .unwrap_err();
+        assert!(error.needs_reauthorization(), "{refusal}: {error:?}");
+    }
+}
+
+#[tokio::test]
+async fn a_long_token_lifetime_is_kept_whole() {
+    use support::recorder::{Recorder, json};
+    let page = serde_json::json!({"results": []});
+    let server = Recorder::start(vec![
+        json(200, serde_json::json!({"access_token": "a", "refresh_token": "r", "expires_in": 10_000_000})),
+        json(200, page.clone()),
+        json(200, page),
+    ])
+    .await;
+    let clock = ManualClock::default();
+    let client = recorded_client(&server, &clock);
+    client.get_page().send().await.unwrap();
+    clock.advance(Duration::from_secs(1_000_000));
+    client.get_page().send().await.unwrap();
+    let paths: Vec<String> = server.requests().iter().map(|r| r.path.clone()).collect();
+    assert_eq!(
+        paths,
+        [
+            "/oauth/v1/token",
+            "/crm/v3/objects/0-3",
+            "/crm/v3/objects/0-3"
+        ],
+        "a token good for 10,000,000 s is still good after 1,000,000"
+    );
+}
+
+#[tokio::test]
+async fn a_token_request_whose_connection_drops_is_asked_again() {
+    let clock = ManualClock::default();
+    let fake = oauth_fake(&clock)
+        .fault(
+            Fault::new(FaultKind::DropConnection)
+                .on("oauth_token")
+                .times(1),
+        )
+        .start()
+        .await
+        .unwrap();
+    let client = oauth_client(&fake, &clock, oauth());
+    client.get_page().send().await.unwrap();
+    assert_eq!(fake.counters().token_requests, 2);
+}
+
+#[tokio::test]
+async fn a_token_endpoint_that_keeps_failing_gets_the_policys_attempts_and_no_more() {
+    let clock = ManualClock::default();
+    let fake = oauth_fake(&clock)
+        .fault(Fault::new(FaultKind::Status(503)).on("oauth_token"))
+        .start()
+        .await
+        .unwrap();
+    let policy = hubspot_deals::RetryPolicy::default().max_attempts(3);
+    let client = Client::builder()
+        .oauth(oauth())
+        .base_url(fake.base_url())
+        .rate_limit(hubspot_deals::RateLimit::unlimited())
+        .clock(Arc::new(clock.clone()))
+        .retry(policy)
+        .build()
+        .unwrap();
+    let error = client.get_page().send().await.unwrap_err();
+    assert!(
+        matches!(
+            error,
+            Error::Auth(AuthError::TokenEndpoint { status: 503, .. })
+        ),
+        "{error:?}"
+    );
+    assert_eq!(fake.counters().token_requests, 3);
+    assert!(deals_statuses(&fake).is_empty());
+}
+
+#[tokio::test]
+async fn the_cooldown_ends_exactly_five_seconds_after_the_failure() {
+    let clock = ManualClock::default();
+    let fake = oauth_fake(&clock).start().await.unwrap();
+    let wrong = OAuth::new(CLIENT_ID, "wrong-secret", REFRESH_TOKEN);
+    let client = oauth_client(&fake, &clock, wrong);
+    client.get_page().send().await.unwrap_err();
+    assert_eq!(fake.counters().token_requests, 1);
+    clock.advance(Duration::from_secs(1));
+    client.get_page().send().await.unwrap_err();
+    assert_eq!(
+        fake.counters().token_requests,
+        1,
+        "one second after: cooling"
+    );
+    clock.advance(
+        hubspot_deals::auth::FAILURE_COOLDOWN - Duration::from_secs(1) - Duration::from_millis(1),
+    );
+    client.get_page().send().await.unwrap_err();
+    assert_eq!(
+        fake.counters().token_requests,
+        1,
+        "a millisecond before the end: cooling"
+    );
+    clock.advance(Duration::from_millis(1));
+    client.get_page().send().await.unwrap_err();
+    assert_eq!(
+        fake.counters().token_requests,
+        2,
+        "at five seconds: a new attempt"
+    );
+}

@@ -153,3 +153,91 @@ async fn each_call_is_one_span_with_its_attempts_status_and_waits() {
         .unwrap();
     assert!(waited >= 30_000, "{line}");
 }
+
+/// The closed spans of `operation` in the captured logs.
+fn closed_spans(captured: &Captured, operation: &str) -> Vec<String> {
+    captured
+        .text()
+        .lines()
+        .filter(|l| l.contains(&format!("operation=\"{operation}\"")) && l.contains("close"))
+        .map(str::to_string)
+        .collect()
+}
+
+#[tokio::test]
+async fn typed_and_raw_calls_each_make_exactly_one_span() {
+    let captured = captured_logs();
+    let clock = ManualClock::default();
+    let fake = oauth_fake(&clock).start().await.unwrap();
+    let client = pat_builder(fake.base_url(), &clock).build().unwrap();
+    let raw = client.get_by_id().deal_id("424242").send_raw().await;
+    assert!(raw.is_err(), "no such deal");
+    client.archive().deal_id("424242").send().await.unwrap();
+    assert_eq!(
+        closed_spans(captured, "get_by_id").len(),
+        1,
+        "the raw path has its span"
+    );
+    assert_eq!(
+        closed_spans(captured, "archive").len(),
+        1,
+        "the typed path, one span, not two"
+    );
+}
+
+#[tokio::test]
+async fn a_401_replay_counts_as_a_second_attempt() {
+    let captured = captured_logs();
+    let clock = ManualClock::default();
+    let fake = oauth_fake(&clock).start().await.unwrap();
+    let stale = oauth().access_token(
+        "stale-for-span-test",
+        clock.now() + chrono::Duration::hours(1),
+    );
+    let client = Client::builder()
+        .oauth(stale)
+        .base_url(fake.base_url())
+        .clock(Arc::new(clock.clone()))
+        .build()
+        .unwrap();
+    let request = hubspot_deals::types::SearchRequest {
+        limit: 1,
+        ..Default::default()
+    };
+    client.search().body(request).send().await.unwrap();
+    let spans = closed_spans(captured, "search");
+    let [span] = &spans[..] else {
+        panic!("{spans:?}")
+    };
+    assert!(
+        span.contains("attempts=2") && span.contains("status=200"),
+        "{span}"
+    );
+}
+
+#[tokio::test]
+async fn debug_output_names_the_credentials_kind_and_the_policy_is_readable() {
+    use hubspot_deals::ClientInfo;
+    let clock = ManualClock::default();
+    let fake = oauth_fake(&clock).start().await.unwrap();
+    let policy = hubspot_deals::RetryPolicy::default().max_attempts(2);
+    let pat = pat_builder(fake.base_url(), &clock)
+        .retry(policy.clone())
+        .build()
+        .unwrap();
+    assert_eq!(pat.inner().retry_policy(), &policy);
+    let shown = format!("{:?}", pat.inner());
+    assert!(shown.contains("PrivateApp(<redacted>)"), "{shown}");
+    let oauth_client = Client::builder()
+        .oauth(oauth())
+        .base_url(fake.base_url())
+        .build()
+        .unwrap();
+    let shown = format!("{:?} {:?}", oauth_client.inner(), oauth());
+    assert!(shown.contains("OAuth"), "{shown}");
+    assert!(shown.contains("client_id"), "{shown}");
+    assert!(
+        !shown.contains(CLIENT_SECRET) && !shown.contains(REFRESH_TOKEN),
+        "{shown}"
+    );
+}

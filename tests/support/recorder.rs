@@ -34,6 +34,8 @@ pub struct Canned {
     pub content_type: &'static str,
     pub body: String,
     pub headers: Vec<(String, String)>,
+    /// Sent with `Transfer-Encoding: chunked` (in 1,000-byte chunks), without a length.
+    pub chunked: bool,
 }
 
 impl Canned {
@@ -41,6 +43,27 @@ impl Canned {
     pub fn header(mut self, name: &str, value: &str) -> Self {
         self.headers.push((name.to_string(), value.to_string()));
         self
+    }
+
+    /// Sends the body in chunks, with no length announced.
+    pub fn chunked(mut self) -> Self {
+        self.chunked = true;
+        self
+    }
+
+    /// The body as it goes on the wire.
+    fn wire_body(&self) -> Vec<u8> {
+        if !self.chunked {
+            return self.body.as_bytes().to_vec();
+        }
+        let mut out = Vec::new();
+        for chunk in self.body.as_bytes().chunks(1_000) {
+            out.extend_from_slice(format!("{:x}\r\n", chunk.len()).as_bytes());
+            out.extend_from_slice(chunk);
+            out.extend_from_slice(b"\r\n");
+        }
+        out.extend_from_slice(b"0\r\n\r\n");
+        out
     }
 }
 
@@ -58,6 +81,7 @@ pub fn raw(status: u16, content_type: &'static str, body: &str) -> Canned {
         content_type,
         body: body.to_string(),
         headers: Vec::new(),
+        chunked: false,
     }
 }
 
@@ -93,18 +117,21 @@ impl Recorder {
                         let next = responses.lock().unwrap().next();
                         let canned =
                             next.unwrap_or_else(|| raw(599, "text/plain", "unexpected request"));
+                        let length = if canned.chunked {
+                            "transfer-encoding: chunked".to_string()
+                        } else {
+                            format!("content-length: {}", canned.body.len())
+                        };
                         let mut head = format!(
-                            "HTTP/1.1 {} X\r\ncontent-type: {}\r\ncontent-length: {}\r\nx-hubspot-correlation-id: {CORRELATION_ID}\r\n",
-                            canned.status,
-                            canned.content_type,
-                            canned.body.len()
+                            "HTTP/1.1 {} X\r\ncontent-type: {}\r\n{length}\r\nx-hubspot-correlation-id: {CORRELATION_ID}\r\n",
+                            canned.status, canned.content_type,
                         );
                         for (name, value) in &canned.headers {
                             head.push_str(&format!("{name}: {value}\r\n"));
                         }
                         head.push_str("\r\n");
                         if write.write_all(head.as_bytes()).await.is_err()
-                            || write.write_all(canned.body.as_bytes()).await.is_err()
+                            || write.write_all(&canned.wire_body()).await.is_err()
                         {
                             return;
                         }
