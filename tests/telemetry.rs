@@ -222,7 +222,7 @@ async fn debug_output_names_the_credentials_kind_and_the_policy_is_readable() {
     let fake = oauth_fake(&clock).start().await.unwrap();
     let policy = hubspot_deals::RetryPolicy::default().max_attempts(2);
     let pat = pat_builder(fake.base_url(), &clock)
-        .retry(policy.clone())
+        .retry(policy)
         .build()
         .unwrap();
     assert_eq!(pat.inner().retry_policy(), &policy);
