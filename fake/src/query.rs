@@ -1,5 +1,6 @@
 //! Query parameters as HubSpot reads them: lists repeat (`properties=a&properties=b`) or are
-//! comma-separated; booleans are the literal `true` or `false`.
+//! comma-separated; booleans are `true` or `false` in any letter case (HubSpot's Python SDK
+//! sends `True`).
 
 use super::errors::ApiError;
 
@@ -37,8 +38,9 @@ impl Query {
 
     pub fn flag(&self, name: &str) -> Result<bool, ApiError> {
         match self.get(name) {
-            None | Some("false") => Ok(false),
-            Some("true") => Ok(true),
+            None => Ok(false),
+            Some(value) if value.eq_ignore_ascii_case("false") => Ok(false),
+            Some(value) if value.eq_ignore_ascii_case("true") => Ok(true),
             Some(other) => Err(ApiError::validation(format!(
                 "Unable to parse query parameter {name}={other:?}: expected true or false"
             ))),

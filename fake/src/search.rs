@@ -171,19 +171,34 @@ impl Ord for SortKey {
     }
 }
 
+/// The tokens of a value, lowercased: each whitespace-separated word whole (`a@hubspot.com`,
+/// `acme-widgets`), and each run of letters and digits within it (`a`, `hubspot`, `com`).
+/// HubSpot does not document its tokenizer; this lets both the whole-word patterns of its
+/// search guide (`*@hubspot.com`) and single-word ones (`hubspot`) match.
 fn tokens(text: &str) -> impl Iterator<Item = String> + '_ {
-    text.split(|c: char| !c.is_alphanumeric())
-        .filter(|t| !t.is_empty())
-        .map(str::to_lowercase)
+    text.split_whitespace().flat_map(|word| {
+        let parts: Vec<&str> = word
+            .split(|c: char| !c.is_alphanumeric())
+            .filter(|t| !t.is_empty() && *t != word)
+            .collect();
+        std::iter::once(word).chain(parts).map(str::to_lowercase)
+    })
 }
 
+/// Whether a token matches a pattern with `*` wildcards at either end (any case).
 fn token_matches(pattern: &str, token: &str) -> bool {
-    let pattern = pattern.to_lowercase();
-    match (pattern.strip_prefix('*'), pattern.strip_suffix('*')) {
-        (Some(rest), _) if rest.ends_with('*') => token.contains(rest.trim_end_matches('*')),
-        (Some(rest), _) => token.ends_with(rest),
-        (_, Some(rest)) => token.starts_with(rest),
-        _ => token == pattern,
+    let pattern = pattern.trim().to_lowercase();
+    let leading = pattern.starts_with('*');
+    let trailing = pattern.len() > 1 && pattern.ends_with('*');
+    let core = pattern.trim_matches('*');
+    if core.is_empty() {
+        return leading;
+    }
+    match (leading, trailing) {
+        (true, true) => token.contains(core),
+        (true, false) => token.ends_with(core),
+        (false, true) => token.starts_with(core),
+        (false, false) => token == core,
     }
 }
 
@@ -355,6 +370,31 @@ mod tests {
         assert!(token_matches("*egra*", "integrations"));
         assert!(token_matches("Integrations", "integrations"));
         assert!(!token_matches("integr", "integrations"));
+        assert!(
+            token_matches("*", "anything"),
+            "a lone wildcard matches every token"
+        );
+    }
+
+    #[test]
+    fn tokens_with_punctuation_match_as_hubspots_guide_shows() {
+        let found = |value: &str, pattern: &str| contains_token(Some(value), pattern);
+        assert!(found("Renewal for ana@HubSpot.com", "*@hubspot.com"));
+        assert!(!found("Renewal for ana@hubspot.co", "*@hubspot.com"));
+        assert!(
+            found("ana@hubspot.com", "hubspot"),
+            "a part of a word is a token too"
+        );
+        assert!(found("ana@hubspot.com", "ana@*"));
+        assert!(found("Acme-Widgets renewal", "acme-*"));
+        assert!(found("Acme-Widgets renewal", "widgets"));
+        assert!(found("Acme-Widgets renewal", "*widgets"));
+        assert!(
+            !found("Acme-Widgets renewal", "acme-w"),
+            "no wildcard: the whole token"
+        );
+        assert!(found("www.example.org", "*.org"));
+        assert!(!found("", "*"));
     }
 
     #[test]

@@ -560,3 +560,21 @@ async fn merge_makes_a_new_deal_that_both_old_ids_resolve_to() {
     assert_eq!(itself.status, 400);
     assert_eq!(itself.json["message"], "Cannot merge a deal with itself");
 }
+
+#[tokio::test]
+async fn query_booleans_are_read_in_any_letter_case() {
+    let fake = fake().await;
+    let deal = create(&fake, json!({"dealname": "Old"})).await;
+    let id = deal["id"].as_str().unwrap();
+    let url = |query: &str| format!("{}{DEALS}/{id}?{query}", fake.base_url());
+    assert_eq!(delete(url("")).await.status, 204);
+    for yes in ["archived=True", "archived=TRUE", "archived=true"] {
+        let reply = get(url(yes)).await;
+        assert_eq!(reply.status, 200, "{yes}: {}", reply.text);
+        assert_eq!(reply.json["archived"], true);
+    }
+    assert_eq!(get(url("archived=False")).await.status, 404);
+    let bad = get(url("archived=yes")).await;
+    assert_eq!(bad.status, 400);
+    assert!(bad.text.contains("archived"), "{}", bad.text);
+}
