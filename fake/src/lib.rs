@@ -30,6 +30,7 @@
 //! ```
 #![deny(missing_docs)]
 
+mod associations;
 mod auth;
 mod batch;
 mod errors;

@@ -5,8 +5,25 @@ use super::faults::OAUTH_TOKEN;
 use hubspot_deals::operations::{OPERATIONS, Operation};
 use hyper::Method;
 
-/// The object paths the deals operations are served under.
-const OBJECT_PATHS: &[&str] = &["/crm/v3/objects/deals", "/crm/v3/objects/0-3"];
+/// The date-versioned APIs served beside v3 (`/crm/objects/{version}/…`).
+pub const VERSIONS: &[&str] = &["2025-09", "2026-03", "2026-09", "2026-09-beta"];
+
+/// The names deals go by in object paths.
+const DEAL_TYPES: &[&str] = &["deals", "0-3"];
+
+/// What follows the deals object in a path (`""`, `/batch/read`, `/42`, …), for
+/// `/crm/v3/objects/{deals|0-3}…` and `/crm/objects/{version}/{deals|0-3}…`.
+fn deals_rest(path: &str) -> Option<&str> {
+    let objects = path.strip_prefix("/crm/v3/objects/").or_else(|| {
+        let (version, rest) = path.strip_prefix("/crm/objects/")?.split_once('/')?;
+        VERSIONS.contains(&version).then_some(rest)
+    })?;
+    let (object, rest) = match objects.find('/') {
+        Some(at) => objects.split_at(at),
+        None => (objects, ""),
+    };
+    DEAL_TYPES.contains(&object).then_some(rest)
+}
 
 /// The path parameters of a deals route.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -69,11 +86,7 @@ fn bind(route: &str, segments: &[&str]) -> Option<(usize, Params)> {
 }
 
 pub(crate) fn route(method: &Method, path: &str) -> Route {
-    let rest = OBJECT_PATHS.iter().find_map(|prefix| {
-        path.strip_prefix(prefix)
-            .filter(|rest| rest.is_empty() || rest.starts_with('/'))
-    });
-    if let Some(rest) = rest {
+    if let Some(rest) = deals_rest(path) {
         let segments: Vec<&str> = rest.split('/').filter(|s| !s.is_empty()).collect();
         let bound: Vec<(usize, &'static Operation, Params)> = OPERATIONS
             .iter()
@@ -179,5 +192,61 @@ mod tests {
             Route::NotFound
         );
         assert_eq!(route(&Method::POST, "/oauth/v1/token"), Route::OAuthToken);
+    }
+
+    #[test]
+    fn routes_every_versioned_path_and_the_association_operations() {
+        for version in VERSIONS {
+            for object in DEAL_TYPES {
+                let base = format!("/crm/objects/{version}/{object}");
+                assert_eq!(deals(Method::GET, &base).0, OperationId::GetPage);
+                assert_eq!(
+                    deals(Method::POST, &format!("{base}/batch/read")).0,
+                    OperationId::BatchRead
+                );
+                assert_eq!(
+                    deals(Method::GET, &format!("{base}/7")),
+                    (OperationId::GetById, "7".into())
+                );
+            }
+        }
+        let base = "/crm/objects/2026-03/0-3";
+        assert_eq!(
+            deals(Method::POST, &format!("{base}/gdpr-delete")).0,
+            OperationId::GdprDelete
+        );
+        assert_eq!(
+            deals(Method::GET, &format!("{base}/7/associations/contacts")).0,
+            OperationId::ListAssociations
+        );
+        assert_eq!(
+            deals(Method::PUT, &format!("{base}/7/associations/contacts/9")).0,
+            OperationId::Associate
+        );
+        assert_eq!(
+            deals(Method::DELETE, &format!("{base}/7/associations/contacts/9")).0,
+            OperationId::Disassociate
+        );
+        assert_eq!(
+            deals(
+                Method::PUT,
+                &format!("{base}/7/associations/default/companies/9")
+            )
+            .0,
+            OperationId::AssociateDefault
+        );
+        assert_eq!(
+            route(&Method::GET, "/crm/objects/2024-01/deals"),
+            Route::NotFound,
+            "an unknown version"
+        );
+        assert_eq!(
+            route(&Method::GET, "/crm/objects/2026-03/contacts"),
+            Route::NotFound
+        );
+        assert_eq!(
+            route(&Method::GET, "/crm/v3/objects/deals2"),
+            Route::NotFound
+        );
     }
 }

@@ -9,7 +9,7 @@ use super::objects::Answer;
 use super::query::Query;
 use super::routes::{Params, Route, route};
 use super::state::World;
-use super::{batch, objects, search, validate};
+use super::{associations, batch, objects, search, validate};
 use bytes::Bytes;
 use http_body_util::combinators::BoxBody;
 use http_body_util::{BodyExt, Full, Limited, StreamBody};
@@ -79,7 +79,8 @@ impl Outcome {
     }
 }
 
-fn parse_json(headers: &hyper::HeaderMap, body: &[u8]) -> Result<Value, ApiError> {
+/// The JSON body of a request: an object, or for `associate` an array of specs.
+fn parse_json(headers: &hyper::HeaderMap, body: &[u8], array: bool) -> Result<Value, ApiError> {
     let content_type = headers
         .get(hyper::header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok());
@@ -91,7 +92,12 @@ fn parse_json(headers: &hyper::HeaderMap, body: &[u8]) -> Result<Value, ApiError
         return Err(ApiError::unsupported_media_type(content_type));
     }
     let value: Value = serde_json::from_slice(body).map_err(|e| ApiError::malformed_json(&e))?;
-    if !value.is_object() {
+    if array && !value.is_array() {
+        return Err(ApiError::validation(
+            "Invalid input JSON: the body must be a JSON array",
+        ));
+    }
+    if !array && !value.is_object() {
         return Err(ApiError::validation(
             "Invalid input JSON: the body must be a JSON object",
         ));
@@ -121,6 +127,11 @@ fn deals(
         OperationId::BatchUpsert => batch::upsert(world, body),
         OperationId::BatchArchive => batch::archive(world, body),
         OperationId::Search => search::search(world, body),
+        OperationId::GdprDelete => associations::gdpr_delete(world, body),
+        OperationId::ListAssociations => associations::list(world, params, query),
+        OperationId::Associate => associations::associate(world, params, body),
+        OperationId::AssociateDefault => associations::associate_default(world, params),
+        OperationId::Disassociate => associations::disassociate(world, params),
         _ => Err(ApiError::not_found()),
     }
 }
@@ -218,7 +229,8 @@ fn process(
             };
             let query = Query::parse(parts.uri.query());
             let answer = if operation.body {
-                parse_json(&parts.headers, body).and_then(|json| {
+                let array = operation.id == OperationId::Associate;
+                parse_json(&parts.headers, body, array).and_then(|json| {
                     validate::request_body(operation.name, &json)?;
                     deals(world, operation.id, params, &query, &json)
                 })

@@ -401,6 +401,50 @@ impl Store {
         }
     }
 
+    /// Associates a deal with another object (once per pair).
+    pub fn associate(&mut self, id: u64, object: &str, to: &str, label: &str) {
+        let Some(deal) = self.deals.get_mut(&id) else {
+            return;
+        };
+        let entry = (object.to_string(), to.to_string(), label.to_string());
+        if !deal.associations.contains(&entry) {
+            deal.associations.push(entry);
+            self.note(Notice::AssociationChanged {
+                id,
+                object: object.to_string(),
+                to: to.to_string(),
+                removed: false,
+            });
+        }
+    }
+
+    /// Removes a deal's associations with an object.
+    pub fn disassociate(&mut self, id: u64, object: &str, to: &str) {
+        let Some(deal) = self.deals.get_mut(&id) else {
+            return;
+        };
+        let before = deal.associations.len();
+        deal.associations
+            .retain(|(o, t, _)| !(o == object && t == to));
+        if deal.associations.len() != before {
+            self.note(Notice::AssociationChanged {
+                id,
+                object: object.to_string(),
+                to: to.to_string(),
+                removed: true,
+            });
+        }
+    }
+
+    /// Removes a deal for good (GDPR deletion): its id and merged-away ids stop resolving.
+    pub fn remove(&mut self, id: u64) {
+        self.index_unique(id, false);
+        if self.deals.remove(&id).is_some() {
+            self.aliases.retain(|_, target| *target != id);
+            self.note(Notice::Deleted(id));
+        }
+    }
+
     /// Archives a deal; unknown or already archived ids are fine.
     pub fn archive(&mut self, key: &str, now: DateTime<Utc>) {
         let Ok(id) = key.parse::<u64>() else { return };

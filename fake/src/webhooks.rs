@@ -4,7 +4,8 @@
 //! rising `attemptNumber` until it answers 2xx or the attempts run out.
 //!
 //! Subscription types: `deal.creation`, `deal.propertyChange` (one event per property whose
-//! value changed), `deal.deletion` (archive) and `deal.merge`. Deliveries go one at a time,
+//! value changed), `deal.deletion` (archive, GDPR deletion), `deal.merge` and
+//! `deal.associationChange`. Deliveries go one at a time,
 //! in the order the changes happened.
 
 use bytes::Bytes;
@@ -102,6 +103,12 @@ pub(crate) enum Notice {
         merged: Vec<u64>,
         new_id: u64,
     },
+    AssociationChanged {
+        id: u64,
+        object: String,
+        to: String,
+        removed: bool,
+    },
 }
 
 /// The subscription id the fake gives each event type.
@@ -110,7 +117,17 @@ fn subscription(kind: &str) -> u64 {
         "deal.creation" => 1,
         "deal.propertyChange" => 2,
         "deal.deletion" => 3,
-        _ => 4,
+        "deal.merge" => 4,
+        _ => 5,
+    }
+}
+
+/// HubSpot's name of the association type from deals to `object`.
+fn association_type(object: &str) -> String {
+    match object {
+        "contacts" => "DEAL_TO_CONTACT".into(),
+        "companies" => "DEAL_TO_COMPANY".into(),
+        other => format!("DEAL_TO_{}", other.to_ascii_uppercase()),
     }
 }
 
@@ -171,6 +188,18 @@ impl Outbox {
                         new_id,
                         json!({"primaryObjectId": primary, "mergedObjectIds": merged,
                                "newObjectId": new_id}),
+                    ),
+                    Notice::AssociationChanged {
+                        id,
+                        object,
+                        to,
+                        removed,
+                    } => (
+                        "deal.associationChange",
+                        id,
+                        json!({"associationType": association_type(&object),
+                               "fromObjectId": id, "toObjectId": to.parse::<u64>().map_or(json!(to), Value::from),
+                               "associationRemoved": removed, "isPrimaryAssociation": false}),
                     ),
                 };
                 let event_id = self.next_event_id;

@@ -1,0 +1,242 @@
+//! The date-versioned APIs (`/crm/objects/{version}/…`) beside v3: the same deals under every
+//! version, and the association and GDPR operations the versioned documents add.
+
+mod support;
+
+use hubspot_deals_fake::{FakeHubSpot, RateLimits};
+use serde_json::json;
+use support::http::{TOKEN, call, delete, get, post};
+
+const VERSIONS: [&str; 4] = ["2025-09", "2026-03", "2026-09", "2026-09-beta"];
+
+async fn fake() -> FakeHubSpot {
+    FakeHubSpot::builder()
+        .private_app_token(TOKEN)
+        .rate_limits(RateLimits::UNLIMITED)
+        .start()
+        .await
+        .unwrap()
+}
+
+async fn put(url: String, body: Option<serde_json::Value>) -> support::http::Reply {
+    call(reqwest::Method::PUT, url, body).await
+}
+
+#[tokio::test]
+async fn every_version_serves_the_same_deals() {
+    let fake = fake().await;
+    let base = fake.base_url();
+    let v3 = post(
+        format!("{base}/crm/v3/objects/deals"),
+        json!({"properties": {"dealname": "From v3"}}),
+    )
+    .await;
+    let id = v3.json["id"].as_str().unwrap().to_string();
+    for version in VERSIONS {
+        for object in ["deals", "0-3"] {
+            let path = format!("{base}/crm/objects/{version}/{object}");
+            let read = get(format!("{path}/{id}")).await;
+            assert_eq!(read.status, 200, "{version}/{object}: {}", read.text);
+            assert_eq!(read.json["properties"]["dealname"], "From v3");
+            let page = get(format!("{path}?limit=100")).await;
+            assert_eq!(page.status, 200);
+            assert!(
+                page.json["results"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .any(|d| d["id"] == id.as_str())
+            );
+        }
+        let created = post(
+            format!("{base}/crm/objects/{version}/0-3"),
+            json!({"properties": {"dealname": format!("From {version}")}}),
+        )
+        .await;
+        assert_eq!(created.status, 201, "{}", created.text);
+        let batch = post(
+            format!("{base}/crm/objects/{version}/0-3/batch/read"),
+            json!({"inputs": [{"id": created.json["id"]}], "properties": ["dealname"]}),
+        )
+        .await;
+        assert_eq!(
+            batch.json["results"][0]["properties"]["dealname"],
+            format!("From {version}")
+        );
+    }
+    assert_eq!(fake.deal_count(), 1 + VERSIONS.len());
+    assert_eq!(
+        get(format!("{base}/crm/objects/2024-01/deals"))
+            .await
+            .status,
+        404
+    );
+}
+
+#[tokio::test]
+async fn associations_are_made_listed_shown_and_removed() {
+    let fake = fake().await;
+    let base = format!("{}/crm/objects/2026-03", fake.base_url());
+    let deal = post(
+        format!("{base}/0-3"),
+        json!({"properties": {"dealname": "A"}}),
+    )
+    .await;
+    let id = deal.json["id"].as_str().unwrap().to_string();
+
+    let labelled = put(
+        format!("{base}/0-3/{id}/associations/contacts/901"),
+        Some(json!([{"associationCategory": "HUBSPOT_DEFINED", "associationTypeId": 3}])),
+    )
+    .await;
+    assert_eq!(labelled.status, 201, "{}", labelled.text);
+    assert_eq!(
+        labelled.json,
+        json!({"fromObjectTypeId": "0-3", "fromObjectId": id, "toObjectTypeId": "0-1",
+               "toObjectId": "901", "labels": []})
+    );
+    let default = put(
+        format!("{base}/deals/{id}/associations/default/companies/77"),
+        None,
+    )
+    .await;
+    assert_eq!(default.status, 200, "{}", default.text);
+    assert_eq!(default.json["status"], "COMPLETE");
+    assert_eq!(
+        default.json["results"][0],
+        json!({"from": {"id": id}, "to": {"id": "77"},
+               "associationSpec": {"associationCategory": "HUBSPOT_DEFINED", "associationTypeId": 5}})
+    );
+    put(
+        format!("{base}/0-3/{id}/associations/default/contacts/902"),
+        None,
+    )
+    .await;
+
+    let listed = get(format!("{base}/0-3/{id}/associations/contacts?limit=1")).await;
+    assert_eq!(listed.status, 200, "{}", listed.text);
+    assert_eq!(listed.json["results"][0]["toObjectId"], "901");
+    assert_eq!(
+        listed.json["results"][0]["associationTypes"][0]["typeId"],
+        3
+    );
+    let after = listed.json["paging"]["next"]["after"].as_str().unwrap();
+    let rest = get(format!(
+        "{base}/0-3/{id}/associations/contacts?after={after}"
+    ))
+    .await;
+    assert_eq!(rest.json["results"][0]["toObjectId"], "902");
+    assert!(rest.json.get("paging").is_none());
+
+    let shown = get(format!("{base}/0-3/{id}?associations=contacts,companies")).await;
+    let contacts = &shown.json["associations"]["contacts"]["results"];
+    assert_eq!(contacts.as_array().unwrap().len(), 2, "{}", shown.text);
+    assert_eq!(
+        shown.json["associations"]["companies"]["results"][0]["id"],
+        "77"
+    );
+
+    assert_eq!(
+        delete(format!("{base}/0-3/{id}/associations/contacts/901"))
+            .await
+            .status,
+        204
+    );
+    assert_eq!(
+        delete(format!("{base}/0-3/{id}/associations/contacts/901"))
+            .await
+            .status,
+        204
+    );
+    let left = get(format!("{base}/0-3/{id}/associations/contacts")).await;
+    assert_eq!(left.json["results"].as_array().unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn association_requests_the_fake_cannot_honour_say_why() {
+    let fake = fake().await;
+    let base = format!("{}/crm/objects/2025-09", fake.base_url());
+    let deal = post(
+        format!("{base}/deals"),
+        json!({"properties": {"dealname": "A"}}),
+    )
+    .await;
+    let id = deal.json["id"].as_str().unwrap().to_string();
+    let labelled = put(
+        format!("{base}/deals/{id}/associations/contacts/1"),
+        Some(json!([{"associationCategory": "USER_DEFINED", "associationTypeId": 41}])),
+    )
+    .await;
+    assert_eq!(labelled.status, 400);
+    assert!(
+        labelled.text.contains("HUBSPOT_DEFINED/3"),
+        "{}",
+        labelled.text
+    );
+    let tickets = put(
+        format!("{base}/deals/{id}/associations/default/tickets/1"),
+        None,
+    )
+    .await;
+    assert_eq!(tickets.status, 400);
+    assert!(
+        tickets.text.contains("contacts (0-1) or companies (0-2)"),
+        "{}",
+        tickets.text
+    );
+    let not_array = put(
+        format!("{base}/deals/{id}/associations/contacts/1"),
+        Some(json!({})),
+    )
+    .await;
+    assert_eq!(not_array.status, 400);
+    let missing = put(
+        format!("{base}/deals/999999/associations/default/contacts/1"),
+        None,
+    )
+    .await;
+    assert_eq!(missing.status, 404);
+}
+
+#[tokio::test]
+async fn gdpr_deletion_removes_a_deal_for_good() {
+    let fake = FakeHubSpot::builder()
+        .private_app_token(TOKEN)
+        .unique_property("erp_id")
+        .rate_limits(RateLimits::UNLIMITED)
+        .start()
+        .await
+        .unwrap();
+    let base = format!("{}/crm/objects/2026-09-beta/0-3", fake.base_url());
+    let deal = post(
+        base.clone(),
+        json!({"properties": {"dealname": "A", "erp_id": "E-1"}}),
+    )
+    .await;
+    let id = deal.json["id"].as_str().unwrap().to_string();
+    let gone = post(
+        format!("{base}/gdpr-delete"),
+        json!({"objectId": "E-1", "idProperty": "erp_id"}),
+    )
+    .await;
+    assert_eq!(gone.status, 204, "{}", gone.text);
+    assert_eq!(get(format!("{base}/{id}")).await.status, 404);
+    assert_eq!(
+        get(format!("{base}/{id}?archived=true")).await.status,
+        404,
+        "not archived: gone"
+    );
+    assert_eq!(fake.deal_count(), 0);
+    let again = post(format!("{base}/gdpr-delete"), json!({"objectId": id})).await;
+    assert_eq!(again.status, 404);
+    let reused = post(
+        base.clone(),
+        json!({"properties": {"dealname": "B", "erp_id": "E-1"}}),
+    )
+    .await;
+    assert_eq!(
+        reused.status, 201,
+        "the unique value is free: {}",
+        reused.text
+    );
+}
