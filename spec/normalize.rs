@@ -60,6 +60,7 @@ impl std::error::Error for NormalizeError {}
 pub fn normalize(doc: &Value) -> Result<Value, NormalizeError> {
     check_openapi3(doc)?;
     let mut doc = drop_vendor_noise(doc);
+    pin_deal_paths(&mut doc);
     name_operations(&mut doc)?;
     errors_as_json(&mut doc)?;
     unify_batch_responses(&mut doc);
@@ -273,6 +274,87 @@ fn for_each_operation(doc: &mut Value, mut f: impl FnMut(&str, &str, &mut Map<St
             }
         }
     }
+}
+
+/// A path written for any object (`/crm/objects/2025-09/{objectType}/{objectId}`) and the
+/// parameters it declares, as the deals path it is in a deals client: the object segment
+/// becomes `0-3` and its id `{dealId}`, so every version's surface takes `deal_id` and none
+/// asks for an object type that can only be deals.
+fn pin_deal_paths(doc: &mut Value) {
+    let Some(paths) = doc.get_mut("paths").and_then(Value::as_object_mut) else {
+        return;
+    };
+    for (path, mut item) in std::mem::take(paths) {
+        let (pinned, renames) = pin_deal_path(&path);
+        if !renames.is_empty() {
+            if let Some(item) = item.as_object_mut() {
+                rename_path_parameters(item.get_mut("parameters"), &renames);
+                for operation in item.values_mut() {
+                    if let Some(operation) = operation.as_object_mut() {
+                        rename_path_parameters(operation.get_mut("parameters"), &renames);
+                    }
+                }
+            }
+        }
+        // A concrete deals path wins over a generic one that pins to the same path.
+        if renames.is_empty() || !paths.contains_key(&pinned) {
+            paths.insert(pinned, item);
+        }
+    }
+}
+
+/// The pinned path, and each renamed path parameter (`None`: dropped).
+fn pin_deal_path(path: &str) -> (String, Vec<(&'static str, Option<&'static str>)>) {
+    let mut segments: Vec<&str> = path.split('/').collect();
+    let mut renames = Vec::new();
+    let Some(i) = segments.iter().position(|s| *s == "objects") else {
+        return (path.to_string(), renames);
+    };
+    let mut j = i + 1;
+    if segments.get(j).is_some_and(|s| is_date_version(s)) {
+        j += 1;
+    }
+    let object = match segments.get(j) {
+        Some(&"{objectType}") => "objectType",
+        Some(&"{fromObjectType}") => "fromObjectType",
+        _ => return (path.to_string(), renames),
+    };
+    segments[j] = "0-3";
+    renames.push((object, None));
+    match segments.get(j + 1) {
+        Some(&"{objectId}") => renames.push(("objectId", Some("dealId"))),
+        Some(&"{fromObjectId}") => renames.push(("fromObjectId", Some("dealId"))),
+        _ => {}
+    }
+    if renames.len() == 2 {
+        segments[j + 1] = "{dealId}";
+    }
+    (segments.join("/"), renames)
+}
+
+fn rename_path_parameters(
+    parameters: Option<&mut Value>,
+    renames: &[(&'static str, Option<&'static str>)],
+) {
+    let Some(parameters) = parameters.and_then(Value::as_array_mut) else {
+        return;
+    };
+    parameters.retain_mut(|parameter| {
+        if parameter["in"] != "path" {
+            return true;
+        }
+        let Some(name) = parameter["name"].as_str() else {
+            return true;
+        };
+        match renames.iter().find(|(old, _)| *old == name) {
+            Some((_, Some(new))) => {
+                parameter["name"] = Value::String((*new).to_string());
+                true
+            }
+            Some((_, None)) => false,
+            None => true,
+        }
+    });
 }
 
 fn name_operations(doc: &mut Value) -> Result<(), NormalizeError> {
@@ -637,6 +719,47 @@ mod tests {
         for (method, path, expected) in cases {
             assert_eq!(operation_name(method, path), expected, "{method} {path}");
         }
+    }
+
+    #[test]
+    fn generic_object_paths_become_deals_paths() {
+        let parameter = |name: &str| json!({"name": name, "in": "path", "required": true, "schema": {"type": "string"}});
+        let mut doc = minimal();
+        doc["paths"]["/crm/objects/2025-09/{objectType}/{objectId}"] = json!({
+            "get": {"parameters": [parameter("objectId"), parameter("objectType"),
+                {"name": "archived", "in": "query", "schema": {"type": "boolean"}}],
+                "responses": {"200": {"description": "ok"}}}
+        });
+        doc["paths"]["/crm/objects/2025-09/{fromObjectType}/{fromObjectId}/associations/default/{toObjectType}/{toObjectId}"] = json!({
+            "parameters": [parameter("fromObjectType"), parameter("fromObjectId"), parameter("toObjectType"), parameter("toObjectId")],
+            "put": {"responses": {"200": {"description": "ok"}}}
+        });
+        // The v3 get_by_id of `minimal` would collide with the pinned one; this document has
+        // only the versioned paths.
+        doc["paths"]
+            .as_object_mut()
+            .unwrap()
+            .retain(|path, _| path.contains("2025-09"));
+        let out = normalize(&doc).unwrap();
+        let get = &out["paths"]["/crm/objects/2025-09/0-3/{dealId}"]["get"];
+        assert_eq!(get["operationId"], "get_by_id");
+        let names: Vec<&str> = get["parameters"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p["name"].as_str().unwrap())
+            .collect();
+        assert_eq!(names, ["dealId", "archived"]);
+        let default = &out["paths"]["/crm/objects/2025-09/0-3/{dealId}/associations/default/{toObjectType}/{toObjectId}"];
+        let names: Vec<&str> = default["parameters"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p["name"].as_str().unwrap())
+            .collect();
+        assert_eq!(names, ["dealId", "toObjectType", "toObjectId"]);
+        assert_eq!(default["put"]["operationId"], "associate_default");
+        assert_eq!(normalize(&out).unwrap(), out, "idempotent");
     }
 
     #[test]
