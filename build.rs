@@ -46,7 +46,68 @@ fn run() -> Result<(), String> {
     let source = generate::generate(&doc).map_err(|e| format!("{}: {e}", spec_path.display()))?;
     let out_dir =
         std::env::var_os("OUT_DIR").ok_or("OUT_DIR is not set; run the build through cargo")?;
-    write_if_changed(&Path::new(&out_dir).join("deals_client.rs"), &source)
+    write_if_changed(&Path::new(&out_dir).join("deals_client.rs"), &source)?;
+    write_if_changed(&Path::new(&out_dir).join("api.rs"), &api_constants(&doc)?)?;
+    announce_operations(&doc);
+    Ok(())
+}
+
+/// The API version and the path deals live under, as constants of `operations`.
+fn api_constants(doc: &serde_json::Value) -> Result<String, String> {
+    let version = doc["info"]["version"].as_str().unwrap_or("v3");
+    let object_path = doc["paths"]
+        .as_object()
+        .into_iter()
+        .flat_map(|paths| paths.iter())
+        .find(|(_, item)| item["get"]["operationId"] == "get_page")
+        .map(|(path, _)| path.clone())
+        .ok_or("the document has no get_page operation (GET on the deals object path)")?;
+    Ok(format!(
+        "/// The API version this build's client speaks (`v3`, or a date version such as `2026-03`).\n\
+         pub const API_VERSION: &str = {version:?};\n\
+         /// The path deals live under in this build's API version.\n\
+         pub const OBJECT_PATH: &str = {object_path:?};\n"
+    ))
+}
+
+/// `cfg(hubspot_deals_op = "…")` for each operation the document has, so tests of operations
+/// only some versions have compile where they exist.
+fn announce_operations(doc: &serde_json::Value) {
+    const ALL: &[&str] = &[
+        "get_page",
+        "create",
+        "get_by_id",
+        "update",
+        "archive",
+        "batch_read",
+        "batch_create",
+        "batch_update",
+        "batch_upsert",
+        "batch_archive",
+        "search",
+        "merge",
+        "gdpr_delete",
+        "list_associations",
+        "associate",
+        "associate_default",
+        "disassociate",
+    ];
+    let values: Vec<String> = ALL.iter().map(|name| format!("{name:?}")).collect();
+    println!(
+        "cargo::rustc-check-cfg=cfg(hubspot_deals_op, values({}))",
+        values.join(", ")
+    );
+    for item in doc["paths"]
+        .as_object()
+        .into_iter()
+        .flat_map(|p| p.values())
+    {
+        for operation in item.as_object().into_iter().flat_map(|o| o.values()) {
+            if let Some(name) = operation["operationId"].as_str() {
+                println!("cargo::rustc-cfg=hubspot_deals_op={name:?}");
+            }
+        }
+    }
 }
 
 /// Leaves the file alone when its content is the same, so nothing downstream rebuilds.

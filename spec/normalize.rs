@@ -63,6 +63,7 @@ pub fn normalize(doc: &Value) -> Result<Value, NormalizeError> {
     pin_deal_paths(&mut doc);
     name_operations(&mut doc)?;
     errors_as_json(&mut doc)?;
+    declare_batch_statuses(&mut doc);
     unify_batch_responses(&mut doc);
     relax_error_schemas(&mut doc);
     nullable_response_property_values(&mut doc);
@@ -286,13 +287,13 @@ fn pin_deal_paths(doc: &mut Value) {
     };
     for (path, mut item) in std::mem::take(paths) {
         let (pinned, renames) = pin_deal_path(&path);
-        if !renames.is_empty() {
-            if let Some(item) = item.as_object_mut() {
-                rename_path_parameters(item.get_mut("parameters"), &renames);
-                for operation in item.values_mut() {
-                    if let Some(operation) = operation.as_object_mut() {
-                        rename_path_parameters(operation.get_mut("parameters"), &renames);
-                    }
+        if !renames.is_empty()
+            && let Some(item) = item.as_object_mut()
+        {
+            rename_path_parameters(item.get_mut("parameters"), &renames);
+            for operation in item.values_mut() {
+                if let Some(operation) = operation.as_object_mut() {
+                    rename_path_parameters(operation.get_mut("parameters"), &renames);
                 }
             }
         }
@@ -427,6 +428,43 @@ fn json_schema_mut(response: &mut Value) -> Option<&mut Value> {
 
 /// Points the 200/201 responses of batch operations at the 207 schema (a superset with
 /// `errors` and `numErrors`), so each operation has one success type.
+/// The success statuses HubSpot sends for batch writes and reads, declared where a document
+/// leaves them out (2025-09 declares only 200 for batch create, 2026-09 no 207 at all):
+/// 201 for create, 200 for the others, and 207 for a partial failure, each with the batch
+/// response schema the document gives.
+fn declare_batch_statuses(doc: &mut Value) {
+    for_each_operation(doc, |path, method, operation| {
+        let expected = match (method, path.rsplit('/').next(), path.contains("/batch/")) {
+            ("post", Some("create"), true) => "201",
+            ("post", Some("read" | "update" | "upsert"), true) => "200",
+            _ => return,
+        };
+        let Some(responses) = operation
+            .get_mut("responses")
+            .and_then(Value::as_object_mut)
+        else {
+            return;
+        };
+        let Some(declared) = responses
+            .iter()
+            .find(|(status, response)| {
+                status.starts_with('2')
+                    && response
+                        .pointer("/content/application~1json/schema")
+                        .is_some()
+            })
+            .map(|(_, response)| response.clone())
+        else {
+            return;
+        };
+        for status in [expected, "207"] {
+            responses
+                .entry(status.to_string())
+                .or_insert_with(|| declared.clone());
+        }
+    });
+}
+
 fn unify_batch_responses(doc: &mut Value) {
     for_each_operation(doc, |_, _, operation| {
         let Some(responses) = operation
@@ -718,6 +756,23 @@ mod tests {
         ];
         for (method, path, expected) in cases {
             assert_eq!(operation_name(method, path), expected, "{method} {path}");
+        }
+    }
+
+    #[test]
+    fn batch_statuses_hubspot_sends_are_declared() {
+        let mut doc = minimal();
+        let batch = json!({"description": "ok", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/BatchResponseWithErrors"}}}});
+        doc["paths"]["/crm/v3/objects/0-3/batch/create"] =
+            json!({"post": {"responses": {"200": batch}}});
+        let out = normalize(&doc).unwrap();
+        let responses = &out["paths"]["/crm/v3/objects/0-3/batch/create"]["post"]["responses"];
+        for status in ["200", "201", "207"] {
+            assert_eq!(
+                responses[status]["content"]["application/json"]["schema"]["$ref"],
+                "#/components/schemas/BatchResponseWithErrors",
+                "{status}"
+            );
         }
     }
 

@@ -17,6 +17,8 @@
 //! assert!(!Operation::find("create").unwrap().replay_safe);
 //! ```
 
+include!(concat!(env!("OUT_DIR"), "/api.rs"));
+
 /// Every operation the table knows, by a name that cannot be misspelt.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]

@@ -574,8 +574,8 @@ async fn a_long_token_lifetime_is_kept_whole() {
         paths,
         [
             "/oauth/v1/token",
-            "/crm/v3/objects/0-3",
-            "/crm/v3/objects/0-3"
+            hubspot_deals::operations::OBJECT_PATH,
+            hubspot_deals::operations::OBJECT_PATH
         ],
         "a token good for 10,000,000 s is still good after 1,000,000"
     );

@@ -1,4 +1,4 @@
-//! Each of the 12 generated operations over real HTTP on loopback: what goes on the wire
+//! Each of the 12 operations every API version has, over real HTTP on loopback: what goes on the wire
 //! (method, path, query, body, bearer token) and how a realistic HubSpot response decodes.
 
 mod support;
@@ -10,7 +10,8 @@ use std::collections::HashMap;
 use support::recorder::{Canned, Recorder, empty, json};
 
 const TOKEN: &str = "pat-na1-11111111-2222-3333-4444-555555555555";
-const BASE: &str = "/crm/v3/objects/0-3";
+/// Where this build's API version keeps deals (`/crm/v3/objects/0-3` for v3).
+const BASE: &str = hubspot_deals::operations::OBJECT_PATH;
 
 /// Retries off: these tests are about what one call puts on the wire.
 fn client(server: &Recorder) -> Client {

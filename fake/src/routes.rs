@@ -11,18 +11,22 @@ pub const VERSIONS: &[&str] = &["2025-09", "2026-03", "2026-09", "2026-09-beta"]
 /// The names deals go by in object paths.
 const DEAL_TYPES: &[&str] = &["deals", "0-3"];
 
-/// What follows the deals object in a path (`""`, `/batch/read`, `/42`, …), for
-/// `/crm/v3/objects/{deals|0-3}…` and `/crm/objects/{version}/{deals|0-3}…`.
-fn deals_rest(path: &str) -> Option<&str> {
-    let objects = path.strip_prefix("/crm/v3/objects/").or_else(|| {
-        let (version, rest) = path.strip_prefix("/crm/objects/")?.split_once('/')?;
-        VERSIONS.contains(&version).then_some(rest)
-    })?;
+/// The date version of a path (`None`: v3) and what follows the deals object (`""`,
+/// `/batch/read`, `/42`, …), for `/crm/v3/objects/{deals|0-3}…` and
+/// `/crm/objects/{version}/{deals|0-3}…`.
+fn deals_rest(path: &str) -> Option<(Option<&'static str>, &str)> {
+    let (version, objects) = match path.strip_prefix("/crm/v3/objects/") {
+        Some(objects) => (None, objects),
+        None => {
+            let (version, rest) = path.strip_prefix("/crm/objects/")?.split_once('/')?;
+            (Some(*VERSIONS.iter().find(|v| **v == version)?), rest)
+        }
+    };
     let (object, rest) = match objects.find('/') {
         Some(at) => objects.split_at(at),
         None => (objects, ""),
     };
-    DEAL_TYPES.contains(&object).then_some(rest)
+    DEAL_TYPES.contains(&object).then_some((version, rest))
 }
 
 /// The path parameters of a deals route.
@@ -42,6 +46,8 @@ pub(crate) enum Route {
     Deals {
         operation: &'static Operation,
         params: Params,
+        /// The date version of the path (`None`: v3).
+        version: Option<&'static str>,
     },
     OAuthToken,
     RevokeRefreshToken(String),
@@ -86,7 +92,7 @@ fn bind(route: &str, segments: &[&str]) -> Option<(usize, Params)> {
 }
 
 pub(crate) fn route(method: &Method, path: &str) -> Route {
-    if let Some(rest) = deals_rest(path) {
+    if let Some((version, rest)) = deals_rest(path) {
         let segments: Vec<&str> = rest.split('/').filter(|s| !s.is_empty()).collect();
         let bound: Vec<(usize, &'static Operation, Params)> = OPERATIONS
             .iter()
@@ -99,7 +105,11 @@ pub(crate) fn route(method: &Method, path: &str) -> Route {
         let mut allowed = Vec::new();
         for (_, operation, params) in candidates {
             if operation.method == method.as_str() {
-                return Route::Deals { operation, params };
+                return Route::Deals {
+                    operation,
+                    params,
+                    version,
+                };
             }
             allowed.push(operation.method);
         }
@@ -147,7 +157,9 @@ mod tests {
 
     fn deals(method: Method, path: &str) -> (OperationId, String) {
         match route(&method, path) {
-            Route::Deals { operation, params } => (operation.id, params.id),
+            Route::Deals {
+                operation, params, ..
+            } => (operation.id, params.id),
             other => panic!("{method} {path}: {other:?}"),
         }
     }

@@ -136,6 +136,19 @@ fn deals(
     }
 }
 
+/// The success status a version's document declares for what v3 answers with `status`:
+/// the 2025-09 document declares 200 (not 201) for batch create, and neither it nor 2026-09
+/// declares 207, so their partial failures get the operation's success status with the same
+/// body (`errors`, `numErrors`).
+fn declared_status(version: Option<&str>, operation: OperationId, status: u16) -> u16 {
+    match (version, operation, status) {
+        (Some("2025-09"), OperationId::BatchCreate, 201 | 207) => 200,
+        (Some("2026-09"), OperationId::BatchCreate, 207) => 201,
+        (Some("2025-09" | "2026-09"), _, 207) => 200,
+        _ => status,
+    }
+}
+
 /// Handles a routed request with the world locked (no waiting happens here).
 fn process(
     world: &mut World,
@@ -195,7 +208,11 @@ fn process(
                 Outcome::error(ApiError::not_found(), correlation_id)
             }
         }
-        Route::Deals { operation, params } => {
+        Route::Deals {
+            operation,
+            params,
+            version,
+        } => {
             let header = parts
                 .headers
                 .get(hyper::header::AUTHORIZATION)
@@ -239,7 +256,9 @@ fn process(
             };
             world.publish_changes();
             let mut outcome = match answer {
-                Ok((status, body)) => Outcome::json(status, body),
+                Ok((status, body)) => {
+                    Outcome::json(declared_status(*version, operation.id, status), body)
+                }
                 Err(e) => Outcome::error(e, correlation_id),
             };
             outcome.headers.extend(limit_headers);

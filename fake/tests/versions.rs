@@ -240,3 +240,44 @@ async fn gdpr_deletion_removes_a_deal_for_good() {
         reused.text
     );
 }
+
+#[tokio::test]
+async fn batch_statuses_follow_each_versions_document() {
+    let fake = fake().await;
+    let create = |version: &str| {
+        post(
+            format!("{}/crm/objects/{version}/0-3/batch/create", fake.base_url()),
+            json!({"inputs": [{"properties": {"dealname": "x"}, "associations": []}]}),
+        )
+    };
+    let missing = |version: &str| {
+        post(
+            format!("{}/crm/objects/{version}/0-3/batch/read", fake.base_url()),
+            json!({"inputs": [{"id": "999999"}], "properties": []}),
+        )
+    };
+    // 2025-09 declares 200 for batch create; the others 201.
+    assert_eq!(create("2025-09").await.status, 200);
+    assert_eq!(create("2026-09").await.status, 201);
+    assert_eq!(create("2026-03").await.status, 201);
+    // 2025-09 and 2026-09 declare no 207: a partial failure is 200 with the errors.
+    for version in ["2025-09", "2026-09"] {
+        let reply = missing(version).await;
+        assert_eq!(reply.status, 200, "{version}");
+        assert_eq!(reply.json["numErrors"], 1);
+    }
+    assert_eq!(missing("2026-03").await.status, 207);
+    // A partial failure of a create answers the create's own status where 207 is undeclared.
+    let partial = |version: &str| {
+        post(
+            format!("{}/crm/objects/{version}/0-3/batch/create", fake.base_url()),
+            json!({"inputs": [
+                {"properties": {"dealname": "ok"}, "associations": [], "objectWriteTraceId": "a"},
+                {"properties": {"nope": "x"}, "associations": [], "objectWriteTraceId": "b"}]}),
+        )
+    };
+    assert_eq!(partial("2025-09").await.status, 200);
+    assert_eq!(partial("2026-09").await.status, 201);
+    assert_eq!(partial("2026-03").await.status, 207);
+    assert_eq!(missing("2026-09-beta").await.status, 207);
+}
