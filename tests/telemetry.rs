@@ -194,25 +194,31 @@ async fn a_401_replay_counts_as_a_second_attempt() {
         "stale-for-span-test",
         clock.now() + chrono::Duration::hours(1),
     );
+    // One call per ten seconds: the replay waits for the budget, and the span says so.
     let client = Client::builder()
         .oauth(stale)
         .base_url(fake.base_url())
         .clock(Arc::new(clock.clone()))
+        .rate_limit(RateLimit::per_ten_seconds(1))
         .build()
         .unwrap();
-    let request = hubspot_deals::types::SearchRequest {
-        limit: 1,
-        ..Default::default()
-    };
-    client.search().body(request).send().await.unwrap();
-    let spans = closed_spans(captured, "search");
+    let nothing = hubspot_deals::types::BatchIds { inputs: vec![] };
+    client.batch_archive().body(nothing).send().await.unwrap();
+    let spans = closed_spans(captured, "batch_archive");
     let [span] = &spans[..] else {
         panic!("{spans:?}")
     };
     assert!(
-        span.contains("attempts=2") && span.contains("status=200"),
+        span.contains("attempts=2") && span.contains("status=204"),
         "{span}"
     );
+    let waited: u64 = span
+        .split("limiter_wait_ms=")
+        .nth(1)
+        .and_then(|rest| rest.split(|c: char| !c.is_ascii_digit()).next())
+        .and_then(|n| n.parse().ok())
+        .unwrap();
+    assert!(waited >= 10_000, "the replay's wait is counted: {span}");
 }
 
 #[tokio::test]
@@ -233,9 +239,10 @@ async fn debug_output_names_the_credentials_kind_and_the_policy_is_readable() {
         .base_url(fake.base_url())
         .build()
         .unwrap();
-    let shown = format!("{:?} {:?}", oauth_client.inner(), oauth());
-    assert!(shown.contains("OAuth"), "{shown}");
-    assert!(shown.contains("client_id"), "{shown}");
+    let shown = format!("{:?}", oauth_client.inner());
+    for field in ["OAuth", "client_id", "token_url", "access_token_expires_at"] {
+        assert!(shown.contains(field), "{field} missing from {shown}");
+    }
     assert!(
         !shown.contains(CLIENT_SECRET) && !shown.contains(REFRESH_TOKEN),
         "{shown}"
