@@ -195,28 +195,10 @@ impl Tokens {
         now: DateTime<Utc>,
         rng: &mut fastrand::Rng,
     ) -> TokenAnswer {
-        let Some(app) = self.app.clone() else {
-            return oauth_error(
-                "invalid_client",
-                "BAD_CLIENT_ID",
-                "this fake HubSpot has no OAuth app configured",
-            );
-        };
+        if let Err(refused) = self.check_client(form) {
+            return refused;
+        }
         let field = |name: &str| form.get(name).map(String::as_str).filter(|v| !v.is_empty());
-        if field("client_id") != Some(app.client_id.as_str()) {
-            return oauth_error(
-                "invalid_client",
-                "BAD_CLIENT_ID",
-                "missing or unknown client id",
-            );
-        }
-        if field("client_secret") != Some(app.client_secret.as_str()) {
-            return oauth_error(
-                "invalid_client",
-                "BAD_CLIENT_SECRET",
-                "missing or invalid client secret",
-            );
-        }
         match field("grant_type") {
             Some("refresh_token") => {
                 let Some(refresh) = field("refresh_token") else {
@@ -282,6 +264,61 @@ impl Tokens {
         }
     }
 
+    /// Checks the form's `client_id` and `client_secret` against the OAuth app.
+    pub fn check_client(&self, form: &HashMap<String, String>) -> Result<(), TokenAnswer> {
+        let Some(app) = &self.app else {
+            return Err(oauth_error(
+                "invalid_client",
+                "BAD_CLIENT_ID",
+                "this fake HubSpot has no OAuth app configured",
+            ));
+        };
+        let field = |name: &str| form.get(name).map(String::as_str).filter(|v| !v.is_empty());
+        if field("client_id") != Some(app.client_id.as_str()) {
+            return Err(oauth_error(
+                "invalid_client",
+                "BAD_CLIENT_ID",
+                "missing or unknown client id",
+            ));
+        }
+        if field("client_secret") != Some(app.client_secret.as_str()) {
+            return Err(oauth_error(
+                "invalid_client",
+                "BAD_CLIENT_SECRET",
+                "missing or invalid client secret",
+            ));
+        }
+        Ok(())
+    }
+
+    /// An OAuth error answer.
+    pub fn form_error(&self, error: &str, status: &str, message: &str) -> TokenAnswer {
+        oauth_error(error, status, message)
+    }
+
+    /// What `token` is now: a live access token, a live refresh token, or neither.
+    pub fn known(&self, token: &str, now: DateTime<Utc>) -> crate::oauth_api::Known {
+        use crate::oauth_api::Known;
+        let scopes = || self.oauth_scopes.iter().cloned().collect::<Vec<_>>();
+        if let Some(access) = self.access.get(token).filter(|a| now < a.expires_at) {
+            return Known::Access {
+                expires_at: access.expires_at,
+                scopes: access.scopes.iter().cloned().collect(),
+            };
+        }
+        match self.refresh_tokens.get(token) {
+            Some(false) => Known::Refresh { scopes: scopes() },
+            _ => Known::Unknown,
+        }
+    }
+
+    /// Revokes a refresh token or ends an access token; unknown tokens are ignored.
+    pub fn revoke_any(&mut self, token: &str) {
+        if !self.revoke(token) {
+            self.access.remove(token);
+        }
+    }
+
     fn mint(&mut self, refresh: &str, now: DateTime<Utc>, rng: &mut fastrand::Rng) -> Value {
         self.minted += 1;
         let token = format!("fake-access-{}", random_token(rng));
@@ -296,8 +333,11 @@ impl Tokens {
             },
         );
         self.minted_order.push_back(token.clone());
+        let scopes: Vec<&String> = self.oauth_scopes.iter().collect();
         json!({"token_type": "bearer", "refresh_token": refresh, "access_token": token,
-               "expires_in": self.lifetime.as_secs()})
+               "expires_in": self.lifetime.as_secs(), "hub_id": crate::PORTAL_ID,
+               "scopes": scopes, "user_id": crate::oauth_api::FAKE_USER_ID,
+               "token_use": "access_token"})
     }
 
     /// Forgets tokens expired long ago, then the oldest while the map is full.

@@ -37,6 +37,7 @@ mod errors;
 mod faults;
 mod limits;
 mod log;
+mod oauth_api;
 mod objects;
 pub mod options;
 mod query;
@@ -54,6 +55,7 @@ pub use batch::MAX_INPUTS;
 pub use faults::{Fault, FaultKind};
 pub use limits::RateLimits;
 pub use log::{Counters, LOG_CAPACITY, LoggedRequest, OTHER_TOKENS, TOKEN_LABEL_CAPACITY};
+pub use oauth_api::{FAKE_HUB_DOMAIN, FAKE_USER_EMAIL, FAKE_USER_ID};
 pub use search::RESULT_CAP;
 pub use store::Pipeline;
 pub use webhooks::{

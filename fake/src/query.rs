@@ -17,6 +17,11 @@ impl Query {
         Self { pairs }
     }
 
+    /// The parameters as a map (the last value of a repeated name wins).
+    pub fn pairs(&self) -> std::collections::HashMap<String, String> {
+        self.pairs.iter().cloned().collect()
+    }
+
     pub fn get(&self, name: &str) -> Option<&str> {
         self.pairs
             .iter()

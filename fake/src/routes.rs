@@ -49,8 +49,15 @@ pub(crate) enum Route {
         /// The date version of the path (`None`: v3).
         version: Option<&'static str>,
     },
-    OAuthToken,
+    /// The token grant; `v3` for `/oauth/v3/token` and `/oauth/2026-03/token`.
+    OAuthToken {
+        v3: bool,
+    },
+    AccessTokenInfo(String),
+    RefreshTokenInfo(String),
     RevokeRefreshToken(String),
+    Introspect,
+    Revoke,
     Stats,
     /// A known path with another method; the methods it takes, for `Allow`.
     MethodNotAllowed(String),
@@ -62,8 +69,11 @@ impl Route {
     pub fn name(&self) -> &'static str {
         match self {
             Route::Deals { operation, .. } => operation.name,
-            Route::OAuthToken => OAUTH_TOKEN,
-            Route::RevokeRefreshToken(_) => "oauth_revoke",
+            Route::OAuthToken { .. } => OAUTH_TOKEN,
+            Route::AccessTokenInfo(_) => "oauth_access_token_info",
+            Route::RefreshTokenInfo(_) => "oauth_refresh_token_info",
+            Route::RevokeRefreshToken(_) | Route::Revoke => "oauth_revoke",
+            Route::Introspect => "oauth_introspect",
             Route::Stats => "fake_stats",
             Route::MethodNotAllowed(_) | Route::NotFound => "unknown",
         }
@@ -115,15 +125,39 @@ pub(crate) fn route(method: &Method, path: &str) -> Route {
         }
         return Route::MethodNotAllowed(allowed.join(", "));
     }
-    match (method.as_str(), path) {
-        ("POST", "/oauth/v1/token" | "/oauth/v3/token" | "/oauth/2026-03/token") => {
-            Route::OAuthToken
+    const ACCESS_TOKENS: &str = "/oauth/v1/access-tokens/";
+    const REFRESH_TOKENS: &str = "/oauth/v1/refresh-tokens/";
+    let token_in = |prefix: &str| {
+        path.strip_prefix(prefix)
+            .filter(|t| !t.is_empty() && !t.contains('/'))
+            .map(percent_decode)
+    };
+    let (allowed, found): (&str, Option<Route>) = match path {
+        "/oauth/v1/token" => ("POST", Some(Route::OAuthToken { v3: false })),
+        "/oauth/v3/token" | "/oauth/2026-03/token" => {
+            ("POST", Some(Route::OAuthToken { v3: true }))
         }
-        ("GET", "/__fake/stats") => Route::Stats,
-        ("DELETE", _) if path.starts_with("/oauth/v1/refresh-tokens/") => {
-            Route::RevokeRefreshToken(percent_decode(&path["/oauth/v1/refresh-tokens/".len()..]))
+        "/oauth/v3/token/introspect" | "/oauth/2026-03/token/introspect" => {
+            ("POST", Some(Route::Introspect))
         }
-        _ => Route::NotFound,
+        "/oauth/v3/token/revoke" | "/oauth/2026-03/token/revoke" => ("POST", Some(Route::Revoke)),
+        "/__fake/stats" => ("GET", Some(Route::Stats)),
+        _ if token_in(ACCESS_TOKENS).is_some() => {
+            ("GET", token_in(ACCESS_TOKENS).map(Route::AccessTokenInfo))
+        }
+        _ if token_in(REFRESH_TOKENS).is_some() => {
+            let token = token_in(REFRESH_TOKENS).unwrap_or_default();
+            return match method.as_str() {
+                "GET" => Route::RefreshTokenInfo(token),
+                "DELETE" => Route::RevokeRefreshToken(token),
+                _ => Route::MethodNotAllowed("GET, DELETE".into()),
+            };
+        }
+        _ => return Route::NotFound,
+    };
+    match found {
+        Some(route) if method.as_str() == allowed => route,
+        _ => Route::MethodNotAllowed(allowed.into()),
     }
 }
 
@@ -203,7 +237,38 @@ mod tests {
             route(&Method::GET, "/crm/v3/objects/deals/1/2"),
             Route::NotFound
         );
-        assert_eq!(route(&Method::POST, "/oauth/v1/token"), Route::OAuthToken);
+        assert_eq!(
+            route(&Method::POST, "/oauth/v1/token"),
+            Route::OAuthToken { v3: false }
+        );
+        assert_eq!(
+            route(&Method::POST, "/oauth/2026-03/token"),
+            Route::OAuthToken { v3: true }
+        );
+        assert_eq!(
+            route(&Method::POST, "/oauth/v3/token/introspect"),
+            Route::Introspect
+        );
+        assert_eq!(
+            route(&Method::POST, "/oauth/v3/token/revoke"),
+            Route::Revoke
+        );
+        assert_eq!(
+            route(&Method::GET, "/oauth/v1/access-tokens/a%2Bb"),
+            Route::AccessTokenInfo("a+b".into())
+        );
+        assert_eq!(
+            route(&Method::GET, "/oauth/v1/refresh-tokens/r"),
+            Route::RefreshTokenInfo("r".into())
+        );
+        assert_eq!(
+            route(&Method::DELETE, "/oauth/v1/refresh-tokens/r"),
+            Route::RevokeRefreshToken("r".into())
+        );
+        assert_eq!(
+            route(&Method::GET, "/oauth/v1/access-tokens/"),
+            Route::NotFound
+        );
     }
 
     #[test]

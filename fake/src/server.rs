@@ -9,7 +9,7 @@ use super::objects::Answer;
 use super::query::Query;
 use super::routes::{Params, Route, route};
 use super::state::World;
-use super::{associations, batch, objects, search, validate};
+use super::{associations, batch, oauth_api, objects, search, validate};
 use bytes::Bytes;
 use http_body_util::combinators::BoxBody;
 use http_body_util::{BodyExt, Full, Limited, StreamBody};
@@ -195,11 +195,27 @@ fn process(
             outcome
         }
         Route::Stats => Outcome::json(200, Some(stats(world))),
-        Route::OAuthToken => {
-            let form: HashMap<String, String> = form_urlencoded::parse(body).into_owned().collect();
+        Route::OAuthToken { v3 } => {
+            // v1 also reads `client_secret` and `refresh_token` from the query; the form wins.
+            let mut form: HashMap<String, String> = Query::parse(parts.uri.query()).pairs();
+            form.extend(form_urlencoded::parse(body).into_owned());
             let World { tokens, faults, .. } = world;
-            let (status, answer) = tokens.token_endpoint(&form, now, &mut faults.rng);
-            Outcome::json(status, Some(answer))
+            let (status, mut answer) = tokens.token_endpoint(&form, now, &mut faults.rng);
+            if !v3 && let Some(fields) = answer.as_object_mut() {
+                // v3 added these to the grant's answer; v1's has none of them.
+                for v3_only in ["hub_id", "scopes", "user_id", "token_use"] {
+                    fields.remove(v3_only);
+                }
+            }
+            oauth_outcome(status, Some(answer), correlation_id)
+        }
+        Route::AccessTokenInfo(token) => {
+            let (status, answer) = oauth_api::access_token_info(&world.tokens, token, now);
+            oauth_outcome(status, Some(answer), correlation_id)
+        }
+        Route::RefreshTokenInfo(token) => {
+            let (status, answer) = oauth_api::refresh_token_info(&world.tokens, token, now);
+            oauth_outcome(status, Some(answer), correlation_id)
         }
         Route::RevokeRefreshToken(token) => {
             if world.tokens.revoke(token) {
@@ -207,6 +223,16 @@ fn process(
             } else {
                 Outcome::error(ApiError::not_found(), correlation_id)
             }
+        }
+        Route::Introspect => {
+            let form: HashMap<String, String> = form_urlencoded::parse(body).into_owned().collect();
+            let (status, answer) = oauth_api::introspect(&world.tokens, &form, now);
+            oauth_outcome(status, Some(answer), correlation_id)
+        }
+        Route::Revoke => {
+            let form: HashMap<String, String> = form_urlencoded::parse(body).into_owned().collect();
+            let (status, answer) = oauth_api::revoke(&mut world.tokens, &form);
+            oauth_outcome(status, answer, correlation_id)
         }
         Route::Deals {
             operation,
@@ -266,6 +292,24 @@ fn process(
             outcome
         }
     }
+}
+
+/// An answer of the OAuth endpoints; errors also carry the correlation id and a category
+/// (the OAuth `status` code, e.g. `BAD_REFRESH_TOKEN`), as HubSpot's standard error shape asks.
+fn oauth_outcome(status: u16, mut body: Option<Value>, correlation_id: &str) -> Outcome {
+    if status >= 400
+        && let Some(fields) = body.as_mut().and_then(Value::as_object_mut)
+    {
+        fields.insert("correlationId".into(), correlation_id.into());
+        let category = fields
+            .get("status")
+            .and_then(Value::as_str)
+            .filter(|s| *s != "error")
+            .unwrap_or("BAD_REQUEST")
+            .to_string();
+        fields.entry("category").or_insert(category.into());
+    }
+    Outcome::json(status, body)
 }
 
 /// The counters and the request log, as served at `GET /__fake/stats`.
