@@ -659,3 +659,66 @@ async fn the_cooldown_ends_exactly_five_seconds_after_the_failure() {
         "at five seconds: a new attempt"
     );
 }
+
+#[tokio::test]
+async fn a_clock_stepped_back_after_a_failure_keeps_the_cooldown() {
+    let clock = ManualClock::default();
+    let fake = oauth_fake(&clock).start().await.unwrap();
+    let wrong = OAuth::new(CLIENT_ID, "wrong-secret", REFRESH_TOKEN);
+    let client = oauth_client(&fake, &clock, wrong);
+    client.get_page().send().await.unwrap_err();
+    clock.set(clock.now() - chrono::Duration::seconds(30));
+    client.get_page().send().await.unwrap_err();
+    assert_eq!(
+        fake.counters().token_requests,
+        1,
+        "a failure that seems to lie in the future is still recent"
+    );
+}
+
+#[tokio::test]
+async fn the_v3_token_api_refreshes_introspects_and_revokes() {
+    use hubspot_deals::auth::{TokenApi, TokenUse, introspect, revoke};
+    let clock = ManualClock::default();
+    let fake = oauth_fake(&clock).start().await.unwrap();
+    let client = oauth_client(&fake, &clock, oauth().token_api(TokenApi::V3));
+    client.get_page().send().await.unwrap();
+    let paths: Vec<String> = fake.requests().iter().map(|r| r.path.clone()).collect();
+    assert_eq!(paths[0], "/oauth/v3/token", "{paths:?}");
+
+    let secret = Secret::new(CLIENT_SECRET);
+    let refresh = Secret::new(REFRESH_TOKEN);
+    let info = introspect(fake.base_url(), CLIENT_ID, &secret, &refresh)
+        .await
+        .unwrap();
+    assert!(info.active);
+    assert_eq!(info.token_use, Some(TokenUse::Refresh));
+    assert_eq!(info.hub_id, Some(hubspot_deals_fake::PORTAL_ID));
+    assert!(
+        info.scopes.iter().any(|s| s == "crm.objects.deals.read"),
+        "{info:?}"
+    );
+
+    revoke(fake.base_url(), CLIENT_ID, &secret, &refresh)
+        .await
+        .unwrap();
+    let after = introspect(fake.base_url(), CLIENT_ID, &secret, &refresh)
+        .await
+        .unwrap();
+    assert!(!after.active && after.token_use.is_none(), "{after:?}");
+    // Logged out: the next refresh is refused, and the error says to authorize again.
+    clock.advance(Duration::from_secs(3600));
+    let error = client.get_page().send().await.unwrap_err();
+    assert!(error.needs_reauthorization(), "{error:?}");
+
+    let wrong = introspect(fake.base_url(), CLIENT_ID, &Secret::new("wrong"), &refresh).await;
+    assert!(
+        matches!(wrong, Err(AuthError::TokenEndpoint { status: 400, .. })),
+        "{wrong:?}"
+    );
+    let insecure = introspect("http://example.com", CLIENT_ID, &secret, &refresh).await;
+    assert!(
+        matches!(insecure, Err(AuthError::InvalidTokenUrl { .. })),
+        "{insecure:?}"
+    );
+}

@@ -15,11 +15,13 @@
 //! ```
 
 mod authorize;
+mod introspect;
 mod oauth;
 
 pub use authorize::{AuthorizeUrl, DEFAULT_SCOPES, exchange_code};
+pub use introspect::{INTROSPECT_PATH, REVOKE_PATH, TokenInfo, TokenUse, introspect, revoke};
 pub(crate) use oauth::Session;
-pub use oauth::{DEFAULT_TOKEN_URL, FAILURE_COOLDOWN, OAuth, TOKEN_PATH};
+pub use oauth::{DEFAULT_TOKEN_URL, FAILURE_COOLDOWN, OAuth, TOKEN_PATH, TokenApi};
 
 use crate::secret::Secret;
 use chrono::{DateTime, Utc};

@@ -26,6 +26,29 @@ use tokio::sync::watch;
 /// HubSpot's token endpoint, relative to the API's base URL.
 pub const TOKEN_PATH: &str = "/oauth/v1/token";
 
+/// Which of HubSpot's token APIs refreshes tokens; both take the same form and give the same
+/// tokens (v3 adds the hub id and scopes to its answer).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum TokenApi {
+    /// `POST /oauth/v1/token`, as HubSpot's setup guide shows (the default).
+    #[default]
+    V1,
+    /// `POST /oauth/v3/token`, with introspection and revocation beside it
+    /// ([`introspect`](super::introspect), [`revoke`](super::revoke)).
+    V3,
+}
+
+impl TokenApi {
+    /// The endpoint's path under the API's base URL.
+    pub fn path(self) -> &'static str {
+        match self {
+            Self::V1 => TOKEN_PATH,
+            Self::V3 => "/oauth/v3/token",
+        }
+    }
+}
+
 /// HubSpot's token endpoint.
 pub const DEFAULT_TOKEN_URL: &str = "https://api.hubapi.com/oauth/v1/token";
 
@@ -39,6 +62,7 @@ pub struct OAuth {
     client_secret: Secret,
     refresh_token: Secret,
     token_url: Option<String>,
+    token_api: TokenApi,
     refresh_margin: Duration,
     store: Option<Arc<dyn TokenStore>>,
     initial: Option<(Secret, DateTime<Utc>)>,
@@ -57,6 +81,7 @@ impl OAuth {
             client_secret: client_secret.into(),
             refresh_token: refresh_token.into(),
             token_url: None,
+            token_api: TokenApi::V1,
             refresh_margin: Duration::from_secs(300),
             store: None,
             initial: None,
@@ -68,6 +93,14 @@ impl OAuth {
     #[must_use]
     pub fn token_url(mut self, url: impl Into<String>) -> Self {
         self.token_url = Some(url.into());
+        self
+    }
+
+    /// Refreshes at this token API under the client's base URL (default [`TokenApi::V1`]);
+    /// [`OAuth::token_url`] overrides it.
+    #[must_use]
+    pub fn token_api(mut self, api: TokenApi) -> Self {
+        self.token_api = api;
         self
     }
 
@@ -95,9 +128,13 @@ impl OAuth {
 
     /// The token URL for a client whose API base URL is `base_url`.
     pub(crate) fn resolved_token_url(&self, base_url: &str) -> String {
-        self.token_url
-            .clone()
-            .unwrap_or_else(|| format!("{}{TOKEN_PATH}", base_url.trim_end_matches('/')))
+        self.token_url.clone().unwrap_or_else(|| {
+            format!(
+                "{}{}",
+                base_url.trim_end_matches('/'),
+                self.token_api.path()
+            )
+        })
     }
 
     /// Checks the credentials and the token URL, without saying what the secrets are.
@@ -148,20 +185,21 @@ impl fmt::Debug for OAuth {
             .field("client_secret", &self.client_secret)
             .field("refresh_token", &self.refresh_token)
             .field("token_url", &self.token_url)
+            .field("token_api", &self.token_api)
             .field("refresh_margin", &self.refresh_margin)
             .field("on_refresh", &self.store.is_some())
             .finish()
     }
 }
 
-/// Posts a form to a token endpoint once and reads HubSpot's answer.
-pub(crate) async fn token_request(
+/// Posts a form to one of HubSpot's OAuth endpoints once; its JSON answer (`Null` when the
+/// body is empty), or HubSpot's refusal as an [`AuthError`].
+pub(crate) async fn post_form(
     http: &reqwest::Client,
     url: &str,
     form: &[(&str, &str)],
     now: DateTime<Utc>,
-    refresh_token: Option<&Secret>,
-) -> Result<Tokens, AuthError> {
+) -> Result<serde_json::Value, AuthError> {
     let body: String = form_urlencoded::Serializer::new(String::new())
         .extend_pairs(form)
         .finish();
@@ -187,33 +225,47 @@ pub(crate) async fn token_request(
         .and_then(|v| classify::retry_after(v, now));
     let bytes = response.bytes().await.map_err(unreachable)?;
     let json: serde_json::Value = serde_json::from_slice(&bytes).unwrap_or_default();
+    if (200..300).contains(&status) {
+        return Ok(json);
+    }
     let text = |key: &str| json[key].as_str().map(str::to_string);
-    if status != 200 {
-        let message = text("message")
-            .or_else(|| text("error_description"))
-            .unwrap_or_else(|| {
-                if (300..400).contains(&status) {
-                    "a redirect, which token requests never follow".to_string()
-                } else {
-                    crate::error::excerpt(&bytes)
-                }
-            });
-        let rejected = matches!(
-            text("status").as_deref(),
-            Some("BAD_REFRESH_TOKEN" | "BAD_AUTH_CODE")
-        ) || text("error").as_deref() == Some("invalid_grant");
-        return Err(if rejected {
-            AuthError::ReauthorizationRequired { message }
-        } else {
-            AuthError::TokenEndpoint {
-                status,
-                message,
-                retry_after,
+    let message = text("message")
+        .or_else(|| text("error_description"))
+        .unwrap_or_else(|| {
+            if (300..400).contains(&status) {
+                "a redirect, which token requests never follow".to_string()
+            } else {
+                crate::error::excerpt(&bytes)
             }
         });
-    }
+    let rejected = matches!(
+        text("status").as_deref(),
+        Some("BAD_REFRESH_TOKEN" | "BAD_AUTH_CODE")
+    ) || text("error").as_deref() == Some("invalid_grant");
+    Err(if rejected {
+        AuthError::ReauthorizationRequired { message }
+    } else {
+        AuthError::TokenEndpoint {
+            status,
+            message,
+            retry_after,
+        }
+    })
+}
+
+/// Posts a form to a token endpoint once and reads the tokens of HubSpot's answer.
+pub(crate) async fn token_request(
+    http: &reqwest::Client,
+    url: &str,
+    form: &[(&str, &str)],
+    now: DateTime<Utc>,
+    refresh_token: Option<&Secret>,
+) -> Result<Tokens, AuthError> {
+    let json = post_form(http, url, form, now).await?;
+    let text = |key: &str| json[key].as_str().map(str::to_string);
+    // A success answer without what a grant must give.
     let malformed = |what: &str| AuthError::TokenEndpoint {
-        status,
+        status: 200,
         message: format!("the token response lacks {what}"),
         retry_after: None,
     };
@@ -228,9 +280,9 @@ pub(crate) async fn token_request(
         .map(Secret::new)
         .or_else(|| refresh_token.cloned())
         .ok_or_else(|| malformed("refresh_token"))?;
-    let lifetime = chrono::Duration::seconds(
-        i64::try_from(expires_in.min(u64::MAX / 2_000)).unwrap_or(i64::MAX / 1_000),
-    );
+    // chrono's durations hold up to i64::MAX milliseconds; a longer lifetime is capped.
+    const LONGEST: u64 = (i64::MAX / 2_000) as u64;
+    let lifetime = chrono::Duration::seconds(expires_in.min(LONGEST) as i64);
     Ok(Tokens {
         access_token: Secret::new(access_token),
         refresh_token,
