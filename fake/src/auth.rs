@@ -210,7 +210,10 @@ impl Tokens {
                 };
                 match self.refresh_tokens.get(refresh) {
                     Some(false) if self.rotate => {
-                        self.refresh_tokens.insert(refresh.to_string(), true);
+                        // The used token is forgotten (not kept as revoked), so a long run
+                        // of rotations does not grow the map; using it again is refused
+                        // the same way.
+                        self.refresh_tokens.remove(refresh);
                         let rotated = format!("fake-refresh-{}", random_token(rng));
                         self.refresh_tokens.insert(rotated.clone(), false);
                         (200, self.mint(&rotated, now, rng))
@@ -447,8 +450,13 @@ mod tests {
             (status, again["status"].as_str()),
             (400, Some("BAD_REFRESH_TOKEN"))
         );
-        let (status, _) = tokens.token_endpoint(&form(&rotated), now, &mut rng);
-        assert_eq!(status, 200);
+        let mut current = rotated;
+        for _ in 0..1_000 {
+            let (status, answer) = tokens.token_endpoint(&form(&current), now, &mut rng);
+            assert_eq!(status, 200);
+            current = answer["refresh_token"].as_str().unwrap().to_string();
+        }
+        assert_eq!(tokens.refresh_tokens.len(), 1, "used refresh tokens are forgotten");
     }
 
     #[test]

@@ -96,7 +96,13 @@ fn parse_filter(filter: &Value, at: &str) -> Result<Filter, ApiError> {
     let parsed = Filter {
         value_key: key(&value),
         high_key: key(&high),
-        value_keys: values.iter().map(|v| SortKey::of(v)).collect(),
+        // HubSpot compares IN values with string properties' lowercased values, so a value
+        // written with capitals matches nothing there (its search guide asks for lowercase).
+        value_keys: values
+            .iter()
+            .filter(|v| number(v).is_some() || !v.chars().any(char::is_uppercase))
+            .map(|v| SortKey::of(v))
+            .collect(),
         property,
         operator,
         value,
@@ -395,6 +401,28 @@ mod tests {
         );
         assert!(found("www.example.org", "*.org"));
         assert!(!found("", "*"));
+    }
+
+    #[test]
+    fn in_values_with_capitals_match_no_string_value() {
+        let filter = |values: serde_json::Value| {
+            parse_filter(
+                &serde_json::json!({"propertyName": "dealstage", "operator": "IN", "values": values}),
+                "filterGroups[0].filters[0]",
+            )
+            .unwrap()
+        };
+        assert_eq!(
+            filter(serde_json::json!(["closedwon", "ClosedLost"]))
+                .value_keys
+                .len(),
+            1
+        );
+        assert_eq!(
+            filter(serde_json::json!(["1E3", "250"])).value_keys.len(),
+            2,
+            "numbers are kept"
+        );
     }
 
     #[test]

@@ -294,6 +294,37 @@ fn process(
     }
 }
 
+/// The answer to a request whose body could not be read whole: 413 when it is larger than
+/// the fake takes, else 400 saying the body was cut off (never a misleading "invalid JSON").
+fn unreadable_body(
+    error: &(dyn std::error::Error + 'static),
+    correlation_id: &str,
+) -> Response<Body> {
+    let too_large = error.is::<http_body_util::LengthLimitError>();
+    let (status, message) = if too_large {
+        (
+            413,
+            format!(
+                "The request body is larger than {} MiB",
+                MAX_BODY / (1024 * 1024)
+            ),
+        )
+    } else {
+        (
+            400,
+            format!("The request body could not be read whole: {error}"),
+        )
+    };
+    let body = json!({"status": "error", "category": "VALIDATION_ERROR", "message": message,
+                      "correlationId": correlation_id});
+    Response::builder()
+        .status(status)
+        .header(hyper::header::CONTENT_TYPE, JSON)
+        .header("X-HubSpot-Correlation-Id", correlation_id)
+        .body(full(Bytes::from(body.to_string())))
+        .unwrap_or_else(|_| Response::new(full(Bytes::new())))
+}
+
 /// An answer of the OAuth endpoints; errors also carry the correlation id and a category
 /// (the OAuth `status` code, e.g. `BAD_REFRESH_TOKEN`), as HubSpot's standard error shape asks.
 fn oauth_outcome(status: u16, mut body: Option<Value>, correlation_id: &str) -> Outcome {
@@ -330,7 +361,11 @@ async fn handle(
     let (parts, incoming) = request.into_parts();
     let body = match Limited::new(incoming, MAX_BODY).collect().await {
         Ok(collected) => collected.to_bytes(),
-        Err(_) => Bytes::new(),
+        Err(error) => {
+            let id =
+                correlation_id(&mut world.lock().unwrap_or_else(|e| e.into_inner()).faults.rng);
+            return Ok(unreadable_body(&*error, &id));
+        }
     };
     let route = route(&parts.method, parts.uri.path());
     let operation = route.name();

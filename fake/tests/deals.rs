@@ -578,3 +578,29 @@ async fn query_booleans_are_read_in_any_letter_case() {
     assert_eq!(bad.status, 400);
     assert!(bad.text.contains("archived"), "{}", bad.text);
 }
+
+#[tokio::test]
+async fn a_body_larger_than_the_fake_takes_gets_413_not_invalid_json() {
+    let fake = fake().await;
+    let huge = format!(
+        r#"{{"properties": {{"dealname": "{}"}}}}"#,
+        "x".repeat(17 * 1024 * 1024)
+    );
+    let reply = send(
+        http()
+            .post(format!("{}{DEALS}", fake.base_url()))
+            .bearer_auth(TOKEN)
+            .header("content-type", "application/json")
+            .body(huge),
+    )
+    .await;
+    assert_eq!(reply.status, 413, "{}", reply.text);
+    assert!(
+        reply.json["message"]
+            .as_str()
+            .unwrap()
+            .contains("larger than 16 MiB")
+    );
+    assert!(reply.json["correlationId"].is_string());
+    assert_eq!(fake.deal_count(), 0);
+}

@@ -144,10 +144,18 @@ async fn oauth_grants_expiry_and_revocation() {
     assert!(fake.revoke_refresh_token("refresh-1"));
     let revoked = token_request(&fake, &refresh).await;
     assert_eq!(revoked.status, 400);
+    let mut body = revoked.json.clone();
+    assert!(
+        body["correlationId"]
+            .as_str()
+            .is_some_and(|id| id == revoked.header("x-hubspot-correlation-id").unwrap())
+    );
+    body.as_object_mut().unwrap().remove("correlationId");
     assert_eq!(
-        revoked.json,
+        body,
         json!({"error": "invalid_grant", "error_description": "refresh token is invalid, expired or revoked",
-                                    "status": "BAD_REFRESH_TOKEN", "message": "refresh token is invalid, expired or revoked"})
+               "status": "BAD_REFRESH_TOKEN", "message": "refresh token is invalid, expired or revoked",
+               "category": "BAD_REFRESH_TOKEN"})
     );
     let via_api = send(http().delete(format!(
         "{}/oauth/v1/refresh-tokens/{new_refresh}",
