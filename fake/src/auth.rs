@@ -456,7 +456,11 @@ mod tests {
             assert_eq!(status, 200);
             current = answer["refresh_token"].as_str().unwrap().to_string();
         }
-        assert_eq!(tokens.refresh_tokens.len(), 1, "used refresh tokens are forgotten");
+        assert_eq!(
+            tokens.refresh_tokens.len(),
+            1,
+            "used refresh tokens are forgotten"
+        );
     }
 
     #[test]
