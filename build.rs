@@ -73,26 +73,10 @@ fn api_constants(doc: &serde_json::Value) -> Result<String, String> {
 /// `cfg(hubspot_deals_op = "…")` for each operation the document has, so tests of operations
 /// only some versions have compile where they exist.
 fn announce_operations(doc: &serde_json::Value) {
-    const ALL: &[&str] = &[
-        "get_page",
-        "create",
-        "get_by_id",
-        "update",
-        "archive",
-        "batch_read",
-        "batch_create",
-        "batch_update",
-        "batch_upsert",
-        "batch_archive",
-        "search",
-        "merge",
-        "gdpr_delete",
-        "list_associations",
-        "associate",
-        "associate_default",
-        "disassociate",
-    ];
-    let values: Vec<String> = ALL.iter().map(|name| format!("{name:?}")).collect();
+    let values: Vec<String> = normalize::OPERATION_NAMES
+        .iter()
+        .map(|name| format!("{name:?}"))
+        .collect();
     println!(
         "cargo::rustc-check-cfg=cfg(hubspot_deals_op, values({}))",
         values.join(", ")

@@ -81,6 +81,28 @@ pub fn strip_descriptions(doc: &Value) -> Value {
     map_schema_aware(doc, false, &|key| key == "description" || key == "summary")
 }
 
+/// Every operation name [`operation_name`] gives a deals operation, in any version.
+#[allow(dead_code)] // read by build.rs and tests/operation_table.rs, not by xtask
+pub const OPERATION_NAMES: &[&str] = &[
+    "get_page",
+    "create",
+    "get_by_id",
+    "update",
+    "archive",
+    "batch_read",
+    "batch_create",
+    "batch_update",
+    "batch_upsert",
+    "batch_archive",
+    "search",
+    "merge",
+    "gdpr_delete",
+    "list_associations",
+    "associate",
+    "associate_default",
+    "disassociate",
+];
+
 /// The method name for an operation, derived from its HTTP method and path, so that it is
 /// short and the same across HubSpot's v3 and date-versioned documents.
 ///

@@ -289,6 +289,13 @@ fn errors_by_trace(errors: Vec<BatchError>) -> (HashMap<usize, BatchError>, Vec<
     (by_position, other)
 }
 
+/// The outcomes of a traced chunk: each error goes to the input its trace id names, the
+/// results in order to the rest.
+fn traced<T>(count: usize, errors: Vec<BatchError>, results: Vec<T>) -> Vec<Outcome<T>> {
+    let (failed, _) = errors_by_trace(errors);
+    in_order(count, failed, results)
+}
+
 /// Batch create: every input gets a trace id, so HubSpot reports failures per input.
 pub(crate) struct CreateOp;
 
@@ -313,8 +320,7 @@ impl Op<NewDeal, Deal> for CreateOp {
             {
                 Ok(answer) => {
                     let answer = answer.into_inner();
-                    let (failed, _) = errors_by_trace(answer.errors);
-                    in_order(count, failed, answer.results)
+                    traced(count, answer.errors, answer.results)
                 }
                 Err(error) if maybe_applied(&error) => {
                     let error = Arc::new(error);
@@ -425,8 +431,7 @@ impl Op<DealUpsert, UpsertedDeal> for UpsertOp {
             {
                 Ok(answer) => {
                     let answer = answer.into_inner();
-                    let (failed, _) = errors_by_trace(answer.errors);
-                    in_order(count, failed, answer.results)
+                    traced(count, answer.errors, answer.results)
                 }
                 Err(error) => all_failed(count, error),
             }

@@ -101,3 +101,12 @@ fn reference_documents_agree_with_the_table() {
         assert!(problems.is_empty(), "{name}: {problems:#?}");
     }
 }
+
+#[test]
+fn the_normalizer_names_exactly_the_operations_of_the_table() {
+    let table: Vec<&str> = hubspot_deals::operations::OPERATIONS
+        .iter()
+        .map(|o| o.name)
+        .collect();
+    assert_eq!(normalize::OPERATION_NAMES, table.as_slice());
+}
