@@ -3,7 +3,7 @@
 use crate::auth::{Auth, OAuth};
 use crate::clock::{SharedClock, SystemClock};
 use crate::generated::Client;
-use crate::rate_limit::RateLimit;
+use crate::rate_limit::{RateLimit, SharedBudget};
 use crate::retry::RetryPolicy;
 use crate::runtime::{AuthSetup, Limits, Runtime};
 use crate::secret::Secret;
@@ -40,6 +40,7 @@ pub struct ClientBuilder {
     timeout: Duration,
     http: Option<reqwest::Client>,
     rate_limit: RateLimit,
+    shared_budget: Option<SharedBudget>,
     retry: RetryPolicy,
     clock: SharedClock,
     max_response_bytes: usize,
@@ -54,6 +55,7 @@ impl Default for ClientBuilder {
             timeout: Duration::from_secs(30),
             http: None,
             rate_limit: RateLimit::default(),
+            shared_budget: None,
             retry: RetryPolicy::default(),
             clock: std::sync::Arc::new(SystemClock),
             max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
@@ -85,6 +87,14 @@ impl ClientBuilder {
     /// follows HubSpot's `X-HubSpot-RateLimit-*` headers).
     pub fn rate_limit(mut self, limit: RateLimit) -> Self {
         self.rate_limit = limit;
+        self
+    }
+
+    /// Spends the budgets together with every other process given the same shared budget
+    /// (the same store and name): see [`SharedBudget`]. Every process still sets the same
+    /// [`RateLimit`]; the shared store enforces it for all of them together.
+    pub fn shared_budget(mut self, shared: SharedBudget) -> Self {
+        self.shared_budget = Some(shared);
         self
     }
 
@@ -158,8 +168,15 @@ impl ClientBuilder {
             timeout,
             max_body: self.max_response_bytes,
         };
-        let runtime = Runtime::new(setup, self.rate_limit, self.retry, self.clock, limits)
-            .map_err(BuildError::InvalidCredentials)?;
+        let runtime = Runtime::new(
+            setup,
+            self.rate_limit,
+            self.shared_budget,
+            self.retry,
+            self.clock,
+            limits,
+        )
+        .map_err(BuildError::InvalidCredentials)?;
         Ok(Client::new_with_client(&base_url, http, runtime))
     }
 }
@@ -173,6 +190,7 @@ impl fmt::Debug for ClientBuilder {
             .field("timeout", &self.timeout)
             .field("custom_http_client", &self.http.is_some())
             .field("rate_limit", &self.rate_limit)
+            .field("shared_budget", &self.shared_budget)
             .field("retry", &self.retry)
             .field("max_response_bytes", &self.max_response_bytes)
             .finish()

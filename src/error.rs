@@ -251,6 +251,17 @@ pub enum Error {
         /// The maximum.
         max_wait: Duration,
     },
+    /// The rate budget this client shares with other processes could not be reached (its
+    /// store, e.g. Redis, is down or too slow) and its policy is
+    /// [`WhenUnavailable::Fail`](crate::WhenUnavailable::Fail); nothing was sent.
+    SharedBudgetUnavailable {
+        /// The operation, when known.
+        operation: Option<&'static str>,
+        /// The shared budget's name.
+        name: String,
+        /// Why the store did not answer.
+        reason: String,
+    },
     /// A response body was larger than the client accepts (see
     /// [`ClientBuilder::max_response_bytes`](crate::ClientBuilder::max_response_bytes)).
     ResponseTooLarge {
@@ -343,6 +354,7 @@ impl Error {
             Self::Transport(e) => e.operation,
             Self::Decode(e) => e.operation,
             Self::RateLimitWait { operation, .. }
+            | Self::SharedBudgetUnavailable { operation, .. }
             | Self::ResponseTooLarge { operation, .. }
             | Self::RepeatedCursor { operation, .. } => *operation,
             _ => None,
@@ -356,6 +368,7 @@ impl Error {
             Self::Transport(e) => e.operation = Some(name),
             Self::Decode(e) => e.operation = Some(name),
             Self::RateLimitWait { operation, .. }
+            | Self::SharedBudgetUnavailable { operation, .. }
             | Self::ResponseTooLarge { operation, .. }
             | Self::RepeatedCursor { operation, .. } => *operation = Some(name),
             _ => {}
@@ -463,6 +476,17 @@ impl fmt::Display for Error {
                 Prefix(*operation),
                 seconds(*wait),
                 seconds(*max_wait)
+            ),
+            Self::SharedBudgetUnavailable {
+                operation,
+                name,
+                reason,
+            } => write!(
+                f,
+                "{}the shared rate budget {name:?} cannot be reached ({reason}), and its policy \
+                 is to fail calls meanwhile; nothing was sent. Check the store, or choose \
+                 WhenUnavailable::local to go on at a share of the budget",
+                Prefix(*operation)
             ),
             Self::ResponseTooLarge {
                 operation,

@@ -63,7 +63,7 @@ pub use generated::{Client, builder, types};
 /// The error type of the builders' `send_raw()` (Progenitor's); `send()` returns [`Error`].
 pub use progenitor_client::Error as GeneratedError;
 pub use progenitor_client::{ClientInfo, ResponseValue};
-pub use rate_limit::{Quota, RateLimit};
+pub use rate_limit::{Quota, RateLimit, SharedBudget, WhenUnavailable};
 pub use retry::RetryPolicy;
 pub use runtime::Runtime;
 pub use secret::Secret;

@@ -6,25 +6,129 @@
 //! ([`Window::slot`]); when a call ahead leaves (its caller gave up: a timeout around the
 //! call), the calls behind it are woken to take the earlier slots. A waiting call holds no
 //! permit, so cancelled calls never use up the budget.
+//!
+//! With a [`SharedBudget`], the call whose local time has come also asks the shared store
+//! (one question at a time per lane): granted, it goes; otherwise it waits as long as the
+//! store says. While the store cannot answer, the budget's [`WhenUnavailable`] policy holds,
+//! and the store is asked again once a second.
 
 use super::RateLimit;
 use super::adaptive::Pacing;
-use super::window::Window;
+use super::shared::{Answer, Ask, Fill, SharedBudget, StoreFuture, WhenUnavailable};
+use super::window::{Window, kept};
 use crate::clock::SharedClock;
 use crate::operations::Budget;
 use std::collections::BTreeSet;
 use std::future::Future;
 use std::pin::pin;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::task::Poll;
 use std::time::Duration;
 use tokio::sync::Notify;
 
-/// A call would have waited longer than the limiter allows.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct TooLong {
-    pub wait: Duration,
-    pub max_wait: Duration,
+/// Why a call got no permit; nothing was sent.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Refused {
+    /// It would have waited longer than the limiter allows.
+    TooLong { wait: Duration, max_wait: Duration },
+    /// The shared budget's store cannot answer, and the policy is to fail.
+    Unavailable { name: Arc<str>, reason: String },
+}
+
+/// A permit whose call went out this much later than it was given is moved to its sending
+/// time in the shared store too (earlier ones are within the window's headroom).
+const RETIME_AFTER: Duration = Duration::from_millis(50);
+
+/// How late after its time a call with a shared budget asks the store: a millisecond at
+/// random, plus a millisecond for each of up to four windows fewer than `starving` (the
+/// windows since its process last got a shared slot). When processes wait for the same
+/// slot, the one that went longest without asks first, so none starves, and the others do
+/// not all ask at the same instant.
+fn lateness(starving: u64) -> Duration {
+    const STEPS: u64 = 4;
+    Duration::from_micros(STEPS.saturating_sub(starving) * 1_000 + fastrand::u64(0..1_000))
+}
+
+/// A lane's view of its shared budget.
+#[derive(Debug, Default)]
+struct Sharing {
+    /// Set while the store cannot answer.
+    down: Option<Down>,
+    /// What HubSpot's headers (or 429s in a row) said last, not yet told to the store:
+    /// calls spent, over which interval, observed when.
+    fill: Option<(u32, Duration, Duration)>,
+    /// When this process last got a slot from the store (or was first refused one).
+    served: Option<Duration>,
+}
+
+impl Sharing {
+    /// Whole windows (rounded) since this process last got a shared slot.
+    fn starving(&self, now: Duration, window: Duration) -> u64 {
+        let Some(served) = self.served else { return 0 };
+        let window = window.as_millis().max(1);
+        let since = now.saturating_sub(served).as_millis();
+        u64::try_from((since + window / 2) / window).unwrap_or(u64::MAX)
+    }
+}
+
+#[derive(Debug)]
+struct Down {
+    /// When to ask the store again.
+    retry_at: Duration,
+    /// Why it failed last.
+    reason: String,
+}
+
+/// A shared budget, as the limiter uses it.
+#[derive(Debug)]
+struct Fleet {
+    budget: SharedBudget,
+    /// One question to the store at a time per lane (ten-second, search), first come first
+    /// served (tokio's mutex is fair).
+    turns: [tokio::sync::Mutex<()>; 2],
+    /// Names this process's permits apart from every other process's.
+    instance: String,
+    next_member: AtomicU64,
+}
+
+impl Fleet {
+    fn turn(&self, budget: Budget) -> &tokio::sync::Mutex<()> {
+        match budget {
+            Budget::TenSecondly => &self.turns[0],
+            Budget::Search => &self.turns[1],
+        }
+    }
+
+    fn member(&self) -> String {
+        let n = self.next_member.fetch_add(1, Ordering::Relaxed);
+        format!("{}:{n}", self.instance)
+    }
+}
+
+/// What the shared store (or its absence) lets the first call in line do.
+enum Turn {
+    /// Go now; `member` names the permit in the store, `unshared` when the store did not
+    /// count it (it was down).
+    Go {
+        member: Option<String>,
+        unshared: bool,
+    },
+    /// Wait until then.
+    WaitUntil(Duration),
+    /// The budget changed (the store went down): take the local time again.
+    Again,
+}
+
+/// Runs a store's clean-up in the background, when there is a runtime to run it.
+fn detach<T: Send + 'static>(future: StoreFuture<T>) {
+    if let Ok(handle) = tokio::runtime::Handle::try_current() {
+        handle.spawn(async move {
+            if let Err(reason) = future.await {
+                tracing::debug!(%reason, "shared rate budget: a clean-up did not reach the store");
+            }
+        });
+    }
 }
 
 #[derive(Debug)]
@@ -34,6 +138,7 @@ struct Lane {
     /// Tickets of the waiting calls, in arrival order.
     queue: BTreeSet<u64>,
     next_ticket: u64,
+    sharing: Sharing,
 }
 
 impl Lane {
@@ -59,6 +164,7 @@ pub(crate) struct Limiter {
     max_wait: Duration,
     adaptive: bool,
     clock: SharedClock,
+    fleet: Option<Fleet>,
 }
 
 /// Waits for `sleep` or `woken`, whichever comes first.
@@ -93,15 +199,22 @@ impl Drop for Waiting<'_> {
 }
 
 impl Limiter {
-    pub fn new(limit: RateLimit, clock: SharedClock) -> Arc<Self> {
+    pub fn new(limit: RateLimit, clock: SharedClock, shared: Option<SharedBudget>) -> Arc<Self> {
         let lane = |quota| {
             Mutex::new(Lane {
                 window: Window::new(quota),
                 pacing: Pacing::default(),
                 queue: BTreeSet::new(),
                 next_ticket: 0,
+                sharing: Sharing::default(),
             })
         };
+        let fleet = shared.map(|budget| Fleet {
+            budget,
+            turns: Default::default(),
+            instance: uuid::Uuid::new_v4().simple().to_string(),
+            next_member: AtomicU64::new(0),
+        });
         Arc::new(Self {
             app: lane(limit.app),
             search: lane(limit.search),
@@ -109,6 +222,7 @@ impl Limiter {
             max_wait: limit.max_wait,
             adaptive: limit.adaptive,
             clock,
+            fleet,
         })
     }
 
@@ -122,8 +236,8 @@ impl Limiter {
 
     /// Waits for a permit to call now, in arrival order. Dropping the returned future (a
     /// timeout around the call) leaves the queue. Fails at once when the wait would exceed
-    /// the maximum.
-    pub async fn acquire(self: &Arc<Self>, budget: Budget) -> Result<Permit, TooLong> {
+    /// the maximum, or when the shared budget cannot answer and its policy is to fail.
+    pub async fn acquire(self: &Arc<Self>, budget: Budget) -> Result<Permit, Refused> {
         let start = self.clock.monotonic();
         let waiting = {
             let mut lane = self.lane(budget);
@@ -137,43 +251,220 @@ impl Limiter {
                 admitted: false,
             }
         };
-        let mut waiting = waiting;
         let mut first = true;
         loop {
             let woken = self.moved.notified();
             let mut woken = pin!(woken);
             woken.as_mut().enable();
             let now = self.clock.monotonic();
-            let at = {
+            let (mut at, probe_at, late) = {
                 let mut lane = self.lane(budget);
-                let at = lane.time(waiting.ticket, now, self.adaptive);
-                if at <= now {
-                    let id = lane.window.give(now, true);
-                    if self.adaptive {
-                        lane.pacing.sent(now);
-                    }
-                    drop(lane);
-                    waiting.admitted = true;
-                    drop(waiting);
-                    return Ok(Permit {
-                        limiter: self.clone(),
-                        budget,
-                        id,
-                        waited: now.saturating_sub(start),
-                        sent: false,
-                    });
+                let probe_at = lane.sharing.down.as_ref().map(|down| down.retry_at);
+                if probe_at.is_some_and(|retry_at| now >= retry_at) {
+                    // Time to ask the store again: with the whole budget, as when it answers.
+                    lane.window.set_share(1);
                 }
-                at
+                let asks_store = probe_at.is_none_or(|retry_at| now >= retry_at);
+                let late = match (&self.fleet, lane.window.whole_quota()) {
+                    (Some(_), Some(quota)) if asks_store => {
+                        lateness(lane.sharing.starving(now, kept(quota.window)))
+                    }
+                    _ => Duration::ZERO,
+                };
+                (
+                    lane.time(waiting.ticket, now, self.adaptive),
+                    probe_at,
+                    late,
+                )
             };
-            let wait = at.saturating_sub(now);
+            if at <= now {
+                let turn = match &self.fleet {
+                    None => Turn::Go {
+                        member: None,
+                        unshared: false,
+                    },
+                    Some(fleet) => self.ask(fleet, budget, waiting.ticket).await?,
+                };
+                match turn {
+                    Turn::Go { member, unshared } => {
+                        return Ok(self.admit(waiting, start, member, unshared));
+                    }
+                    Turn::WaitUntil(then) => at = then,
+                    Turn::Again => continue,
+                }
+            }
+            let now = self.clock.monotonic();
+            let wait = at.saturating_sub(now) + late;
             if first && wait > self.max_wait {
-                return Err(TooLong {
+                return Err(Refused::TooLong {
                     wait,
                     max_wait: self.max_wait,
                 });
             }
             first = false;
+            // While the store is down, wake to ask it again when it is due.
+            let wait = match probe_at {
+                Some(retry_at) if retry_at > now => wait.min(retry_at - now),
+                _ => wait,
+            };
             either(self.clock.sleep(wait), woken).await;
+        }
+    }
+
+    /// Gives the call holding `waiting` its permit, now.
+    fn admit(
+        self: &Arc<Self>,
+        mut waiting: Waiting<'_>,
+        start: Duration,
+        member: Option<String>,
+        unshared: bool,
+    ) -> Permit {
+        let budget = waiting.budget;
+        let now = self.clock.monotonic();
+        let id = {
+            let mut lane = self.lane(budget);
+            let id = lane.window.give_as(now, true, unshared);
+            if self.adaptive {
+                lane.pacing.sent(now);
+            }
+            id
+        };
+        waiting.admitted = true;
+        drop(waiting);
+        let shared = member.and_then(|member| Some((self.fleet.as_ref()?.budget.clone(), member)));
+        Permit {
+            limiter: self.clone(),
+            budget,
+            id,
+            given: now,
+            waited: now.saturating_sub(start),
+            shared,
+            sent: false,
+        }
+    }
+
+    /// The call `ticket`, first in line here, asks the shared store for its slot (one call at
+    /// a time per lane), or follows the policy while the store is down.
+    async fn ask(&self, fleet: &Fleet, budget: Budget, ticket: u64) -> Result<Turn, Refused> {
+        let _turn = fleet.turn(budget).lock().await;
+        let now = self.clock.monotonic();
+        let ask = {
+            let mut lane = self.lane(budget);
+            let at = lane.time(ticket, now, self.adaptive);
+            if at > now {
+                return Ok(Turn::WaitUntil(at));
+            }
+            let Some(quota) = lane.window.whole_quota() else {
+                // An unlimited lane: nothing to share.
+                return Ok(Turn::Go {
+                    member: None,
+                    unshared: false,
+                });
+            };
+            if let Some(down) = &lane.sharing.down
+                && now < down.retry_at
+            {
+                return match fleet.budget.when_unavailable {
+                    WhenUnavailable::Fail => Err(Refused::Unavailable {
+                        name: fleet.budget.name.clone(),
+                        reason: down.reason.clone(),
+                    }),
+                    WhenUnavailable::Local { .. } => Ok(Turn::Go {
+                        member: None,
+                        unshared: true,
+                    }),
+                };
+            }
+            let unseen = if lane.sharing.down.is_some() {
+                lane.window.unshared(now)
+            } else {
+                Vec::new()
+            };
+            let fill = lane.sharing.fill.take().map(|(spent, interval, at)| Fill {
+                spent,
+                interval,
+                age: now.saturating_sub(at),
+            });
+            Ask {
+                budget,
+                quota,
+                kept: kept(quota.window),
+                member: fleet.member(),
+                take: true,
+                unseen,
+                fill,
+            }
+        };
+        let member = ask.member.clone();
+        let fill = ask
+            .fill
+            .map(|f| (f.spent, f.interval, now.saturating_sub(f.age)));
+        let answer = fleet.budget.store.ask(ask, fleet.budget.timeout).await;
+        let now = self.clock.monotonic();
+        let mut lane = self.lane(budget);
+        let name = &fleet.budget.name;
+        match answer {
+            Ok(answer) => {
+                if lane.sharing.down.take().is_some() {
+                    lane.window.set_share(1);
+                    lane.window.all_shared();
+                    tracing::info!(
+                        shared_budget = %name,
+                        "the shared rate budget answers again: calls spend it again"
+                    );
+                }
+                Ok(match answer {
+                    Answer::Granted => {
+                        lane.sharing.served = Some(now);
+                        Turn::Go {
+                            member: Some(member),
+                            unshared: false,
+                        }
+                    }
+                    Answer::Wait(wait) => {
+                        lane.sharing.served.get_or_insert(now);
+                        Turn::WaitUntil(now + wait)
+                    }
+                })
+            }
+            Err(reason) => {
+                if lane.sharing.fill.is_none() {
+                    lane.sharing.fill = fill;
+                }
+                let was_up = lane.sharing.down.is_none();
+                lane.sharing.down = Some(Down {
+                    retry_at: now + fleet.budget.probe_every,
+                    reason: reason.clone(),
+                });
+                match fleet.budget.when_unavailable {
+                    WhenUnavailable::Fail => {
+                        if was_up {
+                            tracing::warn!(
+                                shared_budget = %name,
+                                %reason,
+                                "the shared rate budget is unavailable: calls fail until it answers"
+                            );
+                        }
+                        Err(Refused::Unavailable {
+                            name: name.clone(),
+                            reason,
+                        })
+                    }
+                    WhenUnavailable::Local { workers } => {
+                        lane.window.set_share(workers.get());
+                        if was_up {
+                            tracing::warn!(
+                                shared_budget = %name,
+                                %reason,
+                                workers = workers.get(),
+                                "the shared rate budget is unavailable: calls go on at this \
+                                 process's share of the budget until it answers"
+                            );
+                        }
+                        Ok(Turn::Again)
+                    }
+                }
+            }
         }
     }
 
@@ -205,12 +496,19 @@ impl Limiter {
             number("x-hubspot-ratelimit-remaining"),
         ) {
             let now = self.clock.monotonic();
-            self.lane(Budget::TenSecondly).window.adapt(
-                max,
-                Duration::from_millis(interval),
-                remaining,
-                now,
-            );
+            let interval = Duration::from_millis(interval);
+            let mut lane = self.lane(Budget::TenSecondly);
+            if self.fleet.is_none() {
+                lane.window.adapt(max, interval, remaining, now);
+                return;
+            }
+            // Shared: the store counts the calls HubSpot saw, with the next question.
+            let spent = u32::try_from(max.saturating_sub(remaining)).unwrap_or(u32::MAX);
+            if let Some((_, interval)) = lane.window.lower(max, interval)
+                && spent > 0
+            {
+                lane.sharing.fill = Some((spent, interval, now));
+            }
         }
     }
 
@@ -228,7 +526,26 @@ impl Limiter {
             return;
         };
         if in_a_row >= 2 {
-            lane.window.saturate(now);
+            match &self.fleet {
+                // The store takes the window as full at once, for every process.
+                Some(fleet) => detach(fleet.budget.store.ask(
+                    Ask {
+                        budget,
+                        quota,
+                        kept: kept(quota.window),
+                        member: fleet.member(),
+                        take: false,
+                        unseen: Vec::new(),
+                        fill: Some(Fill {
+                            spent: quota.calls,
+                            interval: quota.window,
+                            age: Duration::ZERO,
+                        }),
+                    },
+                    fleet.budget.timeout,
+                )),
+                None => lane.window.saturate(now),
+            }
         }
         let window = quota.window.as_secs_f64().max(f64::EPSILON);
         let sent_rate = lane.window.own_rate(now);
@@ -255,7 +572,11 @@ pub(crate) struct Permit {
     limiter: Arc<Limiter>,
     budget: Budget,
     id: u64,
+    /// When it was given.
+    given: Duration,
     waited: Duration,
+    /// The shared budget and the permit's name in its store.
+    shared: Option<(SharedBudget, String)>,
     sent: bool,
 }
 
@@ -271,6 +592,11 @@ impl Permit {
         let now = self.limiter.clock.monotonic();
         self.limiter.lane(self.budget).window.retime(self.id, now);
         self.sent = true;
+        if let Some((shared, member)) = self.shared.take()
+            && now.saturating_sub(self.given) > RETIME_AFTER
+        {
+            detach(shared.store.retime(self.budget, member, shared.timeout));
+        }
     }
 }
 
@@ -279,9 +605,15 @@ impl Drop for Permit {
         if !self.sent {
             self.limiter.lane(self.budget).window.take_back(self.id);
             self.limiter.moved.notify_waiters();
+            if let Some((shared, member)) = self.shared.take() {
+                detach(shared.store.give_back(self.budget, member, shared.timeout));
+            }
         }
     }
 }
+
+#[cfg(test)]
+mod shared_tests;
 
 #[cfg(test)]
 mod tests {
@@ -291,7 +623,7 @@ mod tests {
 
     fn limiter(limit: RateLimit) -> (Arc<Limiter>, ManualClock) {
         let clock = ManualClock::default();
-        (Limiter::new(limit, Arc::new(clock.clone())), clock)
+        (Limiter::new(limit, Arc::new(clock.clone()), None), clock)
     }
 
     /// Time that moves only with `advance`; a sleep is ready once its deadline has passed.
@@ -335,7 +667,7 @@ mod tests {
 
     fn frozen(limit: RateLimit) -> (Arc<Limiter>, Frozen) {
         let clock = Frozen::default();
-        (Limiter::new(limit, Arc::new(clock.clone())), clock)
+        (Limiter::new(limit, Arc::new(clock.clone()), None), clock)
     }
 
     #[test]
@@ -404,7 +736,7 @@ mod tests {
         let error = limiter.acquire(Budget::TenSecondly).await.unwrap_err();
         assert_eq!(
             error,
-            TooLong {
+            Refused::TooLong {
                 wait: Duration::from_millis(10_250),
                 max_wait: Duration::from_secs(5)
             }
@@ -467,7 +799,7 @@ mod tests {
     #[test]
     fn windows_of_budgets() {
         let clock: SharedClock = Arc::new(ManualClock::default());
-        let limiter = Limiter::new(RateLimit::per_ten_seconds(5), clock.clone());
+        let limiter = Limiter::new(RateLimit::per_ten_seconds(5), clock.clone(), None);
         assert_eq!(limiter.window(Budget::TenSecondly), Duration::from_secs(10));
         assert_eq!(limiter.window(Budget::Search), Duration::from_secs(1));
         let custom = Limiter::new(
@@ -476,9 +808,10 @@ mod tests {
                 window: Duration::from_secs(4),
             }),
             clock.clone(),
+            None,
         );
         assert_eq!(custom.window(Budget::TenSecondly), Duration::from_secs(4));
-        let unlimited = Limiter::new(RateLimit::unlimited(), clock);
+        let unlimited = Limiter::new(RateLimit::unlimited(), clock, None);
         assert_eq!(
             unlimited.window(Budget::TenSecondly),
             Duration::from_secs(10)

@@ -10,12 +10,18 @@
 //!   adaptive retry mode does.
 //! - [`limiter`]: the shared state and the cancel-safe permits: a call dropped while it waits
 //!   gives its slot back; a wait longer than [`RateLimit::max_wait`] fails at once.
+//! - [`shared`]: the backend interface for a budget shared by several processes, and what
+//!   calls do while its store is down; [`redis`] keeps it in Redis (feature `redis`).
 
 pub(crate) mod adaptive;
 pub(crate) mod limiter;
+#[cfg(feature = "redis")]
+pub(crate) mod redis;
+pub(crate) mod shared;
 pub(crate) mod window;
 
-pub(crate) use limiter::Limiter;
+pub(crate) use limiter::{Limiter, Refused};
+pub use shared::{SharedBudget, WhenUnavailable};
 
 use std::time::Duration;
 

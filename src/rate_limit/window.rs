@@ -20,7 +20,7 @@ use std::time::Duration;
 const INTERVAL_RANGE: (Duration, Duration) = (Duration::from_secs(1), Duration::from_secs(60));
 
 /// A budget's window plus the slack for arrival jitter.
-fn kept(window: Duration) -> Duration {
+pub(crate) fn kept(window: Duration) -> Duration {
     window.saturating_add(window / 40)
 }
 
@@ -31,6 +31,8 @@ struct Entry {
     id: u64,
     /// Given to a call of this client (not learned from HubSpot's headers).
     own: bool,
+    /// Given while a shared budget's store was down: the store has not counted it.
+    unshared: bool,
 }
 
 /// A budget's log of permits given, oldest first.
@@ -41,6 +43,8 @@ pub(crate) struct Window {
     quota: Option<Quota>,
     entries: VecDeque<Entry>,
     next_id: u64,
+    /// How many processes split the budget (1 but while a shared budget's store is down).
+    share: u32,
 }
 
 impl Window {
@@ -50,12 +54,44 @@ impl Window {
             quota,
             entries: VecDeque::new(),
             next_id: 0,
+            share: 1,
         }
     }
 
-    /// The quota in force.
+    /// The quota in force for this process: the budget's, divided by the share.
     pub fn quota(&self) -> Option<Quota> {
+        self.quota.map(|quota| Quota {
+            calls: (quota.calls / self.share).max(1),
+            ..quota
+        })
+    }
+
+    /// The quota in force for the whole budget (what a shared store enforces).
+    pub fn whole_quota(&self) -> Option<Quota> {
         self.quota
+    }
+
+    /// Splits the budget between `share` processes (1: the whole budget is this one's).
+    pub fn set_share(&mut self, share: u32) {
+        self.share = share.max(1);
+    }
+
+    /// How long ago each of this client's calls the shared store has not counted was sent,
+    /// of those still in the window.
+    pub fn unshared(&mut self, now: Duration) -> Vec<Duration> {
+        self.prune(now);
+        self.entries
+            .iter()
+            .filter(|e| e.unshared && e.at <= now)
+            .map(|e| now - e.at)
+            .collect()
+    }
+
+    /// The shared store has counted every call.
+    pub fn all_shared(&mut self) {
+        for entry in &mut self.entries {
+            entry.unshared = false;
+        }
     }
 
     /// Forgets permits that left the window.
@@ -80,7 +116,7 @@ impl Window {
     /// call ahead leaves the queue, every call behind it moves forward.
     pub fn slot(&mut self, position: usize, now: Duration) -> Duration {
         self.prune(now);
-        let Some(quota) = self.quota else {
+        let Some(quota) = self.quota() else {
             return now;
         };
         let calls = quota.calls.max(1) as usize;
@@ -104,11 +140,22 @@ impl Window {
 
     /// Records a permit given at `now` (the call goes out); returns its id.
     pub fn give(&mut self, now: Duration, own: bool) -> u64 {
+        self.give_as(now, own, false)
+    }
+
+    /// Records a permit, noting whether a shared store has not counted it.
+    pub fn give_as(&mut self, now: Duration, own: bool, unshared: bool) -> u64 {
         let id = self.next_id;
         self.next_id += 1;
         if self.quota.is_some() {
             let position = self.entries.partition_point(|e| e.at <= now);
-            self.entries.insert(position, Entry { at: now, id, own });
+            let entry = Entry {
+                at: now,
+                id,
+                own,
+                unshared,
+            };
+            self.entries.insert(position, entry);
         }
         id
     }
@@ -151,19 +198,9 @@ impl Window {
     /// left. The quota can only go down from the configured one; calls HubSpot counted that
     /// this log has not seen (another process on the same app) are added at `now`.
     pub fn adapt(&mut self, max: u64, interval: Duration, remaining: u64, now: Duration) {
-        let Some(configured) = self.configured else {
+        let Some((calls, interval)) = self.lower(max, interval) else {
             return;
         };
-        if max == 0 {
-            return;
-        }
-        let interval = interval.clamp(INTERVAL_RANGE.0, INTERVAL_RANGE.1);
-        let calls = u32::try_from(max).unwrap_or(u32::MAX).min(configured.calls);
-        let quota = Quota {
-            calls,
-            window: interval.max(configured.window),
-        };
-        self.quota = Some(quota);
         self.prune(now);
         let seen = self
             .entries
@@ -176,11 +213,28 @@ impl Window {
         }
     }
 
+    /// Follows HubSpot's `max` calls per `interval` (clamped; only ever lower than the
+    /// configured quota), without counting its calls (a shared store counts them). Returns
+    /// the calls and the clamped interval, or `None` when unlimited or `max` is 0.
+    pub fn lower(&mut self, max: u64, interval: Duration) -> Option<(u32, Duration)> {
+        let configured = self.configured?;
+        if max == 0 {
+            return None;
+        }
+        let interval = interval.clamp(INTERVAL_RANGE.0, INTERVAL_RANGE.1);
+        let calls = u32::try_from(max).unwrap_or(u32::MAX).min(configured.calls);
+        self.quota = Some(Quota {
+            calls,
+            window: interval.max(configured.window),
+        });
+        Some((calls, interval))
+    }
+
     /// HubSpot said the budget is spent: the window is taken as full at `now` (calls it has
     /// not told us about are added at `now`), so the next call waits for the oldest known call
     /// to leave the window.
     pub fn saturate(&mut self, now: Duration) {
-        let Some(quota) = self.quota else { return };
+        let Some(quota) = self.quota() else { return };
         self.prune(now);
         let missing = (quota.calls as usize).saturating_sub(self.entries.len());
         for _ in 0..missing {

@@ -27,7 +27,7 @@ use crate::clock::SharedClock;
 use crate::error::Error;
 use crate::generated::Client;
 use crate::operations::Budget;
-use crate::rate_limit::{Limiter, RateLimit};
+use crate::rate_limit::{Limiter, RateLimit, Refused, SharedBudget};
 use crate::retry::RetryPolicy;
 use progenitor_client::{ClientHooks, ClientInfo, OperationInfo};
 use reqwest::header::{AUTHORIZATION, HeaderValue};
@@ -105,6 +105,7 @@ impl Runtime {
     pub(crate) fn new(
         setup: AuthSetup,
         limit: RateLimit,
+        shared: Option<SharedBudget>,
         retry: RetryPolicy,
         clock: SharedClock,
         limits: Limits,
@@ -122,7 +123,7 @@ impl Runtime {
         Ok(Self {
             shared: Arc::new(Shared {
                 credentials,
-                limiter: Limiter::new(limit, clock.clone()),
+                limiter: Limiter::new(limit, clock.clone(), shared),
                 retry,
                 clock,
                 limits,
@@ -161,10 +162,17 @@ async fn admit(
         .limiter
         .acquire(budget)
         .await
-        .map_err(|too_long| Error::RateLimitWait {
-            operation: None,
-            wait: too_long.wait,
-            max_wait: too_long.max_wait,
+        .map_err(|refused| match refused {
+            Refused::TooLong { wait, max_wait } => Error::RateLimitWait {
+                operation: None,
+                wait,
+                max_wait,
+            },
+            Refused::Unavailable { name, reason } => Error::SharedBudgetUnavailable {
+                operation: None,
+                name: name.to_string(),
+                reason,
+            },
         })?;
     let value = shared.credentials.authorization().await?;
     request.headers_mut().insert(AUTHORIZATION, value);

@@ -1,0 +1,288 @@
+//! The limiter with a shared budget, on a store in memory that can be taken down.
+
+use super::*;
+use crate::clock::ManualClock;
+use crate::rate_limit::shared::memory::MemoryStore;
+use std::sync::atomic::Ordering;
+
+const WINDOW: Duration = Duration::from_millis(10_250);
+
+fn ms(n: u64) -> Duration {
+    Duration::from_millis(n)
+}
+
+/// A limiter sharing `store` under the name `portal-1`.
+fn process(
+    limit: RateLimit,
+    clock: &SharedClock,
+    store: &Arc<MemoryStore>,
+    policy: WhenUnavailable,
+) -> Arc<Limiter> {
+    let budget = SharedBudget::with_store("portal-1", store.clone(), policy);
+    Limiter::new(limit, clock.clone(), Some(budget))
+}
+
+/// `count` limiters (processes) sharing one store, on one clock.
+fn fleet(
+    calls: u32,
+    count: usize,
+    policy: WhenUnavailable,
+) -> (Vec<Arc<Limiter>>, Arc<MemoryStore>, ManualClock) {
+    let clock = ManualClock::default();
+    let shared: SharedClock = Arc::new(clock.clone());
+    let store = MemoryStore::new(shared.clone());
+    let limit = RateLimit::per_ten_seconds(calls);
+    let limiters = (0..count)
+        .map(|_| process(limit, &shared, &store, policy))
+        .collect();
+    (limiters, store, clock)
+}
+
+async fn take(limiter: &Arc<Limiter>) -> Result<Duration, Refused> {
+    let permit = limiter.acquire(Budget::TenSecondly).await?;
+    let waited = permit.waited();
+    permit.sent();
+    Ok(waited)
+}
+
+/// Whether `waited` is `expected` plus at most the lateness of a first wait.
+fn about(waited: Duration, expected: Duration) -> bool {
+    waited >= expected && waited <= expected + ms(5)
+}
+
+#[tokio::test]
+async fn processes_on_one_store_spend_one_budget() {
+    let (limiters, store, _clock) = fleet(4, 2, WhenUnavailable::Fail);
+    let (a, b) = (&limiters[0], &limiters[1]);
+    for _ in 0..3 {
+        assert_eq!(take(a).await, Ok(Duration::ZERO));
+    }
+    assert_eq!(
+        take(b).await,
+        Ok(Duration::ZERO),
+        "the fourth of the budget"
+    );
+    // Each process alone has room for 4; together they have spent them.
+    let waited = take(b).await.unwrap();
+    assert!(
+        about(waited, WINDOW),
+        "the fifth waits for the first to leave the shared window: {waited:?}"
+    );
+    assert_eq!(
+        store.members(Budget::TenSecondly).len(),
+        1,
+        "the window after the wait: the four left it"
+    );
+}
+
+#[tokio::test]
+async fn a_permit_never_sent_leaves_the_store() {
+    let (limiters, store, _clock) = fleet(2, 1, WhenUnavailable::Fail);
+    let permit = limiters[0].acquire(Budget::TenSecondly).await.unwrap();
+    assert_eq!(store.members(Budget::TenSecondly).len(), 1);
+    drop(permit);
+    assert!(store.members(Budget::TenSecondly).is_empty(), "given back");
+    assert_eq!(take(&limiters[0]).await, Ok(Duration::ZERO));
+    assert_eq!(take(&limiters[0]).await, Ok(Duration::ZERO));
+}
+
+#[tokio::test]
+async fn search_and_the_ten_second_budget_are_shared_apart() {
+    let (limiters, store, _clock) = fleet(1, 1, WhenUnavailable::Fail);
+    take(&limiters[0]).await.unwrap();
+    let search = limiters[0].acquire(Budget::Search).await.unwrap();
+    assert!(search.waited().is_zero());
+    assert_eq!(store.members(Budget::Search).len(), 1);
+    assert_eq!(store.members(Budget::TenSecondly).len(), 1);
+}
+
+#[tokio::test]
+async fn with_fail_calls_fail_while_the_store_is_down_and_it_is_asked_once_a_second() {
+    let (limiters, store, clock) = fleet(4, 1, WhenUnavailable::Fail);
+    let limiter = &limiters[0];
+    store.down.store(true, Ordering::SeqCst);
+    let refused = take(limiter).await.unwrap_err();
+    assert_eq!(
+        refused,
+        Refused::Unavailable {
+            name: "portal-1".into(),
+            reason: "the store is down".into()
+        }
+    );
+    let asks = store.asks.load(Ordering::SeqCst);
+    assert!(take(limiter).await.is_err());
+    assert_eq!(
+        store.asks.load(Ordering::SeqCst),
+        asks,
+        "failed at once, unasked"
+    );
+    // Back, but not asked before a second has passed.
+    store.down.store(false, Ordering::SeqCst);
+    clock.advance(ms(999));
+    assert!(take(limiter).await.is_err());
+    clock.advance(ms(1));
+    assert_eq!(take(limiter).await, Ok(Duration::ZERO));
+    assert_eq!(store.members(Budget::TenSecondly).len(), 1, "counted again");
+    // The failed calls spent nothing.
+    for _ in 0..3 {
+        assert_eq!(take(limiter).await, Ok(Duration::ZERO));
+    }
+}
+
+#[tokio::test]
+async fn with_local_calls_go_on_at_a_share_and_the_store_learns_them_when_it_returns() {
+    let (limiters, store, clock) = fleet(8, 1, WhenUnavailable::local(2));
+    let limiter = &limiters[0];
+    store.down.store(true, Ordering::SeqCst);
+    // Half the budget of 8 goes at once, without the store.
+    for _ in 0..4 {
+        assert_eq!(take(limiter).await, Ok(Duration::ZERO));
+    }
+    assert_eq!(
+        limiter.rate(Budget::TenSecondly),
+        Some(0.4),
+        "4 per 10 s meanwhile"
+    );
+    assert!(store.members(Budget::TenSecondly).is_empty());
+    // The store returns; a second later, the next call asks it, telling it the four calls.
+    store.down.store(false, Ordering::SeqCst);
+    clock.advance(ms(1_000));
+    assert_eq!(take(limiter).await, Ok(Duration::ZERO));
+    let members = store.members(Budget::TenSecondly);
+    assert_eq!(members.len(), 5, "{members:?}");
+    assert_eq!(
+        members[0].0,
+        ms(0),
+        "the calls made meanwhile, at the time they went"
+    );
+    assert_eq!(
+        limiter.rate(Budget::TenSecondly),
+        Some(0.8),
+        "the whole budget again"
+    );
+    // Three more fill the shared window; the ninth waits for the calls at 0 to leave it.
+    for _ in 0..3 {
+        assert_eq!(take(limiter).await, Ok(Duration::ZERO));
+    }
+    let waited = take(limiter).await.unwrap();
+    assert!(about(waited, WINDOW - ms(1_000)), "{waited:?}");
+}
+
+#[tokio::test]
+async fn with_local_a_wait_for_the_share_counts_against_the_maximum() {
+    let clock: SharedClock = Arc::new(ManualClock::default());
+    let store = MemoryStore::new(clock.clone());
+    store.down.store(true, Ordering::SeqCst);
+    let limit = RateLimit::per_ten_seconds(4).max_wait(ms(5_000));
+    let limiter = process(limit, &clock, &store, WhenUnavailable::local(4));
+    assert_eq!(take(&limiter).await, Ok(Duration::ZERO));
+    let refused = take(&limiter).await.unwrap_err();
+    assert_eq!(
+        refused,
+        Refused::TooLong {
+            wait: WINDOW,
+            max_wait: ms(5_000)
+        },
+        "one of 4 per window meanwhile"
+    );
+}
+
+#[tokio::test]
+async fn what_hubspot_counted_is_added_to_the_shared_window() {
+    let (limiters, store, clock) = fleet(10, 1, WhenUnavailable::Fail);
+    let limiter = &limiters[0];
+    clock.advance(ms(60_000));
+    take(limiter).await.unwrap();
+    // HubSpot counts 6 of 10 spent: 5 calls were made outside the shared budget.
+    let mut headers = http::HeaderMap::new();
+    headers.insert("x-hubspot-ratelimit-max", "10".parse().unwrap());
+    headers.insert(
+        "x-hubspot-ratelimit-interval-milliseconds",
+        "10000".parse().unwrap(),
+    );
+    headers.insert("x-hubspot-ratelimit-remaining", "4".parse().unwrap());
+    limiter.observe(&headers);
+    take(limiter).await.unwrap();
+    assert_eq!(
+        store.members(Budget::TenSecondly).len(),
+        7,
+        "1 + 5 learned + 1"
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn two_429s_in_a_row_fill_the_shared_window_for_every_process() {
+    let clock: SharedClock = Arc::new(TokioClock(tokio::time::Instant::now()));
+    let store = MemoryStore::new(clock.clone());
+    let limit = RateLimit::per_ten_seconds(10);
+    let throttled = process(limit, &clock, &store, WhenUnavailable::Fail);
+    let other = process(limit, &clock, &store, WhenUnavailable::Fail);
+    take(&throttled).await.unwrap();
+    throttled.throttled(Budget::TenSecondly, 2);
+    // The throttled process's next call tells the store, then the other process asks.
+    let next = tokio::spawn(async move { take(&throttled).await.unwrap() });
+    tokio::task::yield_now().await;
+    let waited = take(&other).await.unwrap();
+    assert!(
+        about(waited, WINDOW),
+        "the other process waits too: {waited:?}"
+    );
+    let waited = next.await.unwrap();
+    assert!(about(waited, WINDOW), "{waited:?}");
+}
+
+/// Time from tokio's clock, which a paused test runtime moves only when every task waits:
+/// concurrent sleeps overlap as they do in real time.
+#[derive(Debug)]
+struct TokioClock(tokio::time::Instant);
+
+impl crate::clock::Clock for TokioClock {
+    fn now(&self) -> chrono::DateTime<chrono::Utc> {
+        chrono::DateTime::UNIX_EPOCH + self.monotonic()
+    }
+    fn monotonic(&self) -> Duration {
+        self.0.elapsed()
+    }
+    fn sleep(&self, duration: Duration) -> crate::clock::Sleep {
+        Box::pin(tokio::time::sleep(duration))
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn concurrent_calls_of_several_processes_take_successive_shared_slots() {
+    let clock: SharedClock = Arc::new(TokioClock(tokio::time::Instant::now()));
+    let store = MemoryStore::new(clock.clone());
+    let limit = RateLimit::per_ten_seconds(2);
+    let limiters: Vec<_> = (0..3)
+        .map(|_| process(limit, &clock, &store, WhenUnavailable::Fail))
+        .collect();
+    // Four calls in each of three processes: twelve calls, two per window in all.
+    let calls: Vec<_> = (0..12)
+        .map(|i| {
+            let limiter = limiters[i % 3].clone();
+            let clock = clock.clone();
+            tokio::spawn(async move {
+                take(&limiter).await.unwrap();
+                (i % 3, clock.monotonic())
+            })
+        })
+        .collect();
+    let mut sent = Vec::new();
+    for call in calls {
+        sent.push(call.await.unwrap());
+    }
+    sent.sort_by_key(|(_, at)| *at);
+    let windows: Vec<u128> = sent
+        .iter()
+        .map(|(_, at)| at.as_millis() / WINDOW.as_millis())
+        .collect();
+    assert_eq!(windows, [0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5], "{sent:?}");
+    // No process starves: each had a call in the first three windows.
+    for process in 0..3 {
+        let first = sent.iter().position(|(p, _)| *p == process).unwrap();
+        assert!(
+            first < 6,
+            "process {process} first went at {first}: {sent:?}"
+        );
+    }
+}
