@@ -380,9 +380,12 @@ impl Limiter {
             } else {
                 Vec::new()
             };
+            // HubSpot counts a call when it arrives, up to the headroom after its permit: the
+            // store compares with the permits of the kept window, so a call permitted just
+            // before HubSpot's interval is not taken for one made elsewhere.
             let fill = lane.sharing.fill.take().map(|(spent, interval, at)| Fill {
                 spent,
-                interval,
+                interval: kept(interval),
                 age: now.saturating_sub(at),
             });
             Ask {
@@ -538,7 +541,7 @@ impl Limiter {
                         unseen: Vec::new(),
                         fill: Some(Fill {
                             spent: quota.calls,
-                            interval: quota.window,
+                            interval: kept(quota.window),
                             age: Duration::ZERO,
                         }),
                     },
