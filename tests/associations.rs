@@ -10,15 +10,11 @@ mod support;
 use hubspot_deals::clock::ManualClock;
 use hubspot_deals::{Client, RetryPolicy, types};
 use hubspot_deals_fake::FakeHubSpot;
-use support::fake::{oauth_fake, pat_client};
+use support::fake::{erp_fake, pat_client};
 
 async fn fake_with_deal() -> (FakeHubSpot, Client, String) {
     let clock = ManualClock::default();
-    let fake = oauth_fake(&clock)
-        .unique_property("erp_id")
-        .start()
-        .await
-        .unwrap();
+    let fake = erp_fake(&clock, |fake| fake).await;
     let client = pat_client(&fake, &clock, RetryPolicy::default());
     let body = types::NewDeal {
         properties: [

@@ -10,15 +10,11 @@ use hubspot_deals::{Client, RateLimit, RetryPolicy, types};
 use hubspot_deals_fake::{FakeHubSpot, Fault, FaultKind};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use support::fake::{oauth_fake, pat_builder, pat_client};
+use support::fake::{erp_fake, pat_builder, pat_client};
 
 async fn fake() -> (FakeHubSpot, Client) {
     let clock = ManualClock::default();
-    let fake = oauth_fake(&clock)
-        .unique_property("erp_id")
-        .start()
-        .await
-        .unwrap();
+    let fake = erp_fake(&clock, |fake| fake).await;
     let client = pat_client(&fake, &clock, RetryPolicy::default());
     (fake, client)
 }
@@ -284,15 +280,14 @@ async fn archives_every_id() {
 #[tokio::test]
 async fn a_create_chunk_without_an_answer_is_unknown_and_never_sent_again() {
     let clock = ManualClock::default();
-    let fake = oauth_fake(&clock)
-        .fault(
+    let fake = erp_fake(&clock, |fake| {
+        fake.fault(
             Fault::new(FaultKind::DropConnection)
                 .on("batch_create")
                 .times(1),
         )
-        .start()
-        .await
-        .unwrap();
+    })
+    .await;
     let client = pat_client(&fake, &clock, RetryPolicy::default());
     let deals: Vec<_> = (0..300).map(|i| new_deal(&format!("Deal {i}"))).collect();
     let (outcomes, summary) = all(client.deals().create_all(deals).concurrency(1).stream()).await;
@@ -325,9 +320,8 @@ async fn a_create_chunk_without_an_answer_is_unknown_and_never_sent_again() {
 #[tokio::test]
 async fn idempotent_chunks_are_retried_after_a_fault() {
     let clock = ManualClock::default();
-    let fake = oauth_fake(&clock)
-        .unique_property("erp_id")
-        .fault(
+    let fake = erp_fake(&clock, |fake| {
+        fake.fault(
             Fault::new(FaultKind::DropConnection)
                 .on("batch_upsert")
                 .times(1),
@@ -337,9 +331,8 @@ async fn idempotent_chunks_are_retried_after_a_fault() {
                 .on("batch_upsert")
                 .times(1),
         )
-        .start()
-        .await
-        .unwrap();
+    })
+    .await;
     let client = pat_client(&fake, &clock, RetryPolicy::default());
     let rows = (0..250).map(|k| types::DealUpsert {
         id: format!("ERP-{k}"),
@@ -408,12 +401,10 @@ fn counted(n: usize, taken: Arc<AtomicUsize>) -> Inputs<types::DealUpsert> {
 #[tokio::test]
 async fn chunks_in_flight_and_inputs_read_ahead_are_bounded() {
     let clock = ManualClock::default();
-    let fake = oauth_fake(&clock)
-        .unique_property("erp_id")
-        .fault(Fault::new(FaultKind::Held).on("batch_upsert"))
-        .start()
-        .await
-        .unwrap();
+    let fake = erp_fake(&clock, |fake| {
+        fake.fault(Fault::new(FaultKind::Held).on("batch_upsert"))
+    })
+    .await;
     let client = pat_client(&fake, &clock, RetryPolicy::default());
     let taken = Arc::new(AtomicUsize::new(0));
     let mut stream = client
@@ -458,12 +449,10 @@ async fn chunks_in_flight_and_inputs_read_ahead_are_bounded() {
 #[tokio::test]
 async fn the_default_concurrency_keeps_the_rate_budget_busy() {
     let clock = ManualClock::default();
-    let fake = oauth_fake(&clock)
-        .unique_property("erp_id")
-        .fault(Fault::new(FaultKind::Held).on("batch_upsert"))
-        .start()
-        .await
-        .unwrap();
+    let fake = erp_fake(&clock, |fake| {
+        fake.fault(Fault::new(FaultKind::Held).on("batch_upsert"))
+    })
+    .await;
     // 100 calls per 10 s: 10 per second, half a second's worth in flight.
     let client = pat_builder(fake.base_url(), &clock)
         .rate_limit(RateLimit::per_ten_seconds(100))
@@ -484,13 +473,11 @@ async fn the_default_concurrency_keeps_the_rate_budget_busy() {
 #[tokio::test]
 async fn outcomes_keep_input_order_when_chunks_finish_out_of_order() {
     let clock = ManualClock::default();
-    let fake = oauth_fake(&clock)
-        .unique_property("erp_id")
-        .fault(Fault::new(FaultKind::Slow(std::time::Duration::from_millis(30))).rate(0.5))
-        .seed(7)
-        .start()
-        .await
-        .unwrap();
+    let fake = erp_fake(&clock, |fake| {
+        fake.fault(Fault::new(FaultKind::Slow(std::time::Duration::from_millis(30))).rate(0.5))
+            .seed(7)
+    })
+    .await;
     let client = pat_client(&fake, &clock, RetryPolicy::default());
     let (outcomes, summary) = all(client
         .deals()
@@ -513,11 +500,7 @@ async fn outcomes_keep_input_order_when_chunks_finish_out_of_order() {
 #[tokio::test]
 async fn dropping_the_stream_stops_sending() {
     let clock = ManualClock::default();
-    let fake = oauth_fake(&clock)
-        .unique_property("erp_id")
-        .start()
-        .await
-        .unwrap();
+    let fake = erp_fake(&clock, |fake| fake).await;
     let client = pat_client(&fake, &clock, RetryPolicy::default());
     let mut stream = client
         .deals()

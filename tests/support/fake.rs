@@ -27,6 +27,18 @@ pub fn oauth_fake(clock: &ManualClock) -> FakeHubSpotBuilder {
         .clock(Arc::new(clock.clone()))
 }
 
+/// The fake most bulk tests use: [`oauth_fake`] with the unique-value property `erp_id` (for
+/// upserts and `idProperty`), changed by `setup` (faults, budgets), started.
+pub async fn erp_fake(
+    clock: &ManualClock,
+    setup: impl FnOnce(FakeHubSpotBuilder) -> FakeHubSpotBuilder,
+) -> FakeHubSpot {
+    setup(oauth_fake(clock).unique_property("erp_id"))
+        .start()
+        .await
+        .unwrap()
+}
+
 /// The OAuth credentials the fake accepts (the token URL follows the client's base URL).
 pub fn oauth() -> OAuth {
     OAuth::new(CLIENT_ID, CLIENT_SECRET, REFRESH_TOKEN)
