@@ -97,6 +97,10 @@ pub(crate) struct Tokens {
     pub refresh_tokens: HashMap<String, bool>,
     /// Authorization code -> (redirect URI, already used?)
     pub codes: HashMap<String, (String, bool)>,
+    /// The app's registered redirect URLs (empty: any is accepted).
+    pub redirect_uris: BTreeSet<String>,
+    /// The authorize page answers as if the person declined.
+    pub deny_consent: bool,
     pub lifetime: Duration,
     /// Each refresh returns a new refresh token and revokes the one it used.
     pub rotate: bool,
@@ -115,6 +119,8 @@ impl Tokens {
             oauth_scopes: scopes,
             refresh_tokens: HashMap::new(),
             codes: HashMap::new(),
+            redirect_uris: BTreeSet::new(),
+            deny_consent: false,
             lifetime,
             rotate: false,
             access: HashMap::new(),

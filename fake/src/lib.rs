@@ -32,6 +32,7 @@
 
 mod associations;
 mod auth;
+mod authorize;
 mod batch;
 mod errors;
 mod faults;
@@ -183,6 +184,19 @@ impl FakeHubSpotBuilder {
         self.tokens
             .codes
             .insert(code.into(), (redirect_uri.into(), false));
+        self
+    }
+
+    /// Registers a redirect URL on the OAuth app: the authorize page (`GET /oauth/authorize`)
+    /// then refuses any other (with none registered, it accepts any).
+    pub fn redirect_uri(mut self, uri: impl Into<String>) -> Self {
+        self.tokens.redirect_uris.insert(uri.into());
+        self
+    }
+
+    /// Makes the authorize page answer as if the person declined to install the app.
+    pub fn deny_consent(mut self, deny: bool) -> Self {
+        self.tokens.deny_consent = deny;
         self
     }
 
@@ -386,6 +400,29 @@ impl FakeHubSpot {
     pub fn webhook_deliveries(&self) -> Vec<WebhookDelivery> {
         let log = self.deliveries.lock().unwrap_or_else(|e| e.into_inner());
         log.iter().cloned().collect()
+    }
+
+    /// Adds deals with these properties at once, as creates would (each is checked the same
+    /// way); returns how many were added. For filling a fake with data to try things on.
+    pub fn seed_deals<P>(&self, deals: impl IntoIterator<Item = P>) -> Result<usize, String>
+    where
+        P: IntoIterator<Item = (String, String)>,
+    {
+        let mut world = self.world();
+        let mut added = 0;
+        for properties in deals {
+            let values: std::collections::BTreeMap<String, String> =
+                properties.into_iter().collect();
+            world
+                .store
+                .validate(&values, None)
+                .map_err(|e| e.body["message"].as_str().unwrap_or("invalid").to_string())?;
+            let now = world.now();
+            let id = world.store.create(values, Vec::new(), now);
+            world.index(id);
+            added += 1;
+        }
+        Ok(added)
     }
 
     /// How many deals are archived.

@@ -33,6 +33,13 @@ pub struct FakeOptions {
     /// Accept this single-use authorization code for this redirect URI (repeatable).
     #[arg(long = "auth-code", value_name = "CODE=REDIRECT", value_parser = pair)]
     pub auth_codes: Vec<(String, String)>,
+    /// Register this redirect URL on the OAuth app (repeatable; with none, the authorize page
+    /// at GET /oauth/authorize accepts any).
+    #[arg(long = "redirect-uri", value_name = "URL")]
+    pub redirect_uris: Vec<String>,
+    /// Make the authorize page answer as if the person declined to install the app.
+    #[arg(long)]
+    pub deny_consent: bool,
     /// Lifetime of minted access tokens, in seconds.
     #[arg(long, value_name = "SECONDS", default_value_t = 1800)]
     pub token_lifetime: u64,
@@ -132,6 +139,10 @@ impl FakeOptions {
         for (code, redirect) in &self.auth_codes {
             builder = builder.authorization_code(code, redirect);
         }
+        for uri in &self.redirect_uris {
+            builder = builder.redirect_uri(uri);
+        }
+        builder = builder.deny_consent(self.deny_consent);
         builder = builder.access_token_lifetime(Duration::from_secs(self.token_lifetime));
         for name in &self.properties {
             builder = builder.property(name);

@@ -58,6 +58,8 @@ pub(crate) enum Route {
     RevokeRefreshToken(String),
     Introspect,
     Revoke,
+    /// The page a person approves the app on (`GET /oauth/authorize`).
+    Authorize,
     Stats,
     /// A known path with another method; the methods it takes, for `Allow`.
     MethodNotAllowed(String),
@@ -74,6 +76,7 @@ impl Route {
             Route::RefreshTokenInfo(_) => "oauth_refresh_token_info",
             Route::RevokeRefreshToken(_) | Route::Revoke => "oauth_revoke",
             Route::Introspect => "oauth_introspect",
+            Route::Authorize => "oauth_authorize",
             Route::Stats => "fake_stats",
             Route::MethodNotAllowed(_) | Route::NotFound => "unknown",
         }
@@ -141,6 +144,7 @@ pub(crate) fn route(method: &Method, path: &str) -> Route {
             ("POST", Some(Route::Introspect))
         }
         "/oauth/v3/token/revoke" | "/oauth/2026-03/token/revoke" => ("POST", Some(Route::Revoke)),
+        "/oauth/authorize" => ("GET", Some(Route::Authorize)),
         "/__fake/stats" => ("GET", Some(Route::Stats)),
         _ if token_in(ACCESS_TOKENS).is_some() => {
             ("GET", token_in(ACCESS_TOKENS).map(Route::AccessTokenInfo))

@@ -9,7 +9,7 @@ use super::objects::Answer;
 use super::query::Query;
 use super::routes::{Params, Route, route};
 use super::state::World;
-use super::{associations, batch, oauth_api, objects, search, validate};
+use super::{associations, authorize, batch, oauth_api, objects, search, validate};
 use bytes::Bytes;
 use http_body_util::combinators::BoxBody;
 use http_body_util::{BodyExt, Full, Limited, StreamBody};
@@ -195,6 +195,31 @@ fn process(
             outcome
         }
         Route::Stats => Outcome::json(200, Some(stats(world))),
+        Route::Authorize => {
+            let query = Query::parse(parts.uri.query()).pairs();
+            let World { tokens, faults, .. } = world;
+            let (status, headers, body) =
+                match authorize::authorize(tokens, &query, &mut faults.rng) {
+                    authorize::Authorized::Redirect(to) => (
+                        302,
+                        vec![("Location", to)],
+                        authorize::page("Redirecting", "Back to the app."),
+                    ),
+                    authorize::Authorized::Refused(message) => (
+                        400,
+                        Vec::new(),
+                        authorize::page("Something went wrong", &message),
+                    ),
+                };
+            Outcome {
+                status,
+                content_type: "text/html; charset=utf-8",
+                headers,
+                body: Bytes::from(body),
+                token: None,
+                limited: false,
+            }
+        }
         Route::OAuthToken { v3 } => {
             // v1 also reads `client_secret` and `refresh_token` from the query; the form wins.
             let mut form: HashMap<String, String> = Query::parse(parts.uri.query()).pairs();

@@ -1,0 +1,348 @@
+//! `deals export`: every deal, or every deal changed since a time, streamed to a file or to
+//! standard output as JSONL or CSV, with memory flat however many deals pass.
+//!
+//! Writing to a file keeps a checkpoint beside it (`FILE.checkpoint`), replaced atomically
+//! after every page: how many bytes of the file are whole, and where the listing stands.
+//! `--resume` cuts the file back to those bytes and goes on from there, so no deal is lost or
+//! written twice however the last run ended.
+
+use crate::failure::Failure;
+use crate::{Format, Global, profile, progress};
+use chrono::{DateTime, NaiveDate, Utc};
+use futures_util::StreamExt;
+use hubspot_deals::paging::ResumePoint;
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeSet, HashMap};
+use std::fs::OpenOptions;
+use std::io::{BufWriter, Seek, SeekFrom, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Duration;
+
+/// The columns of a CSV export when no properties are asked for: HubSpot's default ones.
+const DEFAULT_COLUMNS: &[&str] = &[
+    "dealname",
+    "amount",
+    "dealstage",
+    "pipeline",
+    "closedate",
+    "createdate",
+    "hs_lastmodifieddate",
+];
+
+/// Write the checkpoint after this many deals.
+const CHECKPOINT_EVERY: u64 = 100;
+
+/// What to export, and where.
+#[derive(Debug, clap::Args)]
+pub struct ExportArgs {
+    /// The properties to export (comma-separated; default HubSpot's default properties).
+    #[arg(long, value_delimiter = ',')]
+    properties: Vec<String>,
+    /// Export archived deals instead.
+    #[arg(long, conflicts_with = "since")]
+    archived: bool,
+    /// Only deals changed since this time (RFC 3339, or a date: 2026-01-31).
+    #[arg(long, value_parser = parse_time)]
+    since: Option<DateTime<Utc>>,
+    /// jsonl or csv (default: the output file's extension, else jsonl).
+    #[arg(long, value_enum)]
+    format: Option<Format>,
+    /// The file to write (default: standard output).
+    #[arg(long, short)]
+    output: Option<PathBuf>,
+    /// Continue an interrupted export into --output from its checkpoint.
+    #[arg(long, requires = "output")]
+    resume: bool,
+}
+
+fn parse_time(text: &str) -> Result<DateTime<Utc>, String> {
+    if let Ok(time) = DateTime::parse_from_rfc3339(text) {
+        return Ok(time.with_timezone(&Utc));
+    }
+    NaiveDate::parse_from_str(text, "%Y-%m-%d")
+        .ok()
+        .and_then(|d| d.and_hms_opt(0, 0, 0))
+        .map(|t| t.and_utc())
+        .ok_or_else(|| format!("{text:?} is not a time: use 2026-01-31 or 2026-01-31T08:00:00Z"))
+}
+
+/// Where an export stands, stored beside its file.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+struct Checkpoint {
+    format: Format,
+    properties: Vec<String>,
+    archived: bool,
+    since: Option<DateTime<Utc>>,
+    /// The bytes of the file that are whole deals.
+    bytes: u64,
+    /// Deals written.
+    rows: u64,
+    /// Where the listing goes on (list exports).
+    list: Option<ResumePoint>,
+    /// The last modification time written, and the deals written with it (changed-since
+    /// exports go on from it, skipping those).
+    watermark: Option<DateTime<Utc>>,
+    at_watermark: BTreeSet<String>,
+}
+
+impl Checkpoint {
+    fn path(output: &Path) -> PathBuf {
+        let mut name = output.as_os_str().to_owned();
+        name.push(".checkpoint");
+        PathBuf::from(name)
+    }
+
+    fn load(output: &Path) -> Result<Option<Self>, Failure> {
+        let path = Self::path(output);
+        match std::fs::read(&path) {
+            Ok(bytes) => serde_json::from_slice(&bytes).map(Some).map_err(|e| {
+                Failure::Usage(format!(
+                    "{} is not an export checkpoint ({e}): export again without --resume",
+                    path.display()
+                ))
+            }),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(Failure::file("read", &path, e)),
+        }
+    }
+
+    /// Replaces the checkpoint file at once (a new file renamed over the old).
+    fn save(&self, output: &Path) -> Result<(), Failure> {
+        let path = Self::path(output);
+        let temporary = PathBuf::from(format!("{}.new", path.display()));
+        let bytes = serde_json::to_vec(self).map_err(|e| Failure::Remote(e.to_string()))?;
+        std::fs::write(&temporary, bytes)
+            .and_then(|()| std::fs::rename(&temporary, &path))
+            .map_err(|e| Failure::file("write", &path, e))
+    }
+}
+
+/// Deals to a JSONL or CSV writer.
+enum Sink {
+    Jsonl(Box<dyn Write>),
+    Csv(Box<csv::Writer<Box<dyn Write>>>, Vec<String>),
+}
+
+impl Sink {
+    fn write(
+        &mut self,
+        id: &str,
+        deal: &impl Serialize,
+        properties: &HashMap<String, Option<String>>,
+    ) -> std::io::Result<()> {
+        match self {
+            Self::Jsonl(out) => {
+                serde_json::to_writer(&mut *out, deal)?;
+                out.write_all(b"\n")
+            }
+            Self::Csv(out, columns) => {
+                let mut record = Vec::with_capacity(columns.len() + 1);
+                record.push(id);
+                for column in columns.iter() {
+                    record.push(
+                        properties
+                            .get(column)
+                            .and_then(|v| v.as_deref())
+                            .unwrap_or(""),
+                    );
+                }
+                out.write_record(&record).map_err(std::io::Error::other)
+            }
+        }
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        match self {
+            Self::Jsonl(out) => out.flush(),
+            Self::Csv(out, _) => out.flush(),
+        }
+    }
+}
+
+/// `deals export`.
+pub async fn export(global: &Global, args: ExportArgs) -> Result<ExitCode, Failure> {
+    let format = Format::choose(args.format, args.output.as_ref());
+    let mut properties = args.properties.clone();
+    if properties.is_empty() && format == Format::Csv {
+        properties = DEFAULT_COLUMNS.iter().map(|s| s.to_string()).collect();
+    }
+    let fresh = Checkpoint {
+        format,
+        properties: properties.clone(),
+        archived: args.archived,
+        since: args.since,
+        bytes: 0,
+        rows: 0,
+        list: None,
+        watermark: args.since,
+        at_watermark: BTreeSet::new(),
+    };
+    let mut checkpoint = match (&args.output, args.resume) {
+        (Some(output), true) => {
+            let Some(found) = Checkpoint::load(output)? else {
+                return Err(Failure::Usage(format!(
+                    "nothing to resume: {} has no checkpoint (the export finished, or never \
+                     started); export again without --resume",
+                    output.display()
+                )));
+            };
+            let same = Checkpoint {
+                bytes: found.bytes,
+                rows: found.rows,
+                list: found.list.clone(),
+                watermark: found.watermark,
+                at_watermark: found.at_watermark.clone(),
+                ..fresh.clone()
+            };
+            if same != found {
+                return Err(Failure::Usage(
+                    "--resume needs the same --format, --properties, --archived and --since as \
+                     the interrupted export"
+                        .into(),
+                ));
+            }
+            found
+        }
+        _ => fresh,
+    };
+    let client = profile::client(global)?;
+    let out: Box<dyn Write> = match &args.output {
+        Some(path) => {
+            let mut file = OpenOptions::new()
+                .create(true)
+                .write(true)
+                .truncate(!args.resume)
+                .open(path)
+                .map_err(|e| Failure::file("open", path, e))?;
+            file.set_len(checkpoint.bytes)
+                .and_then(|()| file.seek(SeekFrom::End(0)).map(drop))
+                .map_err(|e| Failure::file("cut back", path, e))?;
+            Box::new(BufWriter::with_capacity(256 * 1024, file))
+        }
+        None => Box::new(BufWriter::with_capacity(
+            256 * 1024,
+            std::io::stdout().lock(),
+        )),
+    };
+    let mut sink = match format {
+        Format::Jsonl => Sink::Jsonl(out),
+        Format::Csv => {
+            let mut writer = csv::WriterBuilder::new()
+                .has_headers(false)
+                .from_writer(out);
+            if checkpoint.bytes == 0 {
+                let mut header = vec!["id".to_string()];
+                header.extend(properties.iter().cloned());
+                writer
+                    .write_record(&header)
+                    .map_err(|e| Failure::Remote(format!("cannot write: {e}")))?;
+            }
+            Sink::Csv(Box::new(writer), properties.clone())
+        }
+    };
+    let bar = progress::bar("deals", None);
+    bar.set_position(checkpoint.rows);
+    let output = args.output.clone();
+    let written = |sink: &mut Sink, checkpoint: &mut Checkpoint| -> Result<(), Failure> {
+        sink.flush()
+            .map_err(|e| Failure::Remote(format!("cannot write: {e}")))?;
+        if let Some(path) = &output {
+            checkpoint.bytes = std::fs::metadata(path)
+                .map_err(|e| Failure::file("read", path, e))?
+                .len();
+            checkpoint.save(path)?;
+        }
+        Ok(())
+    };
+    let io = |e: std::io::Error| Failure::Remote(format!("cannot write: {e}"));
+    match args.since {
+        None => {
+            let mut list = client
+                .deals()
+                .list()
+                .archived(args.archived)
+                .resume(checkpoint.list.clone().unwrap_or_default());
+            if !args.properties.is_empty() || format == Format::Csv {
+                list = list.properties(properties.clone());
+            }
+            let mut deals = list.stream();
+            while let Some(deal) = deals.next().await {
+                let deal = deal?;
+                sink.write(&deal.id, &deal, &deal.properties).map_err(io)?;
+                checkpoint.rows += 1;
+                bar.inc(1);
+                if checkpoint.rows.is_multiple_of(CHECKPOINT_EVERY) {
+                    checkpoint.list = deals.resume_point();
+                    written(&mut sink, &mut checkpoint)?;
+                }
+            }
+        }
+        Some(_) => {
+            let from = checkpoint.watermark.unwrap_or_default();
+            let mut changes = client
+                .deals()
+                .changed_since(from)
+                .overlap(Duration::ZERO)
+                .properties(properties.clone())
+                .stream();
+            while let Some(change) = changes.next().await {
+                let change = change?;
+                let id = change.deal.id.clone();
+                if checkpoint.watermark == Some(change.watermark) {
+                    if !checkpoint.at_watermark.insert(id.clone()) {
+                        continue; // written before the interruption
+                    }
+                } else {
+                    checkpoint.watermark = Some(change.watermark);
+                    checkpoint.at_watermark = BTreeSet::from([id.clone()]);
+                }
+                sink.write(&id, &change.deal, &change.deal.properties)
+                    .map_err(io)?;
+                checkpoint.rows += 1;
+                bar.inc(1);
+                if checkpoint.rows.is_multiple_of(CHECKPOINT_EVERY) {
+                    written(&mut sink, &mut checkpoint)?;
+                }
+            }
+        }
+    }
+    sink.flush().map_err(io)?;
+    drop(sink);
+    bar.finish_and_clear();
+    if let Some(path) = &args.output {
+        let _ = std::fs::remove_file(Checkpoint::path(path));
+        eprintln!("Exported {} deals to {}.", checkpoint.rows, path.display());
+    } else {
+        eprintln!("Exported {} deals.", checkpoint.rows);
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn times_are_rfc_3339_or_dates() {
+        assert_eq!(
+            parse_time("2026-01-31").unwrap().to_rfc3339(),
+            "2026-01-31T00:00:00+00:00"
+        );
+        assert_eq!(
+            parse_time("2026-01-31T08:00:00+01:00")
+                .unwrap()
+                .to_rfc3339(),
+            "2026-01-31T07:00:00+00:00"
+        );
+        assert!(parse_time("yesterday").unwrap_err().contains("2026-01-31"));
+    }
+
+    #[test]
+    fn the_checkpoint_sits_beside_the_file() {
+        assert_eq!(
+            Checkpoint::path(Path::new("out/deals.csv")),
+            PathBuf::from("out/deals.csv.checkpoint")
+        );
+    }
+}

@@ -1,0 +1,80 @@
+//! `hubspot-deals fake`: the fake HubSpot, with the same options as `fake-hubspot`, and
+//! `--seed-deals N` to fill it with realistic deals.
+
+use crate::failure::Failure;
+use hubspot_deals_fake::options::FakeOptions;
+use std::process::ExitCode;
+
+/// The fake's options, and how many deals to start with.
+#[derive(Debug, clap::Args)]
+pub struct FakeArgs {
+    #[command(flatten)]
+    options: FakeOptions,
+    /// Start with this many deals (names, amounts, stages and close dates that vary).
+    #[arg(long, default_value_t = 0)]
+    seed_deals: usize,
+}
+
+/// A deal's properties for seed number `i`: the same every run.
+pub fn seed_deal(i: usize) -> Vec<(String, String)> {
+    const COMPANIES: &[&str] = &[
+        "Acme", "Globex", "Initech", "Umbrella", "Hooli", "Stark", "Wayne", "Wonka",
+    ];
+    const PRODUCTS: &[&str] = &[
+        "renewal",
+        "expansion",
+        "pilot",
+        "enterprise plan",
+        "support add-on",
+    ];
+    const STAGES: &[&str] = &[
+        "appointmentscheduled",
+        "qualifiedtobuy",
+        "presentationscheduled",
+        "decisionmakerboughtin",
+        "contractsent",
+        "closedwon",
+        "closedlost",
+    ];
+    let day = 1 + (i * 7) % 28;
+    let month = 1 + (i / 28) % 12;
+    vec![
+        (
+            "dealname".into(),
+            format!(
+                "{} {} #{i}",
+                COMPANIES[i % COMPANIES.len()],
+                PRODUCTS[(i / 8) % PRODUCTS.len()]
+            ),
+        ),
+        ("amount".into(), format!("{}", 500 + (i * 7919) % 99_500)),
+        ("dealstage".into(), STAGES[i % STAGES.len()].into()),
+        ("pipeline".into(), "default".into()),
+        (
+            "closedate".into(),
+            format!("2026-{month:02}-{day:02}T12:00:00Z"),
+        ),
+    ]
+}
+
+/// Serves until interrupted (Ctrl-C).
+pub async fn serve(args: FakeArgs) -> Result<ExitCode, Failure> {
+    let (builder, summary) = args.options.builder();
+    let fake = builder
+        .start()
+        .await
+        .map_err(|e| Failure::Usage(format!("cannot start the fake HubSpot: {e}")))?;
+    if args.seed_deals > 0 {
+        fake.seed_deals((0..args.seed_deals).map(seed_deal))
+            .map_err(|e| Failure::Usage(format!("cannot seed deals: {e}")))?;
+    }
+    println!("fake HubSpot listening on {}", fake.base_url());
+    for line in summary {
+        println!("  {line}");
+    }
+    if args.seed_deals > 0 {
+        println!("  holds {} deals", args.seed_deals);
+    }
+    let _ = tokio::signal::ctrl_c().await;
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,249 @@
+//! Stored credentials: one file in the platform's config directory
+//! (`hubspot-deals/credentials.json`, or under `HUBSPOT_DEALS_CONFIG_DIR`), readable only by
+//! the user (0600 on Unix), written atomically, one entry per `--profile`. Environment
+//! variables override the file, for CI.
+
+use crate::Global;
+use crate::failure::{Failure, LOGIN_AGAIN};
+use chrono::{DateTime, Utc};
+use hubspot_deals::Client;
+use hubspot_deals::auth::{OAuth, Tokens};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::path::PathBuf;
+
+/// HubSpot's API, when neither `--base-url` nor the profile names another.
+pub const HUBSPOT: &str = hubspot_deals::DEFAULT_BASE_URL;
+
+/// One profile's credentials. (No `Debug`: it holds secrets.)
+#[derive(Clone, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Stored {
+    /// An OAuth app's credentials and the refresh token a login got.
+    #[serde(rename = "oauth")]
+    OAuth {
+        client_id: String,
+        client_secret: String,
+        refresh_token: String,
+        /// The API the login was made against, when not HubSpot's.
+        base_url: Option<String>,
+        /// When the last access token obtained expires.
+        access_expires_at: Option<DateTime<Utc>>,
+    },
+    /// A private app's access token.
+    PrivateApp {
+        token: String,
+        base_url: Option<String>,
+    },
+}
+
+impl Stored {
+    fn base_url(&self) -> Option<&str> {
+        match self {
+            Self::OAuth { base_url, .. } | Self::PrivateApp { base_url, .. } => base_url.as_deref(),
+        }
+    }
+}
+
+#[derive(Default, Serialize, Deserialize)]
+struct CredentialsFile {
+    profiles: BTreeMap<String, Stored>,
+}
+
+/// The credentials file.
+pub fn path() -> Result<PathBuf, Failure> {
+    let dir = match std::env::var_os("HUBSPOT_DEALS_CONFIG_DIR") {
+        Some(dir) => PathBuf::from(dir),
+        None => dirs::config_dir()
+            .ok_or_else(|| {
+                Failure::Usage(
+                    "no config directory on this platform: set HUBSPOT_DEALS_CONFIG_DIR".into(),
+                )
+            })?
+            .join("hubspot-deals"),
+    };
+    Ok(dir.join("credentials.json"))
+}
+
+fn read_file() -> Result<CredentialsFile, Failure> {
+    let path = path()?;
+    match std::fs::read(&path) {
+        Ok(bytes) => serde_json::from_slice(&bytes).map_err(|e| {
+            Failure::Usage(format!(
+                "{} is not a credentials file hubspot-deals wrote ({e}); delete it and {LOGIN_AGAIN}",
+                path.display()
+            ))
+        }),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(CredentialsFile::default()),
+        Err(e) => Err(Failure::file("read", &path, e)),
+    }
+}
+
+/// Writes the file whole: a new file only the user can read, renamed over the old one.
+fn write_file(file: &CredentialsFile) -> Result<PathBuf, Failure> {
+    let path = path()?;
+    let dir = path.parent().unwrap_or(std::path::Path::new("."));
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+    builder
+        .create(dir)
+        .map_err(|e| Failure::file("create", dir, e))?;
+    let temporary = dir.join(format!(".credentials.json.{}", std::process::id()));
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let write = || -> std::io::Result<()> {
+        let mut out = options.open(&temporary)?;
+        out.write_all(&serde_json::to_vec_pretty(file).map_err(std::io::Error::other)?)?;
+        out.sync_all()?;
+        std::fs::rename(&temporary, &path)
+    };
+    write().map_err(|e| {
+        let _ = std::fs::remove_file(&temporary);
+        Failure::file("write", &path, e)
+    })?;
+    Ok(path)
+}
+
+/// Stores `stored` as `profile`, replacing what was there.
+pub fn save(profile: &str, stored: Stored) -> Result<PathBuf, Failure> {
+    let mut file = read_file()?;
+    file.profiles.insert(profile.to_string(), stored);
+    write_file(&file)
+}
+
+/// Deletes `profile`; what it held, if anything.
+pub fn remove(profile: &str) -> Result<Option<Stored>, Failure> {
+    let mut file = read_file()?;
+    let removed = file.profiles.remove(profile);
+    if removed.is_some() {
+        write_file(&file)?;
+    }
+    Ok(removed)
+}
+
+/// Where credentials came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Source {
+    /// `HUBSPOT_ACCESS_TOKEN`, or `HUBSPOT_CLIENT_ID`/`_SECRET`/`HUBSPOT_REFRESH_TOKEN`.
+    Environment,
+    /// The credentials file, under this profile.
+    File(String),
+}
+
+/// The credentials to use, and where they came from.
+pub struct Resolved {
+    pub stored: Stored,
+    pub source: Source,
+}
+
+impl Resolved {
+    /// The API to call: `--base-url`/`HUBSPOT_BASE_URL`, else the profile's, else HubSpot.
+    pub fn base_url(&self, global: &Global) -> String {
+        global
+            .base_url
+            .clone()
+            .or_else(|| self.stored.base_url().map(str::to_string))
+            .unwrap_or_else(|| HUBSPOT.to_string())
+    }
+}
+
+fn env(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.is_empty())
+}
+
+/// The credentials from the environment, else from the file.
+pub fn resolve(global: &Global) -> Result<Resolved, Failure> {
+    if let Some(token) = env("HUBSPOT_ACCESS_TOKEN") {
+        return Ok(Resolved {
+            stored: Stored::PrivateApp {
+                token,
+                base_url: None,
+            },
+            source: Source::Environment,
+        });
+    }
+    if let (Some(client_id), Some(client_secret), Some(refresh_token)) = (
+        env("HUBSPOT_CLIENT_ID"),
+        env("HUBSPOT_CLIENT_SECRET"),
+        env("HUBSPOT_REFRESH_TOKEN"),
+    ) {
+        return Ok(Resolved {
+            stored: Stored::OAuth {
+                client_id,
+                client_secret,
+                refresh_token,
+                base_url: None,
+                access_expires_at: None,
+            },
+            source: Source::Environment,
+        });
+    }
+    let mut file = read_file()?;
+    match file.profiles.remove(&global.profile) {
+        Some(stored) => Ok(Resolved {
+            stored,
+            source: Source::File(global.profile.clone()),
+        }),
+        None => Err(Failure::Auth(format!(
+            "not logged in (no profile {:?} in {}, and no HUBSPOT_ACCESS_TOKEN): {LOGIN_AGAIN}",
+            global.profile,
+            path()?.display()
+        ))),
+    }
+}
+
+/// A client with the resolved credentials. OAuth refreshes are written back to the profile
+/// (the access token's expiry, and the refresh token should HubSpot ever rotate it).
+pub fn client(global: &Global) -> Result<Client, Failure> {
+    let resolved = resolve(global)?;
+    let base_url = resolved.base_url(global);
+    let builder = Client::builder().base_url(&base_url);
+    let builder = match resolved.stored.clone() {
+        Stored::PrivateApp { token, .. } => builder.private_app_token(token),
+        Stored::OAuth {
+            client_id,
+            client_secret,
+            refresh_token,
+            ..
+        } => {
+            let mut oauth = OAuth::new(client_id, client_secret, refresh_token);
+            if let Source::File(profile) = resolved.source.clone() {
+                let stored = resolved.stored.clone();
+                oauth = oauth.on_refresh(move |tokens: &Tokens| {
+                    let _ = save(&profile, refreshed(&stored, tokens));
+                });
+            }
+            builder.oauth(oauth)
+        }
+    };
+    builder.build().map_err(|e| {
+        Failure::Usage(format!(
+            "cannot use the credentials of profile {:?}: {e}",
+            global.profile
+        ))
+    })
+}
+
+/// `stored` after a refresh that returned `tokens`.
+pub fn refreshed(stored: &Stored, tokens: &Tokens) -> Stored {
+    match stored.clone() {
+        Stored::OAuth {
+            client_id,
+            client_secret,
+            base_url,
+            ..
+        } => Stored::OAuth {
+            client_id,
+            client_secret,
+            refresh_token: tokens.refresh_token.expose().to_string(),
+            base_url,
+            access_expires_at: Some(tokens.expires_at),
+        },
+        other => other,
+    }
+}
