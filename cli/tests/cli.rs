@@ -1,0 +1,606 @@
+//! The built `hubspot-deals` binary against the fake HubSpot over loopback: logins, exports,
+//! imports, resumes after a kill, and the error paths with their exit codes.
+
+use hubspot_deals_fake::{FakeHubSpot, FakeHubSpotBuilder, Fault, FaultKind, RateLimits};
+use std::collections::{BTreeMap, BTreeSet};
+use std::io::{BufRead, BufReader, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+const PAT: &str = "pat-na1-cli-0000-0000-000000000000";
+const CLIENT_ID: &str = "cli-client";
+const CLIENT_SECRET: &str = "cli-secret-123456";
+
+/// A scratch folder for one test's files and credentials.
+struct Scratch(PathBuf);
+
+impl Scratch {
+    fn new(name: &str) -> Self {
+        let dir =
+            std::env::temp_dir().join(format!("hubspot-deals-cli-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        Self(dir)
+    }
+
+    fn file(&self, name: &str) -> PathBuf {
+        self.0.join(name)
+    }
+
+    /// The binary, with this folder's credentials and the fake's base URL.
+    fn command(&self, fake: &FakeHubSpot) -> Command {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_hubspot-deals"));
+        command
+            .current_dir(&self.0)
+            .env("HUBSPOT_DEALS_CONFIG_DIR", self.file("config"))
+            .env("HUBSPOT_BASE_URL", fake.base_url())
+            .env_remove("HUBSPOT_ACCESS_TOKEN")
+            .env_remove("HUBSPOT_CLIENT_ID")
+            .env_remove("HUBSPOT_CLIENT_SECRET")
+            .env_remove("HUBSPOT_REFRESH_TOKEN")
+            .env_remove("HUBSPOT_PROFILE")
+            .env("NO_COLOR", "1");
+        command
+    }
+
+    fn run(&self, fake: &FakeHubSpot, args: &[&str]) -> Output {
+        self.command(fake).args(args).output().unwrap()
+    }
+
+    /// Logs in with the private-app token, through standard input.
+    fn login(&self, fake: &FakeHubSpot) {
+        let mut child = self
+            .command(fake)
+            .args(["auth", "login", "--private-app-token"])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        writeln!(child.stdin.take().unwrap(), "{PAT}").unwrap();
+        let output = child.wait_with_output().unwrap();
+        assert!(output.status.success(), "{}", text(&output.stderr));
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+fn code(output: &Output) -> i32 {
+    output.status.code().unwrap_or(-1)
+}
+
+fn base() -> FakeHubSpotBuilder {
+    FakeHubSpot::builder()
+        .private_app_token(PAT)
+        .oauth_app(CLIENT_ID, CLIENT_SECRET)
+        .unique_property("erp_id")
+        .rate_limits(RateLimits::UNLIMITED)
+}
+
+/// A fake holding `n` deals named `Deal i`.
+async fn fake_with(n: usize, builder: FakeHubSpotBuilder) -> FakeHubSpot {
+    let fake = builder.start().await.unwrap();
+    fake.seed_deals((0..n).map(|i| {
+        vec![
+            ("dealname".to_string(), format!("Deal {i}, \"quoted\"")),
+            ("amount".to_string(), format!("{}", i * 10)),
+        ]
+    }))
+    .unwrap();
+    fake
+}
+
+/// The ids in a JSONL export, in order.
+fn jsonl_ids(path: &Path) -> Vec<String> {
+    std::fs::read_to_string(path)
+        .unwrap()
+        .lines()
+        .map(|line| {
+            let deal: serde_json::Value = serde_json::from_str(line).unwrap();
+            deal["id"].as_str().unwrap().to_string()
+        })
+        .collect()
+}
+
+fn all_unique(ids: &[String]) -> bool {
+    ids.iter().collect::<BTreeSet<_>>().len() == ids.len()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn private_app_login_then_export_jsonl_and_csv_match_the_fake() {
+    let fake = fake_with(250, base()).await;
+    let scratch = Scratch::new("export");
+    scratch.login(&fake);
+    let config = std::fs::read_to_string(scratch.file("config/credentials.json")).unwrap();
+    assert!(config.contains(PAT));
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(scratch.file("config/credentials.json"))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600, "only the user reads it");
+    }
+    let status = scratch.run(&fake, &["auth", "status"]);
+    assert_eq!(code(&status), 0, "{}", text(&status.stderr));
+    assert!(text(&status.stdout).contains("private app token"));
+    assert!(!text(&status.stdout).contains(PAT), "no secret printed");
+
+    let output = scratch.run(&fake, &["deals", "export", "--output", "deals.jsonl"]);
+    assert_eq!(code(&output), 0, "{}", text(&output.stderr));
+    let ids = jsonl_ids(&scratch.file("deals.jsonl"));
+    assert_eq!(ids.len(), 250);
+    assert!(all_unique(&ids));
+
+    let output = scratch.run(
+        &fake,
+        &[
+            "deals",
+            "export",
+            "--properties",
+            "dealname,amount",
+            "--output",
+            "deals.csv",
+        ],
+    );
+    assert_eq!(code(&output), 0, "{}", text(&output.stderr));
+    let mut reader = csv::Reader::from_path(scratch.file("deals.csv")).unwrap();
+    assert_eq!(reader.headers().unwrap(), vec!["id", "dealname", "amount"]);
+    let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+    assert_eq!(rows.len(), 250);
+    let names: BTreeSet<String> = rows.iter().map(|r| r[1].to_string()).collect();
+    assert!(
+        names.contains("Deal 7, \"quoted\""),
+        "quoting survives a round trip"
+    );
+    assert!(
+        !scratch.file("deals.csv.checkpoint").exists(),
+        "removed when done"
+    );
+
+    let logout = scratch.run(&fake, &["auth", "logout"]);
+    assert_eq!(code(&logout), 0);
+    let after = scratch.run(&fake, &["deals", "export"]);
+    assert_eq!(code(&after), 3, "not logged in is an auth error");
+    assert!(text(&after.stderr).contains("hubspot-deals auth login"));
+}
+
+/// Starts `auth login` for OAuth on a free port; the authorize URL it prints.
+fn start_oauth_login(scratch: &Scratch, fake: &FakeHubSpot, extra: &[&str]) -> (Child, String) {
+    let mut child = scratch
+        .command(fake)
+        .args([
+            "auth",
+            "login",
+            "--client-id",
+            CLIENT_ID,
+            "--client-secret",
+            CLIENT_SECRET,
+            "--no-browser",
+            "--port",
+            "0",
+        ])
+        .args(extra)
+        .stderr(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stderr = BufReader::new(child.stderr.take().unwrap());
+    let mut line = String::new();
+    let url = loop {
+        line.clear();
+        assert!(
+            stderr.read_line(&mut line).unwrap() > 0,
+            "no authorize URL printed"
+        );
+        if line.starts_with("http") {
+            break line.trim().to_string();
+        }
+    };
+    // Keep reading stderr so the child never blocks on it.
+    std::thread::spawn(move || {
+        let mut rest = String::new();
+        while stderr.read_line(&mut rest).unwrap_or(0) > 0 {}
+        rest
+    });
+    (child, url)
+}
+
+/// What a browser does with the authorize URL: follows the fake's redirect to the listener.
+async fn browse(url: &str) -> reqwest::Response {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    reqwest::get(url).await.unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn oauth_login_end_to_end_then_a_revoked_refresh_token_says_log_in_again() {
+    let fake = fake_with(3, base()).await;
+    let scratch = Scratch::new("oauth");
+    let (child, url) = start_oauth_login(&scratch, &fake, &[]);
+    assert!(
+        url.starts_with(&format!(
+            "{}/oauth/authorize?client_id={CLIENT_ID}",
+            fake.base_url()
+        )),
+        "{url}"
+    );
+    let page = browse(&url).await;
+    assert_eq!(page.status(), 200);
+    assert!(page.text().await.unwrap().contains("Logged in"));
+    let output = child.wait_with_output().unwrap();
+    assert_eq!(code(&output), 0);
+    let status = scratch.run(&fake, &["auth", "status"]);
+    let shown = text(&status.stdout);
+    assert_eq!(code(&status), 0, "{}", text(&status.stderr));
+    assert!(
+        shown.contains("scopes: crm.objects.deals.read crm.objects.deals.write"),
+        "{shown}"
+    );
+    assert!(shown.contains("access token: expires"), "{shown}");
+    let stored: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(scratch.file("config/credentials.json")).unwrap())
+            .unwrap();
+    let refresh = stored["profiles"]["default"]["refresh_token"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(!shown.contains(&refresh), "no secret printed");
+    let export = scratch.run(&fake, &["deals", "export"]);
+    assert_eq!(code(&export), 0, "{}", text(&export.stderr));
+    assert_eq!(text(&export.stdout).lines().count(), 3);
+
+    assert!(fake.revoke_refresh_token(&refresh));
+    // The access token stored in no file: a new process must refresh, and is refused.
+    let export = scratch.run(&fake, &["deals", "export"]);
+    assert_eq!(code(&export), 3, "{}", text(&export.stderr));
+    assert!(
+        text(&export.stderr).contains("run `hubspot-deals auth login` again"),
+        "{}",
+        text(&export.stderr)
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn oauth_login_errors_a_person_can_act_on() {
+    // Consent denied.
+    let fake = base().deny_consent(true).start().await.unwrap();
+    let scratch = Scratch::new("denied");
+    let (child, url) = start_oauth_login(&scratch, &fake, &[]);
+    browse(&url).await;
+    let output = child.wait_with_output().unwrap();
+    assert_eq!(code(&output), 3);
+    assert!(
+        !scratch.file("config/credentials.json").exists(),
+        "nothing stored"
+    );
+
+    // A redirect whose state is not this login's.
+    let fake = base().start().await.unwrap();
+    let (child, url) = start_oauth_login(&scratch, &fake, &[]);
+    let redirect = url
+        .split("redirect_uri=")
+        .nth(1)
+        .unwrap()
+        .split('&')
+        .next()
+        .unwrap();
+    let callback: String = form_urlencoded::parse(format!("x={redirect}").as_bytes())
+        .next()
+        .unwrap()
+        .1
+        .into_owned();
+    browse(&format!("{callback}?code=forged&state=not-mine")).await;
+    let output = child.wait_with_output().unwrap();
+    assert_eq!(code(&output), 3);
+
+    // A redirect URL the app does not have: HubSpot shows an error page; the login gives up.
+    let fake = base()
+        .redirect_uri("https://example.com/elsewhere")
+        .start()
+        .await
+        .unwrap();
+    let (child, url) = start_oauth_login(&scratch, &fake, &["--timeout", "2"]);
+    assert_eq!(browse(&url).await.status(), 400);
+    let output = child.wait_with_output().unwrap();
+    assert_eq!(code(&output), 3);
+
+    // The port is in use.
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = taken.local_addr().unwrap().port().to_string();
+    let output = scratch.run(
+        &fake,
+        &[
+            "auth",
+            "login",
+            "--client-id",
+            CLIENT_ID,
+            "--client-secret",
+            CLIENT_SECRET,
+            "--no-browser",
+            "--port",
+            &port,
+        ],
+    );
+    assert_eq!(code(&output), 2);
+    assert!(
+        text(&output.stderr).contains("is in use"),
+        "{}",
+        text(&output.stderr)
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn import_rejects_malformed_rows_and_per_row_errors_and_goes_on() {
+    let fake = fake_with(2, base()).await;
+    let scratch = Scratch::new("import");
+    scratch.login(&fake);
+    std::fs::write(
+        scratch.file("in.jsonl"),
+        concat!(
+            "{\"erp_id\": \"E-1\", \"dealname\": \"One\"}\n",
+            "{not json\n",
+            "{\"erp_id\": \"E-2\", \"dealname\": \"Two\", \"no_such_property\": \"x\"}\n",
+            "{\"dealname\": \"No key\"}\n",
+            "{\"erp_id\": \"E-3\", \"dealname\": \"Three\"}\n",
+        ),
+    )
+    .unwrap();
+    let output = scratch.run(
+        &fake,
+        &["deals", "import", "in.jsonl", "--id-property", "erp_id"],
+    );
+    assert_eq!(code(&output), 1, "{}", text(&output.stderr));
+    assert_eq!(fake.deal_count(), 4, "the two good rows were upserted");
+    let rejects: Vec<serde_json::Value> =
+        std::fs::read_to_string(scratch.file("in.jsonl.rejects.jsonl"))
+            .unwrap()
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect();
+    let rows: Vec<u64> = rejects.iter().map(|r| r["row"].as_u64().unwrap()).collect();
+    assert_eq!(
+        rows,
+        [2, 4, 3],
+        "read errors as read, then the isolated bad value"
+    );
+    assert!(
+        rejects[2]["error"]
+            .as_str()
+            .unwrap()
+            .contains("no_such_property")
+    );
+    assert_eq!(rejects[2]["input"]["erp_id"], "E-2");
+
+    // Updates by id: one id does not exist (HubSpot answers 207 for it).
+    std::fs::write(
+        scratch.file("up.csv"),
+        "id,dealname\n1001,Renamed\n999999,Ghost\n",
+    )
+    .unwrap();
+    let output = scratch.run(&fake, &["deals", "import", "up.csv", "--mode", "update"]);
+    assert_eq!(code(&output), 1, "{}", text(&output.stderr));
+    let rejects = std::fs::read_to_string(scratch.file("up.csv.rejects.jsonl")).unwrap();
+    assert_eq!(rejects.lines().count(), 1, "{rejects}");
+    assert!(rejects.contains("\"row\":2"), "{rejects}");
+    let get = scratch.run(
+        &fake,
+        &["deals", "get", "1001", "--properties", "dealname", "--json"],
+    );
+    assert!(text(&get.stdout).contains("Renamed"));
+
+    let dry = scratch.run(
+        &fake,
+        &[
+            "deals",
+            "import",
+            "in.jsonl",
+            "--id-property",
+            "erp_id",
+            "--dry-run",
+        ],
+    );
+    assert_eq!(code(&dry), 1);
+    assert!(
+        text(&dry.stderr).contains("3 rows would be sent"),
+        "{}",
+        text(&dry.stderr)
+    );
+    let usage = scratch.run(&fake, &["deals", "import"]);
+    assert_eq!(code(&usage), 2, "a usage error");
+}
+
+/// Waits until `path` exists (a checkpoint written), then kills the child.
+fn kill_when_exists(mut child: Child, path: &Path) {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !path.exists() {
+        assert!(
+            Instant::now() < deadline,
+            "{} never appeared",
+            path.display()
+        );
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "finished before it could be killed"
+        );
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    std::thread::sleep(Duration::from_millis(50));
+    child.kill().unwrap();
+    child.wait().unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_killed_export_resumes_with_no_deal_lost_or_repeated() {
+    let slow = Fault::new(FaultKind::Slow(Duration::from_millis(40))).on("get_page");
+    let fake = fake_with(3_000, base().fault(slow)).await;
+    let scratch = Scratch::new("resume-export");
+    scratch.login(&fake);
+    let child = scratch
+        .command(&fake)
+        .args(["deals", "export", "--output", "all.jsonl"])
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    kill_when_exists(child, &scratch.file("all.jsonl.checkpoint"));
+    let output = scratch.run(
+        &fake,
+        &["deals", "export", "--output", "all.jsonl", "--resume"],
+    );
+    assert_eq!(code(&output), 0, "{}", text(&output.stderr));
+    let ids = jsonl_ids(&scratch.file("all.jsonl"));
+    assert_eq!(ids.len(), 3_000);
+    assert!(all_unique(&ids), "no deal twice");
+    let again = scratch.run(
+        &fake,
+        &["deals", "export", "--output", "all.jsonl", "--resume"],
+    );
+    assert_eq!(code(&again), 2, "nothing left to resume");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_killed_import_resumes_without_duplicates() {
+    let slow = Fault::new(FaultKind::Slow(Duration::from_millis(60)));
+    let fake = base().fault(slow).start().await.unwrap();
+    let scratch = Scratch::new("resume-import");
+    scratch.login(&fake);
+    let mut rows = String::from("erp_id,dealname\n");
+    for i in 0..2_000 {
+        rows.push_str(&format!("K-{i},Row {i}\n"));
+    }
+    std::fs::write(scratch.file("rows.csv"), &rows).unwrap();
+    let child = scratch
+        .command(&fake)
+        .args(["deals", "import", "rows.csv", "--id-property", "erp_id"])
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    kill_when_exists(child, &scratch.file("rows.csv.import-state"));
+    let killed_at = fake.deal_count();
+    assert!(killed_at < 2_000, "killed mid-run ({killed_at})");
+    let output = scratch.run(
+        &fake,
+        &[
+            "deals",
+            "import",
+            "rows.csv",
+            "--id-property",
+            "erp_id",
+            "--resume",
+        ],
+    );
+    assert_eq!(code(&output), 0, "{}", text(&output.stderr));
+    assert_eq!(
+        fake.deal_count(),
+        2_000,
+        "every row once (upserts by erp_id)"
+    );
+
+    // Creates: rows that may have been sent when the run died are listed, never sent again.
+    let fake = base()
+        .fault(Fault::new(FaultKind::Slow(Duration::from_millis(60))))
+        .start()
+        .await
+        .unwrap();
+    let mut rows = String::from("dealname\n");
+    for i in 0..2_000 {
+        rows.push_str(&format!("Create {i}\n"));
+    }
+    std::fs::write(scratch.file("new.csv"), &rows).unwrap();
+    let child = scratch
+        .command(&fake)
+        .args(["deals", "import", "new.csv", "--mode", "create"])
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    kill_when_exists(child, &scratch.file("new.csv.import-state"));
+    let output = scratch.run(
+        &fake,
+        &["deals", "import", "new.csv", "--mode", "create", "--resume"],
+    );
+    assert!(matches!(code(&output), 0 | 1), "{}", text(&output.stderr));
+    let export = scratch.run(&fake, &["deals", "export", "--properties", "dealname"]);
+    let mut names: BTreeMap<String, usize> = BTreeMap::new();
+    for line in text(&export.stdout).lines() {
+        let deal: serde_json::Value = serde_json::from_str(line).unwrap();
+        *names
+            .entry(deal["properties"]["dealname"].as_str().unwrap().to_string())
+            .or_default() += 1;
+    }
+    assert!(names.values().all(|n| *n == 1), "no deal created twice");
+    let rejects =
+        std::fs::read_to_string(scratch.file("new.csv.rejects.jsonl")).unwrap_or_default();
+    let mut covered: BTreeSet<String> = names.keys().cloned().collect();
+    for line in rejects.lines() {
+        let reject: serde_json::Value = serde_json::from_str(line).unwrap();
+        assert_eq!(reject["unknown"], true, "{line}");
+        covered.insert(reject["input"][0].as_str().unwrap().to_string());
+    }
+    assert_eq!(
+        covered.len(),
+        2_000,
+        "every row created once, or listed as unknown"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn on_a_terminal_the_progress_bar_draws_and_the_summary_prints() {
+    let fake = fake_with(500, base()).await;
+    let scratch = Scratch::new("terminal");
+    scratch.login(&fake);
+    let mut command = scratch.command(&fake);
+    let binary = env!("CARGO_BIN_EXE_hubspot-deals");
+    // `script` runs the command under a pseudo-terminal and copies what it draws.
+    command.env_remove("HUBSPOT_DEALS_CONFIG_DIR");
+    let output = Command::new("script")
+        .current_dir(&scratch.0)
+        .env("HUBSPOT_DEALS_CONFIG_DIR", scratch.file("config"))
+        .env("HUBSPOT_BASE_URL", fake.base_url())
+        .args([
+            "-qec",
+            &format!("{binary} deals export --output t.jsonl"),
+            "/dev/null",
+        ])
+        .output()
+        .unwrap();
+    let drawn = text(&output.stdout);
+    assert_eq!(code(&output), 0, "{drawn}");
+    assert!(
+        drawn.contains("deals ("),
+        "the bar with its count and rate: {drawn:?}"
+    );
+    assert!(
+        drawn.contains("Exported 500 deals to t.jsonl."),
+        "{drawn:?}"
+    );
+    let search = Command::new("script")
+        .current_dir(&scratch.0)
+        .env("HUBSPOT_DEALS_CONFIG_DIR", scratch.file("config"))
+        .env("HUBSPOT_BASE_URL", fake.base_url())
+        .args([
+            "-qec",
+            &format!("{binary} deals search --filter 'amount LT 30'"),
+            "/dev/null",
+        ])
+        .output()
+        .unwrap();
+    let table = text(&search.stdout);
+    assert!(
+        table.contains("id") && table.contains("dealname"),
+        "a table: {table:?}"
+    );
+    assert_eq!(
+        table.lines().filter(|l| l.contains("Deal ")).count(),
+        3,
+        "{table:?}"
+    );
+}
