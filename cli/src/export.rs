@@ -30,8 +30,8 @@ const DEFAULT_COLUMNS: &[&str] = &[
     "hs_lastmodifieddate",
 ];
 
-/// Write the checkpoint after this many deals.
-const CHECKPOINT_EVERY: u64 = 100;
+/// Write the checkpoint at most this often (a resume fetches again what came after it).
+const CHECKPOINT_EVERY: Duration = Duration::from_millis(250);
 
 /// What to export, and where.
 #[derive(Debug, clap::Args)]
@@ -241,6 +241,15 @@ pub async fn export(global: &Global, args: ExportArgs) -> Result<ExitCode, Failu
             Sink::Csv(Box::new(writer), properties.clone())
         }
     };
+    let mut last_checkpoint = std::time::Instant::now();
+    let mut due = move || {
+        let now = std::time::Instant::now();
+        let due = now.duration_since(last_checkpoint) >= CHECKPOINT_EVERY;
+        if due {
+            last_checkpoint = now;
+        }
+        due
+    };
     let bar = progress::bar("deals", None);
     bar.set_position(checkpoint.rows);
     let output = args.output.clone();
@@ -272,7 +281,7 @@ pub async fn export(global: &Global, args: ExportArgs) -> Result<ExitCode, Failu
                 sink.write(&deal.id, &deal, &deal.properties).map_err(io)?;
                 checkpoint.rows += 1;
                 bar.inc(1);
-                if checkpoint.rows.is_multiple_of(CHECKPOINT_EVERY) {
+                if due() {
                     checkpoint.list = deals.resume_point();
                     written(&mut sink, &mut checkpoint)?;
                 }
@@ -301,7 +310,7 @@ pub async fn export(global: &Global, args: ExportArgs) -> Result<ExitCode, Failu
                     .map_err(io)?;
                 checkpoint.rows += 1;
                 bar.inc(1);
-                if checkpoint.rows.is_multiple_of(CHECKPOINT_EVERY) {
+                if due() {
                     written(&mut sink, &mut checkpoint)?;
                 }
             }

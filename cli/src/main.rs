@@ -41,6 +41,24 @@ pub struct Global {
     /// HubSpot's API base URL (a proxy, or a fake HubSpot).
     #[arg(long, global = true, env = "HUBSPOT_BASE_URL")]
     pub base_url: Option<String>,
+    /// The account's rate budget: free (100 calls per 10 s), professional, enterprise (190),
+    /// unlimited, or a number of calls per 10 s.
+    #[arg(long, global = true, env = "HUBSPOT_RATE_LIMIT", default_value = "free",
+          value_parser = parse_rate_limit)]
+    pub budget: hubspot_deals::RateLimit,
+}
+
+fn parse_rate_limit(text: &str) -> Result<hubspot_deals::RateLimit, String> {
+    use hubspot_deals::RateLimit;
+    Ok(match text.to_ascii_lowercase().as_str() {
+        "free" | "starter" => RateLimit::FREE_STARTER,
+        "professional" => RateLimit::PROFESSIONAL,
+        "enterprise" => RateLimit::ENTERPRISE,
+        "unlimited" => RateLimit::unlimited(),
+        number => RateLimit::per_ten_seconds(number.parse().ok().filter(|n| *n > 0).ok_or_else(|| {
+            format!("{text:?}: use free, professional, enterprise, unlimited or a number of calls per 10 s")
+        })?),
+    })
 }
 
 #[derive(Debug, Subcommand)]

@@ -202,7 +202,9 @@ pub fn resolve(global: &Global) -> Result<Resolved, Failure> {
 pub fn client(global: &Global) -> Result<Client, Failure> {
     let resolved = resolve(global)?;
     let base_url = resolved.base_url(global);
-    let builder = Client::builder().base_url(&base_url);
+    let builder = Client::builder()
+        .base_url(&base_url)
+        .rate_limit(global.budget);
     let builder = match resolved.stored.clone() {
         Stored::PrivateApp { token, .. } => builder.private_app_token(token),
         Stored::OAuth {
