@@ -604,3 +604,176 @@ async fn on_a_terminal_the_progress_bar_draws_and_the_summary_prints() {
         "{table:?}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn incremental_and_archived_exports_archive_and_missing_deals() {
+    let fake = fake_with(20, base()).await;
+    let scratch = Scratch::new("since");
+    scratch.login(&fake);
+    // Only what changes after `since` comes out.
+    tokio::time::sleep(Duration::from_millis(20)).await;
+    let since = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+    tokio::time::sleep(Duration::from_millis(20)).await;
+    std::fs::write(
+        scratch.file("up.csv"),
+        "id,dealname\n1003,Changed 3\n1007,Changed 7\n",
+    )
+    .unwrap();
+    let output = scratch.run(&fake, &["deals", "import", "up.csv", "--mode", "update"]);
+    assert_eq!(code(&output), 0, "{}", text(&output.stderr));
+    let output = scratch.run(
+        &fake,
+        &[
+            "deals",
+            "export",
+            "--since",
+            &since,
+            "--output",
+            "changed.jsonl",
+        ],
+    );
+    assert_eq!(code(&output), 0, "{}", text(&output.stderr));
+    assert_eq!(jsonl_ids(&scratch.file("changed.jsonl")), ["1003", "1007"]);
+
+    let output = scratch.run(&fake, &["deals", "archive", "1003", "1004"]);
+    assert_eq!(code(&output), 0, "{}", text(&output.stderr));
+    assert_eq!(fake.archived_count(), 2);
+    let output = scratch.run(&fake, &["deals", "export", "--archived"]);
+    let archived: BTreeSet<String> = text(&output.stdout)
+        .lines()
+        .map(|l| {
+            serde_json::from_str::<serde_json::Value>(l).unwrap()["id"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        })
+        .collect();
+    assert_eq!(
+        archived,
+        BTreeSet::from(["1003".to_string(), "1004".to_string()])
+    );
+    let output = scratch.run(&fake, &["deals", "export"]);
+    assert_eq!(text(&output.stdout).lines().count(), 18);
+
+    let missing = scratch.run(&fake, &["deals", "get", "1003"]);
+    assert_eq!(code(&missing), 4, "a HubSpot error");
+    assert!(
+        text(&missing.stderr).contains("no deal 1003"),
+        "{}",
+        text(&missing.stderr)
+    );
+    let bad = scratch.run(&fake, &["deals", "search", "--filter", "amount LIKE 3"]);
+    assert_eq!(code(&bad), 2);
+    assert!(text(&bad.stderr).contains("not a search operator"));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_environment_overrides_the_stored_credentials() {
+    let fake = fake_with(5, base()).await;
+    let scratch = Scratch::new("env");
+    let refused = scratch.run(&fake, &["deals", "export"]);
+    assert_eq!(code(&refused), 3, "no credentials at all");
+    let output = scratch
+        .command(&fake)
+        .env("HUBSPOT_ACCESS_TOKEN", PAT)
+        .args(["deals", "export"])
+        .output()
+        .unwrap();
+    assert_eq!(code(&output), 0, "{}", text(&output.stderr));
+    assert_eq!(text(&output.stdout).lines().count(), 5);
+    let status = scratch
+        .command(&fake)
+        .env("HUBSPOT_ACCESS_TOKEN", "pat-na1-wrong")
+        .args(["auth", "status"])
+        .output()
+        .unwrap();
+    assert_eq!(code(&status), 3, "{}", text(&status.stderr));
+    assert!(text(&status.stdout).contains("from the environment"));
+    assert!(
+        !text(&status.stderr).contains("pat-na1-wrong"),
+        "no secret printed"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_readme_tries_the_command_line_on_the_fake_with_no_account() {
+    let scratch = Scratch::new("readme");
+    let mut fake = Command::new(env!("CARGO_BIN_EXE_hubspot-deals"))
+        .args([
+            "fake",
+            "--port",
+            "0",
+            "--token",
+            "pat-demo",
+            "--seed-deals",
+            "1000",
+        ])
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(fake.stdout.take().unwrap());
+    let mut first = String::new();
+    lines.read_line(&mut first).unwrap();
+    std::thread::spawn(move || std::io::copy(&mut lines, &mut std::io::sink()));
+    let base_url = first.split_whitespace().last().unwrap().to_string();
+    let binary = || {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_hubspot-deals"));
+        command
+            .current_dir(&scratch.0)
+            .env("HUBSPOT_DEALS_CONFIG_DIR", scratch.file("config"))
+            .env_remove("HUBSPOT_BASE_URL")
+            .env_remove("HUBSPOT_ACCESS_TOKEN");
+        command
+    };
+    let mut login = binary()
+        .args([
+            "--base-url",
+            &base_url,
+            "auth",
+            "login",
+            "--private-app-token",
+        ])
+        .stdin(Stdio::piped())
+        .spawn()
+        .unwrap();
+    writeln!(login.stdin.take().unwrap(), "pat-demo").unwrap();
+    assert!(login.wait().unwrap().success());
+    let export = binary()
+        .args(["deals", "export", "--output", "deals.csv"])
+        .output()
+        .unwrap();
+    assert_eq!(code(&export), 0, "{}", text(&export.stderr));
+    let rows = csv::Reader::from_path(scratch.file("deals.csv"))
+        .unwrap()
+        .records()
+        .count();
+    assert_eq!(rows, 1000);
+    let search = binary()
+        .args([
+            "deals",
+            "search",
+            "--filter",
+            "amount GT 50000",
+            "--filter",
+            "dealstage EQ closedwon",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(code(&search), 0, "{}", text(&search.stderr));
+    let found: Vec<serde_json::Value> = text(&search.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert!(!found.is_empty());
+    assert!(found.iter().all(|d| {
+        d["properties"]["dealstage"] == "closedwon"
+            && d["properties"]["amount"]
+                .as_str()
+                .unwrap()
+                .parse::<u64>()
+                .unwrap()
+                > 50_000
+    }));
+    let _ = fake.kill();
+    let _ = fake.wait();
+}
