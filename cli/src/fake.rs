@@ -3,6 +3,7 @@
 
 use crate::failure::Failure;
 use hubspot_deals_fake::options::FakeOptions;
+use std::io::Write;
 use std::process::ExitCode;
 
 /// The fake's options, and how many deals to start with.
@@ -68,13 +69,16 @@ pub async fn serve(args: FakeArgs) -> Result<ExitCode, Failure> {
         fake.seed_deals((0..args.seed_deals).map(seed_deal))
             .map_err(|e| Failure::Usage(format!("cannot seed deals: {e}")))?;
     }
-    println!("fake HubSpot listening on {}", fake.base_url());
+    // Written so a closed standard output (a caller that read the first line) stops nothing.
+    let mut out = std::io::stdout();
+    let _ = writeln!(out, "fake HubSpot listening on {}", fake.base_url());
     for line in summary {
-        println!("  {line}");
+        let _ = writeln!(out, "  {line}");
     }
     if args.seed_deals > 0 {
-        println!("  holds {} deals", args.seed_deals);
+        let _ = writeln!(out, "  holds {} deals", args.seed_deals);
     }
+    let _ = out.flush();
     let _ = tokio::signal::ctrl_c().await;
     Ok(ExitCode::SUCCESS)
 }

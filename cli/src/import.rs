@@ -31,6 +31,9 @@ use std::sync::{Arc, Mutex};
 /// HubSpot's batch size: rows are handed over in chunks of it.
 const CHUNK: u64 = 100;
 
+/// After this many rows in a row fail when sent alone, the others are not sent alone.
+const GIVE_UP_ALONE: u32 = 10;
+
 /// What to import, and how.
 #[derive(Debug, clap::Args)]
 pub struct ImportArgs {
@@ -475,12 +478,27 @@ pub async fn import(global: &Global, args: ImportArgs) -> Result<ExitCode, Failu
         }
     }
     // Rows of batches refused whole (one bad value): one at a time, each with its own answer.
-    for row in isolate {
-        let outcome = alone(&client, mode, &args, &row).await;
+    // When row after row fails alone too, the problem is not in the rows (an --id-property
+    // HubSpot does not have, say): the rest are rejected with their batch's error, unsent.
+    let mut failing_alone = 0;
+    for (row, batch_error) in isolate {
+        let outcome = if failing_alone < GIVE_UP_ALONE {
+            alone(&client, mode, &args, &row).await
+        } else {
+            Err(format!(
+                "{batch_error} (not sent alone: the rows before it all failed alone too)"
+            ))
+        };
         let mut ledger = lock(&ledger);
         match outcome {
-            Ok(()) => done += 1,
-            Err(error) => ledger.rejects.add(row.number, &row.input, &error, false)?,
+            Ok(()) => {
+                failing_alone = 0;
+                done += 1;
+            }
+            Err(error) => {
+                failing_alone += 1;
+                ledger.rejects.add(row.number, &row.input, &error, false)?;
+            }
         }
     }
     bar.finish_and_clear();
@@ -512,7 +530,7 @@ async fn drain<T: Send + 'static>(
     ledger: &Arc<Mutex<Ledger>>,
     bar: &indicatif::ProgressBar,
     done: &mut u64,
-    isolate: &mut Vec<Row>,
+    isolate: &mut Vec<(Row, String)>,
 ) -> Result<(), Failure> {
     while let Some(item) = stream.next().await {
         let mut ledger = lock(ledger);
@@ -522,7 +540,7 @@ async fn drain<T: Send + 'static>(
         match item.outcome {
             Outcome::Done(_) => *done += 1,
             Outcome::Failed(BatchFailure::Call(error)) if refused_whole(&error) => {
-                isolate.push(row.clone());
+                isolate.push((row.clone(), error.to_string()));
             }
             Outcome::Failed(BatchFailure::Call(error)) if stops(&error) => {
                 return Err(Failure::Auth(format!(

@@ -777,3 +777,39 @@ async fn the_readme_tries_the_command_line_on_the_fake_with_no_account() {
     let _ = fake.kill();
     let _ = fake.wait();
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_problem_in_every_row_is_not_sent_row_by_row_for_ever() {
+    let fake = fake_with(0, base()).await;
+    let scratch = Scratch::new("global-400");
+    scratch.login(&fake);
+    let mut rows = String::from("no_such_key,dealname\n");
+    for i in 0..250 {
+        rows.push_str(&format!("K-{i},Row {i}\n"));
+    }
+    std::fs::write(scratch.file("rows.csv"), rows).unwrap();
+    let output = scratch.run(
+        &fake,
+        &[
+            "deals",
+            "import",
+            "rows.csv",
+            "--id-property",
+            "no_such_key",
+        ],
+    );
+    assert_eq!(code(&output), 1, "{}", text(&output.stderr));
+    let rejects = std::fs::read_to_string(scratch.file("rows.csv.rejects.jsonl")).unwrap();
+    assert_eq!(rejects.lines().count(), 250, "every row listed");
+    let calls = fake
+        .counters()
+        .by_operation
+        .get("batch_upsert")
+        .copied()
+        .unwrap_or(0);
+    assert!(
+        calls <= 3 + 10,
+        "3 batches, then 10 rows alone: {calls} calls"
+    );
+    assert_eq!(fake.deal_count(), 0);
+}
