@@ -7,7 +7,7 @@
 //! written twice however the last run ended.
 
 use crate::failure::Failure;
-use crate::{Format, Global, profile, progress};
+use crate::{Format, Global, profile, progress, state_file};
 use chrono::{DateTime, NaiveDate, Utc};
 use futures_util::StreamExt;
 use hubspot_deals::paging::ResumePoint;
@@ -94,27 +94,12 @@ impl Checkpoint {
     }
 
     fn load(output: &Path) -> Result<Option<Self>, Failure> {
-        let path = Self::path(output);
-        match std::fs::read(&path) {
-            Ok(bytes) => serde_json::from_slice(&bytes).map(Some).map_err(|e| {
-                Failure::Usage(format!(
-                    "{} is not an export checkpoint ({e}): export again without --resume",
-                    path.display()
-                ))
-            }),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-            Err(e) => Err(Failure::file("read", &path, e)),
-        }
+        state_file::load(&Self::path(output), "an export checkpoint")
     }
 
-    /// Replaces the checkpoint file at once (a new file renamed over the old).
+    /// Replaces the checkpoint file at once.
     fn save(&self, output: &Path) -> Result<(), Failure> {
-        let path = Self::path(output);
-        let temporary = PathBuf::from(format!("{}.new", path.display()));
-        let bytes = serde_json::to_vec(self).map_err(|e| Failure::Remote(e.to_string()))?;
-        std::fs::write(&temporary, bytes)
-            .and_then(|()| std::fs::rename(&temporary, &path))
-            .map_err(|e| Failure::file("write", &path, e))
+        state_file::save(&Self::path(output), self)
     }
 }
 

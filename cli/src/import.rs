@@ -14,7 +14,7 @@
 //!   between are listed in the rejects file as unknown, never sent again.
 
 use crate::failure::Failure;
-use crate::{Format, Global, profile, progress};
+use crate::{Format, Global, profile, progress, state_file};
 use futures_util::StreamExt;
 use hubspot_deals::batch::{BatchStream, Failure as BatchFailure, Outcome};
 use hubspot_deals::types::{BatchUpdateInput, DealUpsert, NewDeal};
@@ -201,23 +201,11 @@ impl State {
     }
 
     fn load(file: &Path) -> Result<Option<Self>, Failure> {
-        let path = Self::path(file);
-        match std::fs::read(&path) {
-            Ok(bytes) => serde_json::from_slice(&bytes).map(Some).map_err(|e| {
-                Failure::Usage(format!("{} is not an import state ({e})", path.display()))
-            }),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-            Err(e) => Err(Failure::file("read", &path, e)),
-        }
+        state_file::load(&Self::path(file), "an import state")
     }
 
     fn save(&self, file: &Path) -> Result<(), Failure> {
-        let path = Self::path(file);
-        let temporary = PathBuf::from(format!("{}.new", path.display()));
-        let bytes = serde_json::to_vec(self).map_err(|e| Failure::Remote(e.to_string()))?;
-        std::fs::write(&temporary, bytes)
-            .and_then(|()| std::fs::rename(&temporary, &path))
-            .map_err(|e| Failure::file("write", &path, e))
+        state_file::save(&Self::path(file), self)
     }
 }
 

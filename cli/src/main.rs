@@ -11,6 +11,7 @@ mod login;
 mod profile;
 mod progress;
 mod read;
+mod state_file;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use failure::Failure;

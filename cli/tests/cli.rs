@@ -64,6 +64,48 @@ impl Scratch {
     }
 }
 
+impl Scratch {
+    /// Runs the binary with `args` and kills it (SIGKILL) once the file `appears` exists.
+    fn run_killed(&self, fake: &FakeHubSpot, args: &[&str], appears: &str) {
+        let child = self
+            .command(fake)
+            .args(args)
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        kill_when_exists(child, &self.file(appears));
+    }
+
+    /// Runs the binary with `args` (shell words) under a pseudo-terminal (`script`), as a
+    /// person at a terminal would; what it drew.
+    fn on_terminal(&self, fake: &FakeHubSpot, args: &str) -> Output {
+        let binary = env!("CARGO_BIN_EXE_hubspot-deals");
+        Command::new("script")
+            .current_dir(&self.0)
+            .env("HUBSPOT_DEALS_CONFIG_DIR", self.file("config"))
+            .env("HUBSPOT_BASE_URL", fake.base_url())
+            .args(["-qec", &format!("{binary} {args}"), "/dev/null"])
+            .output()
+            .unwrap()
+    }
+
+    /// Writes the CSV file `name`: `header`, then `count` rows made by `row`.
+    fn csv(&self, name: &str, header: &str, count: usize, row: impl Fn(usize) -> String) {
+        let mut text = format!("{header}\n");
+        for i in 0..count {
+            text.push_str(&row(i));
+            text.push('\n');
+        }
+        std::fs::write(self.file(name), text).unwrap();
+    }
+}
+
+/// A fake whose every answer takes `millis` (so a run can be killed midway).
+async fn slow_fake(millis: u64) -> FakeHubSpot {
+    let slow = Fault::new(FaultKind::Slow(Duration::from_millis(millis)));
+    base().fault(slow).start().await.unwrap()
+}
+
 impl Drop for Scratch {
     fn drop(&mut self) {
         let _ = std::fs::remove_dir_all(&self.0);
@@ -76,6 +118,11 @@ fn text(bytes: &[u8]) -> String {
 
 fn code(output: &Output) -> i32 {
     output.status.code().unwrap_or(-1)
+}
+
+/// Asserts the exit code, showing what the command said when it differs.
+fn exits(output: &Output, expected: i32) {
+    assert_eq!(code(output), expected, "{}", text(&output.stderr));
 }
 
 fn base() -> FakeHubSpotBuilder {
@@ -132,12 +179,12 @@ async fn private_app_login_then_export_jsonl_and_csv_match_the_fake() {
         assert_eq!(mode & 0o777, 0o600, "only the user reads it");
     }
     let status = scratch.run(&fake, &["auth", "status"]);
-    assert_eq!(code(&status), 0, "{}", text(&status.stderr));
+    exits(&status, 0);
     assert!(text(&status.stdout).contains("private app token"));
     assert!(!text(&status.stdout).contains(PAT), "no secret printed");
 
     let output = scratch.run(&fake, &["deals", "export", "--output", "deals.jsonl"]);
-    assert_eq!(code(&output), 0, "{}", text(&output.stderr));
+    exits(&output, 0);
     let ids = jsonl_ids(&scratch.file("deals.jsonl"));
     assert_eq!(ids.len(), 250);
     assert!(all_unique(&ids));
@@ -153,7 +200,7 @@ async fn private_app_login_then_export_jsonl_and_csv_match_the_fake() {
             "deals.csv",
         ],
     );
-    assert_eq!(code(&output), 0, "{}", text(&output.stderr));
+    exits(&output, 0);
     let mut reader = csv::Reader::from_path(scratch.file("deals.csv")).unwrap();
     assert_eq!(reader.headers().unwrap(), vec!["id", "dealname", "amount"]);
     let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
@@ -241,7 +288,7 @@ async fn oauth_login_end_to_end_then_a_revoked_refresh_token_says_log_in_again()
     assert_eq!(code(&output), 0);
     let status = scratch.run(&fake, &["auth", "status"]);
     let shown = text(&status.stdout);
-    assert_eq!(code(&status), 0, "{}", text(&status.stderr));
+    exits(&status, 0);
     assert!(
         shown.contains("scopes: crm.objects.deals.read crm.objects.deals.write"),
         "{shown}"
@@ -256,13 +303,13 @@ async fn oauth_login_end_to_end_then_a_revoked_refresh_token_says_log_in_again()
         .to_string();
     assert!(!shown.contains(&refresh), "no secret printed");
     let export = scratch.run(&fake, &["deals", "export"]);
-    assert_eq!(code(&export), 0, "{}", text(&export.stderr));
+    exits(&export, 0);
     assert_eq!(text(&export.stdout).lines().count(), 3);
 
     assert!(fake.revoke_refresh_token(&refresh));
     // The access token stored in no file: a new process must refresh, and is refused.
     let export = scratch.run(&fake, &["deals", "export"]);
-    assert_eq!(code(&export), 3, "{}", text(&export.stderr));
+    exits(&export, 3);
     assert!(
         text(&export.stderr).contains("run `hubspot-deals auth login` again"),
         "{}",
@@ -359,7 +406,7 @@ async fn import_rejects_malformed_rows_and_per_row_errors_and_goes_on() {
         &fake,
         &["deals", "import", "in.jsonl", "--id-property", "erp_id"],
     );
-    assert_eq!(code(&output), 1, "{}", text(&output.stderr));
+    exits(&output, 1);
     assert_eq!(fake.deal_count(), 4, "the two good rows were upserted");
     let rejects: Vec<serde_json::Value> =
         std::fs::read_to_string(scratch.file("in.jsonl.rejects.jsonl"))
@@ -388,7 +435,7 @@ async fn import_rejects_malformed_rows_and_per_row_errors_and_goes_on() {
     )
     .unwrap();
     let output = scratch.run(&fake, &["deals", "import", "up.csv", "--mode", "update"]);
-    assert_eq!(code(&output), 1, "{}", text(&output.stderr));
+    exits(&output, 1);
     let rejects = std::fs::read_to_string(scratch.file("up.csv.rejects.jsonl")).unwrap();
     assert_eq!(rejects.lines().count(), 1, "{rejects}");
     assert!(rejects.contains("\"row\":2"), "{rejects}");
@@ -445,18 +492,13 @@ async fn a_killed_export_resumes_with_no_deal_lost_or_repeated() {
     let fake = fake_with(3_000, base().fault(slow)).await;
     let scratch = Scratch::new("resume-export");
     scratch.login(&fake);
-    let child = scratch
-        .command(&fake)
-        .args(["deals", "export", "--output", "all.jsonl"])
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    kill_when_exists(child, &scratch.file("all.jsonl.checkpoint"));
+    let export = ["deals", "export", "--output", "all.jsonl"];
+    scratch.run_killed(&fake, &export, "all.jsonl.checkpoint");
     let output = scratch.run(
         &fake,
         &["deals", "export", "--output", "all.jsonl", "--resume"],
     );
-    assert_eq!(code(&output), 0, "{}", text(&output.stderr));
+    exits(&output, 0);
     let ids = jsonl_ids(&scratch.file("all.jsonl"));
     assert_eq!(ids.len(), 3_000);
     assert!(all_unique(&ids), "no deal twice");
@@ -469,36 +511,18 @@ async fn a_killed_export_resumes_with_no_deal_lost_or_repeated() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_killed_import_resumes_without_duplicates() {
-    let slow = Fault::new(FaultKind::Slow(Duration::from_millis(60)));
-    let fake = base().fault(slow).start().await.unwrap();
+    let fake = slow_fake(60).await;
     let scratch = Scratch::new("resume-import");
     scratch.login(&fake);
-    let mut rows = String::from("erp_id,dealname\n");
-    for i in 0..2_000 {
-        rows.push_str(&format!("K-{i},Row {i}\n"));
-    }
-    std::fs::write(scratch.file("rows.csv"), &rows).unwrap();
-    let child = scratch
-        .command(&fake)
-        .args(["deals", "import", "rows.csv", "--id-property", "erp_id"])
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    kill_when_exists(child, &scratch.file("rows.csv.import-state"));
+    scratch.csv("rows.csv", "erp_id,dealname", 2_000, |i| {
+        format!("K-{i},Row {i}")
+    });
+    let upsert = ["deals", "import", "rows.csv", "--id-property", "erp_id"];
+    scratch.run_killed(&fake, &upsert, "rows.csv.import-state");
     let killed_at = fake.deal_count();
     assert!(killed_at < 2_000, "killed mid-run ({killed_at})");
-    let output = scratch.run(
-        &fake,
-        &[
-            "deals",
-            "import",
-            "rows.csv",
-            "--id-property",
-            "erp_id",
-            "--resume",
-        ],
-    );
-    assert_eq!(code(&output), 0, "{}", text(&output.stderr));
+    let output = scratch.run(&fake, &[&upsert[..], &["--resume"]].concat());
+    exits(&output, 0);
     assert_eq!(
         fake.deal_count(),
         2_000,
@@ -506,27 +530,11 @@ async fn a_killed_import_resumes_without_duplicates() {
     );
 
     // Creates: rows that may have been sent when the run died are listed, never sent again.
-    let fake = base()
-        .fault(Fault::new(FaultKind::Slow(Duration::from_millis(60))))
-        .start()
-        .await
-        .unwrap();
-    let mut rows = String::from("dealname\n");
-    for i in 0..2_000 {
-        rows.push_str(&format!("Create {i}\n"));
-    }
-    std::fs::write(scratch.file("new.csv"), &rows).unwrap();
-    let child = scratch
-        .command(&fake)
-        .args(["deals", "import", "new.csv", "--mode", "create"])
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    kill_when_exists(child, &scratch.file("new.csv.import-state"));
-    let output = scratch.run(
-        &fake,
-        &["deals", "import", "new.csv", "--mode", "create", "--resume"],
-    );
+    let fake = slow_fake(60).await;
+    scratch.csv("new.csv", "dealname", 2_000, |i| format!("Create {i}"));
+    let create = ["deals", "import", "new.csv", "--mode", "create"];
+    scratch.run_killed(&fake, &create, "new.csv.import-state");
+    let output = scratch.run(&fake, &[&create[..], &["--resume"]].concat());
     assert!(matches!(code(&output), 0 | 1), "{}", text(&output.stderr));
     let export = scratch.run(&fake, &["deals", "export", "--properties", "dealname"]);
     let mut names: BTreeMap<String, usize> = BTreeMap::new();
@@ -557,21 +565,7 @@ async fn on_a_terminal_the_progress_bar_draws_and_the_summary_prints() {
     let fake = fake_with(500, base()).await;
     let scratch = Scratch::new("terminal");
     scratch.login(&fake);
-    let mut command = scratch.command(&fake);
-    let binary = env!("CARGO_BIN_EXE_hubspot-deals");
-    // `script` runs the command under a pseudo-terminal and copies what it draws.
-    command.env_remove("HUBSPOT_DEALS_CONFIG_DIR");
-    let output = Command::new("script")
-        .current_dir(&scratch.0)
-        .env("HUBSPOT_DEALS_CONFIG_DIR", scratch.file("config"))
-        .env("HUBSPOT_BASE_URL", fake.base_url())
-        .args([
-            "-qec",
-            &format!("{binary} deals export --output t.jsonl"),
-            "/dev/null",
-        ])
-        .output()
-        .unwrap();
+    let output = scratch.on_terminal(&fake, "deals export --output t.jsonl");
     let drawn = text(&output.stdout);
     assert_eq!(code(&output), 0, "{drawn}");
     assert!(
@@ -582,17 +576,7 @@ async fn on_a_terminal_the_progress_bar_draws_and_the_summary_prints() {
         drawn.contains("Exported 500 deals to t.jsonl."),
         "{drawn:?}"
     );
-    let search = Command::new("script")
-        .current_dir(&scratch.0)
-        .env("HUBSPOT_DEALS_CONFIG_DIR", scratch.file("config"))
-        .env("HUBSPOT_BASE_URL", fake.base_url())
-        .args([
-            "-qec",
-            &format!("{binary} deals search --filter 'amount LT 30'"),
-            "/dev/null",
-        ])
-        .output()
-        .unwrap();
+    let search = scratch.on_terminal(&fake, "deals search --filter 'amount LT 30'");
     let table = text(&search.stdout);
     assert!(
         table.contains("id") && table.contains("dealname"),
@@ -620,7 +604,7 @@ async fn incremental_and_archived_exports_archive_and_missing_deals() {
     )
     .unwrap();
     let output = scratch.run(&fake, &["deals", "import", "up.csv", "--mode", "update"]);
-    assert_eq!(code(&output), 0, "{}", text(&output.stderr));
+    exits(&output, 0);
     let output = scratch.run(
         &fake,
         &[
@@ -632,11 +616,11 @@ async fn incremental_and_archived_exports_archive_and_missing_deals() {
             "changed.jsonl",
         ],
     );
-    assert_eq!(code(&output), 0, "{}", text(&output.stderr));
+    exits(&output, 0);
     assert_eq!(jsonl_ids(&scratch.file("changed.jsonl")), ["1003", "1007"]);
 
     let output = scratch.run(&fake, &["deals", "archive", "1003", "1004"]);
-    assert_eq!(code(&output), 0, "{}", text(&output.stderr));
+    exits(&output, 0);
     assert_eq!(fake.archived_count(), 2);
     let output = scratch.run(&fake, &["deals", "export", "--archived"]);
     let archived: BTreeSet<String> = text(&output.stdout)
@@ -679,7 +663,7 @@ async fn the_environment_overrides_the_stored_credentials() {
         .args(["deals", "export"])
         .output()
         .unwrap();
-    assert_eq!(code(&output), 0, "{}", text(&output.stderr));
+    exits(&output, 0);
     assert_eq!(text(&output.stdout).lines().count(), 5);
     let status = scratch
         .command(&fake)
@@ -687,7 +671,7 @@ async fn the_environment_overrides_the_stored_credentials() {
         .args(["auth", "status"])
         .output()
         .unwrap();
-    assert_eq!(code(&status), 3, "{}", text(&status.stderr));
+    exits(&status, 3);
     assert!(text(&status.stdout).contains("from the environment"));
     assert!(
         !text(&status.stderr).contains("pat-na1-wrong"),
@@ -742,7 +726,7 @@ async fn the_readme_tries_the_command_line_on_the_fake_with_no_account() {
         .args(["deals", "export", "--output", "deals.csv"])
         .output()
         .unwrap();
-    assert_eq!(code(&export), 0, "{}", text(&export.stderr));
+    exits(&export, 0);
     let rows = csv::Reader::from_path(scratch.file("deals.csv"))
         .unwrap()
         .records()
@@ -759,7 +743,7 @@ async fn the_readme_tries_the_command_line_on_the_fake_with_no_account() {
         ])
         .output()
         .unwrap();
-    assert_eq!(code(&search), 0, "{}", text(&search.stderr));
+    exits(&search, 0);
     let found: Vec<serde_json::Value> = text(&search.stdout)
         .lines()
         .map(|l| serde_json::from_str(l).unwrap())
@@ -783,11 +767,9 @@ async fn a_problem_in_every_row_is_not_sent_row_by_row_for_ever() {
     let fake = fake_with(0, base()).await;
     let scratch = Scratch::new("global-400");
     scratch.login(&fake);
-    let mut rows = String::from("no_such_key,dealname\n");
-    for i in 0..250 {
-        rows.push_str(&format!("K-{i},Row {i}\n"));
-    }
-    std::fs::write(scratch.file("rows.csv"), rows).unwrap();
+    scratch.csv("rows.csv", "no_such_key,dealname", 250, |i| {
+        format!("K-{i},Row {i}")
+    });
     let output = scratch.run(
         &fake,
         &[
@@ -798,7 +780,7 @@ async fn a_problem_in_every_row_is_not_sent_row_by_row_for_ever() {
             "no_such_key",
         ],
     );
-    assert_eq!(code(&output), 1, "{}", text(&output.stderr));
+    exits(&output, 1);
     let rejects = std::fs::read_to_string(scratch.file("rows.csv.rejects.jsonl")).unwrap();
     assert_eq!(rejects.lines().count(), 250, "every row listed");
     let calls = fake
