@@ -315,6 +315,30 @@ async fn oauth_login_end_to_end_then_a_revoked_refresh_token_says_log_in_again()
         "{}",
         text(&export.stderr)
     );
+
+    // Logging in again, then out: the new refresh token is revoked at HubSpot.
+    let (child, url) = start_oauth_login(&scratch, &fake, &[]);
+    browse(&url).await;
+    exits(&child.wait_with_output().unwrap(), 0);
+    let stored: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(scratch.file("config/credentials.json")).unwrap())
+            .unwrap();
+    let refresh = stored["profiles"]["default"]["refresh_token"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let logout = scratch.run(&fake, &["auth", "logout"]);
+    exits(&logout, 0);
+    assert!(text(&logout.stderr).contains("revoked at HubSpot"));
+    let with_old = scratch
+        .command(&fake)
+        .env("HUBSPOT_CLIENT_ID", CLIENT_ID)
+        .env("HUBSPOT_CLIENT_SECRET", CLIENT_SECRET)
+        .env("HUBSPOT_REFRESH_TOKEN", &refresh)
+        .args(["deals", "export"])
+        .output()
+        .unwrap();
+    exits(&with_old, 3);
 }
 
 #[tokio::test(flavor = "multi_thread")]
