@@ -6,11 +6,11 @@ mod support;
 use futures_util::StreamExt;
 use hubspot_deals::batch::{BatchItem, Failure, Inputs, Outcome, Summary};
 use hubspot_deals::clock::ManualClock;
-use hubspot_deals::{Client, RateLimit, RetryPolicy, types};
+use hubspot_deals::{Client, RetryPolicy, types};
 use hubspot_deals_fake::{FakeHubSpot, Fault, FaultKind};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use support::fake::{erp_fake, pat_builder, pat_client};
+use support::fake::{erp_fake, limited_client, pat_client};
 
 async fn fake() -> (FakeHubSpot, Client) {
     let clock = ManualClock::default();
@@ -454,10 +454,7 @@ async fn the_default_concurrency_keeps_the_rate_budget_busy() {
     })
     .await;
     // 100 calls per 10 s: 10 per second, half a second's worth in flight.
-    let client = pat_builder(fake.base_url(), &clock)
-        .rate_limit(RateLimit::per_ten_seconds(100))
-        .build()
-        .unwrap();
+    let client = limited_client(fake.base_url(), &clock, 100);
     let stream = client
         .deals()
         .upsert_all("erp_id", counted(5_000, Arc::new(AtomicUsize::new(0))))

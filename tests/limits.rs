@@ -10,7 +10,9 @@ use hubspot_deals_fake::{FakeHubSpot, Fault, FaultKind, RateLimits};
 use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::Duration;
-use support::fake::{PAT, deals_statuses, empty_deal, oauth_fake, pat_builder, pat_client};
+use support::fake::{
+    PAT, deals_statuses, empty_deal, limited_client, oauth_fake, pat_builder, pat_client,
+};
 use support::recorder::{Recorder, json};
 use support::stepped::SteppedClock;
 
@@ -128,10 +130,7 @@ async fn hostile_rate_limit_headers_are_clamped() {
     };
     let server = Recorder::start(vec![hostile(), json(200, page()), json(200, page())]).await;
     let clock = ManualClock::default();
-    let client = pat_builder(&server.base_url, &clock)
-        .rate_limit(RateLimit::per_ten_seconds(2))
-        .build()
-        .unwrap();
+    let client = limited_client(&server.base_url, &clock, 2);
     let start = clock.monotonic();
     for _ in 0..3 {
         client.get_page().send().await.unwrap();
@@ -157,10 +156,7 @@ async fn headers_cannot_raise_a_budget_configured_lower() {
     };
     let server = Recorder::start(vec![generous(), generous(), generous()]).await;
     let clock = ManualClock::default();
-    let client = pat_builder(&server.base_url, &clock)
-        .rate_limit(RateLimit::per_ten_seconds(2))
-        .build()
-        .unwrap();
+    let client = limited_client(&server.base_url, &clock, 2);
     let start = clock.monotonic();
     for _ in 0..3 {
         client.get_page().send().await.unwrap();
@@ -409,10 +405,7 @@ async fn a_daily_429_does_not_hold_back_the_ten_second_budget() {
         .start()
         .await
         .unwrap();
-    let client = pat_builder(fake.base_url(), &clock)
-        .rate_limit(RateLimit::per_ten_seconds(100))
-        .build()
-        .unwrap();
+    let client = limited_client(fake.base_url(), &clock, 100);
     client.get_page().send().await.unwrap();
     client.get_page().send().await.unwrap();
     let start = clock.now();

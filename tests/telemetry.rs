@@ -8,7 +8,9 @@ use hubspot_deals::{Client, RateLimit};
 use hubspot_deals_fake::{Fault, FaultKind};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
-use support::fake::{CLIENT_SECRET, PAT, REFRESH_TOKEN, oauth, oauth_fake, pat_builder};
+use support::fake::{
+    CLIENT_SECRET, PAT, REFRESH_TOKEN, limited_client, oauth, oauth_fake, pat_builder,
+};
 
 /// A `tracing` writer that keeps everything in memory.
 #[derive(Clone, Default)]
@@ -118,10 +120,7 @@ async fn each_call_is_one_span_with_its_attempts_status_and_waits() {
         .start()
         .await
         .unwrap();
-    let client = pat_builder(fake.base_url(), &clock)
-        .rate_limit(RateLimit::per_ten_seconds(1))
-        .build()
-        .unwrap();
+    let client = limited_client(fake.base_url(), &clock, 1);
     client.get_page().send().await.unwrap();
     let body = hubspot_deals::types::BatchRead {
         id_property: None,

@@ -63,6 +63,14 @@ pub fn pat_builder<C: Clock + Clone + 'static>(base_url: &str, clock: &C) -> Cli
         .clock(Arc::new(clock.clone()))
 }
 
+/// A private-app client of `base_url` on `clock`, keeping to `calls` per ten seconds.
+pub fn limited_client<C: Clock + Clone + 'static>(base_url: &str, clock: &C, calls: u32) -> Client {
+    pat_builder(base_url, clock)
+        .rate_limit(RateLimit::per_ten_seconds(calls))
+        .build()
+        .unwrap()
+}
+
 /// A private-app client of the fake, unlimited, on `clock`, retrying as `retry` says.
 pub fn pat_client(fake: &FakeHubSpot, clock: &ManualClock, retry: RetryPolicy) -> Client {
     pat_builder(fake.base_url(), clock)
