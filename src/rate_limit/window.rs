@@ -385,6 +385,27 @@ mod tests {
     }
 
     #[test]
+    fn calls_a_shared_store_has_not_counted_are_told_once() {
+        let mut window = Window::new(quota(10));
+        window.give_as(ms(1_000), true, true);
+        window.give_as(ms(2_000), true, false);
+        window.give_as(ms(3_000), true, true);
+        window.give_as(ms(9_000), true, true);
+        assert_eq!(
+            window.unshared(ms(5_000)),
+            [ms(4_000), ms(2_000)],
+            "how long ago each uncounted call went, none from the future"
+        );
+        window.all_shared();
+        assert!(window.unshared(ms(9_000)).is_empty());
+        window.set_share(4);
+        assert_eq!(window.quota(), quota(2), "a quarter of 10, rounded down");
+        assert_eq!(window.whole_quota(), quota(10));
+        window.set_share(20);
+        assert_eq!(window.quota(), quota(1), "never below one call");
+    }
+
+    #[test]
     fn adapts_to_hubspot_headers() {
         let mut window = Window::new(quota(100));
         take(&mut window, ms(0));

@@ -2,7 +2,9 @@
 
 use super::*;
 use crate::clock::ManualClock;
+use crate::rate_limit::shared::Store;
 use crate::rate_limit::shared::memory::MemoryStore;
+use std::collections::BTreeSet;
 use std::sync::atomic::Ordering;
 
 const WINDOW: Duration = Duration::from_millis(10_250);
@@ -285,4 +287,74 @@ async fn concurrent_calls_of_several_processes_take_successive_shared_slots() {
             "process {process} first went at {first}: {sent:?}"
         );
     }
+}
+
+#[test]
+fn processes_long_without_a_slot_ask_first() {
+    let mut sharing = Sharing::default();
+    assert_eq!(sharing.starving(ms(50_000), WINDOW), 0, "never refused");
+    sharing.served = Some(ms(10_000));
+    assert_eq!(sharing.starving(ms(10_000), WINDOW), 0);
+    assert_eq!(
+        sharing.starving(ms(15_000), WINDOW),
+        0,
+        "under half a window"
+    );
+    assert_eq!(
+        sharing.starving(ms(15_200), WINDOW),
+        1,
+        "rounded to the nearest window"
+    );
+    assert_eq!(sharing.starving(ms(30_500), WINDOW), 2);
+    for _ in 0..50 {
+        let (fresh, waited, long) = (lateness(0), lateness(1), lateness(9));
+        assert!(fresh >= ms(4) && fresh < ms(5), "{fresh:?}");
+        assert!(waited >= ms(3) && waited < ms(4), "{waited:?}");
+        assert!(long < ms(1), "{long:?}");
+    }
+}
+
+#[tokio::test]
+async fn each_permit_has_a_name_of_its_own_in_the_store() {
+    let (limiters, store, _clock) = fleet(5, 2, WhenUnavailable::Fail);
+    let kept = limiters[0].acquire(Budget::TenSecondly).await.unwrap();
+    let dropped = limiters[1].acquire(Budget::TenSecondly).await.unwrap();
+    let names: BTreeSet<String> = store
+        .members(Budget::TenSecondly)
+        .into_iter()
+        .map(|(_, name)| name)
+        .collect();
+    assert_eq!(names.len(), 2, "{names:?}");
+    drop(dropped);
+    assert_eq!(
+        store.members(Budget::TenSecondly).len(),
+        1,
+        "only its own slot"
+    );
+    kept.sent();
+}
+
+#[tokio::test]
+async fn a_permit_sent_late_is_moved_to_its_sending_time_in_the_store() {
+    let (limiters, store, clock) = fleet(5, 1, WhenUnavailable::Fail);
+    let at = |store: &MemoryStore| store.members(Budget::TenSecondly)[0].0;
+    let permit = limiters[0].acquire(Budget::TenSecondly).await.unwrap();
+    clock.advance(RETIME_AFTER);
+    permit.sent();
+    assert_eq!(at(&store), ms(0), "within the headroom: left where it was");
+    drop(store.give_back(
+        Budget::TenSecondly,
+        store.members(Budget::TenSecondly)[0].1.clone(),
+        ms(1),
+    ));
+    let permit = limiters[0].acquire(Budget::TenSecondly).await.unwrap();
+    let given = at(&store);
+    clock.advance(RETIME_AFTER + ms(1));
+    permit.sent();
+    tokio::task::yield_now().await;
+    assert_eq!(
+        at(&store),
+        given + RETIME_AFTER + ms(1),
+        "moved to when it went"
+    );
 }
