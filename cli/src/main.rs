@@ -156,3 +156,38 @@ async fn run(cli: Cli) -> Result<ExitCode, Failure> {
         Command::Fake(args) => fake::serve(*args).await,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use hubspot_deals::RateLimit;
+
+    #[test]
+    fn budgets_by_tier_or_number() {
+        assert_eq!(parse_rate_limit("free"), Ok(RateLimit::FREE_STARTER));
+        assert_eq!(
+            parse_rate_limit("Professional"),
+            Ok(RateLimit::PROFESSIONAL)
+        );
+        assert_eq!(parse_rate_limit("unlimited"), Ok(RateLimit::unlimited()));
+        assert_eq!(parse_rate_limit("150"), Ok(RateLimit::per_ten_seconds(150)));
+        assert_eq!(parse_rate_limit("1"), Ok(RateLimit::per_ten_seconds(1)));
+        assert!(
+            parse_rate_limit("0")
+                .unwrap_err()
+                .contains("a number of calls")
+        );
+        assert!(parse_rate_limit("lots").is_err());
+    }
+
+    #[test]
+    fn the_format_follows_the_file_unless_asked() {
+        let csv = PathBuf::from("out.CSV");
+        assert_eq!(Format::choose(None, Some(&csv)), Format::Csv);
+        assert_eq!(
+            Format::choose(Some(Format::Jsonl), Some(&csv)),
+            Format::Jsonl
+        );
+        assert_eq!(Format::choose(None, None), Format::Jsonl);
+    }
+}

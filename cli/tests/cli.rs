@@ -455,14 +455,54 @@ async fn import_rejects_malformed_rows_and_per_row_errors_and_goes_on() {
     // Updates by id: one id does not exist (HubSpot answers 207 for it).
     std::fs::write(
         scratch.file("up.csv"),
-        "id,dealname\n1001,Renamed\n999999,Ghost\n",
+        "id,dealname\n1001,Renamed\n999999,Ghost\n,No id\n",
     )
     .unwrap();
     let output = scratch.run(&fake, &["deals", "import", "up.csv", "--mode", "update"]);
     exits(&output, 1);
     let rejects = std::fs::read_to_string(scratch.file("up.csv.rejects.jsonl")).unwrap();
-    assert_eq!(rejects.lines().count(), 1, "{rejects}");
+    assert_eq!(rejects.lines().count(), 2, "{rejects}");
+    assert!(rejects.contains("\"row\":3,\"unknown\":false"), "{rejects}");
+    assert!(rejects.contains("no id"), "{rejects}");
     assert!(rejects.contains("\"row\":2"), "{rejects}");
+    // Updates by a unique property.
+    std::fs::write(scratch.file("by-key.csv"), "erp_id,amount\nE-3,333\n").unwrap();
+    let output = scratch.run(
+        &fake,
+        &[
+            "deals",
+            "import",
+            "by-key.csv",
+            "--mode",
+            "update",
+            "--id-property",
+            "erp_id",
+        ],
+    );
+    exits(&output, 0);
+    let found = scratch.run(
+        &fake,
+        &[
+            "deals",
+            "search",
+            "--query",
+            "Three",
+            "--properties",
+            "amount,erp_id",
+            "--json",
+        ],
+    );
+    exits(&found, 0);
+    let lines: Vec<serde_json::Value> = text(&found.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 1, "the query finds one deal: {lines:?}");
+    assert_eq!(lines[0]["properties"]["amount"], "333");
+    assert_eq!(
+        lines[0]["properties"]["erp_id"], "E-3",
+        "the properties asked for"
+    );
     let get = scratch.run(
         &fake,
         &["deals", "get", "1001", "--properties", "dealname", "--json"],
@@ -818,4 +858,39 @@ async fn a_problem_in_every_row_is_not_sent_row_by_row_for_ever() {
         "3 batches, then 10 rows alone: {calls} calls"
     );
     assert_eq!(fake.deal_count(), 0);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_killed_incremental_export_resumes_from_its_watermark() {
+    let slow = Fault::new(FaultKind::Slow(Duration::from_millis(80))).on("search");
+    let fake = fake_with(3_000, base().fault(slow)).await;
+    let scratch = Scratch::new("resume-since");
+    scratch.login(&fake);
+    let since = [
+        "deals",
+        "export",
+        "--since",
+        "2020-01-01",
+        "--output",
+        "since.jsonl",
+    ];
+    scratch.run_killed(&fake, &since, "since.jsonl.checkpoint");
+    let output = scratch.run(&fake, &[&since[..], &["--resume"]].concat());
+    exits(&output, 0);
+    let ids = jsonl_ids(&scratch.file("since.jsonl"));
+    assert_eq!(ids.len(), 3_000);
+    assert!(all_unique(&ids), "no deal twice");
+    let other = scratch.run(
+        &fake,
+        &[
+            "deals",
+            "export",
+            "--since",
+            "2021-01-01",
+            "--output",
+            "since.jsonl",
+            "--resume",
+        ],
+    );
+    exits(&other, 2);
 }
