@@ -782,6 +782,7 @@ async fn the_readme_tries_the_command_line_on_the_fake_with_no_account() {
             "--private-app-token",
         ])
         .stdin(Stdio::piped())
+        .stderr(Stdio::null())
         .spawn()
         .unwrap();
     writeln!(login.stdin.take().unwrap(), "pat-demo").unwrap();
