@@ -280,8 +280,8 @@ impl Rows {
                         }
                         _ => id,
                     };
+                    // Creates need no id; updates and upserts do.
                     let missing = match self.mode {
-                        Mode::Create => None,
                         Mode::Update if id.is_none() => Some(match &self.id_property {
                             Some(name) => format!("no value for {name}, which matches the deal"),
                             None => "no id (an `id` column or field)".to_string(),
@@ -290,7 +290,7 @@ impl Rows {
                             "no value for {}, which upserts match on",
                             self.id_property.as_deref().unwrap_or("the id property")
                         )),
-                        _ => None,
+                        Mode::Create | Mode::Update | Mode::Upsert => None,
                     };
                     match missing {
                         None => {
