@@ -50,14 +50,36 @@ fn lateness(starving: u64) -> Duration {
     Duration::from_micros(STEPS.saturating_sub(starving) * 1_000 + fastrand::u64(0..1_000))
 }
 
+/// Calls HubSpot counted: `spent` in the `interval` ending `at` (its headers, or a full
+/// window after 429s in a row).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Counted {
+    spent: u32,
+    interval: Duration,
+    at: Duration,
+}
+
+impl Counted {
+    /// As the store takes it at `now`. HubSpot counts a call when it arrives, up to the
+    /// headroom after its permit: the store compares with the permits of the interval plus
+    /// the headroom, so a call permitted just before HubSpot's interval is not taken for one
+    /// made elsewhere.
+    fn fill(self, now: Duration) -> Fill {
+        Fill {
+            spent: self.spent,
+            interval: kept(self.interval),
+            age: now.saturating_sub(self.at),
+        }
+    }
+}
+
 /// A lane's view of its shared budget.
 #[derive(Debug, Default)]
 struct Sharing {
     /// Set while the store cannot answer.
     down: Option<Down>,
-    /// What HubSpot's headers (or 429s in a row) said last, not yet told to the store:
-    /// calls spent, over which interval, observed when.
-    fill: Option<(u32, Duration, Duration)>,
+    /// What HubSpot counted last, not yet told to the store.
+    counted: Option<Counted>,
     /// When this process last got a slot from the store (or was first refused one).
     served: Option<Duration>,
 }
@@ -348,7 +370,7 @@ impl Limiter {
     async fn ask(&self, fleet: &Fleet, budget: Budget, ticket: u64) -> Result<Turn, Refused> {
         let _turn = fleet.turn(budget).lock().await;
         let now = self.clock.monotonic();
-        let ask = {
+        let (ask, counted) = {
             let mut lane = self.lane(budget);
             let at = lane.time(ticket, now, self.adaptive);
             if at > now {
@@ -380,34 +402,29 @@ impl Limiter {
             } else {
                 Vec::new()
             };
-            // HubSpot counts a call when it arrives, up to the headroom after its permit: the
-            // store compares with the permits of the kept window, so a call permitted just
-            // before HubSpot's interval is not taken for one made elsewhere.
-            let fill = lane.sharing.fill.take().map(|(spent, interval, at)| Fill {
-                spent,
-                interval: kept(interval),
-                age: now.saturating_sub(at),
-            });
-            Ask {
+            let counted = lane.sharing.counted;
+            let ask = Ask {
                 budget,
-                quota,
+                limit: quota.calls.max(1),
                 kept: kept(quota.window),
                 member: fleet.member(),
                 take: true,
                 unseen,
-                fill,
-            }
+                fill: counted.map(|c| c.fill(now)),
+            };
+            (ask, counted)
         };
         let member = ask.member.clone();
-        let fill = ask
-            .fill
-            .map(|f| (f.spent, f.interval, now.saturating_sub(f.age)));
         let answer = fleet.budget.store.ask(ask, fleet.budget.timeout).await;
         let now = self.clock.monotonic();
         let mut lane = self.lane(budget);
         let name = &fleet.budget.name;
         match answer {
             Ok(answer) => {
+                // Told (unless a newer count came meanwhile, which waits for the next ask).
+                if lane.sharing.counted == counted {
+                    lane.sharing.counted = None;
+                }
                 if lane.sharing.down.take().is_some() {
                     lane.window.set_share(1);
                     lane.window.all_shared();
@@ -431,12 +448,9 @@ impl Limiter {
                 })
             }
             Err(reason) => {
-                if lane.sharing.fill.is_none() {
-                    lane.sharing.fill = fill;
-                }
                 let was_up = lane.sharing.down.is_none();
                 lane.sharing.down = Some(Down {
-                    retry_at: now + fleet.budget.probe_every,
+                    retry_at: now + fleet.budget.retry_every,
                     reason: reason.clone(),
                 });
                 match fleet.budget.when_unavailable {
@@ -510,7 +524,11 @@ impl Limiter {
             if let Some((_, interval)) = lane.window.lower(max, interval)
                 && spent > 0
             {
-                lane.sharing.fill = Some((spent, interval, now));
+                lane.sharing.counted = Some(Counted {
+                    spent,
+                    interval,
+                    at: now,
+                });
             }
         }
     }
@@ -529,25 +547,26 @@ impl Limiter {
             return;
         };
         if in_a_row >= 2 {
-            match &self.fleet {
-                // The store takes the window as full at once, for every process.
-                Some(fleet) => detach(fleet.budget.store.ask(
-                    Ask {
+            match (&self.fleet, lane.window.whole_quota()) {
+                // The store takes the whole budget's window as full at once, for every process.
+                (Some(fleet), Some(whole)) => {
+                    let full = Counted {
+                        spent: whole.calls,
+                        interval: whole.window,
+                        at: now,
+                    };
+                    let ask = Ask {
                         budget,
-                        quota,
-                        kept: kept(quota.window),
+                        limit: whole.calls.max(1),
+                        kept: kept(whole.window),
                         member: fleet.member(),
                         take: false,
                         unseen: Vec::new(),
-                        fill: Some(Fill {
-                            spent: quota.calls,
-                            interval: kept(quota.window),
-                            age: Duration::ZERO,
-                        }),
-                    },
-                    fleet.budget.timeout,
-                )),
-                None => lane.window.saturate(now),
+                        fill: Some(full.fill(now)),
+                    };
+                    detach(fleet.budget.store.ask(ask, fleet.budget.timeout));
+                }
+                _ => lane.window.saturate(now),
             }
         }
         let window = quota.window.as_secs_f64().max(f64::EPSILON);

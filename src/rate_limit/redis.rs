@@ -154,7 +154,7 @@ impl Store for Shared {
                 let mut connection = store.connection(timeout).await?;
                 let mut invocation = store.take.key(&key);
                 invocation
-                    .arg(ask.quota.calls.max(1))
+                    .arg(ask.limit)
                     .arg(millis(ask.kept))
                     .arg(&ask.member)
                     .arg(spent)

@@ -10,7 +10,6 @@
 // Without a store to build one from (feature `redis`), only the tests make a shared budget.
 #![cfg_attr(not(feature = "redis"), allow(dead_code))]
 
-use super::Quota;
 use crate::operations::Budget;
 use std::fmt;
 use std::future::Future;
@@ -26,8 +25,9 @@ pub(crate) type StoreFuture<T> = Pin<Box<dyn Future<Output = Result<T, String>> 
 #[derive(Debug, Clone)]
 pub(crate) struct Ask {
     pub budget: Budget,
-    /// The budget in force (lowered by HubSpot's headers, never raised).
-    pub quota: Quota,
+    /// The calls the budget allows in the window (lowered by HubSpot's headers, never
+    /// raised; at least 1).
+    pub limit: u32,
     /// The window the store keeps, with the headroom for arrival jitter.
     pub kept: Duration,
     /// A name for this permit, unique across processes.
@@ -113,7 +113,7 @@ pub struct SharedBudget {
     pub(crate) store: Arc<dyn Store>,
     pub(crate) when_unavailable: WhenUnavailable,
     pub(crate) timeout: Duration,
-    pub(crate) probe_every: Duration,
+    pub(crate) retry_every: Duration,
 }
 
 impl fmt::Debug for SharedBudget {
@@ -128,7 +128,7 @@ impl fmt::Debug for SharedBudget {
 }
 
 /// How often a client whose store is down tries it again.
-const PROBE_EVERY: Duration = Duration::from_secs(1);
+const RETRY_EVERY: Duration = Duration::from_secs(1);
 /// How long the store may take to answer, by default.
 const TIMEOUT: Duration = Duration::from_millis(250);
 
@@ -144,7 +144,7 @@ impl SharedBudget {
             store,
             when_unavailable,
             timeout: TIMEOUT,
-            probe_every: PROBE_EVERY,
+            retry_every: RETRY_EVERY,
         }
     }
 
@@ -159,7 +159,7 @@ impl SharedBudget {
     /// How often a client asks an unavailable store again (default every second).
     #[must_use]
     pub fn retry_every(mut self, every: Duration) -> Self {
-        self.probe_every = every;
+        self.retry_every = every;
         self
     }
 
@@ -195,6 +195,8 @@ pub(crate) mod memory {
         pub log: Mutex<Log>,
         pub down: AtomicBool,
         pub asks: AtomicUsize,
+        /// What each question told of HubSpot's counts, in order.
+        pub fills: Mutex<Vec<Option<Fill>>>,
         clock: SharedClock,
     }
 
@@ -204,6 +206,7 @@ pub(crate) mod memory {
                 log: Mutex::default(),
                 down: AtomicBool::new(false),
                 asks: AtomicUsize::new(0),
+                fills: Mutex::default(),
                 clock,
             })
         }
@@ -236,13 +239,13 @@ pub(crate) mod memory {
                     .iter()
                     .filter(|(t, _)| *t > from && *t <= at)
                     .count();
-                let spent = (fill.spent.min(ask.quota.calls)) as usize;
+                let spent = (fill.spent.min(ask.limit)) as usize;
                 for i in seen..spent {
                     let position = entries.partition_point(|(t, _)| *t <= at);
                     entries.insert(position, (at, format!("{}:fill:{i}", ask.member)));
                 }
             }
-            let limit = ask.quota.calls.max(1) as usize;
+            let limit = ask.limit as usize;
             if entries.len() < limit {
                 if ask.take {
                     entries.push((now, ask.member.clone()));
@@ -258,6 +261,7 @@ pub(crate) mod memory {
     impl Store for MemoryStore {
         fn ask(&self, ask: Ask, _: Duration) -> StoreFuture<Answer> {
             self.asks.fetch_add(1, Ordering::SeqCst);
+            self.fills.lock().unwrap().push(ask.fill);
             let result = if self.down.load(Ordering::SeqCst) {
                 Err("the store is down".to_string())
             } else {

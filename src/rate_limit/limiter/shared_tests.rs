@@ -2,8 +2,8 @@
 
 use super::*;
 use crate::clock::ManualClock;
-use crate::rate_limit::shared::Store;
 use crate::rate_limit::shared::memory::MemoryStore;
+use crate::rate_limit::shared::{Fill, Store};
 use std::collections::BTreeSet;
 use std::sync::atomic::Ordering;
 
@@ -356,5 +356,37 @@ async fn a_permit_sent_late_is_moved_to_its_sending_time_in_the_store() {
         at(&store),
         given + RETIME_AFTER + ms(1),
         "moved to when it went"
+    );
+}
+
+#[tokio::test]
+async fn what_hubspot_counted_while_the_store_was_down_is_told_once_when_it_answers() {
+    let (limiters, store, clock) = fleet(10, 1, WhenUnavailable::local(2));
+    let limiter = &limiters[0];
+    clock.advance(ms(60_000));
+    store.down.store(true, Ordering::SeqCst);
+    let mut headers = http::HeaderMap::new();
+    headers.insert("x-hubspot-ratelimit-max", "10".parse().unwrap());
+    headers.insert(
+        "x-hubspot-ratelimit-interval-milliseconds",
+        "10000".parse().unwrap(),
+    );
+    headers.insert("x-hubspot-ratelimit-remaining", "5".parse().unwrap());
+    limiter.observe(&headers);
+    take(limiter).await.unwrap();
+    store.down.store(false, Ordering::SeqCst);
+    clock.advance(ms(1_000));
+    take(limiter).await.unwrap();
+    take(limiter).await.unwrap();
+    let fills = store.fills.lock().unwrap().clone();
+    let told = Fill {
+        spent: 5,
+        interval: ms(10_250),
+        age: ms(1_000),
+    };
+    assert_eq!(
+        fills,
+        [Some(Fill { age: ms(0), ..told }), Some(told), None],
+        "kept while the store was down, the same count when it answers, then not again"
     );
 }
