@@ -107,6 +107,23 @@ fn http() -> Result<reqwest::Client, AuthError> {
     })
 }
 
+/// Posts the app's credentials and `token` to the OAuth endpoint at `path` under `base_url`.
+async fn post_token(
+    base_url: &str,
+    path: &str,
+    client_id: &str,
+    client_secret: &Secret,
+    token: &Secret,
+) -> Result<serde_json::Value, AuthError> {
+    let url = endpoint(base_url, path)?;
+    let form = [
+        ("client_id", client_id),
+        ("client_secret", client_secret.expose()),
+        ("token", token.expose()),
+    ];
+    post_form(&http()?, &url, &form, Utc::now()).await
+}
+
 /// Asks HubSpot what `token` (an access or a refresh token) is, under the API at `base_url`
 /// ([`DEFAULT_BASE_URL`](crate::DEFAULT_BASE_URL) for HubSpot).
 pub async fn introspect(
@@ -115,13 +132,7 @@ pub async fn introspect(
     client_secret: &Secret,
     token: &Secret,
 ) -> Result<TokenInfo, AuthError> {
-    let url = endpoint(base_url, INTROSPECT_PATH)?;
-    let form = [
-        ("client_id", client_id),
-        ("client_secret", client_secret.expose()),
-        ("token", token.expose()),
-    ];
-    let json = post_form(&http()?, &url, &form, Utc::now()).await?;
+    let json = post_token(base_url, INTROSPECT_PATH, client_id, client_secret, token).await?;
     Ok(TokenInfo::from_json(&json))
 }
 
@@ -133,11 +144,7 @@ pub async fn revoke(
     client_secret: &Secret,
     token: &Secret,
 ) -> Result<(), AuthError> {
-    let url = endpoint(base_url, REVOKE_PATH)?;
-    let form = [
-        ("client_id", client_id),
-        ("client_secret", client_secret.expose()),
-        ("token", token.expose()),
-    ];
-    post_form(&http()?, &url, &form, Utc::now()).await.map(drop)
+    post_token(base_url, REVOKE_PATH, client_id, client_secret, token)
+        .await
+        .map(drop)
 }
