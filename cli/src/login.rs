@@ -10,7 +10,7 @@ use crate::failure::{Failure, LOGIN_AGAIN};
 use crate::profile::{self, HUBSPOT, Source, Stored};
 use chrono::Utc;
 use hubspot_deals::AuthError;
-use hubspot_deals::auth::{AuthorizeUrl, exchange_code, introspect, revoke};
+use hubspot_deals::auth::{AuthorizeUrl, TOKEN_PATH, exchange_code, introspect, revoke};
 use hubspot_deals::{Client, Secret};
 use std::collections::HashMap;
 use std::io::{BufRead, IsTerminal};
@@ -142,7 +142,7 @@ pub async fn login(global: &Global, args: LoginArgs) -> Result<ExitCode, Failure
             "the redirect carried no code: run the command again".into(),
         ));
     };
-    let token_url = format!("{}/oauth/v1/token", base_url.trim_end_matches('/'));
+    let token_url = format!("{}{TOKEN_PATH}", base_url.trim_end_matches('/'));
     let secret = Secret::new(client_secret.clone());
     let tokens = exchange_code(&token_url, &client_id, &secret, &redirect_uri, code)
         .await
