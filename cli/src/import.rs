@@ -15,8 +15,8 @@
 
 use crate::failure::Failure;
 use crate::{Format, Global, profile, progress, state_file};
-use futures_util::StreamExt;
-use hubspot_deals::batch::{BatchStream, Failure as BatchFailure, Outcome};
+use futures_util::{Stream, StreamExt};
+use hubspot_deals::batch::{Failure as BatchFailure, Outcome};
 use hubspot_deals::types::{BatchUpdateInput, DealUpsert, NewDeal};
 use hubspot_deals::{Client, Error};
 use serde::{Deserialize, Serialize};
@@ -25,6 +25,7 @@ use std::collections::{HashMap, VecDeque};
 use std::fs::{File, OpenOptions};
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
+use std::pin::Pin;
 use std::process::ExitCode;
 use std::sync::{Arc, Mutex};
 
@@ -440,38 +441,26 @@ pub async fn import(global: &Global, args: ImportArgs) -> Result<ExitCode, Failu
     let client = profile::client(global)?;
     let bar = progress::bar("rows", None);
     let (mut done, mut isolate) = (0u64, Vec::new());
-    match mode {
-        Mode::Create => {
-            let stream = client
-                .deals()
-                .create_all(rows.map(|row| new_deal(&row)))
-                .stream();
-            drain(stream, &ledger, &bar, &mut done, &mut isolate).await?;
-        }
-        Mode::Update => {
-            let property = args.id_property.clone();
-            let stream = client
-                .deals()
-                .update_all(rows.map(move |row| update(&row, property.clone())))
-                .stream();
-            drain(stream, &ledger, &bar, &mut done, &mut isolate).await?;
-        }
-        Mode::Upsert => {
-            let property = args.id_property.clone().unwrap_or_default();
-            let stream = client
-                .deals()
-                .upsert_all(property, rows.map(|row| upsert(&row)))
-                .stream();
-            drain(stream, &ledger, &bar, &mut done, &mut isolate).await?;
-        }
-    }
+    let verdicts = send(&client, mode, args.id_property.clone(), rows);
+    drain(verdicts, &ledger, &bar, &mut done, &mut isolate).await?;
     // Rows of batches refused whole (one bad value): one at a time, each with its own answer.
     // When row after row fails alone too, the problem is not in the rows (an --id-property
     // HubSpot does not have, say): the rest are rejected with their batch's error, unsent.
     let mut failing_alone = 0;
     for (row, batch_error) in isolate {
         let outcome = if failing_alone < GIVE_UP_ALONE {
-            alone(&client, mode, &args, &row).await
+            let mut verdicts = send(
+                &client,
+                mode,
+                args.id_property.clone(),
+                std::iter::once(row.clone()),
+            );
+            match verdicts.next().await {
+                Some(Verdict::Done) => Ok(()),
+                Some(Verdict::Failed(failure)) => Err(failure.to_string()),
+                Some(Verdict::Unknown(why)) => Err(why),
+                None => Err("no answer".into()),
+            }
         } else {
             Err(format!(
                 "{batch_error} (not sent alone: the rows before it all failed alone too)"
@@ -511,48 +500,84 @@ pub async fn import(global: &Global, args: ImportArgs) -> Result<ExitCode, Failu
     })
 }
 
-/// Takes the outcomes in row order: counts, rejects, the state file; rows of batches HubSpot
+/// What became of a row.
+enum Verdict {
+    Done,
+    Failed(BatchFailure),
+    /// It may have been applied (a create without an answer): why, and what to do.
+    Unknown(String),
+}
+
+impl<T> From<Outcome<T>> for Verdict {
+    fn from(outcome: Outcome<T>) -> Self {
+        match outcome {
+            Outcome::Done(_) => Self::Done,
+            Outcome::Failed(failure) => Self::Failed(failure),
+            Outcome::Unknown(error) => Self::Unknown(format!(
+                "{error}: the deal may have been created; check HubSpot before sending it again"
+            )),
+            _ => Self::Unknown("an outcome this version does not know".into()),
+        }
+    }
+}
+
+/// The rows sent in `mode` through the library's batch helper; each row's verdict, in
+/// row order.
+fn send(
+    client: &Client,
+    mode: Mode,
+    id_property: Option<String>,
+    rows: impl Iterator<Item = Row> + Send + Unpin + 'static,
+) -> Pin<Box<dyn Stream<Item = Verdict> + Send>> {
+    let deals = client.deals();
+    match mode {
+        Mode::Create => {
+            let batch = deals.create_all(rows.map(|row| new_deal(&row)));
+            Box::pin(batch.stream().map(|item| Verdict::from(item.outcome)))
+        }
+        Mode::Update => {
+            let batch = deals.update_all(rows.map(move |row| update(&row, id_property.clone())));
+            Box::pin(batch.stream().map(|item| Verdict::from(item.outcome)))
+        }
+        Mode::Upsert => {
+            let property = id_property.unwrap_or_default();
+            let batch = deals.upsert_all(property, rows.map(|row| upsert(&row)));
+            Box::pin(batch.stream().map(|item| Verdict::from(item.outcome)))
+        }
+    }
+}
+
+/// Takes the verdicts in row order: counts, rejects, the state file; rows of batches HubSpot
 /// refused whole for a bad value go to `isolate`.
-async fn drain<T: Send + 'static>(
-    mut stream: BatchStream<T>,
+async fn drain(
+    mut verdicts: Pin<Box<dyn Stream<Item = Verdict> + Send>>,
     ledger: &Arc<Mutex<Ledger>>,
     bar: &indicatif::ProgressBar,
     done: &mut u64,
     isolate: &mut Vec<(Row, String)>,
 ) -> Result<(), Failure> {
-    while let Some(item) = stream.next().await {
+    while let Some(verdict) = verdicts.next().await {
         let mut ledger = lock(ledger);
         let Some(row) = ledger.pending.pop_front() else {
             break;
         };
-        match item.outcome {
-            Outcome::Done(_) => *done += 1,
-            Outcome::Failed(BatchFailure::Call(error)) if refused_whole(&error) => {
+        match verdict {
+            Verdict::Done => *done += 1,
+            Verdict::Failed(BatchFailure::Call(error)) if refused_whole(&error) => {
                 isolate.push((row.clone(), error.to_string()));
             }
-            Outcome::Failed(BatchFailure::Call(error)) if stops(&error) => {
+            Verdict::Failed(BatchFailure::Call(error)) if stops(&error) => {
                 return Err(Failure::Auth(format!(
                     "{error}; {}",
                     crate::failure::LOGIN_AGAIN
                 )));
             }
-            Outcome::Failed(failure) => {
+            Verdict::Failed(failure) => {
                 ledger
                     .rejects
-                    .add(row.number, &row.input, &reason(&failure), false)?;
+                    .add(row.number, &row.input, &failure.to_string(), false)?;
             }
-            Outcome::Unknown(error) => {
-                let why = format!(
-                    "{error}: the deal may have been created; check HubSpot before sending it again"
-                );
-                ledger.rejects.add(row.number, &row.input, &why, true)?;
-            }
-            _ => ledger.rejects.add(
-                row.number,
-                &row.input,
-                "an outcome this version does not know",
-                true,
-            )?,
+            Verdict::Unknown(why) => ledger.rejects.add(row.number, &row.input, &why, true)?,
         }
         bar.inc(1);
         ledger.state.done = row.number.max(ledger.state.done);
@@ -575,43 +600,6 @@ fn refused_whole(error: &Error) -> bool {
 /// Errors that end the import: credentials, scopes.
 fn stops(error: &Error) -> bool {
     error.is_auth() || error.is_missing_scopes()
-}
-
-fn reason(failure: &BatchFailure) -> String {
-    failure.to_string()
-}
-
-/// One row sent alone (after its batch was refused whole); its own error if it fails.
-async fn alone(client: &Client, mode: Mode, args: &ImportArgs, row: &Row) -> Result<(), String> {
-    match mode {
-        Mode::Create => {
-            let mut stream = client.deals().create_all([new_deal(row)]).stream();
-            verdict(stream.next().await.map(|i| i.outcome))
-        }
-        Mode::Update => {
-            let mut stream = client
-                .deals()
-                .update_all([update(row, args.id_property.clone())])
-                .stream();
-            verdict(stream.next().await.map(|i| i.outcome))
-        }
-        Mode::Upsert => {
-            let property = args.id_property.clone().unwrap_or_default();
-            let mut stream = client.deals().upsert_all(property, [upsert(row)]).stream();
-            verdict(stream.next().await.map(|i| i.outcome))
-        }
-    }
-}
-
-/// Done, or why not.
-fn verdict<T>(outcome: Option<Outcome<T>>) -> Result<(), String> {
-    match outcome {
-        Some(Outcome::Done(_)) => Ok(()),
-        Some(Outcome::Failed(failure)) => Err(reason(&failure)),
-        Some(Outcome::Unknown(error)) => Err(error.to_string()),
-        Some(_) => Err("an outcome this version does not know".into()),
-        None => Err("no answer".into()),
-    }
 }
 
 fn new_deal(row: &Row) -> NewDeal {
