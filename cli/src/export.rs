@@ -94,7 +94,11 @@ impl Checkpoint {
     }
 
     fn load(output: &Path) -> Result<Option<Self>, Failure> {
-        state_file::load(&Self::path(output), "an export checkpoint")
+        state_file::load(
+            &Self::path(output),
+            "an export checkpoint",
+            "export again without --resume",
+        )
     }
 
     /// Replaces the checkpoint file at once.
@@ -219,9 +223,7 @@ pub async fn export(global: &Global, args: ExportArgs) -> Result<ExitCode, Failu
             if checkpoint.bytes == 0 {
                 let mut header = vec!["id".to_string()];
                 header.extend(properties.iter().cloned());
-                writer
-                    .write_record(&header)
-                    .map_err(|e| Failure::Remote(format!("cannot write: {e}")))?;
+                writer.write_record(&header).map_err(Failure::write)?;
             }
             Sink::Csv(Box::new(writer), properties.clone())
         }
@@ -239,8 +241,7 @@ pub async fn export(global: &Global, args: ExportArgs) -> Result<ExitCode, Failu
     bar.set_position(checkpoint.rows);
     let output = args.output.clone();
     let written = |sink: &mut Sink, checkpoint: &mut Checkpoint| -> Result<(), Failure> {
-        sink.flush()
-            .map_err(|e| Failure::Remote(format!("cannot write: {e}")))?;
+        sink.flush().map_err(Failure::write)?;
         if let Some(path) = &output {
             checkpoint.bytes = std::fs::metadata(path)
                 .map_err(|e| Failure::file("read", path, e))?
@@ -249,7 +250,6 @@ pub async fn export(global: &Global, args: ExportArgs) -> Result<ExitCode, Failu
         }
         Ok(())
     };
-    let io = |e: std::io::Error| Failure::Remote(format!("cannot write: {e}"));
     match args.since {
         None => {
             let mut list = client
@@ -263,7 +263,8 @@ pub async fn export(global: &Global, args: ExportArgs) -> Result<ExitCode, Failu
             let mut deals = list.stream();
             while let Some(deal) = deals.next().await {
                 let deal = deal?;
-                sink.write(&deal.id, &deal, &deal.properties).map_err(io)?;
+                sink.write(&deal.id, &deal, &deal.properties)
+                    .map_err(Failure::write)?;
                 checkpoint.rows += 1;
                 bar.inc(1);
                 if due() {
@@ -292,7 +293,7 @@ pub async fn export(global: &Global, args: ExportArgs) -> Result<ExitCode, Failu
                     checkpoint.at_watermark = BTreeSet::from([id.clone()]);
                 }
                 sink.write(&id, &change.deal, &change.deal.properties)
-                    .map_err(io)?;
+                    .map_err(Failure::write)?;
                 checkpoint.rows += 1;
                 bar.inc(1);
                 if due() {
@@ -301,7 +302,7 @@ pub async fn export(global: &Global, args: ExportArgs) -> Result<ExitCode, Failu
             }
         }
     }
-    sink.flush().map_err(io)?;
+    sink.flush().map_err(Failure::write)?;
     drop(sink);
     bar.finish_and_clear();
     if let Some(path) = &args.output {

@@ -24,6 +24,11 @@ impl Failure {
         })
     }
 
+    /// Output (a file, or standard output) that could not be written.
+    pub fn write(error: impl fmt::Display) -> Self {
+        Self::Remote(format!("cannot write: {error}"))
+    }
+
     /// A file that could not be read or written.
     pub fn file(what: &str, path: &std::path::Path, error: std::io::Error) -> Self {
         Self::Remote(format!("cannot {what} {}: {error}", path.display()))

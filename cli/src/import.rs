@@ -202,7 +202,11 @@ impl State {
     }
 
     fn load(file: &Path) -> Result<Option<Self>, Failure> {
-        state_file::load(&Self::path(file), "an import state")
+        state_file::load(
+            &Self::path(file),
+            "an import state",
+            "import again without --resume",
+        )
     }
 
     fn save(&self, file: &Path) -> Result<(), Failure> {

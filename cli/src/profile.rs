@@ -3,14 +3,13 @@
 //! the user (0600 on Unix), written atomically, one entry per `--profile`. Environment
 //! variables override the file, for CI.
 
-use crate::Global;
 use crate::failure::{Failure, LOGIN_AGAIN};
+use crate::{Global, state_file};
 use chrono::{DateTime, Utc};
 use hubspot_deals::Client;
 use hubspot_deals::auth::{OAuth, Tokens};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
-use std::io::Write;
 use std::path::PathBuf;
 
 /// HubSpot's API, when neither `--base-url` nor the profile names another.
@@ -67,20 +66,15 @@ pub fn path() -> Result<PathBuf, Failure> {
 }
 
 fn read_file() -> Result<CredentialsFile, Failure> {
-    let path = path()?;
-    match std::fs::read(&path) {
-        Ok(bytes) => serde_json::from_slice(&bytes).map_err(|e| {
-            Failure::Usage(format!(
-                "{} is not a credentials file hubspot-deals wrote ({e}); delete it and {LOGIN_AGAIN}",
-                path.display()
-            ))
-        }),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(CredentialsFile::default()),
-        Err(e) => Err(Failure::file("read", &path, e)),
-    }
+    let found = state_file::load(
+        &path()?,
+        "a credentials file hubspot-deals wrote",
+        &format!("delete it and {LOGIN_AGAIN}"),
+    )?;
+    Ok(found.unwrap_or_default())
 }
 
-/// Writes the file whole: a new file only the user can read, renamed over the old one.
+/// Writes the file whole (in a directory only the user can enter).
 fn write_file(file: &CredentialsFile) -> Result<PathBuf, Failure> {
     let path = path()?;
     let dir = path.parent().unwrap_or(std::path::Path::new("."));
@@ -91,21 +85,7 @@ fn write_file(file: &CredentialsFile) -> Result<PathBuf, Failure> {
     builder
         .create(dir)
         .map_err(|e| Failure::file("create", dir, e))?;
-    let temporary = dir.join(format!(".credentials.json.{}", std::process::id()));
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create(true).truncate(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    let write = || -> std::io::Result<()> {
-        let mut out = options.open(&temporary)?;
-        out.write_all(&serde_json::to_vec_pretty(file).map_err(std::io::Error::other)?)?;
-        out.sync_all()?;
-        std::fs::rename(&temporary, &path)
-    };
-    write().map_err(|e| {
-        let _ = std::fs::remove_file(&temporary);
-        Failure::file("write", &path, e)
-    })?;
+    state_file::save(&path, file)?;
     Ok(path)
 }
 

@@ -107,10 +107,9 @@ fn parse_filter(text: &str) -> Result<Filter, String> {
 /// Prints deals as JSON lines, or a table on a terminal.
 fn show(deals: &[Value], properties: &[String], json: bool) -> Result<(), Failure> {
     let mut out = std::io::stdout().lock();
-    let io = |e: std::io::Error| Failure::Remote(format!("cannot write: {e}"));
     if json || !std::io::stdout().is_terminal() {
         for deal in deals {
-            writeln!(out, "{deal}").map_err(io)?;
+            writeln!(out, "{deal}").map_err(Failure::write)?;
         }
         return Ok(());
     }
@@ -154,7 +153,7 @@ fn show(deals: &[Value], properties: &[String], json: bool) -> Result<(), Failur
                 format!("{cell:<width$}")
             })
             .collect();
-        writeln!(out, "{}", line.join("  ").trim_end()).map_err(io)?;
+        writeln!(out, "{}", line.join("  ").trim_end()).map_err(Failure::write)?;
     }
     Ok(())
 }
