@@ -2,6 +2,7 @@
 //! `--seed-deals N` to fill it with realistic deals.
 
 use crate::failure::Failure;
+use hubspot_deals_fake::Pipeline;
 use hubspot_deals_fake::options::FakeOptions;
 use std::io::Write;
 use std::process::ExitCode;
@@ -16,8 +17,8 @@ pub struct FakeArgs {
     seed_deals: usize,
 }
 
-/// A deal's properties for seed number `i`: the same every run.
-pub fn seed_deal(i: usize) -> Vec<(String, String)> {
+/// A deal's properties for seed number `i`, in a stage of `pipeline`: the same every run.
+pub fn seed_deal(i: usize, pipeline: &Pipeline) -> Vec<(String, String)> {
     const COMPANIES: &[&str] = &[
         "Acme", "Globex", "Initech", "Umbrella", "Hooli", "Stark", "Wayne", "Wonka",
     ];
@@ -27,15 +28,6 @@ pub fn seed_deal(i: usize) -> Vec<(String, String)> {
         "pilot",
         "enterprise plan",
         "support add-on",
-    ];
-    const STAGES: &[&str] = &[
-        "appointmentscheduled",
-        "qualifiedtobuy",
-        "presentationscheduled",
-        "decisionmakerboughtin",
-        "contractsent",
-        "closedwon",
-        "closedlost",
     ];
     let day = 1 + (i * 7) % 28;
     let month = 1 + (i / 28) % 12;
@@ -49,8 +41,11 @@ pub fn seed_deal(i: usize) -> Vec<(String, String)> {
             ),
         ),
         ("amount".into(), format!("{}", 500 + (i * 7919) % 99_500)),
-        ("dealstage".into(), STAGES[i % STAGES.len()].into()),
-        ("pipeline".into(), "default".into()),
+        (
+            "dealstage".into(),
+            pipeline.stages[i % pipeline.stages.len()].clone(),
+        ),
+        ("pipeline".into(), pipeline.id.clone()),
         (
             "closedate".into(),
             format!("2026-{month:02}-{day:02}T12:00:00Z"),
@@ -66,7 +61,8 @@ pub async fn serve(args: FakeArgs) -> Result<ExitCode, Failure> {
         .await
         .map_err(|e| Failure::Usage(format!("cannot start the fake HubSpot: {e}")))?;
     if args.seed_deals > 0 {
-        fake.seed_deals((0..args.seed_deals).map(seed_deal))
+        let pipeline = Pipeline::hubspot_default();
+        fake.seed_deals((0..args.seed_deals).map(|i| seed_deal(i, &pipeline)))
             .map_err(|e| Failure::Usage(format!("cannot seed deals: {e}")))?;
     }
     // Written so a closed standard output (a caller that read the first line) stops nothing.

@@ -352,14 +352,9 @@ pub async fn status(global: &Global) -> Result<ExitCode, Failure> {
     println!("credentials: {from}");
     println!("api: {base_url}");
     match &resolved.stored {
-        Stored::PrivateApp { token, .. } => {
+        Stored::PrivateApp { .. } => {
             println!("kind: private app token");
-            let client = Client::builder()
-                .base_url(&base_url)
-                .private_app_token(token.clone())
-                .build()
-                .map_err(|e| Failure::Usage(e.to_string()))?;
-            client.get_page().limit(1).send().await?;
+            profile::client(global)?.get_page().limit(1).send().await?;
             println!("works: yes (deals can be read)");
         }
         Stored::OAuth {
