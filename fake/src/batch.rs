@@ -164,8 +164,7 @@ pub(crate) fn create(world: &mut World, body: &Value) -> Answer {
     let now = world.now();
     let mut results = Vec::new();
     for (values, associations) in valid {
-        let id = world.store.create(values, associations, now);
-        world.index(id);
+        let id = world.create_deal(values, associations, now);
         results.extend(render::stored(&world.store, id));
     }
     respond(world, 201, results, errors)
@@ -243,8 +242,7 @@ pub(crate) fn upsert(world: &mut World, body: &Value) -> Answer {
                 (id, false)
             }
             None => {
-                let id = world.store.create(values, Vec::new(), now);
-                world.index(id);
+                let id = world.create_deal(values, Vec::new(), now);
                 (id, true)
             }
         };

@@ -418,8 +418,7 @@ impl FakeHubSpot {
                 .validate(&values, None)
                 .map_err(|e| e.body["message"].as_str().unwrap_or("invalid").to_string())?;
             let now = world.now();
-            let id = world.store.create(values, Vec::new(), now);
-            world.index(id);
+            world.create_deal(values, Vec::new(), now);
             added += 1;
         }
         Ok(added)

@@ -137,8 +137,8 @@ pub(crate) fn create(world: &mut World, body: &Value) -> Answer {
     let values = properties_of(body, "")?;
     let associations = associations_of(body, "")?;
     world.store.validate(&values, None)?;
-    let id = world.store.create(values, associations, world.now());
-    world.index(id);
+    let now = world.now();
+    let id = world.create_deal(values, associations, now);
     let deal = render::stored(&world.store, id).ok_or_else(ApiError::not_found)?;
     Ok((201, Some(deal)))
 }

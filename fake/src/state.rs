@@ -8,7 +8,7 @@ use super::store::Store;
 use super::webhooks::Outbox;
 use chrono::{DateTime, Utc};
 use hubspot_deals::clock::SharedClock;
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 use std::sync::atomic::AtomicUsize;
 use std::time::Duration;
@@ -67,6 +67,18 @@ impl World {
 
     pub fn now(&self) -> DateTime<Utc> {
         self.clock.now()
+    }
+
+    /// Creates a deal (values already validated) at `now`, and schedules it for search.
+    pub fn create_deal(
+        &mut self,
+        values: BTreeMap<String, String>,
+        associations: Vec<(String, String, String)>,
+        now: DateTime<Utc>,
+    ) -> u64 {
+        let id = self.store.create(values, associations, now);
+        self.index(id);
+        id
     }
 
     /// Notes a new deal for search, which sees it only after the indexing lag.
