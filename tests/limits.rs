@@ -11,7 +11,8 @@ use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::Duration;
 use support::fake::{
-    PAT, deals_statuses, empty_deal, limited_client, oauth_fake, pat_builder, pat_client,
+    PAT, batch_create_deals, deals_statuses, empty_deal, limited_client, oauth_fake, pat_builder,
+    pat_client,
 };
 use support::recorder::{Recorder, json};
 use support::stepped::SteppedClock;
@@ -275,23 +276,13 @@ async fn export(client: &Client) -> Vec<String> {
 
 /// Fills a fake with `count` deals through batch create.
 async fn seed(client: &Client, count: usize) {
-    for chunk in 0..count.div_ceil(100) {
-        let inputs = (0..100.min(count - chunk * 100))
-            .map(|i| types::BatchCreateInput {
-                associations: vec![],
-                object_write_trace_id: None,
-                properties: [("dealname".to_string(), format!("Deal {}", chunk * 100 + i))]
-                    .into_iter()
-                    .collect(),
-            })
-            .collect();
-        client
-            .batch_create()
-            .body(types::BatchCreate { inputs })
-            .send()
-            .await
-            .unwrap();
-    }
+    batch_create_deals(
+        client,
+        count,
+        |i| vec![("dealname", format!("Deal {i}"))],
+        || {},
+    )
+    .await;
 }
 
 #[tokio::test]

@@ -9,7 +9,7 @@ use hubspot_deals::paging::ResumePoint;
 use hubspot_deals::{Client, Error, RetryPolicy, types};
 use hubspot_deals_fake::{FakeHubSpot, Fault, FaultKind};
 use std::collections::HashSet;
-use support::fake::{oauth_fake, pat_client};
+use support::fake::{batch_create_deals, oauth_fake, pat_client};
 use support::recorder::{Recorder, json};
 
 /// A fake with `count` deals named `Deal 0`, `Deal 1`, …, and a client of it.
@@ -17,25 +17,13 @@ async fn fake_with(count: usize) -> (FakeHubSpot, Client, ManualClock) {
     let clock = ManualClock::default();
     let fake = oauth_fake(&clock).start().await.unwrap();
     let client = pat_client(&fake, &clock, RetryPolicy::default());
-    for chunk in 0..count.div_ceil(100) {
-        let inputs = (chunk * 100..(chunk * 100 + 100).min(count))
-            .map(|i| types::BatchCreateInput {
-                associations: vec![],
-                object_write_trace_id: None,
-                properties: [
-                    ("dealname".to_string(), format!("Deal {i}")),
-                    ("amount".to_string(), format!("{i}")),
-                ]
-                .into(),
-            })
-            .collect();
-        client
-            .batch_create()
-            .body(types::BatchCreate { inputs })
-            .send()
-            .await
-            .unwrap();
-    }
+    let deal = |i| {
+        vec![
+            ("dealname", format!("Deal {i}")),
+            ("amount", format!("{i}")),
+        ]
+    };
+    batch_create_deals(&client, count, deal, || {}).await;
     fake.clear_log();
     (fake, client, clock)
 }

@@ -12,7 +12,7 @@ use hubspot_deals_fake::FakeHubSpot;
 use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::Duration;
-use support::fake::{PAT, oauth_fake, pat_builder, pat_client};
+use support::fake::{PAT, batch_create_deals, oauth_fake, pat_builder, pat_client};
 
 /// Creates `count` deals in batches of 100; the clock moves 1 ms after each batch, so the
 /// deals of a batch share their modification time. `stage` picks each deal's stage.
@@ -22,25 +22,16 @@ async fn seed(
     count: usize,
     stage: impl Fn(usize) -> &'static str,
 ) {
-    for chunk in 0..count.div_ceil(100) {
-        let inputs = (chunk * 100..(chunk * 100 + 100).min(count))
-            .map(|i| types::BatchCreateInput {
-                properties: [
-                    ("dealname".to_string(), format!("Deal {i}")),
-                    ("dealstage".to_string(), stage(i).to_string()),
-                ]
-                .into(),
-                ..Default::default()
-            })
-            .collect();
-        client
-            .batch_create()
-            .body(types::BatchCreate { inputs })
-            .send()
-            .await
-            .unwrap();
-        clock.advance(Duration::from_millis(1));
-    }
+    let deal = |i| {
+        vec![
+            ("dealname", format!("Deal {i}")),
+            ("dealstage", stage(i).to_string()),
+        ]
+    };
+    batch_create_deals(client, count, deal, || {
+        clock.advance(Duration::from_millis(1))
+    })
+    .await;
 }
 
 /// A fake, a client that seeds it (unlimited) and one with the default budgets.

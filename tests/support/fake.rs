@@ -63,6 +63,34 @@ pub fn pat_builder<C: Clock + Clone + 'static>(base_url: &str, clock: &C) -> Cli
         .clock(Arc::new(clock.clone()))
 }
 
+/// Creates `count` deals through batch create, 100 at a time, deal `i` with the properties
+/// `deal(i)`; `after_batch` runs after each batch (to move a clock between them, say).
+pub async fn batch_create_deals(
+    client: &Client,
+    count: usize,
+    deal: impl Fn(usize) -> Vec<(&'static str, String)>,
+    mut after_batch: impl FnMut(),
+) {
+    for chunk in 0..count.div_ceil(100) {
+        let inputs = (chunk * 100..(chunk * 100 + 100).min(count))
+            .map(|i| types::BatchCreateInput {
+                properties: deal(i)
+                    .into_iter()
+                    .map(|(name, value)| (name.to_string(), value))
+                    .collect(),
+                ..Default::default()
+            })
+            .collect();
+        client
+            .batch_create()
+            .body(types::BatchCreate { inputs })
+            .send()
+            .await
+            .unwrap();
+        after_batch();
+    }
+}
+
 /// A private-app client of `base_url` on `clock`, keeping to `calls` per ten seconds.
 pub fn limited_client<C: Clock + Clone + 'static>(base_url: &str, clock: &C, calls: u32) -> Client {
     pat_builder(base_url, clock)
