@@ -91,3 +91,50 @@ impl Log {
         self.requests.push_back(entry);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn request(n: usize, token: String) -> LoggedRequest {
+        LoggedRequest {
+            at: DateTime::<Utc>::UNIX_EPOCH,
+            method: "GET".into(),
+            path: format!("/crm/v3/objects/deals/{n}"),
+            query: None,
+            operation: "get_by_id".into(),
+            status: 200,
+            token: Some(token),
+            fault: None,
+        }
+    }
+
+    #[test]
+    fn the_log_keeps_the_newest_requests_and_counts_every_one() {
+        let mut log = Log::default();
+        for n in 0..LOG_CAPACITY + 3 {
+            log.record(request(n, "pat".into()), false);
+        }
+        assert_eq!(log.requests.len(), LOG_CAPACITY);
+        assert_eq!(log.counters.log_dropped, 3);
+        assert_eq!(log.counters.requests, LOG_CAPACITY as u64 + 3);
+        assert_eq!(
+            log.requests[0].path, "/crm/v3/objects/deals/3",
+            "the oldest go first"
+        );
+    }
+
+    #[test]
+    fn tokens_beyond_the_label_capacity_share_one_label() {
+        let mut log = Log::default();
+        for n in 0..TOKEN_LABEL_CAPACITY + 5 {
+            log.record(request(n, format!("oauth-{n}")), false);
+        }
+        // A known token keeps its own label once the map is full.
+        log.record(request(0, "oauth-0".into()), false);
+        let by_token = &log.counters.by_token;
+        assert_eq!(by_token.len(), TOKEN_LABEL_CAPACITY + 1);
+        assert_eq!(by_token[OTHER_TOKENS], 5);
+        assert_eq!(by_token["oauth-0"], 2);
+    }
+}

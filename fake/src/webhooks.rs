@@ -304,3 +304,24 @@ async fn post(
         _ => 0,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_delivery_log_keeps_the_newest() {
+        let deliveries = Deliveries::default();
+        for attempt in 0..DELIVERY_LOG_CAPACITY as u32 + 2 {
+            let delivery = WebhookDelivery {
+                events: 1,
+                attempt,
+                status: 200,
+            };
+            record(&deliveries, delivery);
+        }
+        let log = deliveries.lock().unwrap();
+        assert_eq!(log.len(), DELIVERY_LOG_CAPACITY);
+        assert_eq!(log.front().map(|d| d.attempt), Some(2));
+    }
+}
