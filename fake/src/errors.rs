@@ -202,6 +202,15 @@ impl PropertyProblem {
         }
     }
 
+    /// A value its property's type cannot read (`code` as HubSpot names the type's check).
+    pub fn invalid_value(name: &str, code: &'static str, message: String) -> Self {
+        Self {
+            name: name.into(),
+            code,
+            message,
+        }
+    }
+
     pub fn invalid_option(name: &str, value: &str, allowed: &[String]) -> Self {
         let options: Vec<String> = allowed
             .iter()

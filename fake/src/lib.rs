@@ -3,14 +3,17 @@
 //! `fake-hubspot` binary: `cargo install --path fake`, then `fake-hubspot --port 8080 --token
 //! pat-na1-test`).
 //!
-//! It serves the 12 CRM Deals v3 operations under `/crm/v3/objects/deals` and
-//! `/crm/v3/objects/0-3`, the OAuth token endpoint `POST /oauth/v1/token`, and its own
-//! counters and request log at `GET /__fake/stats`. It follows HubSpot's observed behaviour:
-//! paging cursors, default and requested properties, validation errors with HubSpot's
-//! bodies, batch limits and 207s, search with filters and its 10,000-result cap, merges,
-//! scopes, token expiry, rate limits with HubSpot's headers and 429 bodies, injected
-//! faults, and signed webhook delivery of deal changes ([`WebhookSubscriber`]). Where HubSpot's behaviour is uncertain, the choice made is documented on the item
-//! and in the README's "Fake HubSpot" section.
+//! It serves the CRM Deals operations under `/crm/v3/objects/deals`, `/crm/v3/objects/0-3`
+//! and the date-versioned paths (`/crm/objects/2026-03/0-3`, …), HubSpot's OAuth endpoints
+//! (the v1 token grant and token information, the v3 token, introspection and revocation
+//! API, an authorize page), and its own counters and request log at `GET /__fake/stats`. It
+//! follows HubSpot's observed behaviour: paging cursors, default and requested properties,
+//! validation errors with HubSpot's bodies (unknown, read-only and mistyped properties,
+//! stages outside their pipeline), batch limits and 207s, search with filters and its
+//! 10,000-result cap, merges, associations, scopes, token expiry, rate limits with HubSpot's
+//! headers and 429 bodies, injected faults, and signed webhook delivery of deal changes
+//! ([`WebhookSubscriber`]). Where HubSpot's behaviour is uncertain, the choice made is
+//! documented on the item and in the README's "Fake HubSpot" section.
 //!
 //! ```
 //! # #[tokio::main(flavor = "current_thread")]
@@ -49,6 +52,7 @@ mod server;
 mod state;
 mod store;
 mod validate;
+mod values;
 mod webhooks;
 
 pub use auth::{MAX_ACCESS_TOKENS, READ_SCOPE, TokenKind, WRITE_SCOPE, token_label};

@@ -291,11 +291,13 @@ impl Store {
         existing: Option<u64>,
     ) -> Result<(), ApiError> {
         let mut problems = Vec::new();
-        for name in values.keys() {
+        for (name, value) in values {
             if !self.schema.properties.contains(name) {
                 problems.push(PropertyProblem::missing(name));
             } else if READ_ONLY.contains(&name.as_str()) {
                 problems.push(PropertyProblem::read_only(name));
+            } else if let Some(problem) = super::values::problem(name, value) {
+                problems.push(problem);
             }
         }
         let current = existing.and_then(|id| self.deals.get(&id));

@@ -369,6 +369,30 @@ async fn validation_errors_carry_hubspot_bodies() {
     )
     .await;
     assert_eq!(read_only.json["errors"][0]["code"], "READ_ONLY_VALUE");
+    let not_a_number = patch(
+        format!("{url}/{id}"),
+        json!({"properties": {"amount": "1.4210854715202004e-14", "closedate": "soon"}}),
+    )
+    .await;
+    assert_eq!(not_a_number.status, 400, "HubSpot refuses both");
+    assert_eq!(not_a_number.json["errors"][0]["code"], "INVALID_INTEGER");
+    assert_eq!(
+        not_a_number.json["errors"][0]["message"],
+        "1.4210854715202004e-14 was not a valid number."
+    );
+    assert_eq!(
+        not_a_number.json["errors"][0]["context"]["propertyName"],
+        json!(["amount"])
+    );
+    assert_eq!(not_a_number.json["errors"][1]["code"], "INVALID_LONG");
+    let typed = patch(
+        format!("{url}/{id}"),
+        json!({"properties": {"amount": "1500.50", "closedate": "2026-12-01T10:00:00Z"}}),
+    )
+    .await;
+    assert_eq!(typed.status, 200, "{:?}", typed.json);
+    let cleared = patch(format!("{url}/{id}"), json!({"properties": {"amount": ""}})).await;
+    assert_eq!(cleared.status, 200, "an empty value clears a number too");
 
     let malformed = send(
         http()
