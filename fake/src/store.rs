@@ -362,7 +362,7 @@ impl Store {
             archived_at: None,
             associations,
         };
-        let mut values = values;
+        let mut values = super::values::stored(values);
         if !values.contains_key("pipeline") && values.contains_key("dealstage") {
             values.insert("pipeline".into(), "default".into());
         }
@@ -378,6 +378,7 @@ impl Store {
         let Some(deal) = self.deals.get(&id) else {
             return;
         };
+        let values = super::values::stored(values);
         let changed: Vec<Notice> = match self.changes {
             None => Vec::new(),
             Some(_) => values

@@ -6,6 +6,8 @@
 //! HubSpot's exact grammar is not documented, the choices are in the README's table.
 
 use super::errors::PropertyProblem;
+use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
+use std::collections::BTreeMap;
 
 /// The standard deal properties of HubSpot's `number` type.
 const NUMBERS: &[&str] = &["amount"];
@@ -38,6 +40,20 @@ pub(crate) fn problem(name: &str, value: &str) -> Option<PropertyProblem> {
     None
 }
 
+/// `values` as HubSpot keeps them: a date-time in any accepted form reads back as ISO 8601
+/// in UTC with milliseconds (`2026-11-28T00:00:00.000Z`; the fake's choice of that exact
+/// form for every datetime), so search compares it as a date; other values as given.
+pub(crate) fn stored(mut values: BTreeMap<String, String>) -> BTreeMap<String, String> {
+    for (name, value) in values.iter_mut() {
+        if DATETIMES.contains(&name.as_str())
+            && let Some(at) = datetime(value)
+        {
+            *value = at.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string();
+        }
+    }
+    values
+}
+
 /// A plain decimal: an optional sign, digits, an optional fraction; no exponent, no
 /// thousands separators, no spaces.
 fn is_number(value: &str) -> bool {
@@ -50,10 +66,23 @@ fn is_number(value: &str) -> bool {
 /// Milliseconds since the epoch, an ISO 8601 date (`2026-11-28`, taken as midnight UTC) or
 /// an RFC 3339 date-time (`2026-11-28T09:30:00.000Z`).
 fn is_datetime(value: &str) -> bool {
+    datetime(value).is_some()
+}
+
+fn datetime(value: &str) -> Option<DateTime<Utc>> {
     let millis = value.strip_prefix('-').unwrap_or(value);
-    (!millis.is_empty() && millis.bytes().all(|b| b.is_ascii_digit()) && value.len() <= 19)
-        || chrono::NaiveDate::parse_from_str(value, "%Y-%m-%d").is_ok()
-        || chrono::DateTime::parse_from_rfc3339(value).is_ok()
+    if !millis.is_empty() && millis.bytes().all(|b| b.is_ascii_digit()) {
+        return value
+            .parse::<i64>()
+            .ok()
+            .and_then(DateTime::from_timestamp_millis);
+    }
+    if let Ok(date) = NaiveDate::parse_from_str(value, "%Y-%m-%d") {
+        return Some(date.and_time(NaiveTime::MIN).and_utc());
+    }
+    DateTime::parse_from_rfc3339(value)
+        .ok()
+        .map(|at| at.with_timezone(&Utc))
 }
 
 #[cfg(test)]
@@ -103,6 +132,30 @@ mod tests {
         ] {
             assert!(!is_datetime(bad), "{bad}");
         }
+    }
+
+    #[test]
+    fn datetimes_are_kept_as_iso_8601_in_utc_with_milliseconds() {
+        let given = [
+            ("closedate", "1575737406678"),
+            ("createdate", "2019-12-07"),
+            ("amount", "1575737406678"),
+        ];
+        let values = given
+            .iter()
+            .map(|(n, v)| (n.to_string(), v.to_string()))
+            .collect();
+        let stored = stored(values);
+        assert_eq!(stored["closedate"], "2019-12-07T16:50:06.678Z");
+        assert_eq!(stored["createdate"], "2019-12-07T00:00:00.000Z");
+        assert_eq!(stored["amount"], "1575737406678", "not a datetime");
+        let offset = stored_one("closedate", "2019-12-07T17:50:06.678+01:00");
+        assert_eq!(offset, "2019-12-07T16:50:06.678Z");
+        assert_eq!(stored_one("closedate", ""), "", "clearing stays clearing");
+    }
+
+    fn stored_one(name: &str, value: &str) -> String {
+        stored([(name.to_string(), value.to_string())].into())[name].clone()
     }
 
     #[test]

@@ -286,8 +286,8 @@ fn filter(property: &str, operator: &str, value: Value) -> Value {
 async fn search_supports_every_operator() {
     let fake = fake().await;
     batch_create(&fake, vec![
-        json!({"properties": {"dealname": "Alpha integration", "amount": "100", "dealstage": "closedwon", "closedate": "2024-01-10T00:00:00.000Z"}}),
-        json!({"properties": {"dealname": "Beta onboarding", "amount": "250.5", "dealstage": "contractsent", "closedate": "2024-03-01T00:00:00.000Z"}}),
+        json!({"properties": {"dealname": "Alpha integration", "amount": "100", "dealstage": "closedwon", "closedate": "2024-01-10"}}),
+        json!({"properties": {"dealname": "Beta onboarding", "amount": "250.5", "dealstage": "contractsent", "closedate": "1709251200000"}}),
         json!({"properties": {"dealname": "Gamma renewal", "dealstage": "closedlost"}}),
     ]).await;
     let names = |body: &Value| -> Vec<String> {
@@ -338,6 +338,15 @@ async fn search_supports_every_operator() {
                 "BETWEEN",
                 json!({"value": "1704067200000", "highValue": "1706745600000"}),
             ),
+            vec!["Alpha integration"],
+        ),
+        // Written as a date and as epoch milliseconds, both compare as dates.
+        (
+            filter("closedate", "GTE", json!({"value": "1709251200000"})),
+            vec!["Beta onboarding"],
+        ),
+        (
+            filter("closedate", "LT", json!({"value": "1704931200001"})),
             vec!["Alpha integration"],
         ),
         (

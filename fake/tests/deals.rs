@@ -391,6 +391,19 @@ async fn validation_errors_carry_hubspot_bodies() {
     )
     .await;
     assert_eq!(typed.status, 200, "{:?}", typed.json);
+    assert_eq!(
+        typed.json["properties"]["closedate"], "2026-12-01T10:00:00.000Z",
+        "a datetime reads back as ISO 8601 with milliseconds"
+    );
+    let epoch = patch(
+        format!("{url}/{id}"),
+        json!({"properties": {"closedate": "1575737406678"}}),
+    )
+    .await;
+    assert_eq!(
+        epoch.json["properties"]["closedate"],
+        "2019-12-07T16:50:06.678Z"
+    );
     let cleared = patch(format!("{url}/{id}"), json!({"properties": {"amount": ""}})).await;
     assert_eq!(cleared.status, 200, "an empty value clears a number too");
 
