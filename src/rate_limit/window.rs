@@ -202,10 +202,14 @@ impl Window {
             return;
         };
         self.prune(now);
+        // Over the kept window, not HubSpot's bare interval: HubSpot counts a call when it
+        // arrives, so a permit given just over an interval ago may still be in its count, and
+        // comparing over the bare interval would take it for a call made elsewhere.
+        let horizon = kept(interval);
         let seen = self
             .entries
             .iter()
-            .filter(|e| e.at.saturating_add(interval) > now && e.at <= now)
+            .filter(|e| e.at.saturating_add(horizon) > now && e.at <= now)
             .count() as u64;
         let spent = max.saturating_sub(remaining).min(u64::from(calls));
         for _ in seen..spent {
@@ -421,15 +425,6 @@ mod tests {
 
     #[test]
     fn calls_exactly_a_window_old_are_out_of_it() {
-        let mut window = Window::new(quota(2));
-        window.give(ms(0), true);
-        // HubSpot counts one call in its last 10 s: not the one at 0, which is 10 s old.
-        window.adapt(2, ms(10_000), 1, ms(10_000));
-        assert_eq!(
-            window.slot(0, ms(10_000)),
-            ms(10_250),
-            "the call at 0 and one elsewhere"
-        );
         let mut rate = Window::new(quota(10));
         rate.give(ms(0), true);
         rate.give(ms(9_000), true);
@@ -438,11 +433,36 @@ mod tests {
             1.0,
             "only the call at 9 s counts, over a second"
         );
-        // Still in the log (it is kept a 40th longer), yet outside HubSpot's interval.
-        let mut late = Window::new(quota(2));
-        late.give(ms(0), true);
-        late.adapt(2, ms(10_000), 1, ms(10_100));
-        assert_eq!(late.slot(0, ms(10_100)), ms(10_250));
+        // The kept window's end: a call at 0 is in the log up to 10,250 and out at 10,250.
+        let mut kept = Window::new(quota(1));
+        kept.give(ms(0), true);
+        kept.adapt(1, ms(10_000), 0, ms(10_249));
+        assert_eq!(
+            kept.slot(0, ms(10_249)),
+            ms(10_250),
+            "HubSpot's count is ours"
+        );
+        kept.adapt(1, ms(10_000), 0, ms(10_250));
+        assert_eq!(
+            kept.slot(0, ms(10_250)),
+            ms(20_500),
+            "a call HubSpot counts that is no longer ours was made elsewhere"
+        );
+    }
+
+    #[test]
+    fn a_call_given_just_over_an_interval_ago_is_not_taken_for_one_made_elsewhere() {
+        // HubSpot counts arrivals: the call given at 0 arrived a little later, so at 10,100
+        // HubSpot still counts both of ours. No call was made elsewhere.
+        let mut window = Window::new(quota(2));
+        window.give(ms(0), true);
+        window.give(ms(5_000), true);
+        window.adapt(2, ms(10_000), 0, ms(10_100));
+        assert_eq!(
+            window.slot(0, ms(10_100)),
+            ms(10_250),
+            "the next call goes when the one at 0 leaves, not a window later"
+        );
     }
 
     #[test]
