@@ -451,6 +451,27 @@ mod tests {
     }
 
     #[test]
+    fn a_shorter_interval_from_headers_counts_over_its_own_kept_window() {
+        // The window stays the configured 10 s; HubSpot counts over 5 s (kept: 5,125 ms).
+        let mut inside = Window::new(quota(2));
+        inside.give(ms(0), true);
+        inside.adapt(2, ms(5_000), 1, ms(5_124));
+        assert_eq!(
+            inside.slot(0, ms(5_124)),
+            ms(5_124),
+            "the call HubSpot counts is ours"
+        );
+        let mut outside = Window::new(quota(2));
+        outside.give(ms(0), true);
+        outside.adapt(2, ms(5_000), 1, ms(5_125));
+        assert_eq!(
+            outside.slot(0, ms(5_125)),
+            ms(10_250),
+            "ours left HubSpot's interval: the one it counts was made elsewhere"
+        );
+    }
+
+    #[test]
     fn a_call_given_just_over_an_interval_ago_is_not_taken_for_one_made_elsewhere() {
         // HubSpot counts arrivals: the call given at 0 arrived a little later, so at 10,100
         // HubSpot still counts both of ours. No call was made elsewhere.
