@@ -503,9 +503,16 @@ impl Limiter {
             .map_or(default, |q| q.window)
     }
 
+    /// The limiter's monotonic time: what [`Limiter::observe`] takes as the time a call was
+    /// sent.
+    pub fn now(&self) -> Duration {
+        self.clock.monotonic()
+    }
+
     /// Learns from HubSpot's `X-HubSpot-RateLimit-Max`, `-Interval-Milliseconds` and
-    /// `-Remaining` (sent for the ten-second budget only).
-    pub fn observe(&self, headers: &http::HeaderMap) {
+    /// `-Remaining` (sent for the ten-second budget only), on the answer to a call sent at
+    /// `sent` ([`Limiter::now`] then).
+    pub fn observe(&self, headers: &http::HeaderMap, sent: Duration) {
         let number = |name: &str| headers.get(name)?.to_str().ok()?.trim().parse::<u64>().ok();
         if let (Some(max), Some(interval), Some(remaining)) = (
             number("x-hubspot-ratelimit-max"),
@@ -516,7 +523,7 @@ impl Limiter {
             let interval = Duration::from_millis(interval);
             let mut lane = self.lane(Budget::TenSecondly);
             if self.fleet.is_none() {
-                lane.window.adapt(max, interval, remaining, now);
+                lane.window.adapt(max, interval, remaining, sent, now);
                 return;
             }
             // Shared: the store counts the calls HubSpot saw, with the next question.
@@ -851,7 +858,7 @@ mod tests {
             "10000".parse().unwrap(),
         );
         headers.insert("x-hubspot-ratelimit-remaining", " 0 ".parse().unwrap());
-        observer.observe(&headers);
+        observer.observe(&headers, _clock.monotonic());
         let permit = observer.acquire(Budget::TenSecondly).await.unwrap();
         assert_eq!(
             permit.waited(),
@@ -860,7 +867,7 @@ mod tests {
         );
         headers.insert("x-hubspot-ratelimit-remaining", "many".parse().unwrap());
         let (other, _) = limiter(RateLimit::per_ten_seconds(100));
-        other.observe(&headers);
+        other.observe(&headers, Duration::ZERO);
         assert!(
             other
                 .acquire(Budget::TenSecondly)

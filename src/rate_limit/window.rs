@@ -195,26 +195,37 @@ impl Window {
     }
 
     /// Follows HubSpot's view of the budget: `max` calls per `interval`, `remaining` of them
-    /// left. The quota can only go down from the configured one; calls HubSpot counted that
-    /// this log has not seen (another process on the same app) are added at `now`.
-    pub fn adapt(&mut self, max: u64, interval: Duration, remaining: u64, now: Duration) {
+    /// left, as HubSpot counted when the call that brought the headers arrived (it was sent
+    /// at `sent`, answered by `now`). The quota can only go down from the configured one;
+    /// calls HubSpot counted that this log has not seen (another process on the same app) are
+    /// added at `sent`.
+    ///
+    /// HubSpot counts arrivals, so its count is compared with the permits from an interval
+    /// before `sent` (not before `now`: permits that left that span while the call was
+    /// answered were still counted, and would be taken for calls made elsewhere) up to `now`
+    /// (a call of ours sent after this one may have arrived first).
+    pub fn adapt(
+        &mut self,
+        max: u64,
+        interval: Duration,
+        remaining: u64,
+        sent: Duration,
+        now: Duration,
+    ) {
         let Some((calls, interval)) = self.lower(max, interval) else {
             return;
         };
-        self.prune(now);
-        // Over the kept window, not HubSpot's bare interval: HubSpot counts a call when it
-        // arrives, so a permit given just over an interval ago may still be in its count, and
-        // comparing over the bare interval would take it for a call made elsewhere.
-        let horizon = kept(interval);
+        let sent = sent.min(now);
         let seen = self
             .entries
             .iter()
-            .filter(|e| e.at.saturating_add(horizon) > now && e.at <= now)
+            .filter(|e| e.at.saturating_add(interval) > sent && e.at <= now)
             .count() as u64;
         let spent = max.saturating_sub(remaining).min(u64::from(calls));
         for _ in seen..spent {
-            self.give(now, false);
+            self.give(sent, false);
         }
+        self.prune(now);
     }
 
     /// Follows HubSpot's `max` calls per `interval` (clamped; only ever lower than the
@@ -414,7 +425,7 @@ mod tests {
         let mut window = Window::new(quota(100));
         take(&mut window, ms(0));
         // HubSpot counts 3 spent of 4 (another process spent 2): one slot is left.
-        window.adapt(4, ms(10_000), 1, ms(0));
+        window.adapt(4, ms(10_000), 1, ms(0), ms(0));
         assert_eq!(window.quota(), quota(4));
         assert_eq!(take(&mut window, ms(0)), ms(0));
         assert_eq!(take(&mut window, ms(0)), ms(10_250));
@@ -433,83 +444,102 @@ mod tests {
             1.0,
             "only the call at 9 s counts, over a second"
         );
-        // The kept window's end: a call at 0 is in the log up to 10,250 and out at 10,250.
-        let mut kept = Window::new(quota(1));
-        kept.give(ms(0), true);
-        kept.adapt(1, ms(10_000), 0, ms(10_249));
+        // HubSpot's count as of a call sent at 9,999 includes ours at 0; as of 10,000 not.
+        let mut inside = Window::new(quota(1));
+        inside.give(ms(0), true);
+        inside.adapt(1, ms(10_000), 0, ms(9_999), ms(10_100));
         assert_eq!(
-            kept.slot(0, ms(10_249)),
+            inside.slot(0, ms(10_100)),
             ms(10_250),
             "HubSpot's count is ours"
         );
-        kept.adapt(1, ms(10_000), 0, ms(10_250));
+        let mut outside = Window::new(quota(1));
+        outside.give(ms(0), true);
+        outside.adapt(1, ms(10_000), 0, ms(10_000), ms(10_100));
         assert_eq!(
-            kept.slot(0, ms(10_250)),
-            ms(20_500),
-            "a call HubSpot counts that is no longer ours was made elsewhere"
+            outside.slot(0, ms(10_100)),
+            ms(20_250),
+            "a call HubSpot counts that is not ours was made elsewhere"
         );
     }
 
     #[test]
-    fn a_shorter_interval_from_headers_counts_over_its_own_kept_window() {
-        // The window stays the configured 10 s; HubSpot counts over 5 s (kept: 5,125 ms).
+    fn a_shorter_interval_from_headers_counts_over_its_own_span() {
+        // The window stays the configured 10 s; HubSpot counts over 5 s.
         let mut inside = Window::new(quota(2));
         inside.give(ms(0), true);
-        inside.adapt(2, ms(5_000), 1, ms(5_124));
+        inside.adapt(2, ms(5_000), 1, ms(4_999), ms(5_200));
         assert_eq!(
-            inside.slot(0, ms(5_124)),
-            ms(5_124),
+            inside.slot(0, ms(5_200)),
+            ms(5_200),
             "the call HubSpot counts is ours"
         );
         let mut outside = Window::new(quota(2));
         outside.give(ms(0), true);
-        outside.adapt(2, ms(5_000), 1, ms(5_125));
+        outside.adapt(2, ms(5_000), 1, ms(5_000), ms(5_200));
         assert_eq!(
-            outside.slot(0, ms(5_125)),
+            outside.slot(0, ms(5_200)),
             ms(10_250),
             "ours left HubSpot's interval: the one it counts was made elsewhere"
         );
     }
 
     #[test]
-    fn a_call_given_just_over_an_interval_ago_is_not_taken_for_one_made_elsewhere() {
-        // HubSpot counts arrivals: the call given at 0 arrived a little later, so at 10,100
-        // HubSpot still counts both of ours. No call was made elsewhere.
+    fn a_slow_answer_is_compared_as_of_when_its_call_was_sent() {
+        // Sent at 9,900, answered at 10,100: HubSpot counted both of ours (0 and 5,000) and
+        // nothing else, though the call at 0 is over an interval before the answer.
         let mut window = Window::new(quota(2));
         window.give(ms(0), true);
         window.give(ms(5_000), true);
-        window.adapt(2, ms(10_000), 0, ms(10_100));
+        window.adapt(2, ms(10_000), 0, ms(9_900), ms(10_100));
         assert_eq!(
             window.slot(0, ms(10_100)),
             ms(10_250),
             "the next call goes when the one at 0 leaves, not a window later"
         );
+        // Sent at 10,100: ours at 0 is out of HubSpot's count, so both calls it counts were
+        // made elsewhere, though ours is still in the log (kept a 40th longer).
+        let mut elsewhere = Window::new(quota(2));
+        elsewhere.give(ms(0), true);
+        elsewhere.adapt(2, ms(10_000), 0, ms(10_100), ms(10_150));
+        assert_eq!(elsewhere.slot(0, ms(10_150)), ms(20_350));
+    }
+
+    #[test]
+    fn a_call_sent_after_the_answered_one_may_be_in_hubspots_count() {
+        // Ours at 0 and 50; the call sent at 0 is answered at 200 with 2 of 3 spent: both are
+        // ours (the one sent at 50 arrived first), so one slot is left now.
+        let mut window = Window::new(quota(3));
+        window.give(ms(0), true);
+        window.give(ms(50), true);
+        window.adapt(3, ms(10_000), 1, ms(0), ms(200));
+        assert_eq!(window.slot(0, ms(200)), ms(200));
     }
 
     #[test]
     fn headers_only_lower_the_budget_and_are_clamped() {
         let mut window = Window::new(quota(10));
-        window.adapt(1_000, ms(10_000), 1_000, ms(0));
+        window.adapt(1_000, ms(10_000), 1_000, ms(0), ms(0));
         assert_eq!(
             window.quota(),
             quota(10),
             "never raised above the configured 10"
         );
-        window.adapt(5, ms(10_000), 5, ms(0));
+        window.adapt(5, ms(10_000), 5, ms(0), ms(0));
         assert_eq!(window.quota(), quota(5));
-        window.adapt(50, ms(10_000), 50, ms(0));
+        window.adapt(50, ms(10_000), 50, ms(0), ms(0));
         assert_eq!(
             window.quota(),
             quota(10),
             "back up to the configured budget, not beyond"
         );
-        window.adapt(10, ms(1), 10, ms(0));
+        window.adapt(10, ms(1), 10, ms(0), ms(0));
         assert_eq!(
             window.quota(),
             quota(10),
             "a tiny interval cannot shorten the window"
         );
-        window.adapt(u64::MAX, Duration::from_millis(u64::MAX), 0, ms(0));
+        window.adapt(u64::MAX, Duration::from_millis(u64::MAX), 0, ms(0), ms(0));
         assert_eq!(
             window.quota(),
             Some(Quota {
@@ -526,7 +556,7 @@ mod tests {
         assert_eq!(window.slot(0, ms(0)), ms(61_500), "never stuck for good");
 
         let mut unlimited = Window::new(None);
-        unlimited.adapt(4, ms(10_000), 0, ms(0));
+        unlimited.adapt(4, ms(10_000), 0, ms(0), ms(0));
         assert_eq!(
             unlimited.quota(),
             None,

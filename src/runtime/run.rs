@@ -47,8 +47,8 @@ pub(crate) async fn run(
 }
 
 /// Step 3: what the response teaches the limiter, and what the span records.
-fn observe(shared: &Shared, parts: &http::response::Parts) {
-    shared.limiter.observe(&parts.headers);
+fn observe(shared: &Shared, parts: &http::response::Parts, sent: std::time::Duration) {
+    shared.limiter.observe(&parts.headers, sent);
     let correlation_id = parts
         .headers
         .get("x-hubspot-correlation-id")
@@ -95,9 +95,10 @@ async fn attempts(
             return http.execute(request).await;
         };
         // Step 2: send.
+        let sent = shared.limiter.now();
         let received = attempt::send(http, copy, max_body).await;
         if let Some(parts) = received.parts() {
-            observe(shared, parts);
+            observe(shared, parts, sent);
         }
         let class = class_of(&received, policy.budget, shared.clock.now());
         if let Received::TooLarge(parts) = &received {

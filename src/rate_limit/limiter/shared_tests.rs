@@ -203,7 +203,7 @@ async fn what_hubspot_counted_is_added_to_the_shared_window() {
         "10000".parse().unwrap(),
     );
     headers.insert("x-hubspot-ratelimit-remaining", "4".parse().unwrap());
-    limiter.observe(&headers);
+    limiter.observe(&headers, limiter.now());
     take(limiter).await.unwrap();
     assert_eq!(
         store.members(Budget::TenSecondly).len(),
@@ -372,7 +372,7 @@ async fn what_hubspot_counted_while_the_store_was_down_is_told_once_when_it_answ
         "10000".parse().unwrap(),
     );
     headers.insert("x-hubspot-ratelimit-remaining", "5".parse().unwrap());
-    limiter.observe(&headers);
+    limiter.observe(&headers, limiter.now());
     take(limiter).await.unwrap();
     store.down.store(false, Ordering::SeqCst);
     clock.advance(ms(1_000));
