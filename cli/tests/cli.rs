@@ -465,8 +465,12 @@ async fn import_rejects_malformed_rows_and_per_row_errors_and_goes_on() {
     assert!(rejects.contains("\"row\":3,\"unknown\":false"), "{rejects}");
     assert!(rejects.contains("no id"), "{rejects}");
     assert!(rejects.contains("\"row\":2"), "{rejects}");
-    // Updates by a unique property.
-    std::fs::write(scratch.file("by-key.csv"), "erp_id,amount\nE-3,333\n").unwrap();
+    // Updates by a unique property; an amount HubSpot cannot read rejects its row alone.
+    std::fs::write(
+        scratch.file("by-key.csv"),
+        "erp_id,amount\nE-3,333\nE-1,12 EUR\n",
+    )
+    .unwrap();
     let output = scratch.run(
         &fake,
         &[
@@ -479,7 +483,14 @@ async fn import_rejects_malformed_rows_and_per_row_errors_and_goes_on() {
             "erp_id",
         ],
     );
-    exits(&output, 0);
+    exits(&output, 1);
+    let rejects = std::fs::read_to_string(scratch.file("by-key.csv.rejects.jsonl")).unwrap();
+    assert_eq!(rejects.lines().count(), 1, "{rejects}");
+    assert!(rejects.contains("\"row\":2"), "{rejects}");
+    assert!(
+        rejects.contains("12 EUR was not a valid number."),
+        "{rejects}"
+    );
     let found = scratch.run(
         &fake,
         &[
