@@ -88,9 +88,7 @@ struct Checkpoint {
 
 impl Checkpoint {
     fn path(output: &Path) -> PathBuf {
-        let mut name = output.as_os_str().to_owned();
-        name.push(".checkpoint");
-        PathBuf::from(name)
+        state_file::beside(output, ".checkpoint")
     }
 
     fn load(output: &Path) -> Result<Option<Self>, Failure> {

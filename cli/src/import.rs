@@ -198,7 +198,7 @@ struct State {
 
 impl State {
     fn path(file: &Path) -> PathBuf {
-        PathBuf::from(format!("{}.import-state", file.display()))
+        state_file::beside(file, ".import-state")
     }
 
     fn load(file: &Path) -> Result<Option<Self>, Failure> {
@@ -363,7 +363,7 @@ pub async fn import(global: &Global, args: ImportArgs) -> Result<ExitCode, Failu
     let rejects_path = args
         .rejects
         .clone()
-        .unwrap_or_else(|| PathBuf::from(format!("{}.rejects.jsonl", args.file.display())));
+        .unwrap_or_else(|| state_file::beside(&args.file, ".rejects.jsonl"));
     let mut state = State {
         mode: Some(mode),
         ..State::default()

@@ -9,6 +9,14 @@ use serde::de::DeserializeOwned;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
+/// The file beside `path` whose name adds `suffix` (`deals.csv` → `deals.csv.checkpoint`),
+/// whatever bytes the name holds.
+pub fn beside(path: &Path, suffix: &str) -> PathBuf {
+    let mut name = path.as_os_str().to_owned();
+    name.push(suffix);
+    PathBuf::from(name)
+}
+
 /// The contents of `path`, if there is such a file. One that does not parse is a usage error
 /// naming `what` it should be and the `advice` to follow.
 pub fn load<T: DeserializeOwned>(
@@ -27,7 +35,7 @@ pub fn load<T: DeserializeOwned>(
 
 /// Replaces the contents of `path` with `value`.
 pub fn save<T: Serialize>(path: &Path, value: &T) -> Result<(), Failure> {
-    let temporary = PathBuf::from(format!("{}.{}.new", path.display(), std::process::id()));
+    let temporary = beside(path, &format!(".{}.new", std::process::id()));
     let mut options = std::fs::OpenOptions::new();
     options.write(true).create(true).truncate(true);
     #[cfg(unix)]
