@@ -28,6 +28,11 @@ impl Scratch {
         self.0.join(name)
     }
 
+    /// The lines of the rejects file an import of `input` wrote beside it.
+    fn rejects(&self, input: &str) -> String {
+        std::fs::read_to_string(self.file(&format!("{input}.rejects.jsonl"))).unwrap()
+    }
+
     /// The binary, with this folder's credentials and the fake's base URL.
     fn command(&self, fake: &FakeHubSpot) -> Command {
         let mut command = Command::new(env!("CARGO_BIN_EXE_hubspot-deals"));
@@ -432,12 +437,11 @@ async fn import_rejects_malformed_rows_and_per_row_errors_and_goes_on() {
     );
     exits(&output, 1);
     assert_eq!(fake.deal_count(), 4, "the two good rows were upserted");
-    let rejects: Vec<serde_json::Value> =
-        std::fs::read_to_string(scratch.file("in.jsonl.rejects.jsonl"))
-            .unwrap()
-            .lines()
-            .map(|l| serde_json::from_str(l).unwrap())
-            .collect();
+    let rejects: Vec<serde_json::Value> = scratch
+        .rejects("in.jsonl")
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
     let rows: Vec<u64> = rejects.iter().map(|r| r["row"].as_u64().unwrap()).collect();
     assert_eq!(
         rows,
@@ -460,7 +464,7 @@ async fn import_rejects_malformed_rows_and_per_row_errors_and_goes_on() {
     .unwrap();
     let output = scratch.run(&fake, &["deals", "import", "up.csv", "--mode", "update"]);
     exits(&output, 1);
-    let rejects = std::fs::read_to_string(scratch.file("up.csv.rejects.jsonl")).unwrap();
+    let rejects = scratch.rejects("up.csv");
     assert_eq!(rejects.lines().count(), 2, "{rejects}");
     assert!(rejects.contains("\"row\":3,\"unknown\":false"), "{rejects}");
     assert!(rejects.contains("no id"), "{rejects}");
@@ -484,7 +488,7 @@ async fn import_rejects_malformed_rows_and_per_row_errors_and_goes_on() {
         ],
     );
     exits(&output, 1);
-    let rejects = std::fs::read_to_string(scratch.file("by-key.csv.rejects.jsonl")).unwrap();
+    let rejects = scratch.rejects("by-key.csv");
     assert_eq!(rejects.lines().count(), 1, "{rejects}");
     assert!(rejects.contains("\"row\":2"), "{rejects}");
     assert!(
@@ -857,7 +861,7 @@ async fn a_problem_in_every_row_is_not_sent_row_by_row_for_ever() {
         ],
     );
     exits(&output, 1);
-    let rejects = std::fs::read_to_string(scratch.file("rows.csv.rejects.jsonl")).unwrap();
+    let rejects = scratch.rejects("rows.csv");
     assert_eq!(rejects.lines().count(), 250, "every row listed");
     let calls = fake
         .counters()
