@@ -655,6 +655,22 @@ mod tests {
         (Limiter::new(limit, Arc::new(clock.clone()), None), clock)
     }
 
+    /// HubSpot's rate-limit headers, as they come over the wire.
+    pub(super) fn rate_limit_headers(
+        max: &str,
+        interval: &str,
+        remaining: &str,
+    ) -> http::HeaderMap {
+        let mut headers = http::HeaderMap::new();
+        headers.insert("x-hubspot-ratelimit-max", max.parse().unwrap());
+        headers.insert(
+            "x-hubspot-ratelimit-interval-milliseconds",
+            interval.parse().unwrap(),
+        );
+        headers.insert("x-hubspot-ratelimit-remaining", remaining.parse().unwrap());
+        headers
+    }
+
     /// Time that moves only with `advance`; a sleep is ready once its deadline has passed.
     #[derive(Debug, Clone, Default)]
     struct Frozen(Arc<Mutex<Duration>>);
@@ -850,15 +866,9 @@ mod tests {
 
     #[tokio::test]
     async fn observe_reads_hubspots_headers() {
-        let (observer, _clock) = limiter(RateLimit::per_ten_seconds(100));
-        let mut headers = http::HeaderMap::new();
-        headers.insert("x-hubspot-ratelimit-max", "3".parse().unwrap());
-        headers.insert(
-            "x-hubspot-ratelimit-interval-milliseconds",
-            "10000".parse().unwrap(),
-        );
-        headers.insert("x-hubspot-ratelimit-remaining", " 0 ".parse().unwrap());
-        observer.observe(&headers, _clock.monotonic());
+        let (observer, clock) = limiter(RateLimit::per_ten_seconds(100));
+        let mut headers = rate_limit_headers("3", "10000", " 0 ");
+        observer.observe(&headers, clock.monotonic());
         let permit = observer.acquire(Budget::TenSecondly).await.unwrap();
         assert_eq!(
             permit.waited(),

@@ -196,13 +196,7 @@ async fn what_hubspot_counted_is_added_to_the_shared_window() {
     clock.advance(ms(60_000));
     take(limiter).await.unwrap();
     // HubSpot counts 6 of 10 spent: 5 calls were made outside the shared budget.
-    let mut headers = http::HeaderMap::new();
-    headers.insert("x-hubspot-ratelimit-max", "10".parse().unwrap());
-    headers.insert(
-        "x-hubspot-ratelimit-interval-milliseconds",
-        "10000".parse().unwrap(),
-    );
-    headers.insert("x-hubspot-ratelimit-remaining", "4".parse().unwrap());
+    let headers = super::tests::rate_limit_headers("10", "10000", "4");
     limiter.observe(&headers, limiter.now());
     take(limiter).await.unwrap();
     assert_eq!(
@@ -365,13 +359,7 @@ async fn what_hubspot_counted_while_the_store_was_down_is_told_once_when_it_answ
     let limiter = &limiters[0];
     clock.advance(ms(60_000));
     store.down.store(true, Ordering::SeqCst);
-    let mut headers = http::HeaderMap::new();
-    headers.insert("x-hubspot-ratelimit-max", "10".parse().unwrap());
-    headers.insert(
-        "x-hubspot-ratelimit-interval-milliseconds",
-        "10000".parse().unwrap(),
-    );
-    headers.insert("x-hubspot-ratelimit-remaining", "5".parse().unwrap());
+    let headers = super::tests::rate_limit_headers("10", "10000", "5");
     limiter.observe(&headers, limiter.now());
     take(limiter).await.unwrap();
     store.down.store(false, Ordering::SeqCst);
