@@ -445,40 +445,46 @@ mod tests {
             "only the call at 9 s counts, over a second"
         );
         // HubSpot's count as of a call sent at 9,999 includes ours at 0; as of 10,000 not.
-        let mut inside = Window::new(quota(1));
-        inside.give(ms(0), true);
-        inside.adapt(1, ms(10_000), 0, ms(9_999), ms(10_100));
         assert_eq!(
-            inside.slot(0, ms(10_100)),
+            slot_after_headers(1, &[0], (1, 10_000, 0), 9_999, 10_100),
             ms(10_250),
             "HubSpot's count is ours"
         );
-        let mut outside = Window::new(quota(1));
-        outside.give(ms(0), true);
-        outside.adapt(1, ms(10_000), 0, ms(10_000), ms(10_100));
         assert_eq!(
-            outside.slot(0, ms(10_100)),
+            slot_after_headers(1, &[0], (1, 10_000, 0), 10_000, 10_100),
             ms(20_250),
             "a call HubSpot counts that is not ours was made elsewhere"
         );
     }
 
+    /// The next call's slot at `now` in a budget of `calls` per 10 s holding our calls given
+    /// at `ours`, once HubSpot's headers (`max` per `interval` ms, `remaining` left) came
+    /// back at `now` on the answer to a call sent at `sent` (all in ms).
+    fn slot_after_headers(
+        calls: u32,
+        ours: &[u64],
+        (max, interval, remaining): (u64, u64, u64),
+        sent: u64,
+        now: u64,
+    ) -> Duration {
+        let mut window = Window::new(quota(calls));
+        for at in ours {
+            window.give(ms(*at), true);
+        }
+        window.adapt(max, ms(interval), remaining, ms(sent), ms(now));
+        window.slot(0, ms(now))
+    }
+
     #[test]
     fn a_shorter_interval_from_headers_counts_over_its_own_span() {
         // The window stays the configured 10 s; HubSpot counts over 5 s.
-        let mut inside = Window::new(quota(2));
-        inside.give(ms(0), true);
-        inside.adapt(2, ms(5_000), 1, ms(4_999), ms(5_200));
         assert_eq!(
-            inside.slot(0, ms(5_200)),
+            slot_after_headers(2, &[0], (2, 5_000, 1), 4_999, 5_200),
             ms(5_200),
             "the call HubSpot counts is ours"
         );
-        let mut outside = Window::new(quota(2));
-        outside.give(ms(0), true);
-        outside.adapt(2, ms(5_000), 1, ms(5_000), ms(5_200));
         assert_eq!(
-            outside.slot(0, ms(5_200)),
+            slot_after_headers(2, &[0], (2, 5_000, 1), 5_000, 5_200),
             ms(10_250),
             "ours left HubSpot's interval: the one it counts was made elsewhere"
         );
@@ -488,32 +494,27 @@ mod tests {
     fn a_slow_answer_is_compared_as_of_when_its_call_was_sent() {
         // Sent at 9,900, answered at 10,100: HubSpot counted both of ours (0 and 5,000) and
         // nothing else, though the call at 0 is over an interval before the answer.
-        let mut window = Window::new(quota(2));
-        window.give(ms(0), true);
-        window.give(ms(5_000), true);
-        window.adapt(2, ms(10_000), 0, ms(9_900), ms(10_100));
         assert_eq!(
-            window.slot(0, ms(10_100)),
+            slot_after_headers(2, &[0, 5_000], (2, 10_000, 0), 9_900, 10_100),
             ms(10_250),
             "the next call goes when the one at 0 leaves, not a window later"
         );
         // Sent at 10,100: ours at 0 is out of HubSpot's count, so both calls it counts were
         // made elsewhere, though ours is still in the log (kept a 40th longer).
-        let mut elsewhere = Window::new(quota(2));
-        elsewhere.give(ms(0), true);
-        elsewhere.adapt(2, ms(10_000), 0, ms(10_100), ms(10_150));
-        assert_eq!(elsewhere.slot(0, ms(10_150)), ms(20_350));
+        assert_eq!(
+            slot_after_headers(2, &[0], (2, 10_000, 0), 10_100, 10_150),
+            ms(20_350)
+        );
     }
 
     #[test]
     fn a_call_sent_after_the_answered_one_may_be_in_hubspots_count() {
         // Ours at 0 and 50; the call sent at 0 is answered at 200 with 2 of 3 spent: both are
         // ours (the one sent at 50 arrived first), so one slot is left now.
-        let mut window = Window::new(quota(3));
-        window.give(ms(0), true);
-        window.give(ms(50), true);
-        window.adapt(3, ms(10_000), 1, ms(0), ms(200));
-        assert_eq!(window.slot(0, ms(200)), ms(200));
+        assert_eq!(
+            slot_after_headers(3, &[0, 50], (3, 10_000, 1), 0, 200),
+            ms(200)
+        );
     }
 
     #[test]
