@@ -378,20 +378,8 @@ async fn more_changes_in_one_millisecond_than_a_search_can_page_is_an_error() {
     let fake = oauth_fake(&clock).start().await.unwrap();
     let seeder = pat_client(&fake, &clock, RetryPolicy::default());
     let start = at(&clock);
-    for chunk in 0..101 {
-        let inputs = (0..100)
-            .map(|i| types::BatchCreateInput {
-                properties: [("dealname".to_string(), format!("Deal {chunk}-{i}"))].into(),
-                ..Default::default()
-            })
-            .collect();
-        seeder
-            .batch_create()
-            .body(types::BatchCreate { inputs })
-            .send()
-            .await
-            .unwrap();
-    }
+    let name = |i: usize| vec![("dealname", format!("Deal {}-{}", i / 100, i % 100))];
+    batch_create_deals(&seeder, 10_100, name, || {}).await;
     let client = Client::builder()
         .private_app_token(PAT)
         .base_url(fake.base_url())
