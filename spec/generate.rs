@@ -186,9 +186,9 @@ pub fn generate(doc: &serde_json::Value) -> Result<String, String> {
     Ok(prettyplease::unparse(&file))
 }
 
-/// Gives every builder a `send()` that returns the crate's own `Error`: Progenitor's `send`
-/// becomes `send_raw` (kept for callers who want the raw response and Progenitor's error), and
-/// a thin `send` runs it through `crate::runtime::call::send` with the operation's name.
+/// Gives every builder a `send()` that returns the crate's own `Error`, and a `send_raw()`
+/// that returns Progenitor's: Progenitor's `send` becomes the crate's `send_unscoped`, and
+/// each runs it in the scope of one call (`crate::runtime::call`) with the operation's name.
 fn typed_send(file: &mut syn::File) -> Result<(), String> {
     let builders = file
         .items
@@ -216,18 +216,23 @@ fn typed_send(file: &mut syn::File) -> Result<(), String> {
                 .ok_or_else(|| format!("cannot find the operation id in {builder}::send"))?;
             let ok = ok_type(&method.sig.output)
                 .ok_or_else(|| format!("{operation}: send() does not return a Result"))?;
-            method.sig.ident = syn::Ident::new("send_raw", method.sig.ident.span());
-            let docs: Vec<syn::Attribute> = syn::parse_quote! {
+            let raw_output = method.sig.output.clone();
+            method.sig.ident = syn::Ident::new("send_unscoped", method.sig.ident.span());
+            method.vis = syn::parse_quote!(pub(crate));
+            method.attrs.retain(|attr| !attr.path().is_ident("doc"));
+            added.push(syn::parse_quote! {
                 /// Sends the request like [`send`](Self::send), returning Progenitor's raw
                 /// error type: a failure the runtime understood (a refused refresh, a permit
                 /// that would wait too long) comes back as the last HTTP answer instead.
-            };
-            method.attrs.extend(docs);
+                pub async fn send_raw(self) #raw_output {
+                    crate::runtime::call::raw(#operation, self.send_unscoped()).await
+                }
+            });
             added.push(syn::parse_quote! {
                 /// Sends the request through the client's runtime (auth, rate limit, retries)
                 /// and returns the response, or the crate's [`Error`](crate::Error).
                 pub async fn send(self) -> ::std::result::Result<#ok, crate::Error> {
-                    crate::runtime::call::send(#operation, self.send_raw()).await
+                    crate::runtime::call::send(#operation, self.send_unscoped()).await
                 }
             });
             count += 1;

@@ -15,7 +15,7 @@
 use super::RateLimit;
 use super::adaptive::Pacing;
 use super::shared::{Answer, Ask, Fill, SharedBudget, StoreFuture, WhenUnavailable};
-use super::window::{Window, kept};
+use super::window::{Window, headroom, kept};
 use crate::clock::SharedClock;
 use crate::operations::Budget;
 use std::collections::BTreeSet;
@@ -36,10 +36,6 @@ pub(crate) enum Refused {
     Unavailable { name: Arc<str>, reason: String },
 }
 
-/// A permit whose call went out this much later than it was given is moved to its sending
-/// time in the shared store too (earlier ones are within the window's headroom).
-const RETIME_AFTER: Duration = Duration::from_millis(50);
-
 /// How late after its time a call with a shared budget asks the store: a millisecond at
 /// random, plus a millisecond for each of up to four windows fewer than `starving` (the
 /// windows since its process last got a shared slot). When processes wait for the same
@@ -50,25 +46,25 @@ fn lateness(starving: u64) -> Duration {
     Duration::from_micros(STEPS.saturating_sub(starving) * 1_000 + fastrand::u64(0..1_000))
 }
 
-/// Calls HubSpot counted: `spent` in the `interval` ending `at` (its headers, or a full
-/// window after 429s in a row).
+/// Calls HubSpot counted: `spent` in the `interval` before the arrival of a call sent at
+/// `sent` and answered at `answered` (its headers, or a full window after 429s in a row).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct Counted {
     spent: u32,
     interval: Duration,
-    at: Duration,
+    sent: Duration,
+    answered: Duration,
 }
 
 impl Counted {
-    /// As the store takes it at `now`. HubSpot counts a call when it arrives, up to the
-    /// headroom after its permit: the store compares with the permits of the interval plus
-    /// the headroom, so a call permitted just before HubSpot's interval is not taken for one
-    /// made elsewhere.
+    /// As the store takes it at `now`, by the rule of [`Window::adapt`]: compared with the
+    /// permits from `sent` less the kept interval up to now; calls made elsewhere added at
+    /// the answer less the headroom, where an answered call's permit would stand.
     fn fill(self, now: Duration) -> Fill {
         Fill {
             spent: self.spent,
-            interval: kept(self.interval),
-            age: now.saturating_sub(self.at),
+            since: now.saturating_sub(self.sent) + kept(self.interval),
+            age: now.saturating_sub(self.answered) + headroom(self.interval),
         }
     }
 }
@@ -130,10 +126,10 @@ impl Fleet {
 
 /// What the shared store (or its absence) lets the first call in line do.
 enum Turn {
-    /// Go now; `member` names the permit in the store, `unshared` when the store did not
-    /// count it (it was down).
+    /// Go now; `member` names the permit in the store, given no sooner than `asked`;
+    /// `unshared` when the store did not count it (it was down).
     Go {
-        member: Option<String>,
+        member: Option<(String, Duration)>,
         unshared: bool,
     },
     /// Wait until then.
@@ -338,7 +334,7 @@ impl Limiter {
         self: &Arc<Self>,
         mut waiting: Waiting<'_>,
         start: Duration,
-        member: Option<String>,
+        member: Option<(String, Duration)>,
         unshared: bool,
     ) -> Permit {
         let budget = waiting.budget;
@@ -353,12 +349,17 @@ impl Limiter {
         };
         waiting.admitted = true;
         drop(waiting);
-        let shared = member.and_then(|member| Some((self.fleet.as_ref()?.budget.clone(), member)));
+        let shared = member.and_then(|(member, asked)| {
+            Some(SharedPermit {
+                budget: self.fleet.as_ref()?.budget.clone(),
+                member,
+                asked,
+            })
+        });
         Permit {
             limiter: self.clone(),
             budget,
             id,
-            given: now,
             waited: now.saturating_sub(start),
             shared,
             sent: false,
@@ -415,6 +416,8 @@ impl Limiter {
             (ask, counted)
         };
         let member = ask.member.clone();
+        let asked = now;
+        tracing::trace!(shared_budget = %fleet.budget.name, ?budget, "asking the shared rate budget's store");
         let answer = fleet.budget.store.ask(ask, fleet.budget.timeout).await;
         let now = self.clock.monotonic();
         let mut lane = self.lane(budget);
@@ -437,7 +440,7 @@ impl Limiter {
                     Answer::Granted => {
                         lane.sharing.served = Some(now);
                         Turn::Go {
-                            member: Some(member),
+                            member: Some((member, asked)),
                             unshared: false,
                         }
                     }
@@ -470,12 +473,17 @@ impl Limiter {
                     WhenUnavailable::Local { workers } => {
                         lane.window.set_share(workers.get());
                         if was_up {
+                            // What the other processes spent of the window is unknown: it is
+                            // taken as full, so their calls leave HubSpot's count first.
+                            if workers.get() > 1 {
+                                lane.window.saturate(now);
+                            }
                             tracing::warn!(
                                 shared_budget = %name,
                                 %reason,
                                 workers = workers.get(),
                                 "the shared rate budget is unavailable: calls go on at this \
-                                 process's share of the budget until it answers"
+                                 process's share of the budget, after a window, until it answers"
                             );
                         }
                         Ok(Turn::Again)
@@ -534,7 +542,8 @@ impl Limiter {
                 lane.sharing.counted = Some(Counted {
                     spent,
                     interval,
-                    at: now,
+                    sent,
+                    answered: now,
                 });
             }
         }
@@ -560,7 +569,8 @@ impl Limiter {
                     let full = Counted {
                         spent: whole.calls,
                         interval: whole.window,
-                        at: now,
+                        sent: now,
+                        answered: now,
                     };
                     let ask = Ask {
                         budget,
@@ -594,6 +604,16 @@ impl Limiter {
     }
 }
 
+/// A permit in a shared budget's store.
+#[derive(Debug)]
+struct SharedPermit {
+    budget: SharedBudget,
+    /// Its name in the store.
+    member: String,
+    /// When it was asked for: the store gave it no sooner.
+    asked: Duration,
+}
+
 /// The right to send one call, given now. Drop it without [`Permit::sent`] (the call could
 /// not be sent, e.g. no token) and the budget gets it back.
 #[derive(Debug)]
@@ -601,11 +621,8 @@ pub(crate) struct Permit {
     limiter: Arc<Limiter>,
     budget: Budget,
     id: u64,
-    /// When it was given.
-    given: Duration,
     waited: Duration,
-    /// The shared budget and the permit's name in its store.
-    shared: Option<(SharedBudget, String)>,
+    shared: Option<SharedPermit>,
     sent: bool,
 }
 
@@ -616,15 +633,17 @@ impl Permit {
     }
 
     /// The call goes out now: the permit counts from this moment (later than it was given
-    /// when fetching a token took time).
-    pub fn sent(mut self) {
+    /// when fetching a token took time) until its answer (drop the returned [`InFlight`]
+    /// when the call is answered or has failed).
+    pub fn sent(mut self) -> InFlight {
         let now = self.limiter.clock.monotonic();
         self.limiter.lane(self.budget).window.retime(self.id, now);
         self.sent = true;
-        if let Some((shared, member)) = self.shared.take()
-            && now.saturating_sub(self.given) > RETIME_AFTER
-        {
-            detach(shared.store.retime(self.budget, member, shared.timeout));
+        InFlight {
+            limiter: self.limiter.clone(),
+            budget: self.budget,
+            id: self.id,
+            shared: self.shared.take(),
         }
     }
 }
@@ -634,8 +653,56 @@ impl Drop for Permit {
         if !self.sent {
             self.limiter.lane(self.budget).window.take_back(self.id);
             self.limiter.moved.notify_waiters();
-            if let Some((shared, member)) = self.shared.take() {
-                detach(shared.store.give_back(self.budget, member, shared.timeout));
+            if let Some(permit) = self.shared.take() {
+                let timeout = permit.budget.timeout;
+                detach(
+                    permit
+                        .budget
+                        .store
+                        .give_back(self.budget, permit.member, timeout),
+                );
+            }
+        }
+    }
+}
+
+/// A call on its way to HubSpot. Dropping it says the call was answered (or failed): HubSpot
+/// counted it by then, so its slot frees no sooner than a window later, here and in a shared
+/// store (which is told only when the answer came later than the window's headroom after the
+/// permit: calls answered sooner are covered by it).
+#[derive(Debug)]
+pub(crate) struct InFlight {
+    limiter: Arc<Limiter>,
+    budget: Budget,
+    id: u64,
+    shared: Option<SharedPermit>,
+}
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        let now = self.limiter.clock.monotonic();
+        let window = {
+            let mut lane = self.limiter.lane(self.budget);
+            lane.window.answered(self.id, now);
+            lane.window.whole_quota().map(|quota| quota.window)
+        };
+        if let (Some(permit), Some(window)) = (self.shared.take(), window) {
+            let late = now.saturating_sub(permit.asked);
+            let headroom = headroom(window);
+            if late > headroom {
+                tracing::debug!(
+                    budget = ?self.budget,
+                    late_ms = u64::try_from(late.as_millis()).unwrap_or(u64::MAX),
+                    "a call answered later than the window's headroom after its permit: its \
+                     shared slot frees a window after the answer"
+                );
+                let timeout = permit.budget.timeout;
+                detach(
+                    permit
+                        .budget
+                        .store
+                        .retime(self.budget, permit.member, headroom, timeout),
+                );
             }
         }
     }

@@ -20,7 +20,7 @@ pub(crate) mod redis;
 pub(crate) mod shared;
 pub(crate) mod window;
 
-pub(crate) use limiter::{Limiter, Refused};
+pub(crate) use limiter::{InFlight, Limiter, Refused};
 pub use shared::{SharedBudget, WhenUnavailable};
 
 use std::time::Duration;

@@ -18,9 +18,9 @@ use std::time::Duration;
 use tokio::sync::OnceCell;
 
 /// Takes a permit: `KEYS[1]` the window; `ARGV`: the limit, the window kept (ms), the permit's
-/// member, then a fill (calls HubSpot counted, over which interval in ms, how many ms ago; 0
-/// calls for none), 1 to take a permit (0 to only learn), then the ages in ms of calls the
-/// store has not seen. Returns 0 when there is room (and the permit was added), or the
+/// member, then a fill (calls HubSpot counted; compared with the permits of the last how many
+/// ms; the missing ones added how many ms ago; 0 calls for none), 1 to take a permit (0 to
+/// only learn), then the ages in ms of calls the store has not seen. Returns 0 when there is room (and the permit was added), or the
 /// milliseconds until a slot frees.
 const TAKE: &str = r"
 pcall(redis.replicate_commands)
@@ -37,7 +37,7 @@ end
 local spent = tonumber(ARGV[4])
 if spent > 0 then
   local at = now - tonumber(ARGV[6])
-  local seen = redis.call('ZCOUNT', key, '(' .. (at - tonumber(ARGV[5])), at)
+  local seen = redis.call('ZCOUNT', key, '(' .. (now - tonumber(ARGV[5])), '+inf')
   for i = seen + 1, math.min(spent, limit) do
     redis.call('ZADD', key, at, member .. ':fill:' .. i)
   end
@@ -55,12 +55,18 @@ local frees = redis.call('ZRANGE', key, count - limit, count - limit, 'WITHSCORE
 return math.max(1, tonumber(frees[2]) + kept - now)
 ";
 
-/// Moves a permit (`ARGV[1]`) to now, if it is still in the window `KEYS[1]`.
+/// Moves a permit (`ARGV[1]`) to now less `ARGV[2]` ms, if it is still in the window
+/// `KEYS[1]` and stands earlier.
 const RETIME: &str = r"
 pcall(redis.replicate_commands)
 local time = redis.call('TIME')
 local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
-return redis.call('ZADD', KEYS[1], 'XX', now, ARGV[1])
+local to = now - tonumber(ARGV[2])
+local at = redis.call('ZSCORE', KEYS[1], ARGV[1])
+if at and tonumber(at) < to then
+  redis.call('ZADD', KEYS[1], 'XX', to, ARGV[1])
+end
+return 0
 ";
 
 /// A shared window in Redis.
@@ -147,8 +153,8 @@ impl Store for Shared {
         Box::pin(async move {
             let key = store.key(ask.budget);
             let millis = |d: Duration| u64::try_from(d.as_millis()).unwrap_or(u64::MAX);
-            let (spent, interval, age) = ask.fill.map_or((0, 0, 0), |fill| {
-                (fill.spent, millis(fill.interval), millis(fill.age))
+            let (spent, since, age) = ask.fill.map_or((0, 0, 0), |fill| {
+                (fill.spent, millis(fill.since), millis(fill.age))
             });
             let wait: u64 = bounded(timeout, async {
                 let mut connection = store.connection(timeout).await?;
@@ -158,7 +164,7 @@ impl Store for Shared {
                     .arg(millis(ask.kept))
                     .arg(&ask.member)
                     .arg(spent)
-                    .arg(interval)
+                    .arg(since)
                     .arg(age)
                     .arg(u8::from(ask.take));
                 for unseen in &ask.unseen {
@@ -191,16 +197,24 @@ impl Store for Shared {
         })
     }
 
-    fn retime(&self, budget: Budget, member: String, timeout: Duration) -> StoreFuture<()> {
+    fn retime(
+        &self,
+        budget: Budget,
+        member: String,
+        headroom: Duration,
+        timeout: Duration,
+    ) -> StoreFuture<()> {
         let store = self.0.clone();
         Box::pin(async move {
             let key = store.key(budget);
+            let headroom = u64::try_from(headroom.as_millis()).unwrap_or(u64::MAX);
             bounded(timeout, async {
                 let mut connection = store.connection(timeout).await?;
                 store
                     .retime
                     .key(&key)
                     .arg(&member)
+                    .arg(headroom)
                     .invoke_async::<()>(&mut connection)
                     .await
             })

@@ -41,12 +41,13 @@ pub(crate) struct Ask {
     pub fill: Option<Fill>,
 }
 
-/// HubSpot counted `spent` calls in the `interval` ending `age` ago (from its
-/// `X-HubSpot-RateLimit-*` headers, or a full window after 429s in a row).
+/// HubSpot counted `spent` calls (from its `X-HubSpot-RateLimit-*` headers, or a full window
+/// after 429s in a row): the store compares them with its permits of the last `since`, and
+/// adds the ones it lacks `age` ago.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Fill {
     pub spent: u32,
-    pub interval: Duration,
+    pub since: Duration,
     pub age: Duration,
 }
 
@@ -66,8 +67,15 @@ pub(crate) trait Store: Send + Sync + fmt::Debug {
     fn ask(&self, ask: Ask, timeout: Duration) -> StoreFuture<Answer>;
     /// Removes a permit whose call was never sent.
     fn give_back(&self, budget: Budget, member: String, timeout: Duration) -> StoreFuture<()>;
-    /// Moves a permit to now (its call went out later than it was given).
-    fn retime(&self, budget: Budget, member: String, timeout: Duration) -> StoreFuture<()>;
+    /// Moves a permit to now less `headroom`, if that is later than it stands (its call was
+    /// answered more than the headroom after the permit was given).
+    fn retime(
+        &self,
+        budget: Budget,
+        member: String,
+        headroom: Duration,
+        timeout: Duration,
+    ) -> StoreFuture<()>;
 }
 
 /// What a client does while the shared budget's store (Redis) cannot be reached or does not
@@ -82,7 +90,9 @@ pub enum WhenUnavailable {
     /// share the app).
     Fail,
     /// Calls keep going under this process's own limiter, at the budget divided by the number
-    /// of processes sharing it, so the fleet together stays within the budget. When the
+    /// of processes sharing it, so the fleet together stays within the budget. With more
+    /// than one worker they start a window after the store went down: what the other
+    /// processes spent of the window before is unknown, so it is taken as full. When the
     /// store answers again, the calls made meanwhile are added to it and the shared budget
     /// governs again.
     Local {
@@ -234,10 +244,9 @@ pub(crate) mod memory {
             }
             if let Some(fill) = ask.fill {
                 let at = now.saturating_sub(fill.age);
-                let from = at.saturating_sub(fill.interval);
                 let seen = entries
                     .iter()
-                    .filter(|(t, _)| *t > from && *t <= at)
+                    .filter(|(t, _)| t.saturating_add(fill.since) > now)
                     .count();
                 let spent = (fill.spent.min(ask.limit)) as usize;
                 for i in seen..spent {
@@ -278,15 +287,22 @@ pub(crate) mod memory {
             Box::pin(async { Ok(()) })
         }
 
-        fn retime(&self, budget: Budget, member: String, _: Duration) -> StoreFuture<()> {
-            let now = self.clock.monotonic();
+        fn retime(
+            &self,
+            budget: Budget,
+            member: String,
+            headroom: Duration,
+            _: Duration,
+        ) -> StoreFuture<()> {
+            let to = self.clock.monotonic().saturating_sub(headroom);
             let mut log = self.log.lock().unwrap();
             if let Some(entries) = log.entries.get_mut(&budget)
                 && let Some(position) = entries.iter().position(|(_, m)| *m == member)
+                && entries[position].0 < to
             {
                 entries.remove(position);
-                let at = entries.partition_point(|(t, _)| *t <= now);
-                entries.insert(at, (now, member));
+                let at = entries.partition_point(|(t, _)| *t <= to);
+                entries.insert(at, (to, member));
             }
             Box::pin(async { Ok(()) })
         }

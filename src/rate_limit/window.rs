@@ -4,9 +4,14 @@
 //! allowed. Waiting calls hold no slot: [`Window::slot`] gives the time for a place in the
 //! queue, so a call that leaves the queue (its caller gave up) never delays the others.
 //!
-//! HubSpot counts a call when it arrives, not when it was sent, so windows are kept 1/40
-//! longer than the budget's (250 ms on ten seconds): latency jitter between two calls a window
-//! apart cannot push HubSpot's count over, at 97.5% of the budget's throughput.
+//! HubSpot counts a call when it arrives, which is somewhere between its permit and its
+//! answer; the next call that takes the slot arrives after its own permit. So a slot frees a
+//! window and a headroom (1/40 of the window: 250 ms of ten seconds) after its permit was
+//! given, and never sooner than a window after its call was answered ([`Window::answered`]
+//! moves a permit answered later than the headroom). Two calls a slot apart then reach
+//! HubSpot at least a window apart however late either was sent, on an idle or a busy
+//! machine. Calls answered within the headroom (most, on an idle machine) move nothing:
+//! 97.5% of the budget's throughput.
 //!
 //! HubSpot's `X-HubSpot-RateLimit-*` headers are used, clamped, only to lower the budget and to
 //! learn about calls made elsewhere; values from the network never drive an allocation or an
@@ -19,9 +24,15 @@ use std::time::Duration;
 /// The range a window length from a header is clamped to.
 const INTERVAL_RANGE: (Duration, Duration) = (Duration::from_secs(1), Duration::from_secs(60));
 
-/// A budget's window plus the slack for arrival jitter.
+/// How long after its permit a call may be answered without moving its slot: a 40th of the
+/// window.
+pub(crate) fn headroom(window: Duration) -> Duration {
+    window / 40
+}
+
+/// How long a permit stays in the log: the budget's window plus the headroom.
 pub(crate) fn kept(window: Duration) -> Duration {
-    window.saturating_add(window / 40)
+    window.saturating_add(headroom(window))
 }
 
 /// One permit in the log.
@@ -178,6 +189,15 @@ impl Window {
         }
     }
 
+    /// The call of permit `id` was answered at `now`: HubSpot counted it by then, so its slot
+    /// frees no sooner than a window after `now` (the permit moves to `now` less the
+    /// headroom, if that is later than it stands).
+    pub fn answered(&mut self, id: u64, now: Duration) {
+        if let Some(quota) = self.quota {
+            self.retime(id, now.saturating_sub(headroom(quota.window)));
+        }
+    }
+
     /// The rate (calls per second) of this client's own calls in the window ending at `now`,
     /// over the time they span (at least a second), so a burst reads as fast.
     pub fn own_rate(&self, now: Duration) -> f64 {
@@ -196,14 +216,17 @@ impl Window {
 
     /// Follows HubSpot's view of the budget: `max` calls per `interval`, `remaining` of them
     /// left, as HubSpot counted when the call that brought the headers arrived (it was sent
-    /// at `sent`, answered by `now`). The quota can only go down from the configured one;
+    /// at `sent`, answered at `now`). The quota can only go down from the configured one;
     /// calls HubSpot counted that this log has not seen (another process on the same app) are
-    /// added at `sent`.
+    /// added.
     ///
-    /// HubSpot counts arrivals, so its count is compared with the permits from an interval
-    /// before `sent` (not before `now`: permits that left that span while the call was
-    /// answered were still counted, and would be taken for calls made elsewhere) up to `now`
-    /// (a call of ours sent after this one may have arrived first).
+    /// HubSpot counted the calls that arrived within an interval before this one's arrival,
+    /// which was between `sent` and `now`. A call of ours it counted arrived after that
+    /// interval's start, so its permit stands after the start less the headroom (a permit is
+    /// at most the headroom before its call's answer, [`Window::answered`]): its count is
+    /// compared with the permits from `sent` less the interval and the headroom up to `now`.
+    /// The calls made elsewhere arrived by `now`: they are added where they leave the
+    /// window a window after `now`, as an answered call's permit would.
     pub fn adapt(
         &mut self,
         max: u64,
@@ -219,13 +242,20 @@ impl Window {
         let seen = self
             .entries
             .iter()
-            .filter(|e| e.at.saturating_add(interval) > sent && e.at <= now)
+            .filter(|e| e.at.saturating_add(kept(interval)) > sent && e.at <= now)
             .count() as u64;
         let spent = max.saturating_sub(remaining).min(u64::from(calls));
+        let at = self.answered_at(now);
         for _ in seen..spent {
-            self.give(sent, false);
+            self.give(at, false);
         }
         self.prune(now);
+    }
+
+    /// Where a call answered at `now` stands in the log, at the latest.
+    fn answered_at(&self, now: Duration) -> Duration {
+        self.quota
+            .map_or(now, |quota| now.saturating_sub(headroom(quota.window)))
     }
 
     /// Follows HubSpot's `max` calls per `interval` (clamped; only ever lower than the
@@ -245,11 +275,14 @@ impl Window {
         Some((calls, interval))
     }
 
-    /// HubSpot said the budget is spent: the window is taken as full at `now` (calls it has
-    /// not told us about are added at `now`), so the next call waits for the oldest known call
-    /// to leave the window.
+    /// The whole budget is spent as far as this process can tell (HubSpot said so with 429s
+    /// in a row; or a shared budget's store went down and the calls the other processes made
+    /// are unknown): the window is taken as full at `now` (calls it does not know of are
+    /// added at `now`), so the next call waits for the oldest known call to leave the window.
     pub fn saturate(&mut self, now: Duration) {
-        let Some(quota) = self.quota() else { return };
+        let Some(quota) = self.whole_quota() else {
+            return;
+        };
         self.prune(now);
         let missing = (quota.calls as usize).saturating_sub(self.entries.len());
         for _ in 0..missing {
@@ -444,17 +477,39 @@ mod tests {
             1.0,
             "only the call at 9 s counts, over a second"
         );
-        // HubSpot's count as of a call sent at 9,999 includes ours at 0; as of 10,000 not.
+        // Ours at 0 reached HubSpot within the headroom of its permit (else it would have
+        // moved): HubSpot's count as of a call sent at 10,249 may include it; at 10,250 not.
         assert_eq!(
-            slot_after_headers(1, &[0], (1, 10_000, 0), 9_999, 10_100),
+            slot_after_headers(1, &[0], (1, 10_000, 0), 10_249, 10_249),
             ms(10_250),
-            "HubSpot's count is ours"
+            "HubSpot's count may be ours"
         );
         assert_eq!(
-            slot_after_headers(1, &[0], (1, 10_000, 0), 10_000, 10_100),
+            slot_after_headers(1, &[0], (1, 10_000, 0), 10_250, 10_250),
             ms(20_250),
-            "a call HubSpot counts that is not ours was made elsewhere"
+            "a call HubSpot counts that is not ours was made elsewhere: it leaves HubSpot's \
+             window a window after the answer"
         );
+    }
+
+    #[test]
+    fn a_call_answered_late_frees_its_slot_a_window_after_the_answer() {
+        let mut window = Window::new(quota(1));
+        let first = window.give(ms(0), true);
+        window.answered(first, ms(250));
+        assert_eq!(window.slot(0, ms(300)), ms(10_250), "within the headroom");
+        window.answered(first, ms(900));
+        assert_eq!(
+            window.slot(0, ms(1_000)),
+            ms(10_900),
+            "a window after the answer, when HubSpot had counted it at the latest"
+        );
+        window.answered(first, ms(400));
+        assert_eq!(window.slot(0, ms(1_000)), ms(10_900), "never moved earlier");
+        let mut unlimited = Window::new(None);
+        let id = unlimited.give(ms(0), true);
+        unlimited.answered(id, ms(5_000));
+        assert_eq!(unlimited.slot(0, ms(5_000)), ms(5_000));
     }
 
     /// The next call's slot at `now` in a budget of `calls` per 10 s holding our calls given
@@ -477,14 +532,14 @@ mod tests {
 
     #[test]
     fn a_shorter_interval_from_headers_counts_over_its_own_span() {
-        // The window stays the configured 10 s; HubSpot counts over 5 s.
+        // The window stays the configured 10 s; HubSpot counts over 5 s (kept: 5,125 ms).
         assert_eq!(
-            slot_after_headers(2, &[0], (2, 5_000, 1), 4_999, 5_200),
+            slot_after_headers(2, &[0], (2, 5_000, 1), 5_124, 5_200),
             ms(5_200),
-            "the call HubSpot counts is ours"
+            "the call HubSpot counts may be ours"
         );
         assert_eq!(
-            slot_after_headers(2, &[0], (2, 5_000, 1), 5_000, 5_200),
+            slot_after_headers(2, &[0], (2, 5_000, 1), 5_125, 5_200),
             ms(10_250),
             "ours left HubSpot's interval: the one it counts was made elsewhere"
         );
@@ -499,10 +554,10 @@ mod tests {
             ms(10_250),
             "the next call goes when the one at 0 leaves, not a window later"
         );
-        // Sent at 10,100: ours at 0 is out of HubSpot's count, so both calls it counts were
-        // made elsewhere, though ours is still in the log (kept a 40th longer).
+        // Sent at 10,300: ours at 0 is out of HubSpot's count, so both calls it counts were
+        // made elsewhere; they leave HubSpot's window a window after the answer.
         assert_eq!(
-            slot_after_headers(2, &[0], (2, 10_000, 0), 10_100, 10_150),
+            slot_after_headers(2, &[0], (2, 10_000, 0), 10_300, 10_350),
             ms(20_350)
         );
     }

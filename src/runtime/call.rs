@@ -1,14 +1,17 @@
-//! The typed `send()` of every generated builder: it runs Progenitor's `send_raw()` in a
-//! span, keeps what the runtime learned on the way (an error it met, the status it returned)
-//! in a task-local record, and turns the outcome into [`Error`].
+//! The scope of one call. The typed `send()` and the raw `send_raw()` of every generated
+//! builder run Progenitor's own send in a span, with a task-local record of what the runtime
+//! learns on the way: an error it met, the status it returned, and the permit the `pre` hook
+//! took, which the `exec` hook's first attempt holds until its answer. `send()` then turns
+//! the outcome into [`Error`].
 //!
 //! Progenitor's `exec` hook can only return a `reqwest` response or error; the record is how
 //! a failure the runtime understands (a refresh rejected after a 401, a permit that would
-//! wait too long, a body over the cap) reaches the caller typed. Without `send()` (the raw
-//! path), the caller gets the last HTTP answer instead.
+//! wait too long, a body over the cap) reaches the caller typed. Through `send_raw()`, the
+//! caller gets the last HTTP answer instead.
 
 use crate::error::{CallFacts, Error};
 use crate::operations::CallPolicy;
+use crate::rate_limit::InFlight;
 use progenitor_client::ResponseValue;
 use serde::de::DeserializeOwned;
 use std::cell::RefCell;
@@ -29,6 +32,8 @@ struct Record {
     timeout: Option<Duration>,
     /// How long the first attempt waited for its permit.
     limiter_wait: Duration,
+    /// The first attempt's permit, from the `pre` hook until the `exec` hook sends it.
+    in_flight: Option<InFlight>,
 }
 
 tokio::task_local! {
@@ -37,11 +42,6 @@ tokio::task_local! {
 
 fn with(f: impl FnOnce(&mut Record)) {
     let _ = RECORD.try_with(|record| f(&mut record.borrow_mut()));
-}
-
-/// Whether a typed `send()` is in progress on this task.
-pub(crate) fn active() -> bool {
-    RECORD.try_with(|_| ()).is_ok()
 }
 
 /// Keeps the error that explains the call's failure.
@@ -56,6 +56,20 @@ pub(crate) fn note_start(policy: &CallPolicy, timeout: Option<Duration>, limiter
         record.timeout = timeout;
         record.limiter_wait = limiter_wait;
     });
+}
+
+/// Keeps the first attempt's permit for the `exec` hook. (Outside a call's scope there is
+/// none to keep it in: the permit then counts as answered at once.)
+pub(crate) fn hold(in_flight: InFlight) {
+    with(|record| record.in_flight = Some(in_flight));
+}
+
+/// The first attempt's permit, which the `pre` hook kept.
+pub(crate) fn take_in_flight() -> Option<InFlight> {
+    RECORD
+        .try_with(|record| record.borrow_mut().in_flight.take())
+        .ok()
+        .flatten()
 }
 
 /// How long the first attempt waited for its permit.
@@ -76,7 +90,7 @@ pub(crate) fn note_response(status: u16, correlation_id: Option<&str>) {
 }
 
 /// The span of one call.
-pub(crate) fn span(operation: &'static str) -> tracing::Span {
+fn span(operation: &'static str) -> tracing::Span {
     tracing::info_span!(
         "hubspot_deals.call",
         operation,
@@ -96,19 +110,30 @@ fn decode_path<T: DeserializeOwned>(bytes: &[u8]) -> Option<String> {
         .map(|e| e.path().to_string())
 }
 
-/// Runs a generated `send_raw()` future as the typed `send()` does.
-pub async fn send<T, F>(operation: &'static str, raw: F) -> Result<ResponseValue<T>, Error>
-where
-    T: DeserializeOwned,
-    F: Future<Output = Result<ResponseValue<T>, progenitor_client::Error<crate::types::ErrorBody>>>,
-{
-    let (result, record) = RECORD
+/// Runs Progenitor's send in a call's scope: its span and its record, which it returns.
+async fn scoped<T>(operation: &'static str, raw: impl Future<Output = T>) -> (T, Record) {
+    RECORD
         .scope(RefCell::new(Record::default()), async move {
             let result = raw.await;
             (result, RECORD.with(|record| record.take()))
         })
         .instrument(span(operation))
-        .await;
+        .await
+}
+
+/// The raw `send_raw()` of a generated builder: Progenitor's send in a call's scope.
+pub async fn raw<T>(operation: &'static str, raw: impl Future<Output = T>) -> T {
+    scoped(operation, raw).await.0
+}
+
+/// The typed `send()` of a generated builder: Progenitor's send in a call's scope, its
+/// outcome as [`Error`].
+pub async fn send<T, F>(operation: &'static str, raw: F) -> Result<ResponseValue<T>, Error>
+where
+    T: DeserializeOwned,
+    F: Future<Output = Result<ResponseValue<T>, progenitor_client::Error<crate::types::ErrorBody>>>,
+{
+    let (result, record) = scoped(operation, raw).await;
     result.map_err(|raw_error| match record.error {
         Some(error) => error.in_operation(operation),
         None => {

@@ -27,7 +27,7 @@ use crate::clock::SharedClock;
 use crate::error::Error;
 use crate::generated::Client;
 use crate::operations::Budget;
-use crate::rate_limit::{Limiter, RateLimit, Refused, SharedBudget};
+use crate::rate_limit::{InFlight, Limiter, RateLimit, Refused, SharedBudget};
 use crate::retry::RetryPolicy;
 use progenitor_client::{ClientHooks, ClientInfo, OperationInfo};
 use reqwest::header::{AUTHORIZATION, HeaderValue};
@@ -152,12 +152,13 @@ impl fmt::Debug for Runtime {
 }
 
 /// Step 1: a permit for `budget`, then the token, on `request`. The permit is spent at the
-/// moment this returns (the call goes out next); a failure spends nothing.
+/// moment this returns (the call goes out next) and held until the call is answered (drop
+/// the [`InFlight`] then); a failure spends nothing. Also returns how long it waited.
 async fn admit(
     shared: &Shared,
     budget: Budget,
     request: &mut reqwest::Request,
-) -> Result<Duration, Error> {
+) -> Result<(Duration, InFlight), Error> {
     let permit = shared
         .limiter
         .acquire(budget)
@@ -177,8 +178,7 @@ async fn admit(
     let value = shared.credentials.authorization().await?;
     request.headers_mut().insert(AUTHORIZATION, value);
     let waited = permit.waited();
-    permit.sent();
-    Ok(waited)
+    Ok((waited, permit.sent()))
 }
 
 impl ClientHooks<Runtime> for Client {
@@ -192,8 +192,9 @@ impl ClientHooks<Runtime> for Client {
         let shared = &self.inner().shared;
         let policy = crate::operations::CallPolicy::of(info.operation_id, request.method());
         match admit(shared, policy.budget, request).await {
-            Ok(waited) => {
+            Ok((waited, in_flight)) => {
                 call::note_start(&policy, shared.limits.timeout, waited);
+                call::hold(in_flight);
                 Ok(())
             }
             Err(error) => {

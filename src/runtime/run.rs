@@ -9,7 +9,6 @@ use crate::retry::{self, Decision, Input};
 use crate::secret::Secret;
 use reqwest::header::{AUTHORIZATION, RETRY_AFTER};
 use std::time::Duration;
-use tracing::Instrument;
 
 fn millis(duration: Duration) -> u64 {
     u64::try_from(duration.as_millis()).unwrap_or(u64::MAX)
@@ -26,24 +25,6 @@ struct Progress {
     refreshed: bool,
     limiter_wait: Duration,
     retry_wait: Duration,
-}
-
-/// Runs the attempts of one call in its span (the typed `send()`'s, or a new one for the raw
-/// path).
-pub(crate) async fn run(
-    shared: &Shared,
-    http: &reqwest::Client,
-    request: reqwest::Request,
-    operation: &'static str,
-) -> reqwest::Result<reqwest::Response> {
-    if call::active() {
-        attempts(shared, http, request, operation).await
-    } else {
-        let span = call::span(operation);
-        attempts(shared, http, request, operation)
-            .instrument(span)
-            .await
-    }
 }
 
 /// Step 3: what the response teaches the limiter, and what the span records.
@@ -74,8 +55,8 @@ fn class_of(received: &Received, budget: Budget, now: chrono::DateTime<chrono::U
     }
 }
 
-/// The attempts; see the module docs.
-async fn attempts(
+/// The attempts of one call, in its scope ([`call`]); see the module docs.
+pub(crate) async fn run(
     shared: &Shared,
     http: &reqwest::Client,
     mut request: reqwest::Request,
@@ -89,6 +70,8 @@ async fn attempts(
         limiter_wait: call::limiter_wait(),
         ..Progress::default()
     };
+    // The permit of the attempt being made, held until its answer.
+    let mut in_flight = call::take_in_flight();
     loop {
         // A body that cannot be cloned (none here: bodies are JSON) gets one attempt.
         let Some(copy) = request.try_clone() else {
@@ -97,6 +80,7 @@ async fn attempts(
         // Step 2: send.
         let sent = shared.limiter.now();
         let received = attempt::send(http, copy, max_body).await;
+        drop(in_flight.take());
         if let Some(parts) = received.parts() {
             observe(shared, parts, sent);
         }
@@ -130,9 +114,10 @@ async fn attempts(
                 session.invalidate(&Secret::new(used.trim_start_matches("Bearer ")));
             }
             match admit(shared, policy.budget, &mut request).await {
-                Ok(waited) => {
+                Ok((waited, permit)) => {
                     tracing::info!("401 from HubSpot: token refreshed, replaying once");
                     progress.limiter_wait += waited;
+                    in_flight = Some(permit);
                     progress.number += 1;
                     continue;
                 }
@@ -174,7 +159,10 @@ async fn attempts(
                 shared.clock.sleep(wait).await;
                 // Step 6: replay, with a permit and a token of its own.
                 match admit(shared, policy.budget, &mut request).await {
-                    Ok(waited) => progress.limiter_wait += waited,
+                    Ok((waited, permit)) => {
+                        progress.limiter_wait += waited;
+                        in_flight = Some(permit);
+                    }
                     Err(error) => {
                         call::fail(error);
                         return finish(&progress, received, max_body);

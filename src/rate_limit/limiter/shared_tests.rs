@@ -1,7 +1,8 @@
-//! The limiter with a shared budget, on a store in memory that can be taken down.
+//! The limiter with a shared budget, on a store in memory that can be taken down; and the
+//! budget held however late calls reach HubSpot, shared or not.
 
 use super::*;
-use crate::clock::ManualClock;
+use crate::clock::{Clock, ManualClock};
 use crate::rate_limit::shared::memory::MemoryStore;
 use crate::rate_limit::shared::{Fill, Store};
 use std::collections::BTreeSet;
@@ -132,12 +133,16 @@ async fn with_fail_calls_fail_while_the_store_is_down_and_it_is_asked_once_a_sec
 }
 
 #[tokio::test]
-async fn with_local_calls_go_on_at_a_share_and_the_store_learns_them_when_it_returns() {
+async fn with_local_calls_go_on_at_a_share_after_a_window_and_the_store_learns_them_when_it_returns()
+ {
     let (limiters, store, clock) = fleet(8, 1, WhenUnavailable::local(2));
     let limiter = &limiters[0];
     store.down.store(true, Ordering::SeqCst);
-    // Half the budget of 8 goes at once, without the store.
-    for _ in 0..4 {
+    // What the other process spent is unknown: the first call waits for a whole window.
+    let waited = take(limiter).await.unwrap();
+    assert!(about(waited, WINDOW), "{waited:?}");
+    // Then half the budget of 8 goes at once, without the store.
+    for _ in 0..3 {
         assert_eq!(take(limiter).await, Ok(Duration::ZERO));
     }
     assert_eq!(
@@ -146,6 +151,7 @@ async fn with_local_calls_go_on_at_a_share_and_the_store_learns_them_when_it_ret
         "4 per 10 s meanwhile"
     );
     assert!(store.members(Budget::TenSecondly).is_empty());
+    let went = clock.monotonic();
     // The store returns; a second later, the next call asks it, telling it the four calls.
     store.down.store(false, Ordering::SeqCst);
     clock.advance(ms(1_000));
@@ -153,8 +159,7 @@ async fn with_local_calls_go_on_at_a_share_and_the_store_learns_them_when_it_ret
     let members = store.members(Budget::TenSecondly);
     assert_eq!(members.len(), 5, "{members:?}");
     assert_eq!(
-        members[0].0,
-        ms(0),
+        members[0].0, went,
         "the calls made meanwhile, at the time they went"
     );
     assert_eq!(
@@ -162,7 +167,7 @@ async fn with_local_calls_go_on_at_a_share_and_the_store_learns_them_when_it_ret
         Some(0.8),
         "the whole budget again"
     );
-    // Three more fill the shared window; the ninth waits for the calls at 0 to leave it.
+    // Three more fill the shared window; the ninth waits for the four to leave it.
     for _ in 0..3 {
         assert_eq!(take(limiter).await, Ok(Duration::ZERO));
     }
@@ -170,21 +175,60 @@ async fn with_local_calls_go_on_at_a_share_and_the_store_learns_them_when_it_ret
     assert!(about(waited, WINDOW - ms(1_000)), "{waited:?}");
 }
 
+/// Two processes share a budget of 4; one spent three of it when the store goes down. The
+/// other, with a share of 2 and nothing spent of its own, must not add two more at once.
+#[tokio::test]
+async fn with_local_a_process_that_spent_little_waits_for_what_the_others_spent() {
+    let (limiters, store, clock) = fleet(4, 2, WhenUnavailable::local(2));
+    for _ in 0..3 {
+        assert_eq!(take(&limiters[0]).await, Ok(Duration::ZERO));
+    }
+    store.down.store(true, Ordering::SeqCst);
+    let start = clock.monotonic();
+    take(&limiters[1]).await.unwrap();
+    take(&limiters[1]).await.unwrap();
+    assert!(
+        clock.monotonic() - start >= WINDOW,
+        "its calls waited for the window the fleet spent to pass"
+    );
+}
+
+#[tokio::test]
+async fn with_local_a_fleet_of_one_goes_on_at_once() {
+    let (limiters, store, _clock) = fleet(4, 1, WhenUnavailable::local(1));
+    assert_eq!(take(&limiters[0]).await, Ok(Duration::ZERO));
+    store.down.store(true, Ordering::SeqCst);
+    for _ in 0..3 {
+        assert_eq!(
+            take(&limiters[0]).await,
+            Ok(Duration::ZERO),
+            "its own log holds every call the budget spent"
+        );
+    }
+}
+
 #[tokio::test]
 async fn with_local_a_wait_for_the_share_counts_against_the_maximum() {
-    let clock: SharedClock = Arc::new(ManualClock::default());
+    let manual = ManualClock::default();
+    let clock: SharedClock = Arc::new(manual.clone());
     let store = MemoryStore::new(clock.clone());
     store.down.store(true, Ordering::SeqCst);
     let limit = RateLimit::per_ten_seconds(4).max_wait(ms(5_000));
     let limiter = process(limit, &clock, &store, WhenUnavailable::local(4));
-    assert_eq!(take(&limiter).await, Ok(Duration::ZERO));
-    let refused = take(&limiter).await.unwrap_err();
+    let too_long = Refused::TooLong {
+        wait: WINDOW,
+        max_wait: ms(5_000),
+    };
     assert_eq!(
-        refused,
-        Refused::TooLong {
-            wait: WINDOW,
-            max_wait: ms(5_000)
-        },
+        take(&limiter).await,
+        Err(too_long.clone()),
+        "the window the others may have spent"
+    );
+    manual.advance(WINDOW);
+    assert_eq!(take(&limiter).await, Ok(Duration::ZERO));
+    assert_eq!(
+        take(&limiter).await,
+        Err(too_long),
         "one of 4 per window meanwhile"
     );
 }
@@ -329,12 +373,18 @@ async fn each_permit_has_a_name_of_its_own_in_the_store() {
 }
 
 #[tokio::test]
-async fn a_permit_sent_late_is_moved_to_its_sending_time_in_the_store() {
+async fn a_permit_answered_late_moves_to_a_headroom_before_its_answer_in_the_store() {
     let (limiters, store, clock) = fleet(5, 1, WhenUnavailable::Fail);
     let at = |store: &MemoryStore| store.members(Budget::TenSecondly)[0].0;
-    let permit = limiters[0].acquire(Budget::TenSecondly).await.unwrap();
-    clock.advance(RETIME_AFTER);
-    permit.sent();
+    let headroom = WINDOW - ms(10_000);
+    let in_flight = limiters[0]
+        .acquire(Budget::TenSecondly)
+        .await
+        .unwrap()
+        .sent();
+    clock.advance(headroom);
+    drop(in_flight);
+    tokio::task::yield_now().await;
     assert_eq!(at(&store), ms(0), "within the headroom: left where it was");
     drop(store.give_back(
         Budget::TenSecondly,
@@ -343,13 +393,43 @@ async fn a_permit_sent_late_is_moved_to_its_sending_time_in_the_store() {
     ));
     let permit = limiters[0].acquire(Budget::TenSecondly).await.unwrap();
     let given = at(&store);
-    clock.advance(RETIME_AFTER + ms(1));
-    permit.sent();
+    clock.advance(ms(2_000));
+    let in_flight = permit.sent();
+    tokio::task::yield_now().await;
+    assert_eq!(at(&store), given, "sent late: still where it was given");
+    clock.advance(ms(1_000));
+    drop(in_flight);
     tokio::task::yield_now().await;
     assert_eq!(
         at(&store),
-        given + RETIME_AFTER + ms(1),
-        "moved to when it went"
+        given + ms(3_000) - headroom,
+        "answered 3 s after it was given: it frees a window after the answer"
+    );
+}
+
+/// A call of one process answered late (its request reached HubSpot up to its answer) and
+/// the next call of another process, in a budget of one: HubSpot must see them a window
+/// apart, however late the first arrived.
+#[tokio::test(start_paused = true)]
+async fn a_call_that_arrives_late_keeps_its_slot_from_another_process() {
+    let clock: SharedClock = Arc::new(TokioClock(tokio::time::Instant::now()));
+    let store = MemoryStore::new(clock.clone());
+    let limit = RateLimit::per_ten_seconds(1);
+    let first = process(limit, &clock, &store, WhenUnavailable::Fail);
+    let second = process(limit, &clock, &store, WhenUnavailable::Fail);
+    let in_flight = first.acquire(Budget::TenSecondly).await.unwrap().sent();
+    // On a busy machine the request reaches HubSpot 600 ms later, and is answered then.
+    tokio::time::sleep(ms(600)).await;
+    let arrived = clock.monotonic();
+    drop(in_flight);
+    tokio::task::yield_now().await;
+    let next = second.acquire(Budget::TenSecondly).await.unwrap();
+    let at = clock.monotonic();
+    next.sent();
+    assert!(
+        at >= arrived + ms(10_000),
+        "the second call went {:?} after the first reached HubSpot",
+        at - arrived
     );
 }
 
@@ -361,20 +441,108 @@ async fn what_hubspot_counted_while_the_store_was_down_is_told_once_when_it_answ
     store.down.store(true, Ordering::SeqCst);
     let headers = super::tests::rate_limit_headers("10", "10000", "5");
     limiter.observe(&headers, limiter.now());
+    // Refused, then asked again a window later (the window the others may have spent).
     take(limiter).await.unwrap();
     store.down.store(false, Ordering::SeqCst);
     clock.advance(ms(1_000));
     take(limiter).await.unwrap();
     take(limiter).await.unwrap();
     let fills = store.fills.lock().unwrap().clone();
-    let told = Fill {
-        spent: 5,
-        interval: ms(10_250),
-        age: ms(1_000),
-    };
+    // Compared with the permits since the kept interval before the send; the calls made
+    // elsewhere placed a headroom before the answer.
     assert_eq!(
-        fills,
-        [Some(Fill { age: ms(0), ..told }), Some(told), None],
-        "kept while the store was down, the same count when it answers, then not again"
+        fills[0],
+        Some(Fill {
+            spent: 5,
+            since: ms(10_250),
+            age: ms(250),
+        }),
+        "as the store would have taken it at once"
+    );
+    assert_eq!(fills.len(), 4, "{fills:?}");
+    for (told, what) in [(fills[1], "asked again while down"), (fills[2], "answered")] {
+        let told = told.unwrap_or_else(|| panic!("{what}: kept until the store answers"));
+        assert_eq!(told.spent, 5, "{what}");
+        assert_eq!(told.since - told.age, ms(10_000), "{what}: the same count");
+    }
+    assert_eq!(fills[3], None, "then not again");
+}
+
+/// Calls spread over `limiters` (processes), each reaching HubSpot between 0 and 900 ms after
+/// it is sent and answered up to 200 ms after that, in paused time; returns when each call
+/// reached HubSpot.
+async fn late_arrivals(
+    limiters: &[Arc<Limiter>],
+    clock: &SharedClock,
+    calls: usize,
+) -> Vec<Duration> {
+    let mut rng = fastrand::Rng::with_seed(17);
+    let tasks: Vec<_> = (0..calls)
+        .map(|i| {
+            let limiter = limiters[i % limiters.len()].clone();
+            let clock = clock.clone();
+            let (start, late, answer) = (
+                ms(rng.u64(0..2_000)),
+                ms(rng.u64(0..900)),
+                ms(rng.u64(0..200)),
+            );
+            tokio::spawn(async move {
+                tokio::time::sleep(start).await;
+                let in_flight = limiter.acquire(Budget::TenSecondly).await.unwrap().sent();
+                tokio::time::sleep(late).await;
+                let arrived = clock.monotonic();
+                tokio::time::sleep(answer).await;
+                drop(in_flight);
+                arrived
+            })
+        })
+        .collect();
+    let mut arrivals = Vec::new();
+    for task in tasks {
+        arrivals.push(task.await.unwrap());
+    }
+    arrivals.sort();
+    arrivals
+}
+
+/// The most calls that reached HubSpot within any ten seconds (HubSpot's window).
+fn most_in_a_window(arrivals: &[Duration]) -> usize {
+    (0..arrivals.len())
+        .map(|i| {
+            arrivals[i..]
+                .iter()
+                .take_while(|at| **at < arrivals[i] + ms(10_000))
+                .count()
+        })
+        .max()
+        .unwrap_or(0)
+}
+
+#[tokio::test(start_paused = true)]
+async fn however_late_calls_arrive_processes_sharing_a_budget_never_exceed_it() {
+    let clock: SharedClock = Arc::new(TokioClock(tokio::time::Instant::now()));
+    let store = MemoryStore::new(clock.clone());
+    let limit = RateLimit::per_ten_seconds(5);
+    let limiters: Vec<_> = (0..3)
+        .map(|_| process(limit, &clock, &store, WhenUnavailable::Fail))
+        .collect();
+    let arrivals = late_arrivals(&limiters, &clock, 60).await;
+    assert_eq!(arrivals.len(), 60);
+    let most = most_in_a_window(&arrivals);
+    assert!(
+        most <= 5,
+        "{most} calls reached HubSpot within ten seconds: {arrivals:?}"
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn however_late_calls_arrive_one_process_never_exceeds_its_budget() {
+    let clock: SharedClock = Arc::new(TokioClock(tokio::time::Instant::now()));
+    let limiter = Limiter::new(RateLimit::per_ten_seconds(5), clock.clone(), None);
+    let arrivals = late_arrivals(&[limiter], &clock, 60).await;
+    let most = most_in_a_window(&arrivals);
+    assert!(
+        most <= 5,
+        "{most} calls reached HubSpot within ten seconds: {arrivals:?}"
     );
 }
