@@ -1,6 +1,13 @@
 //! Four worker processes import 20,000 deals with the batch upsert through one fake HubSpot
 //! budget: with the budget shared in Redis, without it, and with Redis killed mid-run and
-//! started again (under each failure policy). Prints the figures.
+//! started again (under each failure policy).
+//!
+//! It asserts what the shared budget promises, whatever the machine's load: every deal
+//! written exactly once, every 429 retried, and, whenever the budget is shared, no 429 and
+//! never more calls reaching the fake within ten seconds than the budget (counted on the
+//! fake's arrival log, refused calls included). It prints the figures (time, share of the
+//! fastest the budget allows, calls answered late) without asserting them: run it in release
+//! for the README's figures.
 //!
 //! It starts its own `redis-server` (on a Unix socket, so no port can be taken from under it,
 //! and so it can kill and restart it): `HUBSPOT_DEALS_REDIS_SERVER` names the binary. Without
@@ -122,14 +129,21 @@ struct Run {
     calls: u64,
     throttled: u64,
     deals: usize,
+    /// The most batch calls that reached the fake within ten seconds, refused ones included.
+    most_in_a_window: usize,
     /// Lines the workers logged about the shared budget.
     unavailable: usize,
     back: usize,
     refused_calls: u64,
+    /// Calls answered later than the window's headroom after their shared permit, and the
+    /// latest of them (ms).
+    late: usize,
+    latest_ms: u64,
 }
 
 impl Run {
-    /// The time four windows of the budget take, over the time taken.
+    /// The time the budget's windows take for the calls made (the first window's calls go
+    /// at once), over the time taken.
     fn throughput(&self) -> f64 {
         let windows = (self.calls as f64 / f64::from(BUDGET)).ceil() - 1.0;
         windows * KEPT / self.seconds
@@ -137,19 +151,47 @@ impl Run {
 
     fn print(&self, name: &str) {
         println!(
-            "{name}: {} deals in {:.1} s, {} batch calls, {} 429s, {:.1} % of the budget's \
-             throughput; store unavailable logged by {} workers, back by {}; {} chunks refused \
-             while it was down",
+            "{name}: {} deals in {:.1} s ({:.1} % of the fastest the budget allows), {} batch \
+             calls, {} 429s, at most {} calls in any ten seconds; {} calls answered later than \
+             the headroom (latest {} ms after its permit); store unavailable logged by {} \
+             workers, back by {}; {} chunks refused while it was down",
             self.deals,
             self.seconds,
+            100.0 * self.throughput(),
             self.calls,
             self.throttled,
-            100.0 * self.throughput(),
+            self.most_in_a_window,
+            self.late,
+            self.latest_ms,
             self.unavailable,
             self.back,
             self.refused_calls,
         );
     }
+
+    /// What the shared budget promises: no call over the budget, so no 429.
+    fn kept_the_budget(&self, name: &str) {
+        assert_eq!(self.throttled, 0, "{name}: no 429 with one shared budget");
+        assert!(
+            self.most_in_a_window <= BUDGET as usize,
+            "{name}: {} calls reached the fake within ten seconds, over the budget of {BUDGET}",
+            self.most_in_a_window
+        );
+    }
+}
+
+/// The most of `arrivals` (in time order) within any ten seconds: HubSpot's window.
+fn most_in_a_window(arrivals: &[chrono::DateTime<chrono::Utc>]) -> usize {
+    let window = chrono::Duration::seconds(10);
+    (0..arrivals.len())
+        .map(|i| {
+            arrivals[i..]
+                .iter()
+                .take_while(|at| **at < arrivals[i] + window)
+                .count()
+        })
+        .max()
+        .unwrap_or(0)
 }
 
 /// Runs four workers against a new fake; `outage` kills Redis after the first duration and
@@ -197,6 +239,7 @@ async fn run(redis: Option<&mut Redis>, policy: &str, outage: Option<(Duration, 
     let seconds = start.elapsed().as_secs_f64();
     let mut refused_calls = 0;
     let (mut unavailable, mut back) = (0, 0);
+    let mut late = Vec::new();
     for (w, output) in outputs.iter().enumerate() {
         let stdout = String::from_utf8_lossy(&output.stdout);
         let stderr = String::from_utf8_lossy(&output.stderr);
@@ -209,8 +252,21 @@ async fn run(redis: Option<&mut Redis>, policy: &str, outage: Option<(Duration, 
         refused_calls += field::<u64>(&stdout, "refused=");
         unavailable += usize::from(stderr.contains("shared rate budget is unavailable"));
         back += usize::from(stderr.contains("shared rate budget answers again"));
+        late.extend(
+            stderr
+                .lines()
+                .filter(|line| line.contains("its shared slot frees a window after the answer"))
+                .map(|line| field::<u64>(line, "late_ms=")),
+        );
     }
     let counters = fake.counters();
+    let mut arrivals: Vec<_> = fake
+        .requests()
+        .into_iter()
+        .filter(|r| r.operation == "batch_upsert")
+        .map(|r| r.at)
+        .collect();
+    arrivals.sort();
     Run {
         seconds,
         calls: counters
@@ -220,9 +276,12 @@ async fn run(redis: Option<&mut Redis>, policy: &str, outage: Option<(Duration, 
             .unwrap_or(0),
         throttled: counters.by_status.get(&429).copied().unwrap_or(0),
         deals: fake.deal_count(),
+        most_in_a_window: most_in_a_window(&arrivals),
         unavailable,
         back,
         refused_calls,
+        late: late.len(),
+        latest_ms: late.iter().copied().max().unwrap_or(0),
     }
 }
 
@@ -245,14 +304,12 @@ async fn scenarios(server: PathBuf) {
     shared.print("shared in Redis");
     let alone = run(None, "fail", None).await;
     alone.print("without Redis  ");
-    assert_eq!(shared.deals, DEALS);
-    assert_eq!(shared.throttled, 0, "no 429 with one shared budget");
-    assert!(
-        shared.throughput() >= 0.9,
-        "{:.1} % of the budget",
-        100.0 * shared.throughput()
+    assert_eq!(
+        shared.deals, DEALS,
+        "every deal once (upserts by a unique key)"
     );
-    assert_eq!(alone.deals, DEALS);
+    shared.kept_the_budget("shared");
+    assert_eq!(alone.deals, DEALS, "every deal once, every 429 retried");
     assert!(
         alone.throttled > 0,
         "four budgets of their own go over the one at HubSpot"
@@ -274,6 +331,7 @@ async fn scenarios(server: PathBuf) {
         "every worker went back to the shared budget"
     );
     assert_eq!(local.refused_calls, 0, "local(4) refuses nothing");
+    local.kept_the_budget("local(4)");
 
     let fail = run(Some(&mut redis), "fail", outage).await;
     fail.print("Redis killed, fail    ");
@@ -287,7 +345,7 @@ async fn scenarios(server: PathBuf) {
         fail.refused_calls > 0,
         "fail refuses calls while Redis is down"
     );
-    assert_eq!(fail.throttled, 0, "nothing goes over the budget under fail");
+    fail.kept_the_budget("fail");
 }
 
 /// One worker: upserts its share of the deals, sending again the inputs whose calls the
@@ -295,7 +353,7 @@ async fn scenarios(server: PathBuf) {
 fn worker() {
     let _ = rustls::crypto::ring::default_provider().install_default();
     tracing_subscriber::fmt()
-        .with_env_filter("hubspot_deals::rate_limit=info")
+        .with_env_filter("hubspot_deals::rate_limit=debug")
         .with_writer(std::io::stderr)
         .with_ansi(false)
         .init();

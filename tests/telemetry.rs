@@ -6,50 +6,12 @@ mod support;
 use hubspot_deals::clock::{Clock, ManualClock};
 use hubspot_deals::{Client, RateLimit};
 use hubspot_deals_fake::{Fault, FaultKind};
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::Arc;
 use std::time::Duration;
 use support::fake::{
     CLIENT_SECRET, PAT, REFRESH_TOKEN, limited_client, oauth, oauth_fake, pat_builder,
 };
-
-/// A `tracing` writer that keeps everything in memory.
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl std::io::Write for Captured {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-impl Captured {
-    fn text(&self) -> String {
-        String::from_utf8(self.0.lock().unwrap().clone()).unwrap()
-    }
-}
-
-/// Every log line of this test binary, spans printed when they close with all their fields,
-/// through a global subscriber (a thread-local one misses events whose callsite another
-/// thread cached as uninteresting).
-fn captured_logs() -> &'static Captured {
-    static CAPTURED: OnceLock<Captured> = OnceLock::new();
-    CAPTURED.get_or_init(|| {
-        let captured = Captured::default();
-        let writer = captured.clone();
-        let subscriber = tracing_subscriber::fmt()
-            .with_max_level(tracing::Level::TRACE)
-            .with_span_events(tracing_subscriber::fmt::format::FmtSpan::CLOSE)
-            .with_writer(move || writer.clone())
-            .with_ansi(false)
-            .finish();
-        tracing::subscriber::set_global_default(subscriber).expect("the only global subscriber");
-        captured
-    })
-}
+use support::logs::{Captured, captured_logs};
 
 #[tokio::test]
 async fn secrets_never_reach_debug_output_or_logs() {

@@ -2,6 +2,7 @@
 
 pub mod fake;
 pub mod gate;
+pub mod logs;
 pub mod recorder;
 pub mod reference;
 pub mod stepped;
