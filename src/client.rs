@@ -7,13 +7,12 @@ use crate::rate_limit::{RateLimit, SharedBudget};
 use crate::retry::RetryPolicy;
 use crate::runtime::{AuthSetup, Limits, Runtime};
 use crate::secret::Secret;
+use crate::transport;
 use std::fmt;
 use std::time::Duration;
 
 /// HubSpot's API host.
 pub const DEFAULT_BASE_URL: &str = "https://api.hubapi.com";
-
-const USER_AGENT: &str = concat!("hubspot-deals/", env!("CARGO_PKG_VERSION"), " (Rust)");
 
 /// The default cap on a response body: HubSpot's largest pages are well under 10 MiB.
 pub const DEFAULT_MAX_RESPONSE_BYTES: usize = 16 * 1024 * 1024;
@@ -44,6 +43,7 @@ pub struct ClientBuilder {
     retry: RetryPolicy,
     clock: SharedClock,
     max_response_bytes: usize,
+    allow_plain_http: bool,
 }
 
 impl Default for ClientBuilder {
@@ -51,21 +51,23 @@ impl Default for ClientBuilder {
         Self {
             base_url: DEFAULT_BASE_URL.into(),
             auth: None,
-            connect_timeout: Duration::from_secs(10),
-            timeout: Duration::from_secs(30),
+            connect_timeout: transport::CONNECT_TIMEOUT,
+            timeout: transport::TIMEOUT,
             http: None,
             rate_limit: RateLimit::default(),
             shared_budget: None,
             retry: RetryPolicy::default(),
             clock: std::sync::Arc::new(SystemClock),
             max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
+            allow_plain_http: false,
         }
     }
 }
 
 impl ClientBuilder {
     /// Sends calls to this base URL instead of `https://api.hubapi.com` (a proxy, or the fake
-    /// HubSpot). A trailing `/` is ignored.
+    /// HubSpot). A trailing `/` is ignored. It must be `https://`, or `http://` to a loopback
+    /// address (`127.0.0.1`, `[::1]`, `localhost`): the client's token travels with every call.
     pub fn base_url(mut self, url: impl Into<String>) -> Self {
         self.base_url = url.into();
         self
@@ -144,17 +146,27 @@ impl ClientBuilder {
         self
     }
 
+    /// Lets the client send its token (and an OAuth app's secret and refresh token) over plain
+    /// `http://` to a host that is not this machine: a fake HubSpot on another host of a
+    /// test network. Anyone on the network path can read and reuse them; never use it with
+    /// real credentials.
+    pub fn danger_allow_plain_http(mut self) -> Self {
+        self.allow_plain_http = true;
+        self
+    }
+
     /// Builds the client, checking the base URL and credentials.
     pub fn build(self) -> Result<Client, BuildError> {
         let auth = self.auth.ok_or(BuildError::MissingAuth)?;
-        let base_url = checked_base_url(&self.base_url)?;
-        auth.validate(&base_url)
+        let base_url = checked_base_url(&self.base_url, self.allow_plain_http)?;
+        auth.validate(&base_url, self.allow_plain_http)
             .map_err(BuildError::InvalidCredentials)?;
         let token_url = match &auth {
             Auth::OAuth(oauth) => oauth.resolved_token_url(&base_url),
             Auth::PrivateApp(_) => String::new(),
         };
-        let token_http = http_client(self.connect_timeout, self.timeout)?;
+        let token_http =
+            transport::client(self.connect_timeout, self.timeout).map_err(BuildError::Tls)?;
         let (http, timeout) = match self.http {
             Some(client) => (client, None),
             None => (token_http.clone(), Some(self.timeout)),
@@ -193,11 +205,12 @@ impl fmt::Debug for ClientBuilder {
             .field("shared_budget", &self.shared_budget)
             .field("retry", &self.retry)
             .field("max_response_bytes", &self.max_response_bytes)
+            .field("allow_plain_http", &self.allow_plain_http)
             .finish()
     }
 }
 
-fn checked_base_url(url: &str) -> Result<String, BuildError> {
+fn checked_base_url(url: &str, allow_plain_http: bool) -> Result<String, BuildError> {
     let invalid = |reason: &str| BuildError::InvalidBaseUrl {
         url: url.to_string(),
         reason: reason.to_string(),
@@ -209,25 +222,14 @@ fn checked_base_url(url: &str) -> Result<String, BuildError> {
     if parsed.query().is_some() || parsed.fragment().is_some() {
         return Err(invalid("it must not have a query or a fragment"));
     }
+    if !allow_plain_http && !transport::may_carry_credentials(&parsed) {
+        return Err(invalid(
+            "it is plain http to a host that is not this machine, so the token would travel \
+             unencrypted: use https (plain http is allowed to 127.0.0.1, [::1] and localhost; \
+             ClientBuilder::danger_allow_plain_http allows it anywhere, for a test network)",
+        ));
+    }
     Ok(url.trim_end_matches('/').to_string())
-}
-
-/// The crate's HTTP client: its user agent, timeouts and TLS setup. It never follows
-/// redirects: HubSpot's API does not send them, and a token request must never re-post its
-/// secrets to another address.
-pub(crate) fn http_client(
-    connect_timeout: Duration,
-    timeout: Duration,
-) -> Result<reqwest::Client, BuildError> {
-    let builder = reqwest::Client::builder()
-        .user_agent(USER_AGENT)
-        .redirect(reqwest::redirect::Policy::none())
-        .connect_timeout(connect_timeout)
-        .timeout(timeout);
-    #[cfg(feature = "rustls")]
-    let builder =
-        builder.tls_backend_preconfigured(crate::tls::rustls_config().map_err(BuildError::Tls)?);
-    builder.build().map_err(|e| BuildError::Tls(e.to_string()))
 }
 
 impl Client {

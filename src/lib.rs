@@ -33,6 +33,7 @@
 //! show how to match not found, validation, rate limited, revoked tokens and missing scopes.
 //! (`send_raw()` returns Progenitor's own result, for callers who want the raw response.)
 #![deny(missing_docs)]
+#![forbid(unsafe_code)]
 
 mod ahead;
 pub mod auth;
@@ -53,6 +54,7 @@ pub mod search_all;
 mod secret;
 #[cfg(feature = "rustls")]
 mod tls;
+mod transport;
 #[cfg(feature = "webhooks")]
 pub mod webhooks;
 

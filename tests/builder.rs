@@ -91,3 +91,50 @@ fn a_valid_builder_builds() {
         .unwrap();
     assert_eq!(client.baseurl(), "http://127.0.0.1:9/proxy");
 }
+
+#[test]
+fn credentials_never_go_over_plain_http_to_another_machine() {
+    for url in [
+        "http://api.hubapi.com",
+        "http://10.0.0.5:8080",
+        "http://localhost.example.com",
+    ] {
+        for builder in [
+            Client::builder().private_app_token("pat-na1-x"),
+            Client::builder().oauth(OAuth::new("id", SECRET, REFRESH)),
+        ] {
+            match refused(builder.base_url(url)) {
+                BuildError::InvalidBaseUrl { reason, .. } => {
+                    assert!(reason.contains("use https"), "{url}: {reason}");
+                    assert!(reason.contains("danger_allow_plain_http"), "{reason}");
+                }
+                other => panic!("{url}: {other:?}"),
+            }
+        }
+    }
+    // This machine, and https anywhere, are fine.
+    for url in [
+        "http://127.0.0.1:8080",
+        "http://[::1]:8080",
+        "http://localhost:8080",
+        "https://10.0.0.5:8443",
+    ] {
+        Client::builder()
+            .private_app_token("pat-na1-x")
+            .base_url(url)
+            .build()
+            .unwrap_or_else(|e| panic!("{url}: {e}"));
+    }
+    // A fake HubSpot on another host of a test network, said out loud.
+    for builder in [
+        Client::builder().private_app_token("pat-na1-x"),
+        Client::builder().oauth(OAuth::new("id", SECRET, REFRESH)),
+    ] {
+        let client = builder
+            .base_url("http://fake-hubspot:8080")
+            .danger_allow_plain_http()
+            .build()
+            .unwrap();
+        assert_eq!(client.baseurl(), "http://fake-hubspot:8080");
+    }
+}

@@ -136,6 +136,33 @@ async fn token_requests_never_follow_redirects() {
 }
 
 #[tokio::test]
+async fn a_token_answer_larger_than_any_token_response_is_not_read() {
+    use support::recorder::{Recorder, raw};
+    let huge = "x".repeat(2 * 1024 * 1024);
+    // Announced, and streamed without a length: neither is read past the cap.
+    let token_server = Recorder::start(vec![
+        raw(200, "application/json", &huge),
+        raw(200, "application/json", &huge).chunked(),
+    ])
+    .await;
+    let clock = ManualClock::default();
+    let fake = oauth_fake(&clock).start().await.unwrap();
+    for _ in 0..2 {
+        let client = oauth_client(
+            &fake,
+            &clock,
+            oauth().token_url(format!("{}/oauth/v1/token", token_server.base_url)),
+        );
+        let error = client.get_page().send().await.unwrap_err();
+        assert!(
+            error.to_string().contains("more than any token response"),
+            "{error}"
+        );
+    }
+    assert!(fake.requests().is_empty(), "no call went without a token");
+}
+
+#[tokio::test]
 async fn a_call_inside_the_margin_never_waits_for_the_refresh() {
     let clock = ManualClock::default();
     let fake = oauth_fake(&clock).start().await.unwrap();

@@ -32,6 +32,7 @@
 //! # Ok(()) }
 //! ```
 #![deny(missing_docs)]
+#![forbid(unsafe_code)]
 
 mod associations;
 mod auth;
@@ -85,7 +86,7 @@ pub struct FakeHubSpotBuilder {
     schema: store::Schema,
     limits: RateLimits,
     faults: Vec<Fault>,
-    seed: u64,
+    seed: Option<u64>,
     clock: SharedClock,
     indexing_lag: Duration,
     webhooks: Option<WebhookSubscriber>,
@@ -112,6 +113,9 @@ fn all_scopes() -> BTreeSet<String> {
         .collect()
 }
 
+/// What fault draws and correlation ids follow when the fake is not seeded.
+const DEFAULT_FAULT_SEED: u64 = 0x5EED;
+
 impl Default for FakeHubSpotBuilder {
     fn default() -> Self {
         let tokens = auth::Tokens::new(all_scopes(), Duration::from_secs(1800));
@@ -121,7 +125,7 @@ impl Default for FakeHubSpotBuilder {
             schema: store::Schema::default(),
             limits: RateLimits::default(),
             faults: Vec::new(),
-            seed: 0x5EED,
+            seed: None,
             clock: Arc::new(SystemClock),
             indexing_lag: Duration::ZERO,
             webhooks: None,
@@ -255,9 +259,11 @@ impl FakeHubSpotBuilder {
         self
     }
 
-    /// Seeds fault draws and correlation ids, so a run repeats exactly.
+    /// Seeds fault draws, correlation ids, tokens and authorization codes, so a run repeats
+    /// exactly. Unseeded, tokens and codes differ on every run (a token from another run is
+    /// never accepted) and fault draws follow a fixed default seed.
     pub fn seed(mut self, seed: u64) -> Self {
-        self.seed = seed;
+        self.seed = Some(seed);
         self
     }
 
@@ -292,8 +298,10 @@ impl FakeHubSpotBuilder {
             limits::Limiter::new(self.limits),
             faults::Faults {
                 rules: self.faults,
-                rng: fastrand::Rng::with_seed(self.seed),
+                rng: fastrand::Rng::with_seed(self.seed.unwrap_or(DEFAULT_FAULT_SEED)),
             },
+            self.seed
+                .map_or_else(fastrand::Rng::new, fastrand::Rng::with_seed),
             self.clock,
             self.indexing_lag,
         );

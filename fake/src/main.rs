@@ -8,6 +8,8 @@
 //!
 //! `--help` lists every flag. It prints its address, then serves until killed.
 
+#![forbid(unsafe_code)]
+
 use clap::Parser;
 use hubspot_deals_fake::options::FakeOptions;
 use std::process::ExitCode;

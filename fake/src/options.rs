@@ -69,9 +69,10 @@ pub struct FakeOptions {
     /// 503,on=get_page,rate=0.2
     #[arg(long = "fault", value_name = "SPEC")]
     pub faults: Vec<Fault>,
-    /// Seed for fault draws and correlation ids.
-    #[arg(long, default_value_t = 24301)]
-    pub seed: u64,
+    /// Seed for fault draws, correlation ids, tokens and authorization codes, so a run
+    /// repeats exactly (unseeded, tokens and codes differ on every run).
+    #[arg(long)]
+    pub seed: Option<u64>,
     /// Post signed webhook events for every deal change to this http:// URL (with
     /// --webhook-secret).
     #[arg(long, value_name = "URL", requires = "webhook_secret")]
@@ -109,7 +110,10 @@ impl FakeOptions {
     /// labels, never whole).
     pub fn builder(&self) -> (FakeHubSpotBuilder, Vec<String>) {
         let mut summary = Vec::new();
-        let mut builder = FakeHubSpot::builder().port(self.port).seed(self.seed);
+        let mut builder = FakeHubSpot::builder().port(self.port);
+        if let Some(seed) = self.seed {
+            builder = builder.seed(seed);
+        }
         for token in &self.tokens {
             summary.push(format!(
                 "accepts private-app token {}",

@@ -197,20 +197,21 @@ fn process(
         Route::Stats => Outcome::json(200, Some(stats(world))),
         Route::Authorize => {
             let query = Query::parse(parts.uri.query()).pairs();
-            let World { tokens, faults, .. } = world;
-            let (status, headers, body) =
-                match authorize::authorize(tokens, &query, &mut faults.rng) {
-                    authorize::Authorized::Redirect(to) => (
-                        302,
-                        vec![("Location", to)],
-                        authorize::page("Redirecting", "Back to the app."),
-                    ),
-                    authorize::Authorized::Refused(message) => (
-                        400,
-                        Vec::new(),
-                        authorize::page("Something went wrong", &message),
-                    ),
-                };
+            let World {
+                tokens, secrets, ..
+            } = world;
+            let (status, headers, body) = match authorize::authorize(tokens, &query, secrets) {
+                authorize::Authorized::Redirect(to) => (
+                    302,
+                    vec![("Location", to)],
+                    authorize::page("Redirecting", "Back to the app."),
+                ),
+                authorize::Authorized::Refused(message) => (
+                    400,
+                    Vec::new(),
+                    authorize::page("Something went wrong", &message),
+                ),
+            };
             Outcome {
                 status,
                 content_type: "text/html; charset=utf-8",
@@ -224,8 +225,10 @@ fn process(
             // v1 also reads `client_secret` and `refresh_token` from the query; the form wins.
             let mut form: HashMap<String, String> = Query::parse(parts.uri.query()).pairs();
             form.extend(form_urlencoded::parse(body).into_owned());
-            let World { tokens, faults, .. } = world;
-            let (status, mut answer) = tokens.token_endpoint(&form, now, &mut faults.rng);
+            let World {
+                tokens, secrets, ..
+            } = world;
+            let (status, mut answer) = tokens.token_endpoint(&form, now, secrets);
             if !v3 && let Some(fields) = answer.as_object_mut() {
                 // v3 added these to the grant's answer; v1's has none of them.
                 for v3_only in ["hub_id", "scopes", "user_id", "token_use"] {
@@ -469,17 +472,36 @@ async fn handle(
     response.body(body).map_err(|_| Dropped)
 }
 
+/// How long to wait before accepting again after `failures` failed accepts in a row: from
+/// 10 ms, doubling, at most a second.
+fn accept_backoff(failures: u32) -> std::time::Duration {
+    std::time::Duration::from_millis(10u64 << failures.min(7))
+        .min(std::time::Duration::from_secs(1))
+}
+
 /// Serves connections until `shutdown` changes.
 pub(crate) async fn serve(
     listener: TcpListener,
     world: Arc<Mutex<World>>,
     mut shutdown: watch::Receiver<()>,
 ) {
+    let mut failures_in_a_row = 0;
     loop {
         let stream = tokio::select! {
             accepted = listener.accept() => match accepted {
-                Ok((stream, _)) => stream,
-                Err(_) => continue,
+                Ok((stream, _)) => {
+                    failures_in_a_row = 0;
+                    stream
+                }
+                Err(_) => {
+                    // Out of file descriptors, say: wait before trying again, not spin.
+                    let wait = accept_backoff(failures_in_a_row);
+                    failures_in_a_row += 1;
+                    tokio::select! {
+                        _ = tokio::time::sleep(wait) => continue,
+                        _ = shutdown.changed() => return,
+                    }
+                }
             },
             _ = shutdown.changed() => return,
         };
@@ -499,5 +521,21 @@ pub(crate) async fn serve(
                 _ = stop.changed() => {}
             }
         });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::accept_backoff;
+    use std::time::Duration;
+
+    #[test]
+    fn failed_accepts_back_off_to_a_second() {
+        let waits: Vec<Duration> = (0..10).map(accept_backoff).collect();
+        assert_eq!(waits[0], Duration::from_millis(10));
+        assert_eq!(waits[1], Duration::from_millis(20));
+        assert_eq!(waits[6], Duration::from_millis(640));
+        assert!(waits[7..].iter().all(|w| *w == Duration::from_secs(1)));
+        assert_eq!(accept_backoff(u32::MAX), Duration::from_secs(1));
     }
 }

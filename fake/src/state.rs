@@ -20,6 +20,8 @@ pub(crate) struct World {
     pub tokens: Tokens,
     pub limiter: Limiter,
     pub faults: Faults,
+    /// Draws tokens and authorization codes: random each run unless the fake was seeded.
+    pub secrets: fastrand::Rng,
     pub log: Log,
     pub clock: SharedClock,
     pub base_url: String,
@@ -39,6 +41,7 @@ impl World {
         tokens: Tokens,
         limiter: Limiter,
         faults: Faults,
+        secrets: fastrand::Rng,
         clock: SharedClock,
         indexing_lag: Duration,
     ) -> Self {
@@ -47,6 +50,7 @@ impl World {
             tokens,
             limiter,
             faults,
+            secrets,
             log: Log::default(),
             clock,
             base_url,

@@ -196,3 +196,27 @@ async fn revocation_ends_refresh_and_access_tokens() {
     assert_eq!(wrong_client.status, 400);
     assert_eq!(wrong_client.json["status"], "BAD_CLIENT_SECRET");
 }
+
+#[tokio::test]
+async fn tokens_differ_between_runs_unless_the_fake_is_seeded() {
+    let seeded = |seed| {
+        FakeHubSpot::builder()
+            .oauth_app(CLIENT_ID, CLIENT_SECRET)
+            .refresh_token(REFRESH)
+            .seed(seed)
+            .start()
+    };
+    let token = |answer: Value| answer["access_token"].as_str().unwrap().to_string();
+    let (first, second) = (fake().await, fake().await);
+    let (a, b) = (
+        token(grant(&first, "/oauth/v1/token").await),
+        token(grant(&second, "/oauth/v1/token").await),
+    );
+    assert_ne!(a, b, "a token from another run is never the same");
+    let (first, second) = (seeded(7).await.unwrap(), seeded(7).await.unwrap());
+    assert_eq!(
+        token(grant(&first, "/oauth/v1/token").await),
+        token(grant(&second, "/oauth/v1/token").await),
+        "a seeded run repeats exactly"
+    );
+}

@@ -24,7 +24,10 @@ const DEALS: &str = "/crm/v3/objects/deals";
 #[derive(Debug)]
 struct Received {
     v3: Result<SignatureVersion, String>,
+    /// The v1 signature alone, checked by a verifier that accepts it.
     v1: Result<SignatureVersion, String>,
+    /// The v1 signature alone, checked by a default verifier.
+    v1_by_default: Result<SignatureVersion, String>,
     events: Vec<DealEvent>,
 }
 
@@ -64,7 +67,11 @@ async fn subscriber(
                             .map_err(|e| e.to_string());
                         let mut v1_only = parts.headers.clone();
                         v1_only.remove("x-hubspot-signature-v3");
-                        let v1 = verifier
+                        let v1 = Verifier::new(SECRET)
+                            .accept_replayable_v1_v2()
+                            .verify_at(parts.method.as_str(), &url, &v1_only, &body, now)
+                            .map_err(|e| e.to_string());
+                        let v1_by_default = verifier
                             .verify_at(parts.method.as_str(), &url, &v1_only, &body, now)
                             .map_err(|e| e.to_string());
                         let events = parse_events(&body).unwrap();
@@ -73,7 +80,12 @@ async fn subscriber(
                         } else {
                             200
                         };
-                        let _ = sender.send(Received { v3, v1, events });
+                        let _ = sender.send(Received {
+                            v3,
+                            v1,
+                            v1_by_default,
+                            events,
+                        });
                         Ok::<_, std::convert::Infallible>(
                             hyper::Response::builder()
                                 .status(status)
@@ -128,6 +140,11 @@ async fn deal_changes_arrive_signed_typed_and_in_order() {
         delivery.v1,
         Ok(SignatureVersion::V1),
         "v1 is sent beside v3"
+    );
+    assert!(
+        delivery.v1_by_default.is_err(),
+        "without its v3 headers the request is refused: {:?}",
+        delivery.v1_by_default
     );
     let [event] = &delivery.events[..] else {
         panic!("{:?}", delivery.events)

@@ -2,11 +2,10 @@
 //! of the code HubSpot redirects back with for tokens.
 
 use super::Tokens;
-use super::oauth::{check_token_url, token_request};
+use super::oauth::{check_token_url, token_http, token_request};
 use crate::error::AuthError;
 use crate::secret::Secret;
 use chrono::Utc;
-use std::time::Duration;
 
 /// The scopes asked for unless others are given.
 pub const DEFAULT_SCOPES: &[&str] = &["crm.objects.deals.read", "crm.objects.deals.write"];
@@ -107,11 +106,8 @@ pub async fn exchange_code(
     redirect_uri: &str,
     code: &str,
 ) -> Result<Tokens, AuthError> {
-    check_token_url(token_url).map_err(|message| AuthError::InvalidTokenUrl { message })?;
-    let http = crate::client::http_client(Duration::from_secs(10), Duration::from_secs(30))
-        .map_err(|e| AuthError::TokenEndpointUnreachable {
-            message: e.to_string(),
-        })?;
+    check_token_url(token_url, false).map_err(|message| AuthError::InvalidTokenUrl { message })?;
+    let http = token_http()?;
     let form = [
         ("grant_type", "authorization_code"),
         ("client_id", client_id),

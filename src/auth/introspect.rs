@@ -14,7 +14,7 @@
 //! # Ok(()) }
 //! ```
 
-use super::oauth::{check_token_url, post_form};
+use super::oauth::{check_token_url, post_form, token_http};
 use crate::AuthError;
 use crate::secret::Secret;
 use chrono::Utc;
@@ -95,16 +95,8 @@ impl TokenInfo {
 /// The URL of an OAuth endpoint under an API base URL, checked like a token URL.
 fn endpoint(base_url: &str, path: &str) -> Result<String, AuthError> {
     let url = format!("{}{path}", base_url.trim_end_matches('/'));
-    check_token_url(&url).map_err(|message| AuthError::InvalidTokenUrl { message })?;
+    check_token_url(&url, false).map_err(|message| AuthError::InvalidTokenUrl { message })?;
     Ok(url)
-}
-
-fn http() -> Result<reqwest::Client, AuthError> {
-    crate::client::http_client(Duration::from_secs(10), Duration::from_secs(30)).map_err(|e| {
-        AuthError::TokenEndpointUnreachable {
-            message: e.to_string(),
-        }
-    })
 }
 
 /// Posts the app's credentials and `token` to the OAuth endpoint at `path` under `base_url`.
@@ -121,7 +113,7 @@ async fn post_token(
         ("client_secret", client_secret.expose()),
         ("token", token.expose()),
     ];
-    post_form(&http()?, &url, &form, Utc::now()).await
+    post_form(&token_http()?, &url, &form, Utc::now()).await
 }
 
 /// Asks HubSpot what `token` (an access or a refresh token) is, under the API at `base_url`

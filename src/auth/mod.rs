@@ -50,10 +50,10 @@ impl Auth {
 
     /// Checks the credentials can be used at all, without saying what they are, for a client
     /// whose API base URL is `base_url`.
-    pub(crate) fn validate(&self, base_url: &str) -> Result<(), String> {
+    pub(crate) fn validate(&self, base_url: &str, allow_plain_http: bool) -> Result<(), String> {
         match self {
             Self::PrivateApp(token) => header_value(token).map(drop),
-            Self::OAuth(oauth) => oauth.validate(base_url),
+            Self::OAuth(oauth) => oauth.validate(base_url, allow_plain_http),
         }
     }
 }

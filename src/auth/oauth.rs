@@ -17,6 +17,7 @@ use crate::clock::SharedClock;
 use crate::error::AuthError;
 use crate::retry::{self, Decision, RetryPolicy};
 use crate::secret::Secret;
+use crate::transport;
 use chrono::{DateTime, Utc};
 use std::fmt;
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -138,7 +139,7 @@ impl OAuth {
     }
 
     /// Checks the credentials and the token URL, without saying what the secrets are.
-    pub(crate) fn validate(&self, base_url: &str) -> Result<(), String> {
+    pub(crate) fn validate(&self, base_url: &str, allow_plain_http: bool) -> Result<(), String> {
         let empty = |what: &str, value: &str| {
             if value.trim().is_empty() {
                 Err(format!("the OAuth {what} is empty"))
@@ -149,25 +150,20 @@ impl OAuth {
         empty("client id", &self.client_id)?;
         empty("client secret", self.client_secret.expose())?;
         empty("refresh token", self.refresh_token.expose())?;
-        check_token_url(&self.resolved_token_url(base_url))
+        check_token_url(&self.resolved_token_url(base_url), allow_plain_http)
     }
 }
 
-/// A token URL must be `https://`, or `http://` on a loopback address (a local fake).
-pub(crate) fn check_token_url(url: &str) -> Result<(), String> {
+/// A token URL must be `https://`, or `http://` on a loopback address (a local fake), unless
+/// the client was told to allow plain http ([`ClientBuilder::danger_allow_plain_http`]).
+///
+/// [`ClientBuilder::danger_allow_plain_http`]: crate::ClientBuilder::danger_allow_plain_http
+pub(crate) fn check_token_url(url: &str, allow_plain_http: bool) -> Result<(), String> {
     let parsed = reqwest::Url::parse(url)
         .map_err(|e| format!("the token URL {url:?} is not a URL ({e})"))?;
-    let loopback = parsed.host_str().is_some_and(|host| {
-        host.eq_ignore_ascii_case("localhost")
-            || host
-                .trim_start_matches('[')
-                .trim_end_matches(']')
-                .parse::<std::net::IpAddr>()
-                .is_ok_and(|ip| ip.is_loopback())
-    });
     match parsed.scheme() {
-        "https" => Ok(()),
-        "http" if loopback => Ok(()),
+        "http" if allow_plain_http => Ok(()),
+        _ if transport::may_carry_credentials(&parsed) => Ok(()),
         "http" => Err(format!(
             "the token URL {url:?} is plain http to a host that is not loopback; the client secret \
              and refresh token would travel unencrypted: use https (set OAuth::token_url)"
@@ -176,6 +172,16 @@ pub(crate) fn check_token_url(url: &str) -> Result<(), String> {
             "the token URL {url:?} has scheme {other}; use https"
         )),
     }
+}
+
+/// The largest answer a token endpoint may give: a token response is a few hundred bytes.
+const TOKEN_BODY_LIMIT: usize = 64 * 1024;
+
+/// The HTTP client of the token helpers that have no client of their own (the code exchange,
+/// introspection, revocation).
+pub(crate) fn token_http() -> Result<reqwest::Client, AuthError> {
+    transport::client(transport::CONNECT_TIMEOUT, transport::TIMEOUT)
+        .map_err(|message| AuthError::TokenEndpointUnreachable { message })
 }
 
 impl fmt::Debug for OAuth {
@@ -223,7 +229,24 @@ pub(crate) async fn post_form(
         .get(reqwest::header::RETRY_AFTER)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| classify::retry_after(v, now));
-    let bytes = response.bytes().await.map_err(unreachable)?;
+    let response: http::Response<reqwest::Body> = response.into();
+    let declared = transport::declared_length(response.headers());
+    let bytes = match transport::read_capped(response.into_body(), declared, TOKEN_BODY_LIMIT).await
+    {
+        Ok(bytes) => bytes,
+        Err(transport::Unread::Failed(e)) => return Err(unreachable(e)),
+        Err(transport::Unread::TooLarge) => {
+            return Err(AuthError::TokenEndpoint {
+                status,
+                message: format!(
+                    "the answer is over {} KiB, more than any token response: is the token \
+                     URL HubSpot's?",
+                    TOKEN_BODY_LIMIT / 1024
+                ),
+                retry_after,
+            });
+        }
+    };
     let json: serde_json::Value = serde_json::from_slice(&bytes).unwrap_or_default();
     if (200..300).contains(&status) {
         return Ok(json);

@@ -269,7 +269,6 @@ impl Limiter {
                 admitted: false,
             }
         };
-        let mut first = true;
         loop {
             let woken = self.moved.notified();
             let mut woken = pin!(woken);
@@ -311,15 +310,17 @@ impl Limiter {
                     Turn::Again => continue,
                 }
             }
+            // On every pass: what it waited already and what it would wait still (a store's
+            // answer may add to a wait that began locally).
             let now = self.clock.monotonic();
             let wait = at.saturating_sub(now) + late;
-            if first && wait > self.max_wait {
+            let total = now.saturating_sub(start) + wait;
+            if total > self.max_wait {
                 return Err(Refused::TooLong {
-                    wait,
+                    wait: total,
                     max_wait: self.max_wait,
                 });
             }
-            first = false;
             // While the store is down, wake to ask it again when it is due.
             let wait = match probe_at {
                 Some(retry_at) if retry_at > now => wait.min(retry_at - now),

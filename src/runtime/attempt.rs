@@ -3,9 +3,9 @@
 //! their status survives.
 
 use crate::error::{EXCERPT_KEY, excerpt};
+use crate::transport::{self, Unread};
 use crate::types;
-use bytes::{Bytes, BytesMut};
-use http_body_util::BodyExt;
+use bytes::Bytes;
 use reqwest::header::{CONTENT_LENGTH, CONTENT_TYPE, HeaderValue};
 use std::pin::Pin;
 use std::task::{Context, Poll};
@@ -41,31 +41,13 @@ pub(crate) async fn send(
         Err(error) => return Received::Failed(error),
     };
     let response: http::Response<reqwest::Body> = response.into();
-    let (parts, mut body) = response.into_parts();
-    let declared = parts
-        .headers
-        .get(CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<u64>().ok());
-    if declared.is_some_and(|n| n > max_body as u64) {
-        return Received::TooLarge(parts);
+    let (parts, body) = response.into_parts();
+    let declared = transport::declared_length(&parts.headers);
+    match transport::read_capped(body, declared, max_body).await {
+        Ok(body) => Received::Whole(parts, body),
+        Err(Unread::TooLarge) => Received::TooLarge(parts),
+        Err(Unread::Failed(error)) => Received::Failed(error),
     }
-    let mut collected =
-        BytesMut::with_capacity(declared.unwrap_or(0).min(max_body as u64) as usize);
-    while let Some(frame) = body.frame().await {
-        match frame {
-            Ok(frame) => {
-                if let Ok(data) = frame.into_data() {
-                    if collected.len() + data.len() > max_body {
-                        return Received::TooLarge(parts);
-                    }
-                    collected.extend_from_slice(&data);
-                }
-            }
-            Err(error) => return Received::Failed(error),
-        }
-    }
-    Received::Whole(parts, collected.freeze())
 }
 
 /// Whether an error body decodes as HubSpot's error shape.

@@ -1,11 +1,13 @@
 //! Webhooks: checking that a request came from HubSpot, and reading its deal events.
 //!
 //! HubSpot signs each webhook request with your app's client secret. [`Verifier`] checks the
-//! signature it finds: v3 (`X-HubSpot-Signature-v3`, an HMAC with a timestamp, refused when
-//! older than five minutes), or v2 and v1 (`X-HubSpot-Signature`, a digest without a
-//! timestamp, so a captured request could be replayed: refuse them with
-//! [`Verifier::only_v3`] if your subscriptions send v3). Comparisons take constant time.
-//! Then [`parse_events`] reads the body's events, or [`Verifier::events`] does both.
+//! v3 signature (`X-HubSpot-Signature-v3`, an HMAC over the method, URI, body and a
+//! timestamp, refused when older than five minutes). HubSpot also sends the older v1 or v2
+//! (`X-HubSpot-Signature`, a digest without a timestamp; v1 signs the body alone) beside it,
+//! for older apps: a request signed only that way could have been captured and sent again,
+//! at any time, so the verifier refuses it unless told
+//! [`Verifier::accept_replayable_v1_v2`]. Comparisons take constant time. Then
+//! [`parse_events`] reads the body's events, or [`Verifier::events`] does both.
 //!
 //! The URI to pass is the full URL HubSpot called (`https://host/path?query`) as HubSpot saw
 //! it: behind a proxy, rebuild it from the forwarded scheme and host.
@@ -120,7 +122,9 @@ impl fmt::Display for WebhookError {
             ),
             Self::VersionRefused(version) => write!(
                 f,
-                "the request is signed with {version}, which this verifier refuses (only v3 carries a timestamp)"
+                "the request is signed with {version} only, which this verifier refuses: {version} \
+                 signs no timestamp, so a captured request could be sent again (HubSpot sends v3 \
+                 beside it to current apps; Verifier::accept_replayable_v1_v2 accepts it)"
             ),
             Self::Mismatch(version) => write!(
                 f,
@@ -138,7 +142,7 @@ impl std::error::Error for WebhookError {}
 pub struct Verifier {
     client_secret: Secret,
     max_age: Duration,
-    only_v3: bool,
+    accept_v1_v2: bool,
 }
 
 impl fmt::Debug for Verifier {
@@ -146,19 +150,18 @@ impl fmt::Debug for Verifier {
         f.debug_struct("Verifier")
             .field("client_secret", &self.client_secret)
             .field("max_age", &self.max_age)
-            .field("only_v3", &self.only_v3)
+            .field("accept_v1_v2", &self.accept_v1_v2)
             .finish()
     }
 }
 
 impl Verifier {
-    /// A verifier with the app's client secret, allowing v3 requests up to [`MAX_AGE`] old,
-    /// and v2 and v1 requests.
+    /// A verifier with the app's client secret, accepting v3 requests up to [`MAX_AGE`] old.
     pub fn new(client_secret: impl Into<Secret>) -> Self {
         Self {
             client_secret: client_secret.into(),
             max_age: MAX_AGE,
-            only_v3: false,
+            accept_v1_v2: false,
         }
     }
 
@@ -168,9 +171,12 @@ impl Verifier {
         self
     }
 
-    /// Refuses v1 and v2 signatures, which carry no timestamp.
-    pub fn only_v3(mut self) -> Self {
-        self.only_v3 = true;
+    /// Also accepts requests signed only with v1 or v2 (`X-HubSpot-Signature`), for an app
+    /// whose subscriptions send nothing newer. Neither signs a timestamp (v1 not even the
+    /// URI): whoever captured one such request can send it again, at any time, and it
+    /// passes.
+    pub fn accept_replayable_v1_v2(mut self) -> Self {
+        self.accept_v1_v2 = true;
         self
     }
 
@@ -210,6 +216,7 @@ impl Verifier {
                 .map(|()| SignatureVersion::V3)
                 .map_err(|_| WebhookError::Mismatch(SignatureVersion::V3));
         }
+        // No v3 signature: a request signed the old way only, or not at all.
         let signature =
             header(headers, SIGNATURE)?.ok_or(WebhookError::MissingHeader(SIGNATURE_V3))?;
         let version = match header(headers, SIGNATURE_VERSION)? {
@@ -222,7 +229,7 @@ impl Verifier {
                 });
             }
         };
-        if self.only_v3 {
+        if !self.accept_v1_v2 {
             return Err(WebhookError::VersionRefused(version));
         }
         let expected = match version {
@@ -417,41 +424,68 @@ mod tests {
     }
 
     #[test]
-    fn v1_and_v2_pass_unless_refused() {
-        let verifier = Verifier::new(SECRET);
+    fn v1_and_v2_are_refused_unless_accepted() {
+        let legacy = Verifier::new(SECRET).accept_replayable_v1_v2();
         let v1 = sign_v1(SECRET, BODY);
         assert_eq!(
-            check(&verifier, &headers(&[(SIGNATURE, &v1)])),
+            check(&legacy, &headers(&[(SIGNATURE, &v1)])),
             Ok(SignatureVersion::V1)
         );
         let upper = v1.to_ascii_uppercase();
         let v1_headers = headers(&[(SIGNATURE, &upper), (SIGNATURE_VERSION, "v1")]);
-        assert_eq!(check(&verifier, &v1_headers), Ok(SignatureVersion::V1));
+        assert_eq!(check(&legacy, &v1_headers), Ok(SignatureVersion::V1));
         let v2 = sign_v2(SECRET, "POST", URI, BODY);
         let v2_headers = headers(&[(SIGNATURE, &v2), (SIGNATURE_VERSION, "v2")]);
-        assert_eq!(check(&verifier, &v2_headers), Ok(SignatureVersion::V2));
+        assert_eq!(check(&legacy, &v2_headers), Ok(SignatureVersion::V2));
         let wrong = headers(&[(SIGNATURE, &v1), (SIGNATURE_VERSION, "v2")]);
         assert_eq!(
-            check(&verifier, &wrong),
+            check(&legacy, &wrong),
             Err(WebhookError::Mismatch(SignatureVersion::V2))
         );
         let tampered = headers(&[(SIGNATURE, &v1[1..])]);
         assert_eq!(
-            check(&verifier, &tampered),
+            check(&legacy, &tampered),
             Err(WebhookError::Mismatch(SignatureVersion::V1))
         );
-        let strict = Verifier::new(SECRET).only_v3();
-        assert_eq!(
-            check(&strict, &v2_headers),
-            Err(WebhookError::VersionRefused(SignatureVersion::V2))
-        );
-        assert_eq!(check(&strict, &v3(now())), Ok(SignatureVersion::V3));
         let unknown = headers(&[(SIGNATURE, &v1), (SIGNATURE_VERSION, "v9")]);
         assert!(
-            check(&verifier, &unknown)
+            check(&legacy, &unknown)
                 .unwrap_err()
                 .to_string()
                 .contains("\"v9\"")
+        );
+        let default = Verifier::new(SECRET);
+        assert_eq!(
+            check(&default, &v2_headers),
+            Err(WebhookError::VersionRefused(SignatureVersion::V2))
+        );
+        assert_eq!(check(&default, &v3(now())), Ok(SignatureVersion::V3));
+        assert_eq!(check(&legacy, &v3(now())), Ok(SignatureVersion::V3));
+    }
+
+    #[test]
+    fn a_request_with_its_v3_headers_removed_does_not_pass_as_v1() {
+        // What HubSpot sends: v3 with its timestamp, and v1 beside it.
+        let mut captured = v3(now());
+        captured.insert(SIGNATURE, sign_v1(SECRET, BODY).parse().unwrap());
+        captured.insert(SIGNATURE_VERSION, "v1".parse().unwrap());
+        let verifier = Verifier::new(SECRET);
+        assert_eq!(check(&verifier, &captured), Ok(SignatureVersion::V3));
+        // Replayed an hour later without the v3 headers, whose timestamp would be stale.
+        captured.remove(SIGNATURE_V3);
+        captured.remove(TIMESTAMP);
+        let an_hour_later = now() + chrono::Duration::hours(1);
+        let replayed = verifier.verify_at("POST", URI, &captured, BODY, an_hour_later);
+        assert_eq!(
+            replayed,
+            Err(WebhookError::VersionRefused(SignatureVersion::V1))
+        );
+        assert!(
+            replayed
+                .unwrap_err()
+                .to_string()
+                .contains("accept_replayable_v1_v2"),
+            "the error names the opt-in"
         );
     }
 

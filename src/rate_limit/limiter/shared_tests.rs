@@ -4,7 +4,7 @@
 use super::*;
 use crate::clock::{Clock, ManualClock};
 use crate::rate_limit::shared::memory::MemoryStore;
-use crate::rate_limit::shared::{Fill, Store};
+use crate::rate_limit::shared::{Ask, Fill, Store};
 use std::collections::BTreeSet;
 use std::sync::atomic::Ordering;
 
@@ -544,5 +544,45 @@ async fn however_late_calls_arrive_one_process_never_exceeds_its_budget() {
     assert!(
         most <= 5,
         "{most} calls reached HubSpot within ten seconds: {arrivals:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_wait_the_store_adds_after_a_local_wait_counts_against_the_maximum() {
+    let clock = ManualClock::default();
+    let shared: SharedClock = Arc::new(clock.clone());
+    let store = MemoryStore::new(shared.clone());
+    let limit = RateLimit::per_ten_seconds(1).max_wait(ms(8_000));
+    let limiter = process(limit, &shared, &store, WhenUnavailable::Fail);
+    assert_eq!(take(&limiter).await, Ok(Duration::ZERO));
+    // The store no longer holds this process's call (it restarted, say), and another process
+    // takes the shared slot at 5 s; this process's own log still holds its call.
+    let ours = store.members(Budget::TenSecondly)[0].1.clone();
+    store
+        .give_back(Budget::TenSecondly, ours, ms(1))
+        .await
+        .unwrap();
+    clock.advance(ms(5_000));
+    let elsewhere = Ask {
+        budget: Budget::TenSecondly,
+        limit: 1,
+        kept: WINDOW,
+        member: "another-process:0".into(),
+        take: true,
+        unseen: Vec::new(),
+        fill: None,
+    };
+    store.ask(elsewhere, ms(1)).await.unwrap();
+    // 5.25 s locally (within 8), then 5 s more for the store: over the maximum in all.
+    let start = clock.monotonic();
+    let refused = take(&limiter).await.unwrap_err();
+    assert!(
+        matches!(refused, Refused::TooLong { wait, max_wait }
+            if wait >= ms(10_250) && max_wait == ms(8_000)),
+        "{refused:?}"
+    );
+    assert!(
+        clock.monotonic() - start < ms(8_000),
+        "it gave up when the store's answer made the wait too long"
     );
 }
