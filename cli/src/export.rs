@@ -4,7 +4,12 @@
 //! Writing to a file keeps a checkpoint beside it (`FILE.checkpoint`), replaced atomically
 //! after every page: how many bytes of the file are whole, and where the listing stands.
 //! `--resume` cuts the file back to those bytes and goes on from there, so no deal is lost or
-//! written twice however the last run ended.
+//! written twice however the last run ended. The data is on disk before a checkpoint names
+//! it, and a checkpoint that names more bytes than the file holds is refused.
+//!
+//! The file is created readable only by the user (0600 on Unix): it holds the account's
+//! deals. CSV cells a spreadsheet would run as a formula (`=`, `+`, `-`, `@`, a tab or a
+//! carriage return first, and not a number) get a leading `'` unless `--keep-formulas`.
 
 use crate::failure::Failure;
 use crate::{Format, Global, profile, progress, state_file};
@@ -13,7 +18,6 @@ use futures_util::StreamExt;
 use hubspot_deals::paging::ResumePoint;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeSet, HashMap};
-use std::fs::OpenOptions;
 use std::io::{BufWriter, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -54,6 +58,10 @@ pub struct ExportArgs {
     /// Continue an interrupted export into --output from its checkpoint.
     #[arg(long, requires = "output")]
     resume: bool,
+    /// Write CSV cells exactly as HubSpot has them, even those a spreadsheet would run as a
+    /// formula (by default they get a leading `'`; numbers are left alone).
+    #[arg(long)]
+    keep_formulas: bool,
 }
 
 fn parse_time(text: &str) -> Result<DateTime<Utc>, String> {
@@ -108,7 +116,22 @@ impl Checkpoint {
 /// Deals to a JSONL or CSV writer.
 enum Sink {
     Jsonl(Box<dyn Write>),
-    Csv(Box<csv::Writer<Box<dyn Write>>>, Vec<String>),
+    Csv {
+        out: Box<csv::Writer<Box<dyn Write>>>,
+        columns: Vec<String>,
+        keep_formulas: bool,
+    },
+}
+
+/// A CSV cell a spreadsheet would take for a formula gets a leading `'`: HubSpot's values
+/// are typed by anyone with access to the portal (CWE-1236). Numbers (`-12.5`) are left alone.
+fn defused(cell: &str) -> std::borrow::Cow<'_, str> {
+    let risky = cell.starts_with(['=', '+', '-', '@', '\t', '\r']);
+    if risky && cell.parse::<f64>().is_err() {
+        std::borrow::Cow::Owned(format!("'{cell}"))
+    } else {
+        std::borrow::Cow::Borrowed(cell)
+    }
 }
 
 impl Sink {
@@ -123,18 +146,26 @@ impl Sink {
                 serde_json::to_writer(&mut *out, deal)?;
                 out.write_all(b"\n")
             }
-            Self::Csv(out, columns) => {
+            Self::Csv {
+                out,
+                columns,
+                keep_formulas,
+            } => {
                 let mut record = Vec::with_capacity(columns.len() + 1);
-                record.push(id);
+                record.push(std::borrow::Cow::Borrowed(id));
                 for column in columns.iter() {
-                    record.push(
-                        properties
-                            .get(column)
-                            .and_then(|v| v.as_deref())
-                            .unwrap_or(""),
-                    );
+                    let value = properties
+                        .get(column)
+                        .and_then(|v| v.as_deref())
+                        .unwrap_or("");
+                    record.push(if *keep_formulas {
+                        std::borrow::Cow::Borrowed(value)
+                    } else {
+                        defused(value)
+                    });
                 }
-                out.write_record(&record).map_err(std::io::Error::other)
+                out.write_record(record.iter().map(|c| c.as_bytes()))
+                    .map_err(std::io::Error::other)
             }
         }
     }
@@ -142,7 +173,7 @@ impl Sink {
     fn flush(&mut self) -> std::io::Result<()> {
         match self {
             Self::Jsonl(out) => out.flush(),
-            Self::Csv(out, _) => out.flush(),
+            Self::Csv { out, .. } => out.flush(),
         }
     }
 }
@@ -194,17 +225,34 @@ pub async fn export(global: &Global, args: ExportArgs) -> Result<ExitCode, Failu
         _ => fresh,
     };
     let client = profile::client(global)?;
+    // The file's own handle, to put the data on disk before a checkpoint names it.
+    let mut synced = None;
     let out: Box<dyn Write> = match &args.output {
         Some(path) => {
-            let mut file = OpenOptions::new()
+            let mut file = state_file::private_file()
                 .create(true)
-                .write(true)
                 .truncate(!args.resume)
                 .open(path)
                 .map_err(|e| Failure::file("open", path, e))?;
+            let length = file
+                .metadata()
+                .map_err(|e| Failure::file("read", path, e))?
+                .len();
+            if checkpoint.bytes > length {
+                return Err(Failure::Usage(format!(
+                    "the checkpoint says {} bytes of {} are whole, but it holds {length}: the \
+                     file changed since the interrupted export. Export again without --resume",
+                    checkpoint.bytes,
+                    path.display()
+                )));
+            }
             file.set_len(checkpoint.bytes)
                 .and_then(|()| file.seek(SeekFrom::End(0)).map(drop))
                 .map_err(|e| Failure::file("cut back", path, e))?;
+            synced = Some(
+                file.try_clone()
+                    .map_err(|e| Failure::file("open", path, e))?,
+            );
             Box::new(BufWriter::with_capacity(256 * 1024, file))
         }
         None => Box::new(BufWriter::with_capacity(
@@ -223,7 +271,11 @@ pub async fn export(global: &Global, args: ExportArgs) -> Result<ExitCode, Failu
                 header.extend(properties.iter().cloned());
                 writer.write_record(&header).map_err(Failure::write)?;
             }
-            Sink::Csv(Box::new(writer), properties.clone())
+            Sink::Csv {
+                out: Box::new(writer),
+                columns: properties.clone(),
+                keep_formulas: args.keep_formulas,
+            }
         }
     };
     let mut last_checkpoint = std::time::Instant::now();
@@ -240,8 +292,11 @@ pub async fn export(global: &Global, args: ExportArgs) -> Result<ExitCode, Failu
     let output = args.output.clone();
     let written = |sink: &mut Sink, checkpoint: &mut Checkpoint| -> Result<(), Failure> {
         sink.flush().map_err(Failure::write)?;
-        if let Some(path) = &output {
-            checkpoint.bytes = std::fs::metadata(path)
+        if let (Some(path), Some(file)) = (&output, &synced) {
+            file.sync_data()
+                .map_err(|e| Failure::file("write", path, e))?;
+            checkpoint.bytes = file
+                .metadata()
                 .map_err(|e| Failure::file("read", path, e))?
                 .len();
             checkpoint.save(path)?;
@@ -329,6 +384,23 @@ mod tests {
             "2026-01-31T07:00:00+00:00"
         );
         assert!(parse_time("yesterday").unwrap_err().contains("2026-01-31"));
+    }
+
+    #[test]
+    fn cells_a_spreadsheet_would_run_get_an_apostrophe() {
+        for (cell, shown) in [
+            ("=HYPERLINK(\"http://x\")", "'=HYPERLINK(\"http://x\")"),
+            ("+1 555 0100", "'+1 555 0100"),
+            ("-cmd|' /C calc'!A0", "'-cmd|' /C calc'!A0"),
+            ("@SUM(A1)", "'@SUM(A1)"),
+            ("\t=1", "'\t=1"),
+            ("-1500.50", "-1500.50"),
+            ("+42", "+42"),
+            ("Acme = good", "Acme = good"),
+            ("", ""),
+        ] {
+            assert_eq!(defused(cell), shown, "{cell:?}");
+        }
     }
 
     #[test]

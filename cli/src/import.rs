@@ -2,18 +2,23 @@
 //! library's batch helpers, with a progress bar, a summary, and a rejects file listing every
 //! row that failed with its row number, its input and the reason.
 //!
-//! - A malformed row (bad JSON, a wrong number of columns, no id where the mode needs one) is
-//!   rejected as it is read; the rest goes on.
-//! - HubSpot refuses a whole batch for one bad value (an unknown property): the rows of such a
-//!   batch are sent again one at a time, so only the bad row is rejected, with its own error.
-//!   (A 400 means HubSpot applied nothing of the batch, so this is safe for creates too.)
+//! - A malformed row (bad JSON, text that is not UTF-8, a wrong number of columns, no id where
+//!   the mode needs one, more than [`MAX_ROW_BYTES`] bytes) is rejected as it is read; the
+//!   rest goes on. A file that cannot be read (a directory, a disk error) ends the import.
+//! - HubSpot refuses a whole batch for one bad value (an unknown property: 400) or for its
+//!   size (413): the rows of such a batch are sent again one at a time, so only the bad row
+//!   is rejected, with its own error. (HubSpot applied nothing of the batch, so this is safe
+//!   for creates too.)
 //! - `--resume`: a state file beside the input (`FILE.import-state`) says which rows have
 //!   their outcome, and, before each batch is handed over, which rows may have been sent.
 //!   Updates and upserts go on after the last row with an outcome (sending one again changes
 //!   nothing); creates go on after the last row that may have been sent, and the rows in
-//!   between are listed in the rejects file as unknown, never sent again.
+//!   between are listed in the rejects file as unknown, never sent again. The state names the
+//!   file (its size and modification time): it resumes that file only. A dry run writes none.
+//! - The rejects file holds rows of deal data: it is created readable only by the user.
 
 use crate::failure::Failure;
+use crate::records::{MAX_ROW_BYTES, Record, Records};
 use crate::{Format, Global, profile, progress, state_file};
 use futures_util::{Stream, StreamExt};
 use hubspot_deals::batch::{Failure as BatchFailure, Outcome};
@@ -22,15 +27,15 @@ use hubspot_deals::{Client, Error};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use std::collections::{HashMap, VecDeque};
-use std::fs::{File, OpenOptions};
-use std::io::{BufRead, BufReader, Write};
+use std::fs::File;
+use std::io::{BufReader, Write};
 use std::path::{Path, PathBuf};
 use std::pin::Pin;
 use std::process::ExitCode;
 use std::sync::{Arc, Mutex};
 
 /// HubSpot's batch size: rows are handed over in chunks of it.
-const CHUNK: u64 = 100;
+const CHUNK: u64 = hubspot_deals::batch::CHUNK as u64;
 
 /// After this many rows in a row fail when sent alone, the others are not sent alone.
 const GIVE_UP_ALONE: u32 = 10;
@@ -90,74 +95,136 @@ struct Row {
 }
 
 /// Reads rows one at a time.
-enum Reader {
-    Jsonl(std::io::Lines<BufReader<File>>),
-    Csv(csv::StringRecordsIntoIter<File>, Vec<String>),
+struct Reader {
+    records: Records<BufReader<File>>,
+    path: PathBuf,
+    /// CSV: the header row's names.
+    header: Option<Vec<String>>,
 }
 
 impl Reader {
     fn open(path: &Path, format: Format) -> Result<Self, Failure> {
         let file = File::open(path)
             .map_err(|e| Failure::Usage(format!("cannot read {}: {e}", path.display())))?;
-        Ok(match format {
-            Format::Jsonl => Self::Jsonl(BufReader::new(file).lines()),
+        let mut records = Records::new(BufReader::new(file), format == Format::Csv);
+        let header = match format {
+            Format::Jsonl => None,
             Format::Csv => {
-                let mut reader = csv::ReaderBuilder::new().flexible(true).from_reader(file);
-                let header = reader
-                    .headers()
-                    .map_err(|e| {
-                        Failure::Usage(format!("{}: no CSV header row: {e}", path.display()))
-                    })?
-                    .iter()
-                    .map(str::to_string)
-                    .collect();
-                Self::Csv(reader.into_records(), header)
+                let no_header = |why: String| {
+                    Failure::Usage(format!("{}: no CSV header row: {why}", path.display()))
+                };
+                let names = match records.next_record() {
+                    None => return Err(no_header("the file is empty".into())),
+                    Some(Err(e)) => return Err(Failure::file("read", path, e)),
+                    Some(Ok(Record::TooLong { bytes, .. })) => {
+                        return Err(no_header(format!("its first record is {bytes} bytes")));
+                    }
+                    Some(Ok(Record::Whole(bytes))) => {
+                        csv_fields(&bytes).map_err(|e| no_header(e.to_string()))?
+                    }
+                };
+                Some(names.iter().map(str::to_string).collect())
             }
+        };
+        Ok(Self {
+            records,
+            path: path.to_path_buf(),
+            header,
         })
     }
 
-    /// The next row: its properties (with `id`, if any, apart), or why it is malformed.
-    fn next(&mut self) -> Option<Read> {
-        match self {
-            Self::Jsonl(lines) => {
-                let line = match lines.next()? {
-                    Ok(line) => line,
-                    Err(e) => return Some(Err((format!("unreadable line: {e}"), Value::Null))),
-                };
-                if line.trim().is_empty() {
-                    return Some(Err(("an empty line".into(), Value::String(line))));
-                }
-                Some(parse_json(&line))
-            }
-            Self::Csv(records, header) => {
-                let record = match records.next()? {
-                    Ok(record) => record,
-                    Err(e) => return Some(Err((format!("unreadable CSV: {e}"), Value::Null))),
-                };
-                let input = Value::Array(record.iter().map(|f| Value::String(f.into())).collect());
-                if record.len() != header.len() {
-                    return Some(Err((
+    /// The next row: its properties (with `id`, if any, apart), or why it is malformed; an
+    /// error when the file cannot be read.
+    fn next(&mut self) -> Option<Result<Read, Failure>> {
+        loop {
+            let record = match self.records.next_record()? {
+                Ok(record) => record,
+                Err(e) => return Some(Err(Failure::file("read", &self.path, e))),
+            };
+            let bytes = match record {
+                Record::Whole(bytes) => bytes,
+                Record::TooLong { bytes, start } => {
+                    let shown = format!("{}…", String::from_utf8_lossy(&start));
+                    return Some(Ok(Err((
                         format!(
-                            "{} columns where the header has {}",
-                            record.len(),
-                            header.len()
+                            "a row of {bytes} bytes, over the {} MiB a row may have",
+                            MAX_ROW_BYTES / (1024 * 1024)
                         ),
-                        input,
-                    )));
+                        Value::String(shown),
+                    ))));
                 }
-                let mut id = None;
-                let mut properties = HashMap::new();
-                for (name, value) in header.iter().zip(record.iter()) {
-                    if name == "id" {
-                        id = Some(value.to_string()).filter(|v| !v.is_empty());
-                    } else if !value.is_empty() {
-                        properties.insert(name.clone(), value.to_string());
-                    }
-                }
-                Some(Ok((id, properties, input)))
+            };
+            let Some(header) = &self.header else {
+                return Some(Ok(json_row(bytes)));
+            };
+            if bytes.iter().all(u8::is_ascii_whitespace) {
+                continue; // a blank line between CSV records is not a row
             }
+            return Some(Ok(csv_row(&bytes, header)));
         }
     }
+}
+
+/// A JSONL line as a row.
+fn json_row(bytes: Vec<u8>) -> Read {
+    let line = match String::from_utf8(bytes) {
+        Ok(line) => line,
+        Err(e) => {
+            let shown = String::from_utf8_lossy(e.as_bytes()).into_owned();
+            return Err(("not UTF-8 text".into(), Value::String(shown)));
+        }
+    };
+    if line.trim().is_empty() {
+        return Err(("an empty line".into(), Value::String(line)));
+    }
+    parse_json(&line)
+}
+
+/// The fields of one CSV record.
+fn csv_fields(bytes: &[u8]) -> Result<csv::StringRecord, csv::Error> {
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(bytes);
+    let mut record = csv::StringRecord::new();
+    reader.read_record(&mut record)?;
+    Ok(record)
+}
+
+/// A CSV record as a row of `header`'s properties.
+fn csv_row(bytes: &[u8], header: &[String]) -> Read {
+    let record = match csv_fields(bytes) {
+        Ok(record) => record,
+        Err(e) => {
+            let shown = Value::String(String::from_utf8_lossy(bytes).into_owned());
+            let why = match e.kind() {
+                csv::ErrorKind::Utf8 { .. } => "not UTF-8 text".to_string(),
+                _ => format!("unreadable CSV: {e}"),
+            };
+            return Err((why, shown));
+        }
+    };
+    let input = Value::Array(record.iter().map(|f| Value::String(f.into())).collect());
+    if record.len() != header.len() {
+        return Err((
+            format!(
+                "{} columns where the header has {}",
+                record.len(),
+                header.len()
+            ),
+            input,
+        ));
+    }
+    let mut id = None;
+    let mut properties = HashMap::new();
+    for (name, value) in header.iter().zip(record.iter()) {
+        if name == "id" {
+            id = Some(value.to_string()).filter(|v| !v.is_empty());
+        } else if !value.is_empty() {
+            properties.insert(name.clone(), value.to_string());
+        }
+    }
+    Ok((id, properties, input))
 }
 
 /// A JSONL row: `{"id": ..., "properties": {...}}` or a flat object of properties.
@@ -194,6 +261,31 @@ struct State {
     done: u64,
     /// No row after this one was handed to the batch helper.
     taken: u64,
+    /// The file it imports: a resume of any other is refused.
+    input: Option<Input>,
+}
+
+/// Which file an import state belongs to.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+struct Input {
+    bytes: u64,
+    /// Modified, in nanoseconds since the epoch (when the platform says).
+    modified: Option<u128>,
+}
+
+impl Input {
+    fn of(file: &Path) -> Result<Self, Failure> {
+        let metadata = std::fs::metadata(file).map_err(|e| Failure::file("read", file, e))?;
+        let modified = metadata
+            .modified()
+            .ok()
+            .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+            .map(|d| d.as_nanos());
+        Ok(Self {
+            bytes: metadata.len(),
+            modified,
+        })
+    }
 }
 
 impl State {
@@ -233,7 +325,7 @@ impl Rejects {
         let out = match &mut self.out {
             Some(out) => out,
             None => {
-                let file = OpenOptions::new()
+                let file = state_file::private_file()
                     .create(true)
                     .append(true)
                     .open(&self.path)
@@ -266,13 +358,22 @@ struct Rows {
     id_property: Option<String>,
     ledger: Arc<Mutex<Ledger>>,
     handed: u64,
+    /// Whether to note in the state file how far batches reach (not in a dry run).
+    keeps_state: bool,
 }
 
 impl Rows {
     /// The next well-formed row, rejecting malformed ones on the way.
     fn next_row(&mut self) -> Option<Row> {
         loop {
-            let read = self.reader.next()?;
+            let read = match self.reader.next()? {
+                Ok(read) => read,
+                Err(failure) => {
+                    // The file cannot be read: no more rows; the import ends with why.
+                    lock(&self.ledger).error.get_or_insert(failure);
+                    return None;
+                }
+            };
             self.number += 1;
             if self.number <= self.skip_to {
                 continue;
@@ -328,7 +429,7 @@ impl Iterator for Rows {
     fn next(&mut self) -> Option<Row> {
         let row = self.next_row()?;
         let mut ledger = lock(&self.ledger);
-        if self.handed.is_multiple_of(CHUNK) {
+        if self.keeps_state && self.handed.is_multiple_of(CHUNK) {
             // A new batch starts: before any of it can be sent, note how far it may reach
             // (at most a batch of rows, and the malformed ones among them).
             ledger.state.taken = ledger.state.taken.max(row.number + 2 * CHUNK);
@@ -366,6 +467,7 @@ pub async fn import(global: &Global, args: ImportArgs) -> Result<ExitCode, Failu
         .unwrap_or_else(|| state_file::beside(&args.file, ".rejects.jsonl"));
     let mut state = State {
         mode: Some(mode),
+        input: Some(Input::of(&args.file)?),
         ..State::default()
     };
     let mut rejects = Rejects {
@@ -388,12 +490,21 @@ pub async fn import(global: &Global, args: ImportArgs) -> Result<ExitCode, Failu
                 "--resume needs the same --mode as the interrupted import".into(),
             ));
         }
+        if found.input != state.input {
+            return Err(Failure::Usage(format!(
+                "{} is not the file the interrupted import read (its size or modification \
+                 time changed): a resume would skip rows by number in another file. Import it \
+                 again without --resume",
+                args.file.display()
+            )));
+        }
         skip_to = found.done;
         if mode == Mode::Create && found.taken > found.done {
             // Rows that may have been sent: listed, never sent again.
             let mut reader = Reader::open(&args.file, format)?;
             let mut number = 0;
             while let Some(read) = reader.next() {
+                let read = read?;
                 number += 1;
                 if number > found.taken {
                     break;
@@ -427,10 +538,14 @@ pub async fn import(global: &Global, args: ImportArgs) -> Result<ExitCode, Failu
         id_property: args.id_property.clone(),
         ledger: ledger.clone(),
         handed: 0,
+        keeps_state: !args.dry_run,
     };
     if args.dry_run {
         let count = rows.count();
-        let ledger = lock(&ledger);
+        let mut ledger = lock(&ledger);
+        if let Some(error) = ledger.error.take() {
+            return Err(error);
+        }
         eprintln!(
             "Dry run: {count} rows would be sent ({mode:?}); {} malformed rows listed in {}.",
             ledger.rejects.failed,
@@ -483,9 +598,9 @@ pub async fn import(global: &Global, args: ImportArgs) -> Result<ExitCode, Failu
         }
     }
     bar.finish_and_clear();
-    let ledger = lock(&ledger);
-    if let Some(error) = &ledger.error {
-        return Err(Failure::Remote(error.to_string()));
+    let mut ledger = lock(&ledger);
+    if let Some(error) = ledger.error.take() {
+        return Err(error);
     }
     let _ = std::fs::remove_file(State::path(&args.file));
     let (failed, unknown) = (ledger.rejects.failed, ledger.rejects.unknown);
@@ -596,9 +711,10 @@ async fn drain(
     Ok(())
 }
 
-/// A batch HubSpot refused whole because of a value in it (it applied none of it).
+/// A batch HubSpot refused whole, because of a value in it (400) or its size (413): it
+/// applied none of it.
 fn refused_whole(error: &Error) -> bool {
-    error.status() == Some(400)
+    matches!(error.status(), Some(400 | 413))
 }
 
 /// Errors that end the import: credentials, scopes.

@@ -3,15 +3,20 @@
 //! Built on the `hubspot-deals` library's public API only. Exit codes: 0 done, 1 some rows
 //! failed (import), 2 usage error, 3 auth error, 4 HubSpot or network error after retries.
 
+#![forbid(unsafe_code)]
+
 mod export;
 mod failure;
 mod fake;
 mod import;
+mod listener;
 mod login;
 mod profile;
 mod progress;
 mod read;
+mod records;
 mod state_file;
+mod terminal;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use failure::Failure;
@@ -39,9 +44,14 @@ pub struct Global {
         env = "HUBSPOT_PROFILE"
     )]
     pub profile: String,
-    /// HubSpot's API base URL (a proxy, or a fake HubSpot).
+    /// HubSpot's API base URL (a proxy, or a fake HubSpot). A stored profile's credentials
+    /// go only to the origin they were logged in for.
     #[arg(long, global = true, env = "HUBSPOT_BASE_URL")]
     pub base_url: Option<String>,
+    /// Send a stored profile's credentials to a --base-url of another origin than the one
+    /// it was logged in for.
+    #[arg(long, global = true)]
+    pub allow_other_origin: bool,
     /// The account's rate budget: free (100 calls per 10 s), professional, enterprise (190),
     /// unlimited, or a number of calls per 10 s.
     #[arg(long, global = true, env = "HUBSPOT_RATE_LIMIT", default_value = "free",
@@ -136,7 +146,8 @@ fn main() -> ExitCode {
     match runtime.block_on(run(cli)) {
         Ok(code) => code,
         Err(failure) => {
-            eprintln!("error: {failure}");
+            // It may quote HubSpot, a file or a redirect: shown, never obeyed.
+            eprintln!("error: {}", terminal::printable(&failure.to_string()));
             failure.exit_code()
         }
     }

@@ -2,12 +2,18 @@
 //! (`hubspot-deals/credentials.json`, or under `HUBSPOT_DEALS_CONFIG_DIR`), readable only by
 //! the user (0600 on Unix), written atomically, one entry per `--profile`. Environment
 //! variables override the file, for CI.
+//!
+//! A profile's credentials belong to the API origin they were logged in for: a `--base-url`
+//! (or `HUBSPOT_BASE_URL`) to another origin is refused, so a variable left over from testing
+//! against a fake never sends real secrets to whoever listens there (`--allow-other-origin`
+//! overrides). Credentials given in the environment go wherever the base URL says: the
+//! user paired them.
 
 use crate::failure::{Failure, LOGIN_AGAIN};
 use crate::{Global, state_file};
 use chrono::{DateTime, Utc};
-use hubspot_deals::Client;
 use hubspot_deals::auth::{OAuth, Tokens};
+use hubspot_deals::{Client, Secret};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -23,8 +29,10 @@ pub enum Stored {
     #[serde(rename = "oauth")]
     OAuth {
         client_id: String,
-        client_secret: String,
-        refresh_token: String,
+        #[serde(with = "secret_text")]
+        client_secret: Secret,
+        #[serde(with = "secret_text")]
+        refresh_token: Secret,
         /// The API the login was made against, when not HubSpot's.
         base_url: Option<String>,
         /// When the last access token obtained expires.
@@ -32,9 +40,24 @@ pub enum Stored {
     },
     /// A private app's access token.
     PrivateApp {
-        token: String,
+        #[serde(with = "secret_text")]
+        token: Secret,
         base_url: Option<String>,
     },
+}
+
+/// A secret as the credentials file holds it: plain text in a file only the user reads.
+mod secret_text {
+    use hubspot_deals::Secret;
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(secret: &Secret, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(secret.expose())
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Secret, D::Error> {
+        String::deserialize(deserializer).map(Secret::new)
+    }
 }
 
 impl Stored {
@@ -123,13 +146,34 @@ pub struct Resolved {
 
 impl Resolved {
     /// The API to call: `--base-url`/`HUBSPOT_BASE_URL`, else the profile's, else HubSpot.
-    pub fn base_url(&self, global: &Global) -> String {
-        global
-            .base_url
-            .clone()
-            .or_else(|| self.stored.base_url().map(str::to_string))
-            .unwrap_or_else(|| HUBSPOT.to_string())
+    /// A stored profile's credentials go only to the origin it was logged in for.
+    pub fn base_url(&self, global: &Global) -> Result<String, Failure> {
+        let own = self.stored.base_url().unwrap_or(HUBSPOT);
+        let Some(asked) = &global.base_url else {
+            return Ok(own.to_string());
+        };
+        let Source::File(profile) = &self.source else {
+            return Ok(asked.clone());
+        };
+        if global.allow_other_origin || origin(asked) == origin(own) {
+            return Ok(asked.clone());
+        }
+        Err(Failure::Usage(format!(
+            "profile {profile:?} was logged in for {}, and --base-url (or HUBSPOT_BASE_URL) \
+             points to {}: a profile's credentials are never sent to another origin. Log in for \
+             that API under its own profile (`hubspot-deals --base-url {asked} --profile NAME \
+             auth login ...`), unset HUBSPOT_BASE_URL, or pass --allow-other-origin to send \
+             this profile's credentials there",
+            origin(own),
+            origin(asked)
+        )))
     }
+}
+
+/// A URL's origin (`https://api.hubapi.com`), or the URL itself when it does not parse (the
+/// client then says what is wrong with it).
+fn origin(url: &str) -> String {
+    url::Url::parse(url).map_or_else(|_| url.to_string(), |u| u.origin().ascii_serialization())
 }
 
 fn env(name: &str) -> Option<String> {
@@ -141,7 +185,7 @@ pub fn resolve(global: &Global) -> Result<Resolved, Failure> {
     if let Some(token) = env("HUBSPOT_ACCESS_TOKEN") {
         return Ok(Resolved {
             stored: Stored::PrivateApp {
-                token,
+                token: Secret::new(token),
                 base_url: None,
             },
             source: Source::Environment,
@@ -155,20 +199,16 @@ pub fn resolve(global: &Global) -> Result<Resolved, Failure> {
         return Ok(Resolved {
             stored: Stored::OAuth {
                 client_id,
-                client_secret,
-                refresh_token,
+                client_secret: Secret::new(client_secret),
+                refresh_token: Secret::new(refresh_token),
                 base_url: None,
                 access_expires_at: None,
             },
             source: Source::Environment,
         });
     }
-    let mut file = read_file()?;
-    match file.profiles.remove(&global.profile) {
-        Some(stored) => Ok(Resolved {
-            stored,
-            source: Source::File(global.profile.clone()),
-        }),
+    match resolve_stored(global)? {
+        Some(resolved) => Ok(resolved),
         None => Err(Failure::Auth(format!(
             "not logged in (no profile {:?} in {}, and no HUBSPOT_ACCESS_TOKEN): {LOGIN_AGAIN}",
             global.profile,
@@ -177,11 +217,23 @@ pub fn resolve(global: &Global) -> Result<Resolved, Failure> {
     }
 }
 
+/// The credentials stored as `--profile`, if any (the environment aside).
+pub fn resolve_stored(global: &Global) -> Result<Option<Resolved>, Failure> {
+    let mut file = read_file()?;
+    Ok(file
+        .profiles
+        .remove(&global.profile)
+        .map(|stored| Resolved {
+            stored,
+            source: Source::File(global.profile.clone()),
+        }))
+}
+
 /// A client with the resolved credentials. OAuth refreshes are written back to the profile
 /// (the access token's expiry, and the refresh token should HubSpot ever rotate it).
 pub fn client(global: &Global) -> Result<Client, Failure> {
     let resolved = resolve(global)?;
-    let base_url = resolved.base_url(global);
+    let base_url = resolved.base_url(global)?;
     let builder = Client::builder()
         .base_url(&base_url)
         .rate_limit(global.budget);
@@ -222,7 +274,7 @@ pub fn refreshed(stored: &Stored, tokens: &Tokens) -> Stored {
         } => Stored::OAuth {
             client_id,
             client_secret,
-            refresh_token: tokens.refresh_token.expose().to_string(),
+            refresh_token: tokens.refresh_token.clone(),
             base_url,
             access_expires_at: Some(tokens.expires_at),
         },

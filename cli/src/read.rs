@@ -2,6 +2,7 @@
 //! is a terminal.
 
 use crate::failure::Failure;
+use crate::terminal::printable;
 use crate::{Global, profile};
 use futures_util::StreamExt;
 use hubspot_deals::batch::Outcome;
@@ -123,15 +124,12 @@ fn show(deals: &[Value], properties: &[String], json: bool) -> Result<(), Failur
             .chain(columns.iter().cloned())
             .collect::<Vec<_>>(),
     ];
+    // Values come from HubSpot, typed by anyone with access to the portal: shown, never
+    // obeyed by the terminal.
     for deal in deals {
-        let mut row = vec![deal["id"].as_str().unwrap_or("").to_string()];
+        let mut row = vec![printable(deal["id"].as_str().unwrap_or("")).into_owned()];
         for column in &columns {
-            row.push(
-                deal["properties"][column]
-                    .as_str()
-                    .unwrap_or("")
-                    .to_string(),
-            );
+            row.push(printable(deal["properties"][column].as_str().unwrap_or("")).into_owned());
         }
         rows.push(row);
     }
@@ -227,7 +225,7 @@ pub async fn archive(global: &Global, args: ArchiveArgs) -> Result<ExitCode, Fai
         }
     }
     for (id, why) in &failed {
-        eprintln!("deal {id} not archived: {why}");
+        eprintln!("deal {} not archived: {}", printable(id), printable(why));
     }
     eprintln!(
         "Archived {} of {} deals.",

@@ -300,12 +300,13 @@ impl FakeHubSpotBuilder {
                 rules: self.faults,
                 rng: fastrand::Rng::with_seed(self.seed.unwrap_or(DEFAULT_FAULT_SEED)),
             },
-            self.seed
-                .map_or_else(fastrand::Rng::new, fastrand::Rng::with_seed),
             self.clock,
             self.indexing_lag,
         );
         world.webhooks = outbox;
+        if let Some(seed) = self.seed {
+            world.secrets = fastrand::Rng::with_seed(seed);
+        }
         let world = Arc::new(Mutex::new(world));
         let (stop, stopped) = watch::channel(());
         tokio::spawn(server::serve(listener, world.clone(), stopped));

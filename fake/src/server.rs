@@ -382,21 +382,52 @@ fn full(bytes: Bytes) -> Body {
         .boxed()
 }
 
+/// The log's entry for a request answered with `status` (0: the connection was dropped).
+fn logged(
+    world: &World,
+    parts: &hyper::http::request::Parts,
+    operation: &str,
+    status: u16,
+    token: Option<String>,
+    fault: Option<&FaultKind>,
+) -> LoggedRequest {
+    LoggedRequest {
+        at: world.now(),
+        method: parts.method.to_string(),
+        path: parts.uri.path().to_string(),
+        query: parts.uri.query().map(str::to_string),
+        operation: operation.to_string(),
+        status,
+        token,
+        fault: fault.map(|f| format!("{f:?}")),
+    }
+}
+
 async fn handle(
     world: Arc<Mutex<World>>,
     request: Request<Incoming>,
 ) -> Result<Response<Body>, Dropped> {
     let (parts, incoming) = request.into_parts();
+    let route = route(&parts.method, parts.uri.path());
+    let operation = route.name();
     let body = match Limited::new(incoming, MAX_BODY).collect().await {
         Ok(collected) => collected.to_bytes(),
         Err(error) => {
-            let id =
-                correlation_id(&mut world.lock().unwrap_or_else(|e| e.into_inner()).faults.rng);
-            return Ok(unreadable_body(&*error, &id));
+            let mut world = world.lock().unwrap_or_else(|e| e.into_inner());
+            let id = correlation_id(&mut world.faults.rng);
+            let response = unreadable_body(&*error, &id);
+            let entry = logged(
+                &world,
+                &parts,
+                operation,
+                response.status().as_u16(),
+                None,
+                None,
+            );
+            world.log.record(entry, false);
+            return Ok(response);
         }
     };
-    let route = route(&parts.method, parts.uri.path());
-    let operation = route.name();
     let (fault, correlation_id) = {
         let mut world = world.lock().unwrap_or_else(|e| e.into_inner());
         let fault = if route == Route::Stats {
@@ -430,16 +461,15 @@ async fn handle(
         );
         if route != Route::Stats {
             let dropped = matches!(fault, Some(FaultKind::DropConnection));
-            let entry = LoggedRequest {
-                at: world.now(),
-                method: parts.method.to_string(),
-                path: parts.uri.path().to_string(),
-                query: parts.uri.query().map(str::to_string),
-                operation: operation.to_string(),
-                status: if dropped { 0 } else { outcome.status },
-                token: outcome.token.clone(),
-                fault: fault.as_ref().map(|f| format!("{f:?}")),
-            };
+            let status = if dropped { 0 } else { outcome.status };
+            let entry = logged(
+                &world,
+                &parts,
+                operation,
+                status,
+                outcome.token.clone(),
+                fault.as_ref(),
+            );
             world.log.record(entry, outcome.limited);
         }
         outcome

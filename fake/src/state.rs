@@ -41,7 +41,6 @@ impl World {
         tokens: Tokens,
         limiter: Limiter,
         faults: Faults,
-        secrets: fastrand::Rng,
         clock: SharedClock,
         indexing_lag: Duration,
     ) -> Self {
@@ -50,7 +49,7 @@ impl World {
             tokens,
             limiter,
             faults,
-            secrets,
+            secrets: fastrand::Rng::new(),
             log: Log::default(),
             clock,
             base_url,

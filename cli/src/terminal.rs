@@ -1,0 +1,64 @@
+//! What reaches a person's terminal: text from elsewhere (HubSpot's messages, deal values, a
+//! redirect's parameters) with its control characters shown as escapes, so it can move no
+//! cursor, retitle no window and hide no line; and secrets typed without echo.
+
+use crate::failure::Failure;
+use hubspot_deals::Secret;
+use std::borrow::Cow;
+use std::io::{BufRead, IsTerminal};
+
+/// `text` with every control character (escape sequences, carriage returns, line breaks,
+/// bells, C1 controls) written as a Rust escape (`\u{1b}`), for one line of a terminal.
+pub fn printable(text: &str) -> Cow<'_, str> {
+    if !text.chars().any(char::is_control) {
+        return Cow::Borrowed(text);
+    }
+    let mut shown = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        if c.is_control() {
+            shown.extend(c.escape_default());
+        } else {
+            shown.push(c);
+        }
+    }
+    Cow::Owned(shown)
+}
+
+/// A secret from standard input: typed without echo after `prompt` when it is a terminal,
+/// else its first line (piped from a file or a secret manager). `what` names it in errors.
+pub fn read_secret(prompt: &str, what: &str, example: &str) -> Result<Secret, Failure> {
+    let cannot = |e: std::io::Error| Failure::Usage(format!("cannot read {what}: {e}"));
+    let text = if std::io::stdin().is_terminal() {
+        rpassword::prompt_password(prompt).map_err(cannot)?
+    } else {
+        let mut line = String::new();
+        std::io::stdin()
+            .lock()
+            .read_line(&mut line)
+            .map_err(cannot)?;
+        line
+    };
+    let text = text.trim();
+    if text.is_empty() {
+        return Err(Failure::Usage(format!(
+            "no {what} on standard input: pipe it in, e.g. `{example}`"
+        )));
+    }
+    Ok(Secret::new(text))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn control_characters_are_shown_not_obeyed() {
+        assert!(matches!(printable("Deal 7: €1,000"), Cow::Borrowed(_)));
+        assert_eq!(
+            printable("\u{1b}[31mred\u{1b}]0;title\u{7}"),
+            "\\u{1b}[31mred\\u{1b}]0;title\\u{7}"
+        );
+        assert_eq!(printable("a\r\nb\tc"), "a\\r\\nb\\tc");
+        assert_eq!(printable("\u{9b}2J"), "\\u{9b}2J", "a C1 control");
+    }
+}
