@@ -33,6 +33,7 @@
 
 use crate::Error;
 use crate::generated::Client;
+use crate::limits;
 use crate::types::{
     BatchCreate, BatchCreateInput, BatchError, BatchIds, BatchRead, BatchUpdate, BatchUpdateInput,
     BatchUpsert, Deal, DealId, DealUpsert, NewDeal, UpsertedDeal,
@@ -46,9 +47,6 @@ use std::task::{Context, Poll, ready};
 use std::time::Duration;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc};
 use tokio::task::JoinHandle;
-
-/// The most inputs HubSpot takes in one batch call.
-pub const CHUNK: usize = 100;
 
 /// The round trip a batch call is assumed to take when the default concurrency is derived
 /// from the rate budget: enough chunks in flight to keep the budget busy.
@@ -619,7 +617,7 @@ async fn dispatch<I: Send + 'static, T: Send + 'static>(
         let mut local: Vec<Option<Outcome<T>>> = Vec::new();
         let mut keys: HashMap<String, usize> = HashMap::new();
         let mut chunk = Vec::new();
-        while chunk.len() < CHUNK {
+        while chunk.len() < limits::BATCH_INPUTS {
             let Some(input) = std::future::poll_fn(|cx| inputs.0.as_mut().poll_next(cx)).await
             else {
                 done = true;

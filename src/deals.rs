@@ -3,10 +3,9 @@
 //! methods, so auth, rate limits and retries apply to them unchanged.
 
 use crate::batch::{ArchiveOp, BatchRun, CreateOp, Inputs, ReadOp, UpdateOp, UpsertOp};
-use crate::changes::ChangedSince;
 use crate::generated::Client;
 use crate::paging::ListDeals;
-use crate::search_all::SearchAll;
+use crate::search::{ChangedSince, SearchAll};
 use crate::types::{BatchUpdateInput, Deal, DealUpsert, NewDeal, SearchRequest, UpsertedDeal};
 
 /// The bulk helpers of a client; see [`Client::deals`].

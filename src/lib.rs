@@ -35,23 +35,23 @@
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 
-mod ahead;
 pub mod auth;
 pub mod batch;
-pub mod changes;
 mod classify;
 mod client;
 pub mod clock;
 mod deals;
 mod error;
 mod generated;
+pub mod limits;
 pub mod operations;
 pub mod paging;
 mod rate_limit;
 mod retry;
 mod runtime;
-pub mod search_all;
+pub mod search;
 mod secret;
+pub mod stream;
 #[cfg(feature = "rustls")]
 mod tls;
 mod transport;

@@ -14,11 +14,12 @@
 //! ```
 
 use crate::Error;
-use crate::ahead::{Ahead, Feed};
 use crate::generated::Client;
+use crate::limits;
+use crate::stream::{Items, Prefetch, Producer};
 use crate::types::DealWithAssociations;
 use futures_core::Stream;
-use std::collections::{HashSet, VecDeque};
+use std::collections::HashSet;
 use std::hash::{BuildHasher, RandomState};
 use std::pin::Pin;
 use std::task::{Context, Poll, ready};
@@ -116,9 +117,9 @@ impl ListDeals {
 
     fn max_page_size(&self) -> u32 {
         if self.properties_with_history.is_empty() {
-            100
+            limits::LIST_PAGE as u32
         } else {
-            50
+            limits::LIST_PAGE_WITH_HISTORY as u32
         }
     }
 
@@ -126,49 +127,50 @@ impl ListDeals {
     pub fn pages(self) -> PageStream {
         let start = self.start.clone();
         PageStream {
-            pages: Ahead::spawn(move |feed| produce(feed, self)),
+            pages: Prefetch::spawn(move |producer| produce(producer, self, |page| page)),
             next: Some(start),
         }
     }
 
     /// The deals, one at a time.
     pub fn stream(self) -> DealStream {
-        let start = Some(self.start.clone());
+        let start = self.start.clone();
+        let mut skip = start.skip;
+        let pages = Prefetch::spawn(move |producer| {
+            produce(producer, self, move |page| {
+                listed(page, std::mem::take(&mut skip))
+            })
+        });
         DealStream {
-            pages: self.pages(),
-            current: VecDeque::new(),
-            start,
-            cursor: None,
-            taken: 0,
-            next: None,
-            ended: false,
+            items: Items::new(pages),
+            point: Some(start),
         }
     }
 }
 
-/// Fetches the pages, each after the caller has taken the one before.
-async fn produce(feed: Feed<Page>, list: ListDeals) {
+/// Fetches the pages, each after the caller has taken the one before, shaped by `shape`.
+async fn produce<P: Send>(
+    producer: Producer<P>,
+    list: ListDeals,
+    mut shape: impl FnMut(Page) -> P,
+) {
     let max = list.max_page_size();
     let size = list.page_size.unwrap_or(max);
     let mut cursor = list.start.after.clone();
     if !(1..=max).contains(&size) {
-        if let Some(room) = feed.room().await {
-            room.send(Err(Error::InvalidRequest(format!(
-                "page size {size} is out of range: 1 to {max}{}",
-                if max == 50 {
-                    " with properties_with_history"
-                } else {
-                    ""
-                }
-            ))));
-        }
-        return;
+        let with = if max == limits::LIST_PAGE_WITH_HISTORY as u32 {
+            " with properties_with_history"
+        } else {
+            ""
+        };
+        let message = format!("page size {size} is out of range: 1 to {max}{with}");
+        return producer.fail(Error::InvalidRequest(message)).await;
     }
     // Cursors seen so far, hashed: a repeated one means the server would loop.
     let hasher = RandomState::new();
     let mut seen = HashSet::new();
     loop {
-        let Some(room) = feed.room().await else {
+        let Some(slot) = producer.reserve().await else {
             return;
         };
         let mut request = list
@@ -190,27 +192,23 @@ async fn produce(feed: Feed<Page>, list: ListDeals) {
         }
         let page = match request.send().await {
             Ok(page) => page.into_inner(),
-            Err(error) => {
-                room.send(Err(error));
-                return;
-            }
+            Err(error) => return slot.send(Err(error)),
         };
         let next = page.paging.and_then(|p| p.next).map(|n| n.after);
         if let Some(after) = &next
             && (!seen.insert(hasher.hash_one(after)) || Some(after) == cursor.as_ref())
         {
-            room.send(Err(Error::RepeatedCursor {
+            return slot.send(Err(Error::RepeatedCursor {
                 operation: Some("get_page"),
                 cursor: after.clone(),
             }));
-            return;
         }
         let last = next.is_none();
-        room.send(Ok(Page {
+        slot.send(Ok(shape(Page {
             deals: page.results,
             cursor: cursor.take(),
             next: next.clone(),
-        }));
+        })));
         if last {
             return;
         }
@@ -220,7 +218,7 @@ async fn produce(feed: Feed<Page>, list: ListDeals) {
 
 /// The pages of a listing.
 pub struct PageStream {
-    pages: Ahead<Page>,
+    pages: Prefetch<Page>,
     next: Option<ResumePoint>,
 }
 
@@ -246,39 +244,50 @@ impl Stream for PageStream {
     }
 }
 
-/// The deals of a listing, one at a time.
+/// A listed deal, and where the listing stands once it is taken.
+struct Listed {
+    deal: DealWithAssociations,
+    then: Option<ResumePoint>,
+}
+
+/// A page's deals past the first `skip`, each with where the listing stands after it.
+fn listed(page: Page, skip: usize) -> Vec<Listed> {
+    let count = page.deals.len();
+    let cursor = page.cursor;
+    let next = page.next;
+    page.deals
+        .into_iter()
+        .enumerate()
+        .skip(skip)
+        .map(|(i, deal)| Listed {
+            deal,
+            then: if i + 1 < count {
+                Some(ResumePoint {
+                    after: cursor.clone(),
+                    skip: i + 1,
+                })
+            } else {
+                next.clone().map(|after| ResumePoint {
+                    after: Some(after),
+                    skip: 0,
+                })
+            },
+        })
+        .collect()
+}
+
+/// The deals of a listing, one at a time, noting where the listing stands as each passes.
 pub struct DealStream {
-    pages: PageStream,
-    /// The deals of the current page not taken yet.
-    current: VecDeque<DealWithAssociations>,
-    /// Where the stream started, until its first page arrives.
-    start: Option<ResumePoint>,
-    /// The cursor of the current page, and how many of its deals were taken.
-    cursor: Option<String>,
-    taken: usize,
-    /// The cursor of the page after the current one (`None`: the current one is the last).
-    next: Option<String>,
-    /// No more items will come (the last page was drained, or an error ended the stream).
-    ended: bool,
+    items: Items<Listed>,
+    /// Where the listing stands (`None`: every deal was taken).
+    point: Option<ResumePoint>,
 }
 
 impl DealStream {
     /// Where to start again to get exactly the deals not yet taken (pass it to
     /// [`ListDeals::resume`]); `None` once every deal was taken.
     pub fn resume_point(&self) -> Option<ResumePoint> {
-        if let Some(start) = &self.start {
-            return Some(start.clone());
-        }
-        if !self.current.is_empty() {
-            return Some(ResumePoint {
-                after: self.cursor.clone(),
-                skip: self.taken,
-            });
-        }
-        self.next.clone().map(|after| ResumePoint {
-            after: Some(after),
-            skip: 0,
-        })
+        self.point.clone()
     }
 }
 
@@ -287,31 +296,16 @@ impl Stream for DealStream {
 
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
         let this = &mut *self;
-        loop {
-            if let Some(deal) = this.current.pop_front() {
-                this.taken += 1;
-                return Poll::Ready(Some(Ok(deal)));
+        match ready!(Pin::new(&mut this.items).poll_next(cx)) {
+            Some(Ok(Listed { deal, then })) => {
+                this.point = then;
+                Poll::Ready(Some(Ok(deal)))
             }
-            if this.ended {
-                return Poll::Ready(None);
-            }
-            match ready!(Pin::new(&mut this.pages).poll_next(cx)) {
-                None => {
-                    this.ended = true;
-                    return Poll::Ready(None);
-                }
-                Some(Err(error)) => {
-                    this.ended = true;
-                    return Poll::Ready(Some(Err(error)));
-                }
-                Some(Ok(page)) => {
-                    let skip = this.start.take().map_or(0, |start| start.skip);
-                    this.current = page.deals.into();
-                    this.taken = skip.min(this.current.len());
-                    this.current.drain(..this.taken);
-                    this.cursor = page.cursor;
-                    this.next = page.next;
-                }
+            Some(Err(error)) => Poll::Ready(Some(Err(error))),
+            None => {
+                // The listing ended: every deal was taken.
+                this.point = None;
+                Poll::Ready(None)
             }
         }
     }

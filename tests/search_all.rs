@@ -404,3 +404,130 @@ async fn more_changes_in_one_millisecond_than_a_search_can_page_is_an_error() {
         "{error}"
     );
 }
+
+/// Takes `count` items of `stream`; the ids, and where it then stood, through JSON (as a job
+/// stores it).
+async fn take_some<T, S>(
+    mut stream: S,
+    count: usize,
+    id: impl Fn(&T) -> String,
+    point: impl Fn(&S) -> hubspot_deals::search::SearchResume,
+) -> (Vec<String>, hubspot_deals::search::SearchResume)
+where
+    S: futures_util::Stream<Item = Result<T, Error>> + Unpin,
+{
+    let mut ids = Vec::new();
+    while ids.len() < count {
+        ids.push(id(&stream.next().await.unwrap().unwrap()));
+    }
+    let stored = serde_json::to_string(&point(&stream)).unwrap();
+    (ids, serde_json::from_str(&stored).unwrap())
+}
+
+#[tokio::test]
+async fn search_all_goes_on_from_a_stored_resume_point_past_the_cap() {
+    let (_fake, seeder, client, clock) = setup().await;
+    seed(&seeder, &clock, 10_500, |i| {
+        if i % 3 == 0 {
+            "closedlost"
+        } else {
+            "closedwon"
+        }
+    })
+    .await;
+    let request = || SearchRequest {
+        filter_groups: vec![FilterGroup {
+            filters: vec![stage_is("closedwon")],
+        }],
+        ..Default::default()
+    };
+    let all = client.deals().search_all(request());
+    let (mut ids, point) =
+        take_some(all.stream(), 5_100, |d| d.id.clone(), |s| s.resume_point()).await;
+    assert_eq!(point.given, [ids.last().unwrap().clone()]);
+    let rest: Vec<String> = client
+        .deals()
+        .search_all(request())
+        .resume(point)
+        .stream()
+        .map(|deal| deal.unwrap().id)
+        .collect()
+        .await;
+    ids.extend(rest);
+    assert_eq!(ids.len(), 7_000, "every match: two thirds of 10,500");
+    assert_eq!(
+        ids.iter().collect::<HashSet<_>>().len(),
+        7_000,
+        "none twice"
+    );
+}
+
+#[tokio::test]
+async fn changed_since_takes_filters_and_resumes_within_deals_sharing_a_time() {
+    let (_fake, seeder, client, clock) = setup().await;
+    let start = at(&clock);
+    // Batches of 100 share a modification time; half the deals are won.
+    seed(&seeder, &clock, 12_000, |i| {
+        if i % 2 == 0 {
+            "closedwon"
+        } else {
+            "qualifiedtobuy"
+        }
+    })
+    .await;
+    let won = || {
+        vec![FilterGroup {
+            filters: vec![stage_is("closedwon")],
+        }]
+    };
+    let run = || {
+        client
+            .deals()
+            .changed_since(start)
+            .overlap(Duration::ZERO)
+            .filter_groups(won())
+            .properties(["dealstage"])
+    };
+    // Stopped in the middle of a batch that shares its time (25 of its 50 won deals given).
+    let (mut ids, point) = take_some(
+        run().stream(),
+        3_025,
+        |c| c.deal.id.clone(),
+        |s| s.resume_point(),
+    )
+    .await;
+    assert_eq!(point.given.len(), 25, "the deals given at the last time");
+    let rest: Vec<_> = run()
+        .resume(point)
+        .stream()
+        .map(Result::unwrap)
+        .collect()
+        .await;
+    assert!(
+        rest.iter()
+            .all(|c| c.deal.properties["dealstage"].as_deref() == Some("closedwon"))
+    );
+    ids.extend(rest.iter().map(|c| c.deal.id.clone()));
+    assert_eq!(ids.len(), 6_000, "every won deal");
+    assert_eq!(
+        ids.iter().collect::<HashSet<_>>().len(),
+        6_000,
+        "none twice"
+    );
+
+    // A filter that leaves no room for the time's is refused with the reason.
+    let crowded = vec![FilterGroup {
+        filters: (0..6).map(|_| stage_is("closedwon")).collect(),
+    }];
+    let refused: Vec<_> = client
+        .deals()
+        .changed_since(start)
+        .filter_groups(crowded)
+        .stream()
+        .collect()
+        .await;
+    let [Err(Error::InvalidRequest(why))] = &refused[..] else {
+        panic!("{refused:?}")
+    };
+    assert!(why.contains("changed_since"), "{why}");
+}

@@ -1,21 +1,11 @@
 //! `hubspot-deals fake`: the fake HubSpot, with the same options as `fake-hubspot`, and
 //! `--seed-deals N` to fill it with realistic deals.
 
+use crate::args::FakeArgs;
 use crate::failure::Failure;
 use hubspot_deals_fake::Pipeline;
-use hubspot_deals_fake::options::FakeOptions;
 use std::io::Write;
 use std::process::ExitCode;
-
-/// The fake's options, and how many deals to start with.
-#[derive(Debug, clap::Args)]
-pub struct FakeArgs {
-    #[command(flatten)]
-    options: FakeOptions,
-    /// Start with this many deals (names, amounts, stages and close dates that vary).
-    #[arg(long, default_value_t = 0)]
-    seed_deals: usize,
-}
 
 /// A deal's properties for seed number `i`, in a stage of `pipeline`: the same every run.
 pub fn seed_deal(i: usize, pipeline: &Pipeline) -> Vec<(String, String)> {

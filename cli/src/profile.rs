@@ -9,8 +9,9 @@
 //! overrides). Credentials given in the environment go wherever the base URL says: the
 //! user paired them.
 
+use crate::args::Global;
 use crate::failure::{Failure, LOGIN_AGAIN};
-use crate::{Global, state_file};
+use crate::state_file;
 use chrono::{DateTime, Utc};
 use hubspot_deals::auth::{OAuth, Tokens};
 use hubspot_deals::{Client, Secret};

@@ -11,7 +11,7 @@ use serde_json::{Value, json};
 use std::collections::BTreeSet;
 
 /// The most inputs one batch call takes.
-pub const MAX_INPUTS: usize = 100;
+use hubspot_deals::limits::BATCH_INPUTS as MAX_INPUTS;
 
 fn inputs(body: &Value) -> Result<&Vec<Value>, ApiError> {
     let inputs = body

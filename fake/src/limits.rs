@@ -6,6 +6,7 @@
 use super::auth::TokenKind;
 use super::errors::ApiError;
 use chrono::{DateTime, NaiveDate, Utc};
+use hubspot_deals::limits;
 use std::collections::{HashMap, VecDeque};
 
 /// The budgets a fake enforces, per private app and for the OAuth app.
@@ -22,21 +23,21 @@ pub struct RateLimits {
 impl RateLimits {
     /// Free and Starter: 100 per 10 s, 250,000 a day, search 5/s.
     pub const FREE: Self = Self {
-        per_ten_seconds: 100,
-        daily: 250_000,
-        search_per_second: 5,
+        per_ten_seconds: limits::TEN_SECONDLY_FREE_STARTER,
+        daily: limits::DAILY_FREE_STARTER,
+        search_per_second: limits::SEARCH_PER_SECOND,
     };
     /// Professional: 190 per 10 s, 625,000 a day.
     pub const PROFESSIONAL: Self = Self {
-        per_ten_seconds: 190,
-        daily: 625_000,
-        search_per_second: 5,
+        per_ten_seconds: limits::TEN_SECONDLY_PROFESSIONAL,
+        daily: limits::DAILY_PROFESSIONAL,
+        search_per_second: limits::SEARCH_PER_SECOND,
     };
     /// Enterprise: 190 per 10 s, 1,000,000 a day.
     pub const ENTERPRISE: Self = Self {
-        per_ten_seconds: 190,
-        daily: 1_000_000,
-        search_per_second: 5,
+        per_ten_seconds: limits::TEN_SECONDLY_ENTERPRISE,
+        daily: limits::DAILY_ENTERPRISE,
+        search_per_second: limits::SEARCH_PER_SECOND,
     };
     /// No limits at all.
     pub const UNLIMITED: Self = Self {
@@ -125,7 +126,7 @@ impl Limiter {
             usage.day = Some(today);
             usage.today = 0;
         }
-        trim(&mut usage.ten_seconds, now, 10_000);
+        trim(&mut usage.ten_seconds, now, limits::BUDGET_WINDOW_MS as i64);
         trim(&mut usage.search, now, 1_000);
         if usage.today >= limits.daily {
             return Err(ApiError::daily_limit(budget));
@@ -159,7 +160,10 @@ impl Limiter {
                 .iter()
                 .filter(|t| (now - **t).num_milliseconds() < 1000)
                 .count() as u32;
-            headers.push(("X-HubSpot-RateLimit-Interval-Milliseconds", "10000".into()));
+            headers.push((
+                "X-HubSpot-RateLimit-Interval-Milliseconds",
+                limits::BUDGET_WINDOW_MS.to_string(),
+            ));
             headers.push((
                 "X-HubSpot-RateLimit-Max",
                 limits.per_ten_seconds.to_string(),

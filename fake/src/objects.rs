@@ -5,6 +5,7 @@ use super::query::Query;
 use super::render::{self, Selection};
 use super::state::World;
 use super::store::Lookup;
+use hubspot_deals::limits;
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
 
@@ -104,10 +105,10 @@ fn selection(query: &Query) -> Selection {
 pub(crate) fn get_page(world: &mut World, query: &Query) -> Answer {
     let selection = selection(query);
     let max = if selection.with_history.is_empty() {
-        100
+        limits::LIST_PAGE
     } else {
-        50
-    };
+        limits::LIST_PAGE_WITH_HISTORY
+    } as u32;
     let limit = query.limit(10, max)? as usize;
     let archived = query.flag("archived")?;
     let from = match query.get("after") {

@@ -6,7 +6,7 @@ use hubspot_deals::operations::{OPERATIONS, Operation};
 use hyper::Method;
 
 /// The date-versioned APIs served beside v3 (`/crm/objects/{version}/…`).
-pub const VERSIONS: &[&str] = &["2025-09", "2026-03", "2026-09", "2026-09-beta"];
+use hubspot_deals::limits::DATE_VERSIONS as VERSIONS;
 
 /// The names deals go by in object paths.
 const DEAL_TYPES: &[&str] = &["deals", "0-3"];

@@ -13,12 +13,13 @@ use serde_json::{Value, json};
 use std::cmp::Ordering;
 
 /// No search pages past this many results.
-pub const RESULT_CAP: usize = 10_000;
-const MAX_GROUPS: usize = 5;
-const MAX_FILTERS_PER_GROUP: usize = 6;
-const MAX_FILTERS: usize = 18;
-const MAX_QUERY_CHARS: usize = 3_000;
-const MAX_LIMIT: i64 = 200;
+use hubspot_deals::limits::{
+    SEARCH_FILTER_GROUPS as MAX_GROUPS, SEARCH_FILTERS as MAX_FILTERS,
+    SEARCH_FILTERS_PER_GROUP as MAX_FILTERS_PER_GROUP, SEARCH_PAGE,
+    SEARCH_QUERY_CHARS as MAX_QUERY_CHARS, SEARCH_RESULTS as RESULT_CAP,
+};
+
+const MAX_LIMIT: i64 = SEARCH_PAGE as i64;
 
 #[derive(Debug)]
 struct Filter {

@@ -7,7 +7,7 @@ use hubspot_deals_fake::{FakeHubSpot, RateLimits};
 use serde_json::json;
 use support::http::{TOKEN, call, delete, get, post};
 
-const VERSIONS: [&str; 4] = ["2025-09", "2026-03", "2026-09", "2026-09-beta"];
+use hubspot_deals::limits::DATE_VERSIONS as VERSIONS;
 
 async fn fake() -> FakeHubSpot {
     FakeHubSpot::builder()

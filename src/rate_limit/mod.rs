@@ -23,6 +23,7 @@ pub(crate) mod window;
 pub(crate) use limiter::{InFlight, Limiter, Refused};
 pub use shared::{SharedBudget, WhenUnavailable};
 
+use crate::limits;
 use std::time::Duration;
 
 /// A number of calls per window.
@@ -56,24 +57,24 @@ pub struct RateLimit {
     pub(crate) adaptive: bool,
 }
 
-const TEN_SECONDS: Duration = Duration::from_secs(10);
+const TEN_SECONDS: Duration = Duration::from_millis(limits::BUDGET_WINDOW_MS);
 const SEARCH: Option<Quota> = Some(Quota {
-    calls: 5,
+    calls: limits::SEARCH_PER_SECOND,
     window: Duration::from_secs(1),
 });
 const MAX_WAIT: Duration = Duration::from_secs(300);
 
 impl RateLimit {
     /// Free and Starter accounts: 100 calls per 10 s (search: 5 per second).
-    pub const FREE_STARTER: Self = Self::per_ten_seconds(100);
+    pub const FREE_STARTER: Self = Self::per_ten_seconds(limits::TEN_SECONDLY_FREE_STARTER);
     /// Professional accounts: 190 per 10 s.
-    pub const PROFESSIONAL: Self = Self::per_ten_seconds(190);
+    pub const PROFESSIONAL: Self = Self::per_ten_seconds(limits::TEN_SECONDLY_PROFESSIONAL);
     /// Enterprise accounts: 190 per 10 s.
-    pub const ENTERPRISE: Self = Self::per_ten_seconds(190);
+    pub const ENTERPRISE: Self = Self::per_ten_seconds(limits::TEN_SECONDLY_ENTERPRISE);
     /// With HubSpot's API limit increase pack: 250 per 10 s (one HubSpot page says 200).
-    pub const LIMIT_INCREASE: Self = Self::per_ten_seconds(250);
+    pub const LIMIT_INCREASE: Self = Self::per_ten_seconds(limits::TEN_SECONDLY_LIMIT_INCREASE);
     /// Public (marketplace) OAuth apps: 110 per 10 s per installing account.
-    pub const PUBLIC_APP: Self = Self::per_ten_seconds(110);
+    pub const PUBLIC_APP: Self = Self::per_ten_seconds(limits::TEN_SECONDLY_PUBLIC_APP);
 
     /// A custom ten-second budget (search keeps 5 per second).
     pub const fn per_ten_seconds(calls: u32) -> Self {

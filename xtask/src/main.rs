@@ -5,6 +5,9 @@
 
 #[path = "../../spec/generate.rs"]
 mod generate;
+#[allow(dead_code)] // xtask reads the versions; the client reads the rest
+#[path = "../../src/limits.rs"]
+mod limits;
 #[path = "../../spec/normalize.rs"]
 mod normalize;
 #[path = "../../spec/surface.rs"]

@@ -22,14 +22,18 @@ options:
   --spec-dir DIR    the spec/ directory to update (default: the workspace's spec/)
   -h, --help        show this help";
 
-/// The versions HubSpot publishes, with the rollout folder each lives in.
-const VERSIONS: &[(&str, &str)] = &[
-    ("v3", "424"),
-    ("2025-09", "424"),
-    ("2026-03", "424"),
-    ("2026-09", "424"),
-    ("2026-09-beta", "321895"),
-];
+/// The versions HubSpot publishes: `v3`, and the date versions of the library's `limits`.
+fn versions() -> impl Iterator<Item = &'static str> {
+    std::iter::once("v3").chain(crate::limits::DATE_VERSIONS.iter().copied())
+}
+
+/// The rollout folder of HubSpot's spec collection a version lives in.
+fn rollout(version: &str) -> &'static str {
+    match version {
+        "2026-09-beta" => "321895",
+        _ => "424",
+    }
+}
 
 const UPSTREAM: &str = "https://raw.githubusercontent.com/HubSpot/HubSpot-public-api-spec-collection/main/PublicApiSpecs/CRM/Deals/Rollouts";
 
@@ -66,8 +70,8 @@ impl Options {
                 "--check" => options.check = true,
                 "--api-version" => {
                     let version = value(arg)?;
-                    if !VERSIONS.iter().any(|(v, _)| *v == version) {
-                        let known: Vec<&str> = VERSIONS.iter().map(|(v, _)| *v).collect();
+                    if !versions().any(|v| v == version) {
+                        let known: Vec<&str> = versions().collect();
                         return Err(format!(
                             "unknown --api-version `{version}`; use one of {}",
                             known.join(", ")
@@ -85,10 +89,7 @@ impl Options {
 
     fn source(&self) -> String {
         self.from.clone().unwrap_or_else(|| {
-            let rollout = VERSIONS
-                .iter()
-                .find(|(v, _)| *v == self.api_version)
-                .map_or("424", |(_, r)| r);
+            let rollout = rollout(&self.api_version);
             format!("{UPSTREAM}/{rollout}/{}/deals.json", self.api_version)
         })
     }

@@ -899,3 +899,112 @@ async fn a_killed_incremental_export_resumes_from_its_watermark() {
     );
     exits(&other, 2);
 }
+
+/// A fake holding `n` deals, every third one won.
+async fn staged_fake(n: usize, builder: FakeHubSpotBuilder) -> FakeHubSpot {
+    let fake = builder.start().await.unwrap();
+    fake.seed_deals((0..n).map(|i| {
+        let stage = if i % 3 == 0 {
+            "closedwon"
+        } else {
+            "qualifiedtobuy"
+        };
+        vec![
+            ("dealname".to_string(), format!("Deal {i}")),
+            ("dealstage".to_string(), stage.to_string()),
+        ]
+    }))
+    .unwrap();
+    fake
+}
+
+/// The stages of a JSONL export's deals.
+fn jsonl_stages(path: &Path) -> Vec<String> {
+    std::fs::read_to_string(path)
+        .unwrap()
+        .lines()
+        .map(|line| {
+            let deal: serde_json::Value = serde_json::from_str(line).unwrap();
+            deal["properties"]["dealstage"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        })
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_killed_filtered_export_resumes_with_no_deal_lost_or_repeated() {
+    let slow = Fault::new(FaultKind::Slow(Duration::from_millis(80))).on("search");
+    let fake = staged_fake(6_000, base().fault(slow)).await;
+    let scratch = Scratch::new("resume-filter");
+    scratch.login(&fake);
+    let won = [
+        "deals",
+        "export",
+        "--filter",
+        "dealstage EQ closedwon",
+        "--properties",
+        "dealstage",
+        "--output",
+        "won.jsonl",
+    ];
+    scratch.run_killed(&fake, &won, "won.jsonl.checkpoint");
+    let output = scratch.run(&fake, &[&won[..], &["--resume"]].concat());
+    exits(&output, 0);
+    let ids = jsonl_ids(&scratch.file("won.jsonl"));
+    assert_eq!(ids.len(), 2_000, "every won deal");
+    assert!(all_unique(&ids), "no deal twice");
+    assert!(
+        jsonl_stages(&scratch.file("won.jsonl"))
+            .iter()
+            .all(|s| s == "closedwon")
+    );
+    // Another filter is another export: not a resume of this one.
+    let other = scratch.run(
+        &fake,
+        &[
+            "deals",
+            "export",
+            "--filter",
+            "dealstage EQ closedlost",
+            "--properties",
+            "dealstage",
+            "--output",
+            "won.jsonl",
+            "--resume",
+        ],
+    );
+    exits(&other, 2);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_incremental_export_takes_filters() {
+    let fake = staged_fake(300, base()).await;
+    let scratch = Scratch::new("since-filter");
+    scratch.login(&fake);
+    let output = scratch.run(
+        &fake,
+        &[
+            "deals",
+            "export",
+            "--since",
+            "2020-01-01",
+            "--filter",
+            "dealstage EQ closedwon",
+            "--properties",
+            "dealstage",
+            "--output",
+            "won.jsonl",
+        ],
+    );
+    exits(&output, 0);
+    let stages = jsonl_stages(&scratch.file("won.jsonl"));
+    assert_eq!(stages.len(), 100);
+    assert!(stages.iter().all(|s| s == "closedwon"));
+    let archived = scratch.run(
+        &fake,
+        &["deals", "export", "--archived", "--filter", "amount GT 1"],
+    );
+    exits(&archived, 2);
+}

@@ -1,60 +1,21 @@
-//! `auth login`, `auth status`, `auth logout`.
-//!
-//! An OAuth login replaces HubSpot's manual steps: it listens on
+//! `auth login`: an OAuth login replaces HubSpot's manual steps: it listens on
 //! `http://localhost:PORT/callback` (the redirect URL registered on the app), prints the
 //! authorize URL (and opens a browser), waits for the redirect that carries its `state`,
-//! exchanges the code and stores the refresh token. Secrets (the client secret, a private
-//! app's token) come from the environment or standard input, never from arguments, which
-//! every user of the machine can read in the process list.
+//! exchanges the code and stores the refresh token. Or a private app's token, checked with
+//! one call. Secrets (the client secret, a private app's token) come from the environment or
+//! standard input, never from arguments, which every user of the machine can read in the
+//! process list.
 
-use crate::Global;
-use crate::failure::{Failure, LOGIN_AGAIN};
-use crate::listener::Listener;
-use crate::profile::{self, HUBSPOT, Source, Stored};
+use super::listener::Listener;
+use crate::args::{Global, LoginArgs};
+use crate::failure::Failure;
+use crate::profile::{self, HUBSPOT, Stored};
 use crate::terminal::{printable, read_secret};
-use chrono::Utc;
 use hubspot_deals::AuthError;
-use hubspot_deals::auth::{AuthorizeUrl, TOKEN_PATH, exchange_code, introspect, revoke};
+use hubspot_deals::auth::{AuthorizeUrl, TOKEN_PATH, exchange_code, introspect};
 use hubspot_deals::{Client, Secret};
 use std::process::ExitCode;
 use std::time::Duration;
-
-/// How to log in.
-#[derive(Debug, clap::Args)]
-pub struct LoginArgs {
-    /// Read a private app's access token from standard input (never from an argument, which
-    /// shells keep in their history).
-    #[arg(long, conflicts_with = "client_id")]
-    private_app_token: bool,
-    /// The OAuth app's client id.
-    #[arg(
-        long,
-        env = "HUBSPOT_CLIENT_ID",
-        required_unless_present = "private_app_token"
-    )]
-    client_id: Option<String>,
-    /// Not taken: a secret in the arguments is in the process list for every user to read.
-    /// The client secret comes from HUBSPOT_CLIENT_SECRET, else standard input.
-    #[arg(long, hide = true)]
-    client_secret: Option<String>,
-    /// The scopes to ask for (space- or comma-separated).
-    #[arg(long, value_delimiter = ',', num_args = 1..,
-          default_values_t = ["crm.objects.deals.read".to_string(),
-                              "crm.objects.deals.write".to_string(), "oauth".to_string()])]
-    scopes: Vec<String>,
-    /// The port of the redirect URL http://localhost:PORT/callback.
-    #[arg(long, default_value_t = 3000)]
-    port: u16,
-    /// Print the authorize URL without opening a browser.
-    #[arg(long)]
-    no_browser: bool,
-    /// How long to wait for the redirect, in seconds.
-    #[arg(long, default_value_t = 300)]
-    timeout: u64,
-    /// The authorize page (default: HubSpot's, or the base URL's /oauth/authorize).
-    #[arg(long)]
-    authorize_url: Option<String>,
-}
 
 /// `auth login`.
 pub async fn login(global: &Global, args: LoginArgs) -> Result<ExitCode, Failure> {
@@ -222,98 +183,5 @@ async fn login_private_app(global: &Global) -> Result<ExitCode, Failure> {
         path.display(),
         global.profile
     );
-    Ok(ExitCode::SUCCESS)
-}
-
-/// `auth status`: who, which scopes, when the access token expires; never a secret.
-pub async fn status(global: &Global) -> Result<ExitCode, Failure> {
-    let resolved = profile::resolve(global)?;
-    let base_url = resolved.base_url(global)?;
-    let from = match &resolved.source {
-        Source::Environment => "from the environment".to_string(),
-        Source::File(name) => format!("profile {name:?} in {}", profile::path()?.display()),
-    };
-    println!("credentials: {from}");
-    println!("api: {base_url}");
-    match &resolved.stored {
-        Stored::PrivateApp { .. } => {
-            println!("kind: private app token");
-            profile::client(global)?.get_page().limit(1).send().await?;
-            println!("works: yes (deals can be read)");
-        }
-        Stored::OAuth {
-            client_id,
-            client_secret,
-            refresh_token,
-            access_expires_at,
-            ..
-        } => {
-            println!("kind: OAuth app {client_id}");
-            let info = introspect(&base_url, client_id, client_secret, refresh_token).await?;
-            if !info.active {
-                return Err(Failure::Auth(format!(
-                    "the stored refresh token was revoked or has expired: {LOGIN_AGAIN}"
-                )));
-            }
-            if let Some(user) = &info.user {
-                println!("user: {}", printable(user));
-            }
-            if let Some(hub) = info.hub_id {
-                let domain = info.hub_domain.as_deref().unwrap_or("");
-                println!("portal: {hub} {}", printable(domain));
-            }
-            println!("scopes: {}", printable(&info.scopes.join(" ")));
-            match access_expires_at {
-                Some(at) if *at > Utc::now() => {
-                    let minutes = (*at - Utc::now()).num_minutes();
-                    println!("access token: expires {at} (in {minutes} min)");
-                }
-                Some(at) => println!("access token: expired {at}; the next command refreshes it"),
-                None => println!("access token: none yet; the next command gets one"),
-            }
-        }
-    }
-    Ok(ExitCode::SUCCESS)
-}
-
-/// `auth logout`: deletes the profile, revoking its refresh token at HubSpot first (at the
-/// origin it was logged in for).
-pub async fn logout(global: &Global) -> Result<ExitCode, Failure> {
-    let resolved = match profile::resolve_stored(global)? {
-        Some(resolved) => resolved,
-        None => {
-            eprintln!("Nothing stored for profile {:?}.", global.profile);
-            return Ok(ExitCode::SUCCESS);
-        }
-    };
-    let base_url = resolved.base_url(global)?;
-    profile::remove(&global.profile)?;
-    match resolved.stored {
-        Stored::OAuth {
-            client_id,
-            client_secret,
-            refresh_token,
-            ..
-        } => {
-            let revoked = revoke(&base_url, &client_id, &client_secret, &refresh_token).await;
-            match revoked {
-                Ok(()) => eprintln!(
-                    "Logged out: the refresh token is revoked at HubSpot and profile {:?} deleted.",
-                    global.profile
-                ),
-                Err(e) => eprintln!(
-                    "Profile {:?} deleted, but HubSpot did not revoke the refresh token ({}); \
-                     uninstall the app from the portal to end it.",
-                    global.profile,
-                    printable(&e.to_string())
-                ),
-            }
-        }
-        Stored::PrivateApp { .. } => eprintln!(
-            "Logged out: profile {:?} deleted (a private app's token is ended by rotating it in \
-             HubSpot's settings).",
-            global.profile
-        ),
-    }
     Ok(ExitCode::SUCCESS)
 }

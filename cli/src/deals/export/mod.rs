@@ -1,0 +1,274 @@
+//! `deals export`: every deal (a listing), the deals matching `--filter`s (a search past the
+//! 10,000-result cap), or those changed `--since` a time (within the filters, if any),
+//! streamed to a file or to standard output as JSONL or CSV, with memory flat however many
+//! deals pass.
+//!
+//! Writing to a file keeps a checkpoint beside it (`FILE.checkpoint`), replaced atomically
+//! at most every 250 ms: how many bytes of the file are whole, and where the listing stands
+//! (the library's resume point). `--resume` cuts the file back to those bytes and goes on
+//! from there, so no deal is lost or written twice however the last run ended. The data is
+//! on disk before a checkpoint names it, and a checkpoint that names more bytes than the
+//! file holds is refused.
+//!
+//! The file is created readable only by the user (0600 on Unix): it holds the account's
+//! deals. CSV cells a spreadsheet would run as a formula (`=`, `+`, `-`, `@`, a tab or a
+//! carriage return first, and not a number) get a leading `'` unless `--keep-formulas`.
+
+mod checkpoint;
+mod sink;
+
+use crate::args::{ExportArgs, Format, Global};
+use crate::failure::Failure;
+use crate::{profile, progress, state_file};
+use checkpoint::{Asked, Checkpoint, Position};
+use futures_util::StreamExt;
+use hubspot_deals::Client;
+use hubspot_deals::paging::DealStream;
+use hubspot_deals::search::{Changed, SearchStream};
+use hubspot_deals::types::{Deal, DealWithAssociations, FilterGroup, SearchRequest};
+use sink::Sink;
+use std::fs::File;
+use std::io::{BufWriter, Seek, SeekFrom, Write};
+use std::path::Path;
+use std::process::ExitCode;
+use std::time::{Duration, Instant};
+
+/// The columns of a CSV export when no properties are asked for: HubSpot's default ones.
+const DEFAULT_COLUMNS: &[&str] = &[
+    "dealname",
+    "amount",
+    "dealstage",
+    "pipeline",
+    "closedate",
+    "createdate",
+    "hs_lastmodifieddate",
+];
+
+/// Write the checkpoint at most this often (a resume fetches again what came after it).
+const CHECKPOINT_EVERY: Duration = Duration::from_millis(250);
+
+/// The deals to export, as the library streams them.
+enum Listing {
+    List(DealStream),
+    Search(SearchStream<Deal>),
+    Changes(SearchStream<Changed>),
+}
+
+/// One deal of a listing.
+enum Exported {
+    Listed(DealWithAssociations),
+    Found(Deal),
+}
+
+impl Listing {
+    /// The listing `asked` for, from `position` (its start when `None`).
+    fn of(client: &Client, asked: &Asked, position: Option<Position>) -> Self {
+        let deals = client.deals();
+        let groups = if asked.filters.is_empty() {
+            Vec::new()
+        } else {
+            vec![FilterGroup {
+                filters: asked.filters.clone(),
+            }]
+        };
+        let next = |position| match position {
+            Some(Position::Search { next }) => Some(next),
+            _ => None,
+        };
+        match (asked.since, groups.is_empty()) {
+            (None, true) => {
+                let mut list = deals.list().archived(asked.archived);
+                if let Some(Position::List { next: Some(point) }) = position {
+                    list = list.resume(point);
+                }
+                if !asked.properties.is_empty() {
+                    list = list.properties(asked.properties.clone());
+                }
+                Self::List(list.stream())
+            }
+            (None, false) => {
+                let request = SearchRequest {
+                    filter_groups: groups,
+                    properties: asked.properties.clone(),
+                    ..Default::default()
+                };
+                let mut search = deals.search_all(request);
+                if let Some(point) = next(position) {
+                    search = search.resume(point);
+                }
+                Self::Search(search.stream())
+            }
+            (Some(since), _) => {
+                // An explicit time: no overlap for the search index's lag.
+                let mut changes = deals
+                    .changed_since(since)
+                    .overlap(Duration::ZERO)
+                    .filter_groups(groups)
+                    .properties(asked.properties.clone());
+                if let Some(point) = next(position) {
+                    changes = changes.resume(point);
+                }
+                Self::Changes(changes.stream())
+            }
+        }
+    }
+
+    async fn next(&mut self) -> Option<Result<Exported, hubspot_deals::Error>> {
+        Some(match self {
+            Self::List(deals) => deals.next().await?.map(Exported::Listed),
+            Self::Search(deals) => deals.next().await?.map(Exported::Found),
+            Self::Changes(changes) => changes.next().await?.map(|c| Exported::Found(c.deal)),
+        })
+    }
+
+    /// Where the listing stands after the deals taken so far.
+    fn position(&self) -> Position {
+        match self {
+            Self::List(deals) => Position::List {
+                next: deals.resume_point(),
+            },
+            Self::Search(deals) => Position::Search {
+                next: deals.resume_point(),
+            },
+            Self::Changes(changes) => Position::Search {
+                next: changes.resume_point(),
+            },
+        }
+    }
+}
+
+/// `deals export`.
+pub async fn export(global: &Global, args: ExportArgs) -> Result<ExitCode, Failure> {
+    let format = Format::choose(args.format, args.output.as_ref());
+    let mut properties = args.properties.clone();
+    if properties.is_empty() && format == Format::Csv {
+        properties = DEFAULT_COLUMNS.iter().map(|s| s.to_string()).collect();
+    }
+    let asked = Asked {
+        format,
+        properties,
+        archived: args.archived,
+        since: args.since,
+        filters: args.filters.clone(),
+    };
+    let mut checkpoint = match (&args.output, args.resume) {
+        (Some(output), true) => resumed(output, &asked)?,
+        _ => Checkpoint {
+            asked: asked.clone(),
+            bytes: 0,
+            rows: 0,
+            position: None,
+        },
+    };
+    let client = profile::client(global)?;
+    let (out, file) = match &args.output {
+        Some(path) => {
+            let (out, file) = output_file(path, args.resume, checkpoint.bytes)?;
+            (out, Some(file))
+        }
+        None => (
+            Box::new(BufWriter::with_capacity(
+                256 * 1024,
+                std::io::stdout().lock(),
+            )) as Box<dyn Write>,
+            None,
+        ),
+    };
+    let header = checkpoint.bytes == 0;
+    let mut sink = Sink::new(out, format, &asked.properties, args.keep_formulas, header)
+        .map_err(Failure::write)?;
+    let mut listing = Listing::of(&client, &asked, checkpoint.position.take());
+    let bar = progress::bar("deals", None);
+    bar.set_position(checkpoint.rows);
+    let mut last_checkpoint = Instant::now();
+    while let Some(deal) = listing.next().await {
+        match deal? {
+            Exported::Listed(deal) => sink.write(&deal.id, &deal, &deal.properties),
+            Exported::Found(deal) => sink.write(&deal.id, &deal, &deal.properties),
+        }
+        .map_err(Failure::write)?;
+        checkpoint.rows += 1;
+        bar.inc(1);
+        if let (Some(path), Some(file)) = (&args.output, &file)
+            && last_checkpoint.elapsed() >= CHECKPOINT_EVERY
+        {
+            last_checkpoint = Instant::now();
+            checkpoint.position = Some(listing.position());
+            written(&mut sink, file, path, &mut checkpoint)?;
+        }
+    }
+    sink.flush().map_err(Failure::write)?;
+    drop(sink);
+    bar.finish_and_clear();
+    if let Some(path) = &args.output {
+        let _ = std::fs::remove_file(Checkpoint::path(path));
+        eprintln!("Exported {} deals to {}.", checkpoint.rows, path.display());
+    } else {
+        eprintln!("Exported {} deals.", checkpoint.rows);
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The checkpoint of an interrupted export into `output`, which must have asked the same.
+fn resumed(output: &Path, asked: &Asked) -> Result<Checkpoint, Failure> {
+    let Some(found) = Checkpoint::load(output)? else {
+        return Err(Failure::Usage(format!(
+            "nothing to resume: {} has no checkpoint (the export finished, or never \
+             started); export again without --resume",
+            output.display()
+        )));
+    };
+    if found.asked != *asked {
+        return Err(Failure::Usage(
+            "--resume needs the same --format, --properties, --archived, --since and --filter \
+             as the interrupted export"
+                .into(),
+        ));
+    }
+    Ok(found)
+}
+
+/// The output file, created readable only by the user, cut back to the `whole` bytes a
+/// checkpoint names (or emptied); a writer to it, and its handle for syncing.
+fn output_file(path: &Path, resume: bool, whole: u64) -> Result<(Box<dyn Write>, File), Failure> {
+    let mut file = state_file::private_file()
+        .create(true)
+        .truncate(!resume)
+        .open(path)
+        .map_err(|e| Failure::file("open", path, e))?;
+    let length = file
+        .metadata()
+        .map_err(|e| Failure::file("read", path, e))?
+        .len();
+    if whole > length {
+        return Err(Failure::Usage(format!(
+            "the checkpoint says {whole} bytes of {} are whole, but it holds {length}: the file \
+             changed since the interrupted export. Export again without --resume",
+            path.display()
+        )));
+    }
+    file.set_len(whole)
+        .and_then(|()| file.seek(SeekFrom::End(0)).map(drop))
+        .map_err(|e| Failure::file("cut back", path, e))?;
+    let synced = file
+        .try_clone()
+        .map_err(|e| Failure::file("open", path, e))?;
+    Ok((Box::new(BufWriter::with_capacity(256 * 1024, file)), synced))
+}
+
+/// The deals written so far put on disk, then the checkpoint that names them.
+fn written(
+    sink: &mut Sink,
+    file: &File,
+    path: &Path,
+    checkpoint: &mut Checkpoint,
+) -> Result<(), Failure> {
+    sink.flush().map_err(Failure::write)?;
+    file.sync_data()
+        .map_err(|e| Failure::file("write", path, e))?;
+    checkpoint.bytes = file
+        .metadata()
+        .map_err(|e| Failure::file("read", path, e))?
+        .len();
+    checkpoint.save(path)
+}

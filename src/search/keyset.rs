@@ -1,0 +1,234 @@
+//! The keyset walk both searches stand on: the matches ordered by one numeric property (the
+//! key), paged by offset until the next page would pass HubSpot's 10,000-result cap, then
+//! searched again from the last key given (`key > last` when no two deals share a key, else
+//! `key >= last`, passing over the deals already given with it). Deals sharing a key (a month-end bulk update) are neither lost nor repeated;
+//! more than 10,000 of them sharing one key cannot be paged past, and the stream then ends
+//! with an error that says so.
+
+use super::{filter, next_offset, page, with_filter};
+use crate::Error;
+use crate::generated::Client;
+use crate::limits::SEARCH_RESULTS;
+use crate::stream::{Items, Prefetch, Producer};
+use crate::types::{Deal, FilterGroup, FilterOperator, SearchRequest};
+use futures_core::Stream;
+use std::collections::HashSet;
+use std::pin::Pin;
+use std::task::{Context, Poll, ready};
+
+/// The property a walk orders by and starts again from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Key {
+    /// `hs_object_id`: the deal's id, one deal per key.
+    ObjectId,
+    /// `hs_lastmodifieddate`: when the deal last changed, in epoch milliseconds.
+    LastModified,
+}
+
+impl Key {
+    fn property(self) -> &'static str {
+        match self {
+            Self::ObjectId => "hs_object_id",
+            Self::LastModified => "hs_lastmodifieddate",
+        }
+    }
+
+    /// How a search starts again from a key: after it when no two deals share one, else at
+    /// it (passing over the deals already given with it).
+    fn from(self) -> FilterOperator {
+        match self {
+            Self::ObjectId => FilterOperator::Gt,
+            Self::LastModified => FilterOperator::Gte,
+        }
+    }
+
+    /// Many deals having key `k`, in words.
+    fn sharing(self, k: i64) -> String {
+        match self {
+            Self::ObjectId => format!("have hs_object_id {k}"),
+            Self::LastModified => {
+                let at = chrono::DateTime::from_timestamp_millis(k)
+                    .map_or_else(|| k.to_string(), |t| t.to_rfc3339());
+                format!("changed at {at}")
+            }
+        }
+    }
+
+    fn of(self, deal: &Deal) -> Result<i64, Error> {
+        match self {
+            Self::ObjectId => deal.id.parse().map_err(|_| {
+                Error::Other(format!(
+                    "deal id {:?} is not a number; a search cannot page past it",
+                    deal.id
+                ))
+            }),
+            Self::LastModified => Ok(deal.updated_at.timestamp_millis()),
+        }
+    }
+}
+
+/// Where a search stands: the key of the last deal given (its `hs_object_id`, or its
+/// `hs_lastmodifieddate` in epoch milliseconds) and the deals given with that key.
+/// Serializable, so a job can store it and go on from there.
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub struct SearchResume {
+    /// The key of the last deal given (`None`: the search has given nothing yet).
+    pub key: Option<i64>,
+    /// The ids of the deals given with that key, passed over when the search goes on.
+    pub given: Vec<String>,
+}
+
+/// A deal and its key.
+pub(crate) struct Keyed {
+    deal: Deal,
+    key: i64,
+}
+
+/// A walk to run.
+pub(crate) struct Walk {
+    pub client: Client,
+    /// The caller's request: filter groups (ANDed with the key's), properties, query, page
+    /// size; checked already.
+    pub request: SearchRequest,
+    pub key: Key,
+    pub from: SearchResume,
+}
+
+impl Walk {
+    /// The deals, each made into a `T`, with where the walk stands as they pass.
+    pub fn stream<T>(self, make: fn(Deal) -> T) -> SearchStream<T> {
+        let point = self.from.clone();
+        SearchStream {
+            items: Items::new(Prefetch::spawn(move |producer| walk(producer, self))),
+            make,
+            point,
+        }
+    }
+
+    /// A stream that ends at once with `error` (a request the walk cannot run).
+    pub fn refused<T>(self, error: Error, make: fn(Deal) -> T) -> SearchStream<T> {
+        SearchStream {
+            items: Items::new(Prefetch::spawn(move |producer| async move {
+                producer.fail(error).await
+            })),
+            make,
+            point: self.from,
+        }
+    }
+}
+
+async fn walk(producer: Producer<Vec<Keyed>>, walk: Walk) {
+    let Walk {
+        client,
+        request,
+        key,
+        from,
+    } = walk;
+    let groups: Vec<FilterGroup> = request.filter_groups.clone();
+    let limit = request.limit.max(1) as usize;
+    // The key the current search starts from, and the deals to pass over at it.
+    let mut start = from.key;
+    let mut pass_over: HashSet<String> = from.given.into_iter().collect();
+    // The latest key given, and the deals given with it.
+    let (mut latest, mut at_latest) = (start, pass_over.clone());
+    let mut offset = 0;
+    loop {
+        let Some(slot) = producer.reserve().await else {
+            return;
+        };
+        let mut search = request.clone();
+        if let Some(from) = start {
+            let onwards = filter(key.property(), key.from(), from.to_string());
+            search.filter_groups = with_filter(&groups, onwards);
+        }
+        search.sorts = vec![key.property().into()];
+        search.after = (offset > 0).then(|| offset.to_string());
+        let found = match page(&client, search).await {
+            Ok(found) => found,
+            Err(error) => return slot.send(Err(error)),
+        };
+        let next = next_offset(&found, offset);
+        let mut given = Vec::with_capacity(found.results.len());
+        for deal in found.results {
+            let k = match key.of(&deal) {
+                Ok(k) => k,
+                Err(error) => return slot.send(Err(error)),
+            };
+            if Some(k) == start && pass_over.contains(&deal.id) {
+                continue;
+            }
+            if latest != Some(k) {
+                latest = Some(k);
+                at_latest.clear();
+            }
+            at_latest.insert(deal.id.clone());
+            given.push(Keyed { deal, key: k });
+        }
+        slot.send(Ok(given));
+        match next {
+            None => return,
+            Some(after) if after + limit > SEARCH_RESULTS => {
+                // A whole window without a later key: more deals share it than a search can
+                // page through.
+                if let Some(k) = latest
+                    && latest == start
+                {
+                    let message = format!(
+                        "more than {SEARCH_RESULTS} deals {}: HubSpot's search cannot page past them",
+                        key.sharing(k),
+                    );
+                    return producer.fail(Error::Other(message)).await;
+                }
+                start = latest;
+                pass_over = at_latest.clone();
+                offset = 0;
+            }
+            Some(after) => offset = after,
+        }
+    }
+}
+
+/// The deals of a search past the cap, one at a time, fetched a page ahead, noting where the
+/// search stands as each one passes.
+pub struct SearchStream<T> {
+    items: Items<Keyed>,
+    make: fn(Deal) -> T,
+    point: SearchResume,
+}
+
+impl<T> SearchStream<T> {
+    /// Where the search stands after the items taken so far: pass it to the same search's
+    /// `resume` to go on with the deals not yet given (and, for `changed_since`, those
+    /// changed since).
+    pub fn resume_point(&self) -> SearchResume {
+        self.point.clone()
+    }
+}
+
+impl<T> std::fmt::Debug for SearchStream<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SearchStream")
+            .field("items", &self.items)
+            .field("point", &self.point)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<T> Stream for SearchStream<T> {
+    type Item = Result<T, Error>;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        let this = &mut *self;
+        let item = ready!(Pin::new(&mut this.items).poll_next(cx));
+        Poll::Ready(item.map(|item| {
+            item.map(|Keyed { deal, key }| {
+                if this.point.key != Some(key) {
+                    this.point.key = Some(key);
+                    this.point.given.clear();
+                }
+                this.point.given.push(deal.id.clone());
+                (this.make)(deal)
+            })
+        }))
+    }
+}
