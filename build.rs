@@ -17,7 +17,13 @@ use std::path::{Path, PathBuf};
 const SPEC: &str = "spec/deals.json";
 
 fn main() {
-    for input in [SPEC, "spec/normalize.rs", "spec/generate.rs", "build.rs"] {
+    for input in [
+        SPEC,
+        "spec/normalize.rs",
+        "spec/generate.rs",
+        "src/routes.rs",
+        "build.rs",
+    ] {
         println!("cargo::rerun-if-changed={input}");
     }
     if let Err(message) = run() {
@@ -73,8 +79,7 @@ fn api_constants(doc: &serde_json::Value) -> Result<String, String> {
 /// `cfg(hubspot_deals_op = "…")` for each operation the document has, so tests of operations
 /// only some versions have compile where they exist.
 fn announce_operations(doc: &serde_json::Value) {
-    let values: Vec<String> = normalize::OPERATION_NAMES
-        .iter()
+    let values: Vec<String> = normalize::operation_names()
         .map(|name| format!("{name:?}"))
         .collect();
     println!(

@@ -81,27 +81,15 @@ pub fn strip_descriptions(doc: &Value) -> Value {
     map_schema_aware(doc, false, &|key| key == "description" || key == "summary")
 }
 
+/// The deals operations' names and routes (shared with the client's operation table).
+#[path = "../src/routes.rs"]
+mod routes;
+
 /// Every operation name [`operation_name`] gives a deals operation, in any version.
-#[allow(dead_code)] // read by build.rs and tests/operation_table.rs, not by xtask
-pub const OPERATION_NAMES: &[&str] = &[
-    "get_page",
-    "create",
-    "get_by_id",
-    "update",
-    "archive",
-    "batch_read",
-    "batch_create",
-    "batch_update",
-    "batch_upsert",
-    "batch_archive",
-    "search",
-    "merge",
-    "gdpr_delete",
-    "list_associations",
-    "associate",
-    "associate_default",
-    "disassociate",
-];
+#[allow(dead_code)] // read by build.rs and tests/client/operation_table.rs, not by xtask
+pub fn operation_names() -> impl Iterator<Item = &'static str> {
+    routes::ROUTES.iter().map(|route| route.name)
+}
 
 /// The method name for an operation, derived from its HTTP method and path, so that it is
 /// short and the same across HubSpot's v3 and date-versioned documents.
@@ -122,26 +110,24 @@ pub fn operation_name(method: &str, path: &str) -> String {
         }
         None => segments.clone(),
     };
-    let method = method.to_ascii_lowercase();
     let is_param = |s: &str| s.starts_with('{');
-    let known = match (method.as_str(), rest.as_slice()) {
-        ("get", []) => Some("get_page".to_string()),
-        ("post", []) => Some("create".to_string()),
-        ("post", ["batch", action]) => Some(format!("batch_{}", snake(action))),
-        ("post", ["merge"]) => Some("merge".to_string()),
-        ("post", ["search"]) => Some("search".to_string()),
-        ("post", ["gdpr-delete"]) => Some("gdpr_delete".to_string()),
-        ("get", [id]) if is_param(id) => Some("get_by_id".to_string()),
-        ("patch", [id]) if is_param(id) => Some("update".to_string()),
-        ("delete", [id]) if is_param(id) => Some("archive".to_string()),
-        ("get", [id, "associations", to]) if is_param(id) && is_param(to) => {
-            Some("list_associations".to_string())
-        }
-        ("put", [_, "associations", "default", _, _]) => Some("associate_default".to_string()),
-        ("put", [id, "associations", _, _]) if is_param(id) => Some("associate".to_string()),
-        ("delete", [id, "associations", _, _]) if is_param(id) => Some("disassociate".to_string()),
-        _ => None,
-    };
+    // The route whose segments match: literals equal, `{…}` against any parameter.
+    let known = routes::ROUTES
+        .iter()
+        .find(|route| {
+            let segments: Vec<&str> = route.path.split('/').filter(|s| !s.is_empty()).collect();
+            route.method.eq_ignore_ascii_case(method)
+                && segments.len() == rest.len()
+                && segments.iter().zip(&rest).all(|(want, have)| {
+                    if is_param(want) {
+                        is_param(have)
+                    } else {
+                        want == have
+                    }
+                })
+        })
+        .map(|route| route.name.to_string());
+    let method = method.to_ascii_lowercase();
     known.unwrap_or_else(|| {
         let mut name = method;
         for segment in rest {

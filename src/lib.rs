@@ -27,8 +27,12 @@
 //! # Ok(()) }
 //! ```
 //!
-//! The operations are `get_page`, `create`, `get_by_id`, `update`, `archive`, `batch_read`,
-//! `batch_create`, `batch_update`, `batch_upsert`, `batch_archive`, `search` and `merge`.
+//! HubSpot's v3 document (the default `spec/`) has 12 operations: `get_page`, `create`,
+//! `get_by_id`, `update`, `archive`, `batch_read`, `batch_create`, `batch_update`,
+//! `batch_upsert`, `batch_archive`, `search` and `merge`. A client generated from a
+//! date-versioned document (`cargo xtask update-spec --api-version 2026-03`) also has
+//! `gdpr_delete` and the associations (`list_associations`, `associate`,
+//! `associate_default`, `disassociate`); [`operations::OPERATIONS`] lists all 17.
 //! Request and response types are in [`types`]. Every `send()` returns [`Error`]; its docs
 //! show how to match not found, validation, rate limited, revoked tokens and missing scopes.
 //! (`send_raw()` returns Progenitor's own result, for callers who want the raw response.)
@@ -48,6 +52,7 @@ pub mod operations;
 pub mod paging;
 mod rate_limit;
 mod retry;
+mod routes;
 mod runtime;
 pub mod search;
 mod secret;

@@ -19,6 +19,10 @@
 
 include!(concat!(env!("OUT_DIR"), "/api.rs"));
 
+/// The OpenAPI document (`spec/deals.json`, normalized) this build's client was generated
+/// from: the fake HubSpot checks request bodies against its schemas.
+pub const DOCUMENT: &str = include_str!("../spec/deals.json");
+
 /// Every operation the table knows, by a name that cannot be misspelt.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -68,6 +72,35 @@ pub enum Budget {
     Search,
 }
 
+impl Budget {
+    /// Both budgets, in the order of [`Budget::index`].
+    pub(crate) const ALL: [Budget; 2] = [Budget::TenSecondly, Budget::Search];
+
+    /// Its place in arrays kept per budget.
+    pub(crate) const fn index(self) -> usize {
+        match self {
+            Self::TenSecondly => 0,
+            Self::Search => 1,
+        }
+    }
+
+    /// Its name, in a shared store's keys and in logs.
+    pub const fn name(self) -> &'static str {
+        match self {
+            Self::TenSecondly => "ten-secondly",
+            Self::Search => "search",
+        }
+    }
+
+    /// HubSpot's window for it: ten seconds, or a second for search.
+    pub const fn window(self) -> std::time::Duration {
+        match self {
+            Self::TenSecondly => std::time::Duration::from_millis(crate::limits::BUDGET_WINDOW_MS),
+            Self::Search => std::time::Duration::from_secs(1),
+        }
+    }
+}
+
 /// The OAuth scope an operation needs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Scope {
@@ -111,25 +144,18 @@ pub struct Operation {
     pub body: bool,
 }
 
-const fn op(
-    id: OperationId,
-    name: &'static str,
-    method: &'static str,
-    route: &'static str,
-    replay_safe: bool,
-    scope: Scope,
-) -> Operation {
-    let body =
-        matches!(method.as_bytes(), b"POST" | b"PATCH") || matches!(id, OperationId::Associate);
+const fn op(id: OperationId, route: Route, replay_safe: bool, scope: Scope) -> Operation {
+    let body = matches!(route.method.as_bytes(), b"POST" | b"PATCH")
+        || matches!(id, OperationId::Associate);
     let budget = match id {
         OperationId::Search => Budget::Search,
         _ => Budget::TenSecondly,
     };
     Operation {
         id,
-        name,
-        method,
-        route,
+        name: route.name,
+        method: route.method,
+        route: route.path,
         replay_safe,
         budget,
         scope,
@@ -137,31 +163,31 @@ const fn op(
     }
 }
 
+use crate::routes::{self as r, Route};
 use OperationId as Id;
 use Scope::{DealsRead as Read, DealsWrite as Write};
 
-/// The table. Replay safety is the one column no document states; each value is a decision:
-/// creates and merges make new records, and a GDPR deletion answers differently the second
-/// time; every other write sets a state, so repeating it changes nothing.
+/// Every operation of HubSpot's deals documents (their names and routes have one home, the
+/// crate's `routes.rs`, which the normalizer of `spec/` shares).
 #[rustfmt::skip]
 pub const OPERATIONS: &[Operation] = &[
-    op(Id::GetPage,          "get_page",          "GET",    "",                                             true,  Read),
-    op(Id::Create,           "create",            "POST",   "",                                             false, Write),
-    op(Id::GetById,          "get_by_id",         "GET",    "/{id}",                                        true,  Read),
-    op(Id::Update,           "update",            "PATCH",  "/{id}",                                        true,  Write),
-    op(Id::Archive,          "archive",           "DELETE", "/{id}",                                        true,  Write),
-    op(Id::BatchRead,        "batch_read",        "POST",   "/batch/read",                                  true,  Read),
-    op(Id::BatchCreate,      "batch_create",      "POST",   "/batch/create",                                false, Write),
-    op(Id::BatchUpdate,      "batch_update",      "POST",   "/batch/update",                                true,  Write),
-    op(Id::BatchUpsert,      "batch_upsert",      "POST",   "/batch/upsert",                                true,  Write),
-    op(Id::BatchArchive,     "batch_archive",     "POST",   "/batch/archive",                               true,  Write),
-    op(Id::Search,           "search",            "POST",   "/search",                                      true,  Read),
-    op(Id::Merge,            "merge",             "POST",   "/merge",                                       false, Write),
-    op(Id::GdprDelete,       "gdpr_delete",       "POST",   "/gdpr-delete",                                 false, Write),
-    op(Id::ListAssociations, "list_associations", "GET",    "/{id}/associations/{toObjectType}",            true,  Read),
-    op(Id::Associate,        "associate",         "PUT",    "/{id}/associations/{toObjectType}/{toObjectId}", true, Write),
-    op(Id::AssociateDefault, "associate_default", "PUT",    "/{id}/associations/default/{toObjectType}/{toObjectId}", true, Write),
-    op(Id::Disassociate,     "disassociate",      "DELETE", "/{id}/associations/{toObjectType}/{toObjectId}", true, Write),
+    op(Id::GetPage,          r::GET_PAGE,          true,  Read),
+    op(Id::Create,           r::CREATE,            false, Write),
+    op(Id::GetById,          r::GET_BY_ID,         true,  Read),
+    op(Id::Update,           r::UPDATE,            true,  Write),
+    op(Id::Archive,          r::ARCHIVE,           true,  Write),
+    op(Id::BatchRead,        r::BATCH_READ,        true,  Read),
+    op(Id::BatchCreate,      r::BATCH_CREATE,      false, Write),
+    op(Id::BatchUpdate,      r::BATCH_UPDATE,      true,  Write),
+    op(Id::BatchUpsert,      r::BATCH_UPSERT,      true,  Write),
+    op(Id::BatchArchive,     r::BATCH_ARCHIVE,     true,  Write),
+    op(Id::Search,           r::SEARCH,            true,  Read),
+    op(Id::Merge,            r::MERGE,             false, Write),
+    op(Id::GdprDelete,       r::GDPR_DELETE,       false, Write),
+    op(Id::ListAssociations, r::LIST_ASSOCIATIONS, true,  Read),
+    op(Id::Associate,        r::ASSOCIATE,         true,  Write),
+    op(Id::AssociateDefault, r::ASSOCIATE_DEFAULT, true,  Write),
+    op(Id::Disassociate,     r::DISASSOCIATE,      true,  Write),
 ];
 
 impl Operation {
@@ -234,6 +260,15 @@ mod tests {
             assert_eq!(OPERATIONS.iter().filter(|o| o.name == row.name).count(), 1);
             assert_eq!(Operation::get(row.id), row);
             assert_eq!(row.id.name(), row.name);
+        }
+    }
+
+    #[test]
+    fn the_table_has_one_row_per_route() {
+        assert_eq!(OPERATIONS.len(), r::ROUTES.len());
+        for route in r::ROUTES {
+            let rows = OPERATIONS.iter().filter(|o| o.name == route.name);
+            assert_eq!(rows.count(), 1, "{}", route.name);
         }
     }
 

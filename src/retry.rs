@@ -13,6 +13,19 @@
 //!   reached HubSpot. A connection that failed before anything was sent is safe to retry for
 //!   every operation.
 //! - Other backoffs are full-jitter exponential, capped, within a bounded number of attempts.
+//!
+//! What a 429 does, step by step (one call, in `runtime/run.rs`):
+//! 1. [`classify`](crate::classify) reads it: which budget's (`Limit`: the ten-second one,
+//!    search, or `DAILY`), and its `Retry-After`, if any.
+//! 2. The runtime counts the 429s in a row for the call.
+//! 3. [`throttle`] says what the limiter does: one 429 sends slower (adaptive pacing, 0.7 of
+//!    the rate sent, growing back along a CUBIC curve: `rate_limit/adaptive.rs`); from the
+//!    second in a row it also takes the budget's window as full (`Window::saturate`, or the
+//!    shared store filled for every process), so the next permit waits for the oldest call
+//!    to leave it. A `DAILY` 429 does nothing there.
+//! 4. [`decide`] says when the call itself tries again: the short growing wait above. The
+//!    next attempt then waits for its permit like any call, so after the second 429 in a
+//!    row the permit's wait (step 3) comes on top of this one.
 
 use crate::classify::{Class, Limit};
 use std::time::Duration;
@@ -120,6 +133,32 @@ fn exponential(base: Duration, n: u32, cap: Duration) -> Duration {
     base.saturating_mul(1 << exponent).min(cap)
 }
 
+/// What the limiter does about a call's answer (step 3 above), `in_a_row` its 429s in a row.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Throttle {
+    /// Nothing: not a 429 of the ten-second or the search budget.
+    Nothing,
+    /// One 429 (someone else spends the budget; it may be a blip): send slower.
+    SendSlower,
+    /// Two or more in a row (the budget is spent elsewhere, and retrying before a slot frees
+    /// only earns more 429s): send slower, and take the window as full.
+    SendSlowerWindowFull,
+}
+
+/// The limiter's part of a 429 (step 3 of the module docs).
+pub(crate) fn throttle(class: &Class, in_a_row: u32) -> Throttle {
+    match class {
+        Class::Throttled { limit, .. } if *limit != Limit::Daily => {
+            if in_a_row >= 2 {
+                Throttle::SendSlowerWindowFull
+            } else {
+                Throttle::SendSlower
+            }
+        }
+        _ => Throttle::Nothing,
+    }
+}
+
 /// Decides after one attempt.
 pub(crate) fn decide(policy: &RetryPolicy, input: &Input) -> Decision {
     if input.attempt >= policy.max_attempts {
@@ -161,6 +200,26 @@ pub(crate) fn decide(policy: &RetryPolicy, input: &Input) -> Decision {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[rustfmt::skip]
+    #[test]
+    fn what_the_limiter_does_about_a_429() {
+        let ten = Class::Throttled { limit: Limit::TenSecondly, retry_after: None };
+        let search = Class::Throttled { limit: Limit::Search, retry_after: None };
+        let daily = Class::Throttled { limit: Limit::Daily, retry_after: None };
+        for (class, in_a_row, expected) in [
+            (&ten,            1, Throttle::SendSlower),
+            (&ten,            2, Throttle::SendSlowerWindowFull),
+            (&ten,            5, Throttle::SendSlowerWindowFull),
+            (&search,         1, Throttle::SendSlower),
+            (&search,         2, Throttle::SendSlowerWindowFull),
+            (&daily,          2, Throttle::Nothing),
+            (&Class::Success, 0, Throttle::Nothing),
+            (&Class::Rejected, 0, Throttle::Nothing),
+        ] {
+            assert_eq!(throttle(class, in_a_row), expected, "{class:?} x{in_a_row}");
+        }
+    }
     use Decision::{Done, RetryAfter};
 
     fn throttled(limit: Limit, retry_after: Option<Duration>) -> Class {

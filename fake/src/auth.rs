@@ -14,6 +14,25 @@ use serde_json::{Value, json};
 use std::collections::{BTreeSet, HashMap, VecDeque};
 use std::time::Duration;
 
+/// The user every OAuth token of the fake belongs to.
+pub const FAKE_USER_ID: u64 = 7_700_001;
+/// That user's email.
+pub const FAKE_USER_EMAIL: &str = "fake-user@example.com";
+/// The account's domain in token information.
+pub const FAKE_HUB_DOMAIN: &str = "fake-hubspot.example.com";
+
+/// What a token is, for the information endpoints.
+pub(crate) enum Known {
+    Access {
+        expires_at: DateTime<Utc>,
+        scopes: Vec<String>,
+    },
+    Refresh {
+        scopes: Vec<String>,
+    },
+    Unknown,
+}
+
 /// The most access tokens the fake remembers; the oldest are forgotten first (and answer
 /// 401 `INVALID_AUTHENTICATION`, as an unknown token does).
 pub const MAX_ACCESS_TOKENS: usize = 10_000;
@@ -306,8 +325,7 @@ impl Tokens {
     }
 
     /// What `token` is now: a live access token, a live refresh token, or neither.
-    pub fn known(&self, token: &str, now: DateTime<Utc>) -> crate::oauth_api::Known {
-        use crate::oauth_api::Known;
+    pub fn known(&self, token: &str, now: DateTime<Utc>) -> Known {
         let scopes = || self.oauth_scopes.iter().cloned().collect::<Vec<_>>();
         if let Some(access) = self.access.get(token).filter(|a| now < a.expires_at) {
             return Known::Access {
@@ -345,7 +363,7 @@ impl Tokens {
         let scopes: Vec<&String> = self.oauth_scopes.iter().collect();
         json!({"token_type": "bearer", "refresh_token": refresh, "access_token": token,
                "expires_in": self.lifetime.as_secs(), "hub_id": crate::PORTAL_ID,
-               "scopes": scopes, "user_id": crate::oauth_api::FAKE_USER_ID,
+               "scopes": scopes, "user_id": FAKE_USER_ID,
                "token_use": "access_token"})
     }
 

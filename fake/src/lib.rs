@@ -56,11 +56,11 @@ mod validate;
 mod values;
 mod webhooks;
 
+pub use auth::{FAKE_HUB_DOMAIN, FAKE_USER_EMAIL, FAKE_USER_ID};
 pub use auth::{MAX_ACCESS_TOKENS, READ_SCOPE, TokenKind, WRITE_SCOPE, token_label};
 pub use faults::{Fault, FaultKind};
 pub use limits::RateLimits;
 pub use log::{Counters, LOG_CAPACITY, LoggedRequest, OTHER_TOKENS, TOKEN_LABEL_CAPACITY};
-pub use oauth_api::{FAKE_HUB_DOMAIN, FAKE_USER_EMAIL, FAKE_USER_ID};
 pub use store::Pipeline;
 pub use webhooks::{
     DELIVERY_LOG_CAPACITY, EVENTS_PER_REQUEST, WEBHOOK_APP_ID, WebhookDelivery, WebhookSubscriber,

@@ -6,29 +6,10 @@
 //! The account behind every token is the fake's own: hub [`PORTAL_ID`](crate::PORTAL_ID),
 //! user [`FAKE_USER_ID`] (`FAKE_USER_EMAIL`), app [`WEBHOOK_APP_ID`](crate::WEBHOOK_APP_ID).
 
-use super::auth::{TokenAnswer, Tokens};
+use super::auth::{FAKE_HUB_DOMAIN, FAKE_USER_EMAIL, FAKE_USER_ID, Known, TokenAnswer, Tokens};
 use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
 use std::collections::HashMap;
-
-/// The user every OAuth token of the fake belongs to.
-pub const FAKE_USER_ID: u64 = 7_700_001;
-/// That user's email.
-pub const FAKE_USER_EMAIL: &str = "fake-user@example.com";
-/// The account's domain in token information.
-pub const FAKE_HUB_DOMAIN: &str = "fake-hubspot.example.com";
-
-/// What a token is, for the information endpoints.
-pub(crate) enum Known {
-    Access {
-        expires_at: DateTime<Utc>,
-        scopes: Vec<String>,
-    },
-    Refresh {
-        scopes: Vec<String>,
-    },
-    Unknown,
-}
 
 /// A HubSpot-shaped 404 for a token the fake does not know (or that expired or was revoked).
 fn unknown_token(what: &str) -> TokenAnswer {

@@ -11,6 +11,7 @@ use super::routes::{Params, Route, route};
 use super::state::World;
 use super::{associations, authorize, batch, oauth_api, objects, search, validate};
 use bytes::Bytes;
+use chrono::{DateTime, Utc};
 use http_body_util::combinators::BoxBody;
 use http_body_util::{BodyExt, Full, Limited, StreamBody};
 use hubspot_deals::operations::{Budget, OperationId};
@@ -158,32 +159,12 @@ fn process(
     fault: Option<&FaultKind>,
     correlation_id: &str,
 ) -> Outcome {
-    match fault {
-        Some(FaultKind::Status(status)) => {
-            return Outcome::error(ApiError::server(*status), correlation_id);
-        }
-        Some(FaultKind::RateLimited { retry_after }) => {
-            let mut outcome = Outcome::error(ApiError::ten_secondly_limit("fault"), correlation_id);
-            if let Some(after) = retry_after {
-                outcome
-                    .headers
-                    .push(("Retry-After", after.as_secs().to_string()));
-            }
-            return outcome;
-        }
-        Some(FaultKind::HtmlBadGateway) => {
-            return Outcome {
-                status: 502,
-                content_type: "text/html",
-                headers: Vec::new(),
-                body: Bytes::from_static(b"<html><head><title>502 Bad Gateway</title></head><body><center><h1>502 Bad Gateway</h1></center></body></html>\n"),
-                token: None,
-                limited: false,
-            };
-        }
-        _ => {}
+    if let Some(outcome) = faulted(fault, correlation_id) {
+        return outcome;
     }
     let now = world.now();
+    let form =
+        || -> HashMap<String, String> { form_urlencoded::parse(body).into_owned().collect() };
     match route {
         Route::NotFound => Outcome::error(ApiError::not_found(), correlation_id),
         Route::MethodNotAllowed(allowed) => {
@@ -195,48 +176,8 @@ fn process(
             outcome
         }
         Route::Stats => Outcome::json(200, Some(stats(world))),
-        Route::Authorize => {
-            let query = Query::parse(parts.uri.query()).pairs();
-            let World {
-                tokens, secrets, ..
-            } = world;
-            let (status, headers, body) = match authorize::authorize(tokens, &query, secrets) {
-                authorize::Authorized::Redirect(to) => (
-                    302,
-                    vec![("Location", to)],
-                    authorize::page("Redirecting", "Back to the app."),
-                ),
-                authorize::Authorized::Refused(message) => (
-                    400,
-                    Vec::new(),
-                    authorize::page("Something went wrong", &message),
-                ),
-            };
-            Outcome {
-                status,
-                content_type: "text/html; charset=utf-8",
-                headers,
-                body: Bytes::from(body),
-                token: None,
-                limited: false,
-            }
-        }
-        Route::OAuthToken { v3 } => {
-            // v1 also reads `client_secret` and `refresh_token` from the query; the form wins.
-            let mut form: HashMap<String, String> = Query::parse(parts.uri.query()).pairs();
-            form.extend(form_urlencoded::parse(body).into_owned());
-            let World {
-                tokens, secrets, ..
-            } = world;
-            let (status, mut answer) = tokens.token_endpoint(&form, now, secrets);
-            if !v3 && let Some(fields) = answer.as_object_mut() {
-                // v3 added these to the grant's answer; v1's has none of them.
-                for v3_only in ["hub_id", "scopes", "user_id", "token_use"] {
-                    fields.remove(v3_only);
-                }
-            }
-            oauth_outcome(status, Some(answer), correlation_id)
-        }
+        Route::Authorize => authorize_page(world, parts),
+        Route::OAuthToken { v3 } => token_grant(world, parts, body, *v3, now, correlation_id),
         Route::AccessTokenInfo(token) => {
             let (status, answer) = oauth_api::access_token_info(&world.tokens, token, now);
             oauth_outcome(status, Some(answer), correlation_id)
@@ -253,73 +194,166 @@ fn process(
             }
         }
         Route::Introspect => {
-            let form: HashMap<String, String> = form_urlencoded::parse(body).into_owned().collect();
-            let (status, answer) = oauth_api::introspect(&world.tokens, &form, now);
+            let (status, answer) = oauth_api::introspect(&world.tokens, &form(), now);
             oauth_outcome(status, Some(answer), correlation_id)
         }
         Route::Revoke => {
-            let form: HashMap<String, String> = form_urlencoded::parse(body).into_owned().collect();
-            let (status, answer) = oauth_api::revoke(&mut world.tokens, &form);
+            let (status, answer) = oauth_api::revoke(&mut world.tokens, &form());
             oauth_outcome(status, answer, correlation_id)
         }
-        Route::Deals {
-            operation,
-            params,
-            version,
-        } => {
-            let header = parts
-                .headers
-                .get(hyper::header::AUTHORIZATION)
-                .and_then(|v| v.to_str().ok());
-            let caller: Caller = match world.tokens.authenticate(header, now) {
-                Ok(caller) => caller,
-                Err(e) => return Outcome::error(e, correlation_id),
-            };
-            let token = Some(caller.label.clone());
-            let scope = operation.scope.as_str();
-            if !caller.scopes.contains(scope) {
-                return Outcome {
-                    token,
-                    ..Outcome::error(ApiError::missing_scopes(scope), correlation_id)
-                };
+        Route::Deals { .. } => deals_call(world, route, parts, body, now, correlation_id),
+    }
+}
+
+/// The answer an injected fault gives instead of the real one, if it is one of those.
+fn faulted(fault: Option<&FaultKind>, correlation_id: &str) -> Option<Outcome> {
+    match fault {
+        Some(FaultKind::Status(status)) => {
+            Some(Outcome::error(ApiError::server(*status), correlation_id))
+        }
+        Some(FaultKind::RateLimited { retry_after }) => {
+            let mut outcome = Outcome::error(ApiError::ten_secondly_limit("fault"), correlation_id);
+            if let Some(after) = retry_after {
+                outcome
+                    .headers
+                    .push(("Retry-After", after.as_secs().to_string()));
             }
-            let limit_headers = match world.limiter.admit(
-                &caller.budget,
-                caller.kind,
-                operation.budget == Budget::Search,
-                now,
-            ) {
-                Ok(headers) => headers,
-                Err(e) => {
-                    return Outcome {
-                        token,
-                        limited: true,
-                        ..Outcome::error(e, correlation_id)
-                    };
-                }
-            };
-            let query = Query::parse(parts.uri.query());
-            let answer = if operation.body {
-                let array = operation.id == OperationId::Associate;
-                parse_json(&parts.headers, body, array).and_then(|json| {
-                    validate::request_body(operation.name, &json)?;
-                    deals(world, operation.id, params, &query, &json)
-                })
-            } else {
-                deals(world, operation.id, params, &query, &Value::Null)
-            };
-            world.publish_changes();
-            let mut outcome = match answer {
-                Ok((status, body)) => {
-                    Outcome::json(declared_status(*version, operation.id, status), body)
-                }
-                Err(e) => Outcome::error(e, correlation_id),
-            };
-            outcome.headers.extend(limit_headers);
-            outcome.token = token;
-            outcome
+            Some(outcome)
+        }
+        Some(FaultKind::HtmlBadGateway) => {
+            Some(Outcome {
+                status: 502,
+                content_type: "text/html",
+                headers: Vec::new(),
+                body: Bytes::from_static(b"<html><head><title>502 Bad Gateway</title></head><body><center><h1>502 Bad Gateway</h1></center></body></html>\n"),
+                token: None,
+                limited: false,
+            })
+        }
+        _ => None,
+    }
+}
+
+/// HubSpot's authorize page: a redirect back to the app, or an error page.
+fn authorize_page(world: &mut World, parts: &hyper::http::request::Parts) -> Outcome {
+    let query = Query::parse(parts.uri.query()).pairs();
+    let World {
+        tokens, secrets, ..
+    } = world;
+    let (status, headers, body) = match authorize::authorize(tokens, &query, secrets) {
+        authorize::Authorized::Redirect(to) => (
+            302,
+            vec![("Location", to)],
+            authorize::page("Redirecting", "Back to the app."),
+        ),
+        authorize::Authorized::Refused(message) => (
+            400,
+            Vec::new(),
+            authorize::page("Something went wrong", &message),
+        ),
+    };
+    Outcome {
+        status,
+        content_type: "text/html; charset=utf-8",
+        headers,
+        body: Bytes::from(body),
+        token: None,
+        limited: false,
+    }
+}
+
+/// The OAuth token grant (`/oauth/v1/token`, v3 and 2026-03): v1's answer lacks v3's fields.
+fn token_grant(
+    world: &mut World,
+    parts: &hyper::http::request::Parts,
+    body: &[u8],
+    v3: bool,
+    now: DateTime<Utc>,
+    correlation_id: &str,
+) -> Outcome {
+    // v1 also reads `client_secret` and `refresh_token` from the query; the form wins.
+    let mut form: HashMap<String, String> = Query::parse(parts.uri.query()).pairs();
+    form.extend(form_urlencoded::parse(body).into_owned());
+    let World {
+        tokens, secrets, ..
+    } = world;
+    let (status, mut answer) = tokens.token_endpoint(&form, now, secrets);
+    if !v3 && let Some(fields) = answer.as_object_mut() {
+        // v3 added these to the grant's answer; v1's has none of them.
+        for v3_only in ["hub_id", "scopes", "user_id", "token_use"] {
+            fields.remove(v3_only);
         }
     }
+    oauth_outcome(status, Some(answer), correlation_id)
+}
+
+/// A call of the deals API: the caller authenticated, its scope, the rate budget, the body
+/// read, the operation run, its changes published.
+fn deals_call(
+    world: &mut World,
+    route: &Route,
+    parts: &hyper::http::request::Parts,
+    body: &[u8],
+    now: DateTime<Utc>,
+    correlation_id: &str,
+) -> Outcome {
+    let Route::Deals {
+        operation,
+        params,
+        version,
+    } = route
+    else {
+        return Outcome::error(ApiError::not_found(), correlation_id);
+    };
+    let header = parts
+        .headers
+        .get(hyper::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok());
+    let caller: Caller = match world.tokens.authenticate(header, now) {
+        Ok(caller) => caller,
+        Err(e) => return Outcome::error(e, correlation_id),
+    };
+    let token = Some(caller.label.clone());
+    let scope = operation.scope.as_str();
+    if !caller.scopes.contains(scope) {
+        return Outcome {
+            token,
+            ..Outcome::error(ApiError::missing_scopes(scope), correlation_id)
+        };
+    }
+    let limit_headers = match world.limiter.admit(
+        &caller.budget,
+        caller.kind,
+        operation.budget == Budget::Search,
+        now,
+    ) {
+        Ok(headers) => headers,
+        Err(e) => {
+            return Outcome {
+                token,
+                limited: true,
+                ..Outcome::error(e, correlation_id)
+            };
+        }
+    };
+    let query = Query::parse(parts.uri.query());
+    let answer = if operation.body {
+        let array = operation.id == OperationId::Associate;
+        parse_json(&parts.headers, body, array).and_then(|json| {
+            validate::request_body(operation.name, &json)?;
+            deals(world, operation.id, params, &query, &json)
+        })
+    } else {
+        deals(world, operation.id, params, &query, &Value::Null)
+    };
+    world.publish_changes();
+    let mut outcome = match answer {
+        Ok((status, body)) => Outcome::json(declared_status(*version, operation.id, status), body),
+        Err(e) => Outcome::error(e, correlation_id),
+    };
+    outcome.headers.extend(limit_headers);
+    outcome.token = token;
+    outcome
 }
 
 /// The answer to a request whose body could not be read whole: 413 when it is larger than

@@ -19,7 +19,7 @@ fn spec() -> &'static Spec {
     static SPEC: OnceLock<Spec> = OnceLock::new();
     SPEC.get_or_init(|| {
         let doc: Value =
-            serde_json::from_str(include_str!("../../spec/deals.json")).unwrap_or(Value::Null);
+            serde_json::from_str(hubspot_deals::operations::DOCUMENT).unwrap_or(Value::Null);
         let mut bodies = HashMap::new();
         for item in doc["paths"]
             .as_object()

@@ -8,20 +8,23 @@
 //! permit, so cancelled calls never use up the budget.
 //!
 //! With a [`SharedBudget`], the call whose local time has come also asks the shared store
-//! (one question at a time per lane): granted, it goes; otherwise it waits as long as the
-//! store says. While the store cannot answer, the budget's [`WhenUnavailable`] policy holds,
-//! and the store is asked again once a second.
+//! ([`shared_protocol`](super::shared_protocol)): granted, it goes; otherwise it waits as long
+//! as the store says.
 
 use super::RateLimit;
 use super::adaptive::Pacing;
-use super::shared::{Answer, Ask, Fill, SharedBudget, StoreFuture, WhenUnavailable};
+use super::shared::{Ask, SharedBudget};
+use super::shared_protocol::{
+    HubSpotCount, SharedBudgetClient, SharedDecision, SharedState, ask_delay, detach,
+};
 use super::window::{Window, headroom, kept};
 use crate::clock::SharedClock;
 use crate::operations::Budget;
+use crate::retry::Throttle;
 use std::collections::BTreeSet;
 use std::future::Future;
 use std::pin::pin;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::AtomicU64;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::task::Poll;
 use std::time::Duration;
@@ -36,132 +39,19 @@ pub(crate) enum Refused {
     Unavailable { name: Arc<str>, reason: String },
 }
 
-/// How late after its time a call with a shared budget asks the store: a millisecond at
-/// random, plus a millisecond for each of up to four windows fewer than `starving` (the
-/// windows since its process last got a shared slot). When processes wait for the same
-/// slot, the one that went longest without asks first, so none starves, and the others do
-/// not all ask at the same instant.
-fn lateness(starving: u64) -> Duration {
-    const STEPS: u64 = 4;
-    Duration::from_micros(STEPS.saturating_sub(starving) * 1_000 + fastrand::u64(0..1_000))
-}
-
-/// Calls HubSpot counted: `spent` in the `interval` before the arrival of a call sent at
-/// `sent` and answered at `answered` (its headers, or a full window after 429s in a row).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct Counted {
-    spent: u32,
-    interval: Duration,
-    sent: Duration,
-    answered: Duration,
-}
-
-impl Counted {
-    /// As the store takes it at `now`, by the rule of [`Window::adapt`]: compared with the
-    /// permits from `sent` less the kept interval up to now; calls made elsewhere added at
-    /// the answer less the headroom, where an answered call's permit would stand.
-    fn fill(self, now: Duration) -> Fill {
-        Fill {
-            spent: self.spent,
-            since: now.saturating_sub(self.sent) + kept(self.interval),
-            age: now.saturating_sub(self.answered) + headroom(self.interval),
-        }
-    }
-}
-
-/// A lane's view of its shared budget.
-#[derive(Debug, Default)]
-struct Sharing {
-    /// Set while the store cannot answer.
-    down: Option<Down>,
-    /// What HubSpot counted last, not yet told to the store.
-    counted: Option<Counted>,
-    /// When this process last got a slot from the store (or was first refused one).
-    served: Option<Duration>,
-}
-
-impl Sharing {
-    /// Whole windows (rounded) since this process last got a shared slot.
-    fn starving(&self, now: Duration, window: Duration) -> u64 {
-        let Some(served) = self.served else { return 0 };
-        let window = window.as_millis().max(1);
-        let since = now.saturating_sub(served).as_millis();
-        u64::try_from((since + window / 2) / window).unwrap_or(u64::MAX)
-    }
-}
-
 #[derive(Debug)]
-struct Down {
-    /// When to ask the store again.
-    retry_at: Duration,
-    /// Why it failed last.
-    reason: String,
-}
-
-/// A shared budget, as the limiter uses it.
-#[derive(Debug)]
-struct Fleet {
-    budget: SharedBudget,
-    /// One question to the store at a time per lane (ten-second, search), first come first
-    /// served (tokio's mutex is fair).
-    turns: [tokio::sync::Mutex<()>; 2],
-    /// Names this process's permits apart from every other process's.
-    instance: String,
-    next_member: AtomicU64,
-}
-
-impl Fleet {
-    fn turn(&self, budget: Budget) -> &tokio::sync::Mutex<()> {
-        match budget {
-            Budget::TenSecondly => &self.turns[0],
-            Budget::Search => &self.turns[1],
-        }
-    }
-
-    fn member(&self) -> String {
-        let n = self.next_member.fetch_add(1, Ordering::Relaxed);
-        format!("{}:{n}", self.instance)
-    }
-}
-
-/// What the shared store (or its absence) lets the first call in line do.
-enum Turn {
-    /// Go now; `member` names the permit in the store, given no sooner than `asked`;
-    /// `unshared` when the store did not count it (it was down).
-    Go {
-        member: Option<(String, Duration)>,
-        unshared: bool,
-    },
-    /// Wait until then.
-    WaitUntil(Duration),
-    /// The budget changed (the store went down): take the local time again.
-    Again,
-}
-
-/// Runs a store's clean-up in the background, when there is a runtime to run it.
-fn detach<T: Send + 'static>(future: StoreFuture<T>) {
-    if let Ok(handle) = tokio::runtime::Handle::try_current() {
-        handle.spawn(async move {
-            if let Err(reason) = future.await {
-                tracing::debug!(%reason, "shared rate budget: a clean-up did not reach the store");
-            }
-        });
-    }
-}
-
-#[derive(Debug)]
-struct Lane {
-    window: Window,
+pub(super) struct BudgetState {
+    pub(super) window: Window,
     pacing: Pacing,
     /// Tickets of the waiting calls, in arrival order.
     queue: BTreeSet<u64>,
     next_ticket: u64,
-    sharing: Sharing,
+    pub(super) shared_state: SharedState,
 }
 
-impl Lane {
+impl BudgetState {
     /// When the call holding `ticket` may go.
-    fn time(&mut self, ticket: u64, now: Duration, adaptive: bool) -> Duration {
+    pub(super) fn time(&mut self, ticket: u64, now: Duration, adaptive: bool) -> Duration {
         let position = self.queue.range(..ticket).count();
         let at = self.window.slot(position, now);
         if adaptive {
@@ -175,14 +65,14 @@ impl Lane {
 /// The shared limiter.
 #[derive(Debug)]
 pub(crate) struct Limiter {
-    app: Mutex<Lane>,
-    search: Mutex<Lane>,
+    /// Per budget, in the order of [`Budget::index`].
+    lanes: [Mutex<BudgetState>; 2],
     /// Wakes waiting calls when one ahead of them leaves the queue.
     moved: Notify,
     max_wait: Duration,
-    adaptive: bool,
-    clock: SharedClock,
-    fleet: Option<Fleet>,
+    pub(super) adaptive: bool,
+    pub(super) clock: SharedClock,
+    pub(super) shared: Option<SharedBudgetClient>,
 }
 
 /// Waits for `sleep` or `woken`, whichever comes first.
@@ -200,14 +90,14 @@ async fn either(sleep: impl Future<Output = ()>, woken: impl Future<Output = ()>
 
 /// A place in a lane's queue. A call that gives up (dropped) wakes the calls behind it: they
 /// move forward. One admitted leaves quietly: the times of the others do not change.
-struct Waiting<'a> {
+struct QueuePlace<'a> {
     limiter: &'a Limiter,
     budget: Budget,
     ticket: u64,
     admitted: bool,
 }
 
-impl Drop for Waiting<'_> {
+impl Drop for QueuePlace<'_> {
     fn drop(&mut self) {
         self.limiter.lane(self.budget).queue.remove(&self.ticket);
         if !self.admitted {
@@ -219,37 +109,39 @@ impl Drop for Waiting<'_> {
 impl Limiter {
     pub fn new(limit: RateLimit, clock: SharedClock, shared: Option<SharedBudget>) -> Arc<Self> {
         let lane = |quota| {
-            Mutex::new(Lane {
+            Mutex::new(BudgetState {
                 window: Window::new(quota),
                 pacing: Pacing::default(),
                 queue: BTreeSet::new(),
                 next_ticket: 0,
-                sharing: Sharing::default(),
+                shared_state: SharedState::default(),
             })
         };
-        let fleet = shared.map(|budget| Fleet {
+        let shared = shared.map(|budget| SharedBudgetClient {
             budget,
-            turns: Default::default(),
+            ask_locks: Default::default(),
             instance: uuid::Uuid::new_v4().simple().to_string(),
             next_member: AtomicU64::new(0),
         });
         Arc::new(Self {
-            app: lane(limit.app),
-            search: lane(limit.search),
+            lanes: Budget::ALL.map(|budget| {
+                lane(match budget {
+                    Budget::TenSecondly => limit.app,
+                    Budget::Search => limit.search,
+                })
+            }),
             moved: Notify::new(),
             max_wait: limit.max_wait,
             adaptive: limit.adaptive,
             clock,
-            fleet,
+            shared,
         })
     }
 
-    fn lane(&self, budget: Budget) -> MutexGuard<'_, Lane> {
-        let lane = match budget {
-            Budget::TenSecondly => &self.app,
-            Budget::Search => &self.search,
-        };
-        lane.lock().unwrap_or_else(|e| e.into_inner())
+    pub(super) fn lane(&self, budget: Budget) -> MutexGuard<'_, BudgetState> {
+        self.lanes[budget.index()]
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
     }
 
     /// Waits for a permit to call now, in arrival order. Dropping the returned future (a
@@ -262,7 +154,7 @@ impl Limiter {
             let ticket = lane.next_ticket;
             lane.next_ticket += 1;
             lane.queue.insert(ticket);
-            Waiting {
+            QueuePlace {
                 limiter: self,
                 budget,
                 ticket,
@@ -276,15 +168,15 @@ impl Limiter {
             let now = self.clock.monotonic();
             let (mut at, probe_at, late) = {
                 let mut lane = self.lane(budget);
-                let probe_at = lane.sharing.down.as_ref().map(|down| down.retry_at);
+                let probe_at = lane.shared_state.outage.as_ref().map(|down| down.retry_at);
                 if probe_at.is_some_and(|retry_at| now >= retry_at) {
                     // Time to ask the store again: with the whole budget, as when it answers.
                     lane.window.set_share(1);
                 }
                 let asks_store = probe_at.is_none_or(|retry_at| now >= retry_at);
-                let late = match (&self.fleet, lane.window.whole_quota()) {
+                let late = match (&self.shared, lane.window.whole_quota()) {
                     (Some(_), Some(quota)) if asks_store => {
-                        lateness(lane.sharing.starving(now, kept(quota.window)))
+                        ask_delay(lane.shared_state.starving(now, kept(quota.window)))
                     }
                     _ => Duration::ZERO,
                 };
@@ -295,19 +187,19 @@ impl Limiter {
                 )
             };
             if at <= now {
-                let turn = match &self.fleet {
-                    None => Turn::Go {
+                let turn = match &self.shared {
+                    None => SharedDecision::Send {
                         member: None,
                         unshared: false,
                     },
-                    Some(fleet) => self.ask(fleet, budget, waiting.ticket).await?,
+                    Some(shared) => self.ask(shared, budget, waiting.ticket).await?,
                 };
                 match turn {
-                    Turn::Go { member, unshared } => {
+                    SharedDecision::Send { member, unshared } => {
                         return Ok(self.admit(waiting, start, member, unshared));
                     }
-                    Turn::WaitUntil(then) => at = then,
-                    Turn::Again => continue,
+                    SharedDecision::WaitUntil(then) => at = then,
+                    SharedDecision::Recompute => continue,
                 }
             }
             // On every pass: what it waited already and what it would wait still (a store's
@@ -333,7 +225,7 @@ impl Limiter {
     /// Gives the call holding `waiting` its permit, now.
     fn admit(
         self: &Arc<Self>,
-        mut waiting: Waiting<'_>,
+        mut waiting: QueuePlace<'_>,
         start: Duration,
         member: Option<(String, Duration)>,
         unshared: bool,
@@ -352,7 +244,7 @@ impl Limiter {
         drop(waiting);
         let shared = member.and_then(|(member, asked)| {
             Some(SharedPermit {
-                budget: self.fleet.as_ref()?.budget.clone(),
+                budget: self.shared.as_ref()?.budget.clone(),
                 member,
                 asked,
             })
@@ -367,133 +259,6 @@ impl Limiter {
         }
     }
 
-    /// The call `ticket`, first in line here, asks the shared store for its slot (one call at
-    /// a time per lane), or follows the policy while the store is down.
-    async fn ask(&self, fleet: &Fleet, budget: Budget, ticket: u64) -> Result<Turn, Refused> {
-        let _turn = fleet.turn(budget).lock().await;
-        let now = self.clock.monotonic();
-        let (ask, counted) = {
-            let mut lane = self.lane(budget);
-            let at = lane.time(ticket, now, self.adaptive);
-            if at > now {
-                return Ok(Turn::WaitUntil(at));
-            }
-            let Some(quota) = lane.window.whole_quota() else {
-                // An unlimited lane: nothing to share.
-                return Ok(Turn::Go {
-                    member: None,
-                    unshared: false,
-                });
-            };
-            if let Some(down) = &lane.sharing.down
-                && now < down.retry_at
-            {
-                return match fleet.budget.when_unavailable {
-                    WhenUnavailable::Fail => Err(Refused::Unavailable {
-                        name: fleet.budget.name.clone(),
-                        reason: down.reason.clone(),
-                    }),
-                    WhenUnavailable::Local { .. } => Ok(Turn::Go {
-                        member: None,
-                        unshared: true,
-                    }),
-                };
-            }
-            let unseen = if lane.sharing.down.is_some() {
-                lane.window.unshared(now)
-            } else {
-                Vec::new()
-            };
-            let counted = lane.sharing.counted;
-            let ask = Ask {
-                budget,
-                limit: quota.calls.max(1),
-                kept: kept(quota.window),
-                member: fleet.member(),
-                take: true,
-                unseen,
-                fill: counted.map(|c| c.fill(now)),
-            };
-            (ask, counted)
-        };
-        let member = ask.member.clone();
-        let asked = now;
-        tracing::trace!(shared_budget = %fleet.budget.name, ?budget, "asking the shared rate budget's store");
-        let answer = fleet.budget.store.ask(ask, fleet.budget.timeout).await;
-        let now = self.clock.monotonic();
-        let mut lane = self.lane(budget);
-        let name = &fleet.budget.name;
-        match answer {
-            Ok(answer) => {
-                // Told (unless a newer count came meanwhile, which waits for the next ask).
-                if lane.sharing.counted == counted {
-                    lane.sharing.counted = None;
-                }
-                if lane.sharing.down.take().is_some() {
-                    lane.window.set_share(1);
-                    lane.window.all_shared();
-                    tracing::info!(
-                        shared_budget = %name,
-                        "the shared rate budget answers again: calls spend it again"
-                    );
-                }
-                Ok(match answer {
-                    Answer::Granted => {
-                        lane.sharing.served = Some(now);
-                        Turn::Go {
-                            member: Some((member, asked)),
-                            unshared: false,
-                        }
-                    }
-                    Answer::Wait(wait) => {
-                        lane.sharing.served.get_or_insert(now);
-                        Turn::WaitUntil(now + wait)
-                    }
-                })
-            }
-            Err(reason) => {
-                let was_up = lane.sharing.down.is_none();
-                lane.sharing.down = Some(Down {
-                    retry_at: now + fleet.budget.retry_every,
-                    reason: reason.clone(),
-                });
-                match fleet.budget.when_unavailable {
-                    WhenUnavailable::Fail => {
-                        if was_up {
-                            tracing::warn!(
-                                shared_budget = %name,
-                                %reason,
-                                "the shared rate budget is unavailable: calls fail until it answers"
-                            );
-                        }
-                        Err(Refused::Unavailable {
-                            name: name.clone(),
-                            reason,
-                        })
-                    }
-                    WhenUnavailable::Local { workers } => {
-                        lane.window.set_share(workers.get());
-                        if was_up {
-                            // What the other processes spent of the window is unknown: it is
-                            // taken as full, so their calls leave HubSpot's count first.
-                            if workers.get() > 1 {
-                                lane.window.saturate(now);
-                            }
-                            tracing::warn!(
-                                shared_budget = %name,
-                                %reason,
-                                workers = workers.get(),
-                                "the shared rate budget is unavailable: calls go on at this \
-                                 process's share of the budget, after a window, until it answers"
-                            );
-                        }
-                        Ok(Turn::Again)
-                    }
-                }
-            }
-        }
-    }
-
     /// The calls per second a budget allows now (`None`: unlimited).
     pub fn rate(&self, budget: Budget) -> Option<f64> {
         let quota = self.lane(budget).window.quota()?;
@@ -502,14 +267,10 @@ impl Limiter {
 
     /// The window of a budget (its default when unlimited): the cap on a wait after a 429.
     pub fn window(&self, budget: Budget) -> Duration {
-        let default = match budget {
-            Budget::TenSecondly => Duration::from_secs(10),
-            Budget::Search => Duration::from_secs(1),
-        };
         self.lane(budget)
             .window
             .quota()
-            .map_or(default, |q| q.window)
+            .map_or(budget.window(), |q| q.window)
     }
 
     /// The limiter's monotonic time: what [`Limiter::observe`] takes as the time a call was
@@ -531,7 +292,7 @@ impl Limiter {
             let now = self.clock.monotonic();
             let interval = Duration::from_millis(interval);
             let mut lane = self.lane(Budget::TenSecondly);
-            if self.fleet.is_none() {
+            if self.shared.is_none() {
                 lane.window.adapt(max, interval, remaining, sent, now);
                 return;
             }
@@ -540,7 +301,7 @@ impl Limiter {
             if let Some((_, interval)) = lane.window.lower(max, interval)
                 && spent > 0
             {
-                lane.sharing.counted = Some(Counted {
+                lane.shared_state.counted = Some(HubSpotCount {
                     spent,
                     interval,
                     sent,
@@ -550,12 +311,11 @@ impl Limiter {
         }
     }
 
-    /// A 429 for this budget, the `in_a_row`-th for the call (when adaptive): the send rate
-    /// drops; from the second in a row, the window is taken as full. One 429 may be a blip,
-    /// and waiting for the window would stall every call behind it; two in a row mean the
-    /// budget is spent elsewhere, and retrying before a slot frees only earns more 429s.
-    pub fn throttled(&self, budget: Budget, in_a_row: u32) {
-        if !self.adaptive {
+    /// Does what [`retry::throttle`](crate::retry::throttle) decided about a 429 for this
+    /// budget (when adaptive): the send rate drops, and with `SendSlowerWindowFull` the window
+    /// is taken as full.
+    pub fn throttled(&self, budget: Budget, throttle: Throttle) {
+        if !self.adaptive || throttle == Throttle::Nothing {
             return;
         }
         let now = self.clock.monotonic();
@@ -563,11 +323,11 @@ impl Limiter {
         let Some(quota) = lane.window.quota() else {
             return;
         };
-        if in_a_row >= 2 {
-            match (&self.fleet, lane.window.whole_quota()) {
+        if throttle == Throttle::SendSlowerWindowFull {
+            match (&self.shared, lane.window.whole_quota()) {
                 // The store takes the whole budget's window as full at once, for every process.
-                (Some(fleet), Some(whole)) => {
-                    let full = Counted {
+                (Some(shared), Some(whole)) => {
+                    let full = HubSpotCount {
                         spent: whole.calls,
                         interval: whole.window,
                         sent: now,
@@ -577,12 +337,12 @@ impl Limiter {
                         budget,
                         limit: whole.calls.max(1),
                         kept: kept(whole.window),
-                        member: fleet.member(),
+                        member: shared.member(),
                         take: false,
                         unseen: Vec::new(),
                         fill: Some(full.fill(now)),
                     };
-                    detach(fleet.budget.store.ask(ask, fleet.budget.timeout));
+                    detach(shared.budget.store.ask(ask, shared.budget.timeout));
                 }
                 _ => lane.window.saturate(now),
             }
@@ -999,7 +759,7 @@ mod tests {
             clock.advance(Duration::from_millis(200));
             paced.acquire(Budget::TenSecondly).await.unwrap().sent();
         }
-        paced.throttled(Budget::TenSecondly, 1);
+        paced.throttled(Budget::TenSecondly, Throttle::SendSlower);
         let rate = paced.paced_rate(Budget::TenSecondly).unwrap();
         assert!(
             (rate - 0.7 * 50.0 / 9.8).abs() < 0.01,
@@ -1016,7 +776,7 @@ mod tests {
         assert_eq!(paced.paced_rate(Budget::TenSecondly), None, "recovered");
 
         let (fixed, _) = limiter(RateLimit::per_ten_seconds(100).adaptive(false));
-        fixed.throttled(Budget::TenSecondly, 2);
+        fixed.throttled(Budget::TenSecondly, Throttle::SendSlowerWindowFull);
         assert_eq!(fixed.paced_rate(Budget::TenSecondly), None);
         assert!(
             fixed
@@ -1035,7 +795,7 @@ mod tests {
         for _ in 0..50 {
             limiter.acquire(Budget::TenSecondly).await.unwrap().sent();
         }
-        limiter.throttled(Budget::TenSecondly, 1);
+        limiter.throttled(Budget::TenSecondly, Throttle::SendSlower);
         let after_one = limiter.acquire(Budget::TenSecondly).await.unwrap();
         assert!(
             after_one.waited().is_zero(),
@@ -1044,7 +804,7 @@ mod tests {
         );
         after_one.sent();
         let start = clock.monotonic();
-        limiter.throttled(Budget::TenSecondly, 2);
+        limiter.throttled(Budget::TenSecondly, Throttle::SendSlowerWindowFull);
         limiter.acquire(Budget::TenSecondly).await.unwrap().sent();
         assert!(
             clock.monotonic() - start >= Duration::from_secs(9),

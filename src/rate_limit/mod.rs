@@ -18,6 +18,7 @@ pub(crate) mod limiter;
 #[cfg(feature = "redis")]
 pub(crate) mod redis;
 pub(crate) mod shared;
+pub(crate) mod shared_protocol;
 pub(crate) mod window;
 
 pub(crate) use limiter::{InFlight, Limiter, Refused};

@@ -122,11 +122,7 @@ fn describe(error: &redis::RedisError) -> String {
 
 impl RedisStore {
     fn key(&self, budget: Budget) -> String {
-        let lane = match budget {
-            Budget::TenSecondly => "ten-secondly",
-            Budget::Search => "search",
-        };
-        format!("{}{lane}", self.prefix)
+        format!("{}{}", self.prefix, budget.name())
     }
 
     /// The connection, made on first use (and remade by the manager after a failure).

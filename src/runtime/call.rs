@@ -26,6 +26,8 @@ struct Record {
     error: Option<Error>,
     /// The status of the last answer.
     status: Option<u16>,
+    /// When it came, by the client's clock.
+    answered: Option<chrono::DateTime<chrono::Utc>>,
     /// Whether the call changes data.
     writes: bool,
     /// The per-attempt timeout.
@@ -79,9 +81,16 @@ pub(crate) fn limiter_wait() -> Duration {
         .unwrap_or_default()
 }
 
-/// A response arrived: its status and correlation id, for the record and the span.
-pub(crate) fn note_response(status: u16, correlation_id: Option<&str>) {
-    with(|record| record.status = Some(status));
+/// A response arrived at `now`: its status and correlation id, for the record and the span.
+pub(crate) fn note_response(
+    status: u16,
+    correlation_id: Option<&str>,
+    now: chrono::DateTime<chrono::Utc>,
+) {
+    with(|record| {
+        record.status = Some(status);
+        record.answered = Some(now);
+    });
     let span = tracing::Span::current();
     span.record("status", status);
     if let Some(id) = correlation_id {
@@ -142,6 +151,7 @@ where
                 status: record.status,
                 writes: record.writes,
                 timeout: record.timeout,
+                answered: record.answered,
             };
             Error::from_generated(raw_error, &facts, decode_path::<T>)
         }

@@ -34,7 +34,7 @@ fn observe(shared: &Shared, parts: &http::response::Parts, sent: std::time::Dura
         .headers
         .get("x-hubspot-correlation-id")
         .and_then(|v| v.to_str().ok());
-    call::note_response(parts.status.as_u16(), correlation_id);
+    call::note_response(parts.status.as_u16(), correlation_id, shared.clock.now());
 }
 
 /// Step 4: the class of what came back.
@@ -92,13 +92,13 @@ pub(crate) async fn run(
                 limit: max_body,
             });
         }
+        // A 429: the limiter's part (retry::throttle), then the call's own wait (decide).
         match class {
-            Class::Throttled { limit, .. } if limit != Limit::Daily => {
-                progress.throttles += 1;
-                shared.limiter.throttled(policy.budget, progress.throttles);
-            }
+            Class::Throttled { limit, .. } if limit != Limit::Daily => progress.throttles += 1,
             _ => progress.throttles = 0,
         }
+        let throttle = retry::throttle(&class, progress.throttles);
+        shared.limiter.throttled(policy.budget, throttle);
 
         // A 401 under OAuth: drop the token, refresh, replay once.
         if class == Class::Unauthorized

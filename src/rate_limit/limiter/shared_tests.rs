@@ -4,7 +4,8 @@
 use super::*;
 use crate::clock::{Clock, ManualClock};
 use crate::rate_limit::shared::memory::MemoryStore;
-use crate::rate_limit::shared::{Ask, Fill, Store};
+use crate::rate_limit::shared::{Ask, Fill, SharedBudget, Store, WhenUnavailable};
+use crate::rate_limit::shared_protocol::{SharedState, ask_delay};
 use std::collections::BTreeSet;
 use std::sync::atomic::Ordering;
 
@@ -26,7 +27,7 @@ fn process(
 }
 
 /// `count` limiters (processes) sharing one store, on one clock.
-fn fleet(
+fn processes(
     calls: u32,
     count: usize,
     policy: WhenUnavailable,
@@ -55,7 +56,7 @@ fn about(waited: Duration, expected: Duration) -> bool {
 
 #[tokio::test]
 async fn processes_on_one_store_spend_one_budget() {
-    let (limiters, store, _clock) = fleet(4, 2, WhenUnavailable::Fail);
+    let (limiters, store, _clock) = processes(4, 2, WhenUnavailable::Fail);
     let (a, b) = (&limiters[0], &limiters[1]);
     for _ in 0..3 {
         assert_eq!(take(a).await, Ok(Duration::ZERO));
@@ -80,7 +81,7 @@ async fn processes_on_one_store_spend_one_budget() {
 
 #[tokio::test]
 async fn a_permit_never_sent_leaves_the_store() {
-    let (limiters, store, _clock) = fleet(2, 1, WhenUnavailable::Fail);
+    let (limiters, store, _clock) = processes(2, 1, WhenUnavailable::Fail);
     let permit = limiters[0].acquire(Budget::TenSecondly).await.unwrap();
     assert_eq!(store.members(Budget::TenSecondly).len(), 1);
     drop(permit);
@@ -91,7 +92,7 @@ async fn a_permit_never_sent_leaves_the_store() {
 
 #[tokio::test]
 async fn search_and_the_ten_second_budget_are_shared_apart() {
-    let (limiters, store, _clock) = fleet(1, 1, WhenUnavailable::Fail);
+    let (limiters, store, _clock) = processes(1, 1, WhenUnavailable::Fail);
     take(&limiters[0]).await.unwrap();
     let search = limiters[0].acquire(Budget::Search).await.unwrap();
     assert!(search.waited().is_zero());
@@ -101,7 +102,7 @@ async fn search_and_the_ten_second_budget_are_shared_apart() {
 
 #[tokio::test]
 async fn with_fail_calls_fail_while_the_store_is_down_and_it_is_asked_once_a_second() {
-    let (limiters, store, clock) = fleet(4, 1, WhenUnavailable::Fail);
+    let (limiters, store, clock) = processes(4, 1, WhenUnavailable::Fail);
     let limiter = &limiters[0];
     store.down.store(true, Ordering::SeqCst);
     let refused = take(limiter).await.unwrap_err();
@@ -135,7 +136,7 @@ async fn with_fail_calls_fail_while_the_store_is_down_and_it_is_asked_once_a_sec
 #[tokio::test]
 async fn with_local_calls_go_on_at_a_share_after_a_window_and_the_store_learns_them_when_it_returns()
  {
-    let (limiters, store, clock) = fleet(8, 1, WhenUnavailable::local(2));
+    let (limiters, store, clock) = processes(8, 1, WhenUnavailable::local(2));
     let limiter = &limiters[0];
     store.down.store(true, Ordering::SeqCst);
     // What the other process spent is unknown: the first call waits for a whole window.
@@ -179,7 +180,7 @@ async fn with_local_calls_go_on_at_a_share_after_a_window_and_the_store_learns_t
 /// other, with a share of 2 and nothing spent of its own, must not add two more at once.
 #[tokio::test]
 async fn with_local_a_process_that_spent_little_waits_for_what_the_others_spent() {
-    let (limiters, store, clock) = fleet(4, 2, WhenUnavailable::local(2));
+    let (limiters, store, clock) = processes(4, 2, WhenUnavailable::local(2));
     for _ in 0..3 {
         assert_eq!(take(&limiters[0]).await, Ok(Duration::ZERO));
     }
@@ -189,13 +190,13 @@ async fn with_local_a_process_that_spent_little_waits_for_what_the_others_spent(
     take(&limiters[1]).await.unwrap();
     assert!(
         clock.monotonic() - start >= WINDOW,
-        "its calls waited for the window the fleet spent to pass"
+        "its calls waited for the window the shared spent to pass"
     );
 }
 
 #[tokio::test]
 async fn with_local_a_fleet_of_one_goes_on_at_once() {
-    let (limiters, store, _clock) = fleet(4, 1, WhenUnavailable::local(1));
+    let (limiters, store, _clock) = processes(4, 1, WhenUnavailable::local(1));
     assert_eq!(take(&limiters[0]).await, Ok(Duration::ZERO));
     store.down.store(true, Ordering::SeqCst);
     for _ in 0..3 {
@@ -235,7 +236,7 @@ async fn with_local_a_wait_for_the_share_counts_against_the_maximum() {
 
 #[tokio::test]
 async fn what_hubspot_counted_is_added_to_the_shared_window() {
-    let (limiters, store, clock) = fleet(10, 1, WhenUnavailable::Fail);
+    let (limiters, store, clock) = processes(10, 1, WhenUnavailable::Fail);
     let limiter = &limiters[0];
     clock.advance(ms(60_000));
     take(limiter).await.unwrap();
@@ -258,7 +259,10 @@ async fn two_429s_in_a_row_fill_the_shared_window_for_every_process() {
     let throttled = process(limit, &clock, &store, WhenUnavailable::Fail);
     let other = process(limit, &clock, &store, WhenUnavailable::Fail);
     take(&throttled).await.unwrap();
-    throttled.throttled(Budget::TenSecondly, 2);
+    throttled.throttled(
+        Budget::TenSecondly,
+        crate::retry::Throttle::SendSlowerWindowFull,
+    );
     // The throttled process's next call tells the store, then the other process asks.
     let next = tokio::spawn(async move { take(&throttled).await.unwrap() });
     tokio::task::yield_now().await;
@@ -329,7 +333,7 @@ async fn concurrent_calls_of_several_processes_take_successive_shared_slots() {
 
 #[test]
 fn processes_long_without_a_slot_ask_first() {
-    let mut sharing = Sharing::default();
+    let mut sharing = SharedState::default();
     assert_eq!(sharing.starving(ms(50_000), WINDOW), 0, "never refused");
     sharing.served = Some(ms(10_000));
     assert_eq!(sharing.starving(ms(10_000), WINDOW), 0);
@@ -345,7 +349,7 @@ fn processes_long_without_a_slot_ask_first() {
     );
     assert_eq!(sharing.starving(ms(30_500), WINDOW), 2);
     for _ in 0..50 {
-        let (fresh, waited, long) = (lateness(0), lateness(1), lateness(9));
+        let (fresh, waited, long) = (ask_delay(0), ask_delay(1), ask_delay(9));
         assert!(fresh >= ms(4) && fresh < ms(5), "{fresh:?}");
         assert!(waited >= ms(3) && waited < ms(4), "{waited:?}");
         assert!(long < ms(1), "{long:?}");
@@ -354,7 +358,7 @@ fn processes_long_without_a_slot_ask_first() {
 
 #[tokio::test]
 async fn each_permit_has_a_name_of_its_own_in_the_store() {
-    let (limiters, store, _clock) = fleet(5, 2, WhenUnavailable::Fail);
+    let (limiters, store, _clock) = processes(5, 2, WhenUnavailable::Fail);
     let kept = limiters[0].acquire(Budget::TenSecondly).await.unwrap();
     let dropped = limiters[1].acquire(Budget::TenSecondly).await.unwrap();
     let names: BTreeSet<String> = store
@@ -374,7 +378,7 @@ async fn each_permit_has_a_name_of_its_own_in_the_store() {
 
 #[tokio::test]
 async fn a_permit_answered_late_moves_to_a_headroom_before_its_answer_in_the_store() {
-    let (limiters, store, clock) = fleet(5, 1, WhenUnavailable::Fail);
+    let (limiters, store, clock) = processes(5, 1, WhenUnavailable::Fail);
     let at = |store: &MemoryStore| store.members(Budget::TenSecondly)[0].0;
     let headroom = WINDOW - ms(10_000);
     let in_flight = limiters[0]
@@ -435,7 +439,7 @@ async fn a_call_that_arrives_late_keeps_its_slot_from_another_process() {
 
 #[tokio::test]
 async fn what_hubspot_counted_while_the_store_was_down_is_told_once_when_it_answers() {
-    let (limiters, store, clock) = fleet(10, 1, WhenUnavailable::local(2));
+    let (limiters, store, clock) = processes(10, 1, WhenUnavailable::local(2));
     let limiter = &limiters[0];
     clock.advance(ms(60_000));
     store.down.store(true, Ordering::SeqCst);

@@ -1,4 +1,6 @@
-//! Errors a call can end in, with everything HubSpot sent.
+//! Errors a call can end in, with everything HubSpot sent: the public types here, what a
+//! transport failure was in [`transport`], and the bridge from the generated code's error in
+//! [`generated`].
 //!
 //! Every generated method's `send()` returns [`Error`]: `?` gives the message and the
 //! predicates with no conversion.
@@ -28,6 +30,12 @@
 //!     }
 //! }
 //! ```
+
+mod generated;
+mod transport;
+
+pub(crate) use generated::{CallFacts, EXCERPT_KEY, excerpt};
+pub(crate) use transport::transport_message;
 
 use crate::types;
 use std::collections::HashMap;
@@ -520,262 +528,9 @@ impl std::error::Error for Error {
     }
 }
 
-/// Marks, inside `Error::Custom`, an auth failure from the `pre` hook: `code: message`.
-pub(crate) const AUTH_MARK: &str = "hubspot-deals auth ";
-/// Context keys the runtime adds when it turns a non-HubSpot error body into HubSpot's shape.
-pub(crate) const EXCERPT_KEY: &str = "hubspot_deals_body_excerpt";
-
-impl AuthError {
-    /// Encodes this error into the string `Error::Custom` carries.
-    pub(crate) fn to_custom(&self) -> String {
-        let (code, message) = match self {
-            Self::ReauthorizationRequired { message } => ("reauthorize".to_string(), message),
-            Self::TokenEndpointUnreachable { message } => ("unreachable".to_string(), message),
-            Self::TokenEndpoint {
-                status, message, ..
-            } => (status.to_string(), message),
-            Self::InvalidTokenUrl { message } => ("token-url".to_string(), message),
-        };
-        format!("{AUTH_MARK}{code}: {message}")
-    }
-
-    fn from_custom(text: &str) -> Option<Self> {
-        let (code, message) = text.strip_prefix(AUTH_MARK)?.split_once(": ")?;
-        let message = message.to_string();
-        Some(match code {
-            "reauthorize" => Self::ReauthorizationRequired { message },
-            "unreachable" => Self::TokenEndpointUnreachable { message },
-            "token-url" => Self::InvalidTokenUrl { message },
-            status => Self::TokenEndpoint {
-                status: status.parse().ok()?,
-                message,
-                retry_after: None,
-            },
-        })
-    }
-}
-
-/// The first 500 characters of a body, lossily decoded.
-pub(crate) fn excerpt(body: &[u8]) -> String {
-    let text = String::from_utf8_lossy(body);
-    let mut out: String = text.chars().take(500).collect();
-    if text.chars().count() > 500 {
-        out.push('…');
-    }
-    out
-}
-
-/// A reqwest error and its causes on one line, the innermost last (`error sending request:
-/// client error (Connect): tcp connect error: Connection refused (os error 111)`), without
-/// the URL.
-pub(crate) fn transport_message(error: &(dyn std::error::Error + 'static)) -> String {
-    let mut message = error.to_string();
-    let mut source = error.source();
-    while let Some(cause) = source {
-        let text = cause.to_string();
-        if !message.contains(&text) {
-            message.push_str(": ");
-            message.push_str(&text);
-        }
-        source = cause.source();
-    }
-    message
-}
-
-impl TransportError {
-    /// A transport error from reqwest's; `timeout` is the per-attempt timeout, if known.
-    pub(crate) fn new(error: reqwest::Error, timeout: Option<Duration>) -> Self {
-        let kind = if error.is_timeout() {
-            TransportKind::Timeout
-        } else if error.is_connect() && is_tls(&error) {
-            TransportKind::Tls
-        } else if error.is_connect() {
-            TransportKind::Connect
-        } else if error.is_body() || error.is_decode() {
-            TransportKind::Body
-        } else {
-            TransportKind::Other
-        };
-        Self {
-            operation: None,
-            sent: !matches!(kind, TransportKind::Connect | TransportKind::Tls),
-            timeout: timeout.filter(|_| kind == TransportKind::Timeout),
-            kind,
-            source: error.without_url(),
-        }
-    }
-
-    /// Whether it was a timeout.
-    pub fn is_timeout(&self) -> bool {
-        self.kind == TransportKind::Timeout
-    }
-
-    /// Whether the connection failed before anything was sent (TLS included).
-    pub fn is_connect(&self) -> bool {
-        matches!(self.kind, TransportKind::Connect | TransportKind::Tls)
-    }
-}
-
-/// Whether a connection failure came from TLS: a rustls error in the chain, or (for a TLS
-/// stack of the user's own) words that only TLS failures use.
-fn is_tls(error: &(dyn std::error::Error + 'static)) -> bool {
-    let mut cause = Some(error);
-    while let Some(current) = cause {
-        // An io::Error's source() skips the error it wraps: look inside.
-        if let Some(inner) = current
-            .downcast_ref::<std::io::Error>()
-            .and_then(|io| io.get_ref())
-            && is_tls(inner)
-        {
-            return true;
-        }
-        #[cfg(feature = "rustls")]
-        if current.downcast_ref::<rustls::Error>().is_some() {
-            return true;
-        }
-        let text = current.to_string().to_lowercase();
-        if ["tls", "ssl", "certificate", "handshake"]
-            .iter()
-            .any(|word| text.contains(word))
-        {
-            return true;
-        }
-        cause = current.source();
-    }
-    false
-}
-
-/// What the runtime knew about a call, to complete an error the generated code reports.
-#[derive(Debug, Clone, Default)]
-pub(crate) struct CallFacts {
-    pub operation: Option<&'static str>,
-    /// The status of the response returned, if any.
-    pub status: Option<u16>,
-    /// Whether the call changes data.
-    pub writes: bool,
-    /// The per-attempt timeout, if known.
-    pub timeout: Option<Duration>,
-}
-
-impl Error {
-    /// The typed view of the generated code's error, with what the runtime knew.
-    pub(crate) fn from_generated(
-        error: progenitor_client::Error<types::ErrorBody>,
-        facts: &CallFacts,
-        decode_path: impl FnOnce(&[u8]) -> Option<String>,
-    ) -> Self {
-        use progenitor_client::Error as E;
-        let error = match error {
-            E::ErrorResponse(response) => {
-                let status = response.status().as_u16();
-                let header = |name: &str| {
-                    response
-                        .headers()
-                        .get(name)
-                        .and_then(|v| v.to_str().ok())
-                        .map(str::to_string)
-                };
-                let correlation_header = header("x-hubspot-correlation-id");
-                let retry_after = header("retry-after")
-                    .and_then(|v| crate::classify::retry_after(&v, chrono::Utc::now()));
-                let mut body = response.into_inner();
-                let body_excerpt = body
-                    .context
-                    .remove(EXCERPT_KEY)
-                    .and_then(|v| v.into_iter().next());
-                Error::Api(Box::new(ApiError {
-                    operation: None,
-                    status,
-                    category: body.category.as_deref().map(Category::parse),
-                    sub_category: body.sub_category,
-                    message: body.message,
-                    correlation_id: body.correlation_id.or(correlation_header),
-                    errors: body.errors,
-                    context: body.context,
-                    body_excerpt,
-                    retry_after,
-                }))
-            }
-            E::UnexpectedResponse(response) => Error::Api(Box::new(ApiError {
-                operation: None,
-                status: response.status().as_u16(),
-                category: None,
-                sub_category: None,
-                message: format!("an undocumented status {}", response.status()),
-                correlation_id: response
-                    .headers()
-                    .get("x-hubspot-correlation-id")
-                    .and_then(|v| v.to_str().ok())
-                    .map(str::to_string),
-                errors: Vec::new(),
-                context: HashMap::new(),
-                body_excerpt: None,
-                retry_after: None,
-            })),
-            E::CommunicationError(e) | E::InvalidUpgrade(e) | E::ResponseBodyError(e) => {
-                Error::Transport(TransportError::new(e, facts.timeout))
-            }
-            E::InvalidResponsePayload(bytes, e) => {
-                let success = facts.status.is_some_and(|s| (200..300).contains(&s));
-                Error::Decode(DecodeError {
-                    operation: None,
-                    status: facts.status,
-                    path: decode_path(&bytes).unwrap_or_else(|| ".".into()),
-                    message: e.to_string(),
-                    body_excerpt: excerpt(&bytes),
-                    applied: success && facts.writes,
-                })
-            }
-            E::InvalidRequest(message) => Error::InvalidRequest(message),
-            E::Custom(text) => match AuthError::from_custom(&text) {
-                Some(auth) => Error::Auth(auth),
-                None => Error::Other(text),
-            },
-        };
-        match facts.operation {
-            Some(name) => error.in_operation(name),
-            None => error,
-        }
-    }
-}
-
-impl From<progenitor_client::Error<types::ErrorBody>> for Error {
-    /// For the raw path (`send_raw`): the typed view, without the runtime's facts.
-    fn from(error: progenitor_client::Error<types::ErrorBody>) -> Self {
-        Self::from_generated(error, &CallFacts::default(), |_| None)
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn auth_errors_survive_the_custom_string() {
-        for error in [
-            AuthError::ReauthorizationRequired {
-                message: "refresh token is invalid, expired or revoked".into(),
-            },
-            AuthError::TokenEndpointUnreachable {
-                message: "connection refused: x".into(),
-            },
-            AuthError::TokenEndpoint {
-                status: 400,
-                message: "missing or unknown client id".into(),
-                retry_after: None,
-            },
-        ] {
-            let converted = Error::from(progenitor_client::Error::Custom(error.to_custom()));
-            assert!(
-                matches!(&converted, Error::Auth(e) if *e == error),
-                "{converted:?}"
-            );
-        }
-        let other = Error::from(progenitor_client::Error::<types::ErrorBody>::Custom(
-            "something".into(),
-        ));
-        assert!(matches!(other, Error::Other(_)));
-    }
 
     #[test]
     fn categories_parse_and_print_as_hubspot_spells_them() {

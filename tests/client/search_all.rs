@@ -1,8 +1,7 @@
 //! `search_all` past the 10,000-result cap and `changed_since` for incremental sync, against
 //! the fake, which enforces the cap as HubSpot does.
 
-mod support;
-
+use crate::support::fake::{PAT, batch_create_deals, oauth_fake, pat_builder, pat_client};
 use chrono::{DateTime, Utc};
 use futures_util::StreamExt;
 use hubspot_deals::clock::{Clock, ManualClock};
@@ -12,7 +11,6 @@ use hubspot_deals_fake::FakeHubSpot;
 use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::Duration;
-use support::fake::{PAT, batch_create_deals, oauth_fake, pat_builder, pat_client};
 
 /// Creates `count` deals in batches of 100; the clock moves 1 ms after each batch, so the
 /// deals of a batch share their modification time. `stage` picks each deal's stage.

@@ -1,17 +1,15 @@
 //! What the client shows of itself: one `tracing` span per call with its fields, and never a
 //! secret in logs, `Debug` output or errors.
 
-mod support;
-
+use crate::support::fake::{
+    CLIENT_SECRET, PAT, REFRESH_TOKEN, limited_client, oauth, oauth_fake, pat_builder,
+};
+use crate::support::logs::{Captured, captured_logs};
 use hubspot_deals::clock::{Clock, ManualClock};
 use hubspot_deals::{Client, RateLimit};
 use hubspot_deals_fake::{Fault, FaultKind};
 use std::sync::Arc;
 use std::time::Duration;
-use support::fake::{
-    CLIENT_SECRET, PAT, REFRESH_TOKEN, limited_client, oauth, oauth_fake, pat_builder,
-};
-use support::logs::{Captured, captured_logs};
 
 #[tokio::test]
 async fn secrets_never_reach_debug_output_or_logs() {

@@ -1,13 +1,11 @@
 //! The fake HubSpot's batch and search behaviour over real HTTP.
 
-mod support;
-
+use crate::support::http::{DEFAULT_AND_SYSTEM, TOKEN, get, patch, post, property_names};
 use hubspot_deals::clock::ManualClock;
 use hubspot_deals_fake::{FakeHubSpot, RateLimits};
 use serde_json::{Value, json};
 use std::sync::Arc;
 use std::time::Duration;
-use support::http::{DEFAULT_AND_SYSTEM, TOKEN, get, patch, post, property_names};
 
 const DEALS: &str = "/crm/v3/objects/deals";
 
@@ -228,7 +226,7 @@ async fn upsert_creates_or_updates_by_the_unique_property() {
     assert_eq!(fake.deal_count(), 2);
     // An archived deal no longer holds its unique value: upserting it again makes a new deal.
     let archived_id = first.json["results"][0]["id"].as_str().unwrap().to_string();
-    support::http::delete(url(&fake, &format!("/{archived_id}"))).await;
+    crate::support::http::delete(url(&fake, &format!("/{archived_id}"))).await;
     let again = post(
         url(&fake, "/batch/upsert"),
         json!({"inputs": [

@@ -1,13 +1,11 @@
 //! The fake HubSpot's single-deal behaviour over real HTTP: records, properties, paging,
 //! validation, merge, archive.
 
-mod support;
-
-use hubspot_deals_fake::{FakeHubSpot, Pipeline, RateLimits};
-use serde_json::{Value, json};
-use support::http::{
+use crate::support::http::{
     DEFAULT_AND_SYSTEM, TOKEN, delete, get, http, patch, post, property_names, send,
 };
+use hubspot_deals_fake::{FakeHubSpot, Pipeline, RateLimits};
+use serde_json::{Value, json};
 
 const DEALS: &str = "/crm/v3/objects/deals";
 

@@ -3,15 +3,13 @@
 //! real Redis are in `shared_budget_processes.rs`.)
 #![cfg(feature = "redis")]
 
-mod support;
-
+use crate::support::fake::{PAT, pat_builder};
+use crate::support::logs::captured_logs;
+use crate::support::refusing_address;
 use hubspot_deals::clock::SystemClock;
 use hubspot_deals::{Error, RateLimit, SharedBudget, WhenUnavailable};
 use hubspot_deals_fake::{FakeHubSpot, RateLimits};
 use std::time::{Duration, Instant};
-use support::fake::{PAT, pat_builder};
-use support::logs::captured_logs;
-use support::refusing_address;
 
 async fn fake() -> FakeHubSpot {
     FakeHubSpot::builder()

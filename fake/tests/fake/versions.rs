@@ -1,11 +1,9 @@
 //! The date-versioned APIs (`/crm/objects/{version}/…`) beside v3: the same deals under every
 //! version, and the association and GDPR operations the versioned documents add.
 
-mod support;
-
+use crate::support::http::{TOKEN, call, delete, get, post};
 use hubspot_deals_fake::{FakeHubSpot, RateLimits};
 use serde_json::json;
-use support::http::{TOKEN, call, delete, get, post};
 
 use hubspot_deals::limits::DATE_VERSIONS as VERSIONS;
 
@@ -18,7 +16,7 @@ async fn fake() -> FakeHubSpot {
         .unwrap()
 }
 
-async fn put(url: String, body: Option<serde_json::Value>) -> support::http::Reply {
+async fn put(url: String, body: Option<serde_json::Value>) -> crate::support::http::Reply {
     call(reqwest::Method::PUT, url, body).await
 }
 

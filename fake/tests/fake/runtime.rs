@@ -1,14 +1,12 @@
 //! The fake HubSpot's auth, OAuth token endpoint, scopes, rate limits, faults, request log
 //! and lifecycle, over real HTTP, with time injected.
 
-mod support;
-
+use crate::support::http::{Reply, TOKEN, get, http, post, send};
 use hubspot_deals::clock::ManualClock;
 use hubspot_deals_fake::{FakeHubSpot, Fault, FaultKind, RateLimits, token_label};
 use serde_json::json;
 use std::sync::Arc;
 use std::time::Duration;
-use support::http::{Reply, TOKEN, get, http, post, send};
 
 const DEALS: &str = "/crm/v3/objects/deals";
 

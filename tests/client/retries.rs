@@ -1,16 +1,14 @@
 //! Retries through the client: what is replayed and what never is, byte-identical replays,
 //! `Retry-After` beyond the policy, the daily limit, per-attempt timeouts.
 
-mod support;
-
+use crate::support::fake::{PAT, deals_statuses, empty_deal, oauth_fake, pat_builder, pat_client};
+use crate::support::recorder::{Recorder, empty, json};
 use hubspot_deals::clock::{Clock, ManualClock};
 use hubspot_deals::{Error, RetryPolicy, types};
 use hubspot_deals_fake::{FakeHubSpot, Fault, FaultKind, RateLimits};
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
-use support::fake::{PAT, deals_statuses, empty_deal, oauth_fake, pat_builder, pat_client};
-use support::recorder::{Recorder, empty, json};
 
 #[tokio::test]
 async fn server_errors_are_retried_for_a_read_but_not_for_a_create() {
@@ -223,7 +221,7 @@ async fn a_per_attempt_timeout_is_retried_only_where_safe() {
         "the first attempt is still held at the fake"
     );
     fake.release_held(1);
-    support::eventually("the abandoned get_page finishes at the fake", || {
+    crate::support::eventually("the abandoned get_page finishes at the fake", || {
         fake.counters().by_operation.get("get_page") == Some(&2)
     })
     .await;
@@ -236,7 +234,7 @@ async fn a_per_attempt_timeout_is_retried_only_where_safe() {
     );
     assert_eq!(fake.deal_count(), 0, "still held: not applied yet");
     fake.release_held(1);
-    support::eventually("the held create finishes at the fake", || {
+    crate::support::eventually("the held create finishes at the fake", || {
         fake.deal_count() == 1
     })
     .await;

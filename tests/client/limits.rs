@@ -2,20 +2,18 @@
 //! headers (trusted only within bounds), the maximum wait, a wall clock stepped back, 429
 //! backoff, two clients sharing one budget, and an export through a fifth of faults.
 
-mod support;
-
+use crate::support::fake::{
+    PAT, batch_create_deals, deals_statuses, empty_deal, limited_client, oauth_fake, pat_builder,
+    pat_client,
+};
+use crate::support::recorder::{Recorder, json};
+use crate::support::stepped::SteppedClock;
 use hubspot_deals::clock::{Clock, ManualClock};
 use hubspot_deals::{Client, Error, RateLimit, RetryPolicy, types};
 use hubspot_deals_fake::{FakeHubSpot, Fault, FaultKind, RateLimits};
 use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::Duration;
-use support::fake::{
-    PAT, batch_create_deals, deals_statuses, empty_deal, limited_client, oauth_fake, pat_builder,
-    pat_client,
-};
-use support::recorder::{Recorder, json};
-use support::stepped::SteppedClock;
 
 /// A fake enforcing `fake_budget` per ten seconds and a client keeping `limit`, retries off
 /// so any 429 would surface.

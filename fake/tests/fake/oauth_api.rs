@@ -1,11 +1,9 @@
 //! The fake's OAuth endpoints beside the token grant: v1 token information, v3 introspection
 //! and revocation, the v3 and 2026-03 grants.
 
-mod support;
-
+use crate::support::http::{Reply, http, send};
 use hubspot_deals_fake::{FAKE_USER_ID, FakeHubSpot, PORTAL_ID, RateLimits};
 use serde_json::Value;
-use support::http::{Reply, http, send};
 
 const CLIENT_ID: &str = "client-1";
 const CLIENT_SECRET: &str = "secret-1";

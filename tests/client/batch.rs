@@ -1,8 +1,7 @@
 //! The batch helpers: one outcome per input, in input order, whatever the chunking, the
 //! failures and the concurrency.
 
-mod support;
-
+use crate::support::fake::{erp_fake, limited_client, pat_client};
 use futures_util::StreamExt;
 use hubspot_deals::batch::{BatchItem, Failure, Inputs, Outcome, Summary};
 use hubspot_deals::clock::ManualClock;
@@ -10,7 +9,6 @@ use hubspot_deals::{Client, RetryPolicy, types};
 use hubspot_deals_fake::{FakeHubSpot, Fault, FaultKind};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use support::fake::{erp_fake, limited_client, pat_client};
 
 async fn fake() -> (FakeHubSpot, Client) {
     let clock = ManualClock::default();
@@ -427,7 +425,7 @@ async fn chunks_in_flight_and_inputs_read_ahead_are_bounded() {
         }
         n
     });
-    support::eventually("three chunks in flight", || fake.held() == 3).await;
+    crate::support::eventually("three chunks in flight", || fake.held() == 3).await;
     // Nothing more starts while they are held, and the inputs read stay a few chunks ahead.
     tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     assert_eq!(fake.held(), 3);
@@ -438,7 +436,7 @@ async fn chunks_in_flight_and_inputs_read_ahead_are_bounded() {
     );
     for _ in 0..10 {
         fake.release_held(1);
-        support::eventually("the next chunk starts", || fake.held() == 3).await;
+        crate::support::eventually("the next chunk starts", || fake.held() == 3).await;
     }
     assert_eq!(reader.await.unwrap(), 1_000);
     assert!(taken.load(Ordering::SeqCst) <= 1_500, "memory stays flat");
@@ -459,7 +457,7 @@ async fn the_default_concurrency_keeps_the_rate_budget_busy() {
         .deals()
         .upsert_all("erp_id", counted(5_000, Arc::new(AtomicUsize::new(0))))
         .stream();
-    support::eventually("five chunks in flight", || fake.held() == 5).await;
+    crate::support::eventually("five chunks in flight", || fake.held() == 5).await;
     tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     assert_eq!(fake.held(), 5, "no more than the budget keeps busy");
     drop(stream);

@@ -5,12 +5,10 @@
 
 #![allow(unused_imports, dead_code)]
 
-mod support;
-
+use crate::support::fake::{erp_fake, pat_client};
 use hubspot_deals::clock::ManualClock;
 use hubspot_deals::{Client, RetryPolicy, types};
 use hubspot_deals_fake::FakeHubSpot;
-use support::fake::{erp_fake, pat_client};
 
 async fn fake_with_deal() -> (FakeHubSpot, Client, String) {
     let clock = ManualClock::default();

@@ -1,13 +1,11 @@
 //! Each of the 12 operations every API version has, over real HTTP on loopback: what goes on the wire
 //! (method, path, query, body, bearer token) and how a realistic HubSpot response decodes.
 
-mod support;
-
+use crate::support::recorder::{Canned, Recorder, empty, json};
 use hubspot_deals::Client;
 use hubspot_deals::types::{self, FilterOperator};
 use serde_json::json;
 use std::collections::HashMap;
-use support::recorder::{Canned, Recorder, empty, json};
 
 const TOKEN: &str = "pat-na1-11111111-2222-3333-4444-555555555555";
 /// Where this build's API version keeps deals (`/crm/v3/objects/0-3` for v3).
@@ -65,7 +63,7 @@ async fn serve(responses: Vec<Canned>) -> (Recorder, Client) {
     (server, client)
 }
 
-fn assert_common(request: &support::recorder::Recorded, method: &str, path: &str) {
+fn assert_common(request: &crate::support::recorder::Recorded, method: &str, path: &str) {
     assert_eq!(request.method, method);
     assert_eq!(request.path, path);
     assert_eq!(
@@ -80,7 +78,7 @@ fn assert_common(request: &support::recorder::Recorded, method: &str, path: &str
     );
 }
 
-fn assert_json_body(request: &support::recorder::Recorded, expected: serde_json::Value) {
+fn assert_json_body(request: &crate::support::recorder::Recorded, expected: serde_json::Value) {
     assert_eq!(request.header("content-type"), Some("application/json"));
     assert_eq!(request.json(), expected);
 }

@@ -1,8 +1,7 @@
 //! Signed webhook delivery, end to end: deal changes at the fake reach a subscriber over
 //! HTTP, and the crate's own `Verifier` accepts their signatures.
 
-mod support;
-
+use crate::support::http::{TOKEN, delete, patch, post};
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
 use hubspot_deals::clock::ManualClock;
@@ -14,7 +13,6 @@ use serde_json::json;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
-use support::http::{TOKEN, delete, patch, post};
 use tokio::sync::mpsc;
 
 const SECRET: &str = "app-client-secret-5150";

@@ -2,13 +2,11 @@
 //! the correlation id, decode failures that name the path and say when a write was applied,
 //! and the cap on response bodies.
 
-mod support;
-
+use crate::support::fake::{PAT, empty_deal, oauth_fake, pat_client};
+use crate::support::recorder::{CORRELATION_ID, Recorder, json, raw};
 use hubspot_deals::clock::ManualClock;
 use hubspot_deals::{Client, Error, RetryPolicy, types};
 use hubspot_deals_fake::{Fault, FaultKind};
-use support::fake::{PAT, empty_deal, oauth_fake, pat_client};
-use support::recorder::{CORRELATION_ID, Recorder, json, raw};
 
 /// A client of `server` with retries off.
 fn client(server: &Recorder) -> Client {
@@ -314,7 +312,7 @@ async fn response_bodies_are_capped() {
 
 #[tokio::test]
 async fn a_closed_port_names_the_cause() {
-    let (_reserved, address) = support::refusing_address();
+    let (_reserved, address) = crate::support::refusing_address();
     let client = Client::builder()
         .private_app_token(PAT)
         .base_url(format!("http://{address}"))

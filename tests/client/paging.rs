@@ -1,16 +1,14 @@
 //! `client.deals().list()`: every deal exactly once, one page ahead, resumable, guarded against
 //! a repeating cursor, through faults.
 
-mod support;
-
+use crate::support::fake::{batch_create_deals, oauth_fake, pat_client};
+use crate::support::recorder::{Recorder, json};
 use futures_util::StreamExt;
 use hubspot_deals::clock::ManualClock;
 use hubspot_deals::paging::ResumePoint;
 use hubspot_deals::{Client, Error, RetryPolicy, types};
 use hubspot_deals_fake::{FakeHubSpot, Fault, FaultKind};
 use std::collections::HashSet;
-use support::fake::{batch_create_deals, oauth_fake, pat_client};
-use support::recorder::{Recorder, json};
 
 /// A fake with `count` deals named `Deal 0`, `Deal 1`, …, and a client of it.
 async fn fake_with(count: usize) -> (FakeHubSpot, Client, ManualClock) {
@@ -99,7 +97,7 @@ async fn pages_come_one_ahead_of_the_caller() {
             .copied()
             .unwrap_or(0)
     };
-    support::eventually("the page after the current one is fetched", || pages() == 2).await;
+    crate::support::eventually("the page after the current one is fetched", || pages() == 2).await;
     for _ in 0..200 {
         tokio::task::yield_now().await;
     }
@@ -110,7 +108,7 @@ async fn pages_come_one_ahead_of_the_caller() {
     );
     take(&mut deals, 49).await;
     deals.next().await.unwrap().unwrap();
-    support::eventually("the next page ahead", || pages() == 3).await;
+    crate::support::eventually("the next page ahead", || pages() == 3).await;
 }
 
 #[tokio::test]
@@ -186,7 +184,7 @@ async fn a_repeated_cursor_ends_the_stream_with_an_error() {
     };
     let server = Recorder::start(vec![page("1", "A"), page("2", "B"), page("3", "A")]).await;
     let client = Client::builder()
-        .private_app_token(support::fake::PAT)
+        .private_app_token(crate::support::fake::PAT)
         .base_url(&server.base_url)
         .build()
         .unwrap();

@@ -3,24 +3,22 @@
 //! unreachable token endpoints, cooldown, cancellation, the token URL and the
 //! authorization-code flow.
 
-mod support;
-
+use crate::support::fake::{
+    CLIENT_ID, CLIENT_SECRET, REFRESH_TOKEN, deals_statuses, oauth, oauth_client, oauth_fake,
+    page_tokens,
+};
+use crate::support::gate::Gate;
 use hubspot_deals::auth::{AuthorizeUrl, OAuth, Tokens, exchange_code};
 use hubspot_deals::clock::{Clock, ManualClock};
 use hubspot_deals::{AuthError, BuildError, Client, Error, Secret};
 use hubspot_deals_fake::{Fault, FaultKind};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
-use support::fake::{
-    CLIENT_ID, CLIENT_SECRET, REFRESH_TOKEN, deals_statuses, oauth, oauth_client, oauth_fake,
-    page_tokens,
-};
-use support::gate::Gate;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_thousand_concurrent_calls_make_one_refresh() {
     // A thousand connections, each with the fake's end in this process too.
-    support::allow_open_files(2_500);
+    crate::support::allow_open_files(2_500);
     let clock = ManualClock::default();
     let fake = oauth_fake(&clock).start().await.unwrap();
     let client = oauth_client(&fake, &clock, oauth());
@@ -110,7 +108,7 @@ async fn the_token_url_follows_the_base_url_unless_set() {
 
 #[tokio::test]
 async fn token_requests_never_follow_redirects() {
-    use support::recorder::{Recorder, raw};
+    use crate::support::recorder::{Recorder, raw};
     let elsewhere = Recorder::start(vec![]).await;
     let redirecting = Recorder::start(vec![
         raw(307, "text/plain", "").header("location", &format!("{}/steal", elsewhere.base_url)),
@@ -141,7 +139,7 @@ async fn token_requests_never_follow_redirects() {
 
 #[tokio::test]
 async fn a_token_answer_larger_than_any_token_response_is_not_read() {
-    use support::recorder::{Recorder, raw};
+    use crate::support::recorder::{Recorder, raw};
     let huge = "x".repeat(2 * 1024 * 1024);
     // Announced, and streamed without a length: neither is read past the cap.
     let token_server = Recorder::start(vec![
@@ -199,7 +197,7 @@ async fn a_call_inside_the_margin_never_waits_for_the_refresh() {
     assert!(tokens.iter().all(|t| *t == tokens[0]), "{tokens:?}");
 
     gate.open(1);
-    support::eventually("the refresh behind the calls", || {
+    crate::support::eventually("the refresh behind the calls", || {
         stored.lock().unwrap().len() == 2
     })
     .await;
@@ -268,7 +266,7 @@ async fn a_margin_longer_than_the_token_lifetime_does_not_refresh_every_call() {
     );
     clock.advance(Duration::from_secs(10));
     client.get_page().send().await.unwrap();
-    support::eventually("a refresh past half the lifetime", || {
+    crate::support::eventually("a refresh past half the lifetime", || {
         fake.counters().token_requests == 2
     })
     .await;
@@ -346,7 +344,7 @@ async fn a_revoked_refresh_token_asks_for_reauthorization() {
     // Inside the refresh margin the refresh fails, but the still-valid token is kept.
     clock.advance(Duration::from_secs(1700));
     client.get_page().send().await.unwrap();
-    support::eventually("the failed refresh behind the call", || {
+    crate::support::eventually("the failed refresh behind the call", || {
         fake.counters().token_requests == 2
     })
     .await;
@@ -415,7 +413,7 @@ async fn a_caller_cancelled_mid_refresh_aborts_nothing() {
         let client = client.clone();
         async move { client.get_page().send().await.map(drop) }
     });
-    support::eventually("the refresh reaches the gate", || gate.arrived() == 1).await;
+    crate::support::eventually("the refresh reaches the gate", || gate.arrived() == 1).await;
     first.abort();
     assert!(first.await.unwrap_err().is_cancelled());
     // A second caller waits for the same refresh, which goes on.
@@ -464,7 +462,7 @@ async fn token_endpoint_5xx_and_429_are_retried_with_backoff() {
 
 #[tokio::test]
 async fn an_unreachable_token_endpoint_is_its_own_error() {
-    let (_reserved, address) = support::refusing_address();
+    let (_reserved, address) = crate::support::refusing_address();
     let clock = ManualClock::default();
     let fake = oauth_fake(&clock).start().await.unwrap();
     let client = oauth_client(
@@ -558,7 +556,7 @@ async fn the_authorization_code_flow() {
 }
 
 /// A client whose API and token endpoint are both `server` (canned answers, in order).
-fn recorded_client(server: &support::recorder::Recorder, clock: &ManualClock) -> Client {
+fn recorded_client(server: &crate::support::recorder::Recorder, clock: &ManualClock) -> Client {
     Client::builder()
         .oauth(oauth())
         .base_url(&server.base_url)
@@ -570,7 +568,7 @@ fn recorded_client(server: &support::recorder::Recorder, clock: &ManualClock) ->
 
 #[tokio::test]
 async fn either_of_hubspots_refusal_forms_asks_for_reauthorization() {
-    use support::recorder::{Recorder, json};
+    use crate::support::recorder::{Recorder, json};
     for refusal in [
         serde_json::json!({"status": "BAD_REFRESH_TOKEN", "message": "missing or unknown refresh token"}),
         serde_json::json!({"error": "invalid_grant", "error_description": "refresh token revoked"}),
@@ -587,7 +585,7 @@ async fn either_of_hubspots_refusal_forms_asks_for_reauthorization() {
 
 #[tokio::test]
 async fn a_long_token_lifetime_is_kept_whole() {
-    use support::recorder::{Recorder, json};
+    use crate::support::recorder::{Recorder, json};
     let page = serde_json::json!({"results": []});
     let server = Recorder::start(vec![
         json(200, serde_json::json!({"access_token": "a", "refresh_token": "r", "expires_in": 10_000_000})),

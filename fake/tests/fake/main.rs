@@ -1,0 +1,12 @@
+//! The fake HubSpot's integration tests, one binary: each module checks one part of what it
+//! serves, over real HTTP on loopback (`support` has the HTTP helpers).
+
+mod support;
+
+mod batch_search;
+mod deals;
+mod oauth_api;
+mod process;
+mod runtime;
+mod versions;
+mod webhooks;

@@ -1,0 +1,19 @@
+//! The client's integration tests, one binary: each module exercises one part of the client
+//! over real HTTP on loopback, against the fake HubSpot (`support` sets them up). The
+//! multi-process shared-budget run is a binary of its own (`shared_budget_processes.rs`).
+
+mod support;
+
+mod associations;
+mod batch;
+mod builder;
+mod errors;
+mod limits;
+mod oauth;
+mod operation_table;
+mod operations;
+mod paging;
+mod retries;
+mod search_all;
+mod shared_budget;
+mod telemetry;
