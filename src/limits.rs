@@ -14,6 +14,11 @@
 /// Inputs in one batch call (read, create, update, upsert, archive).
 pub const BATCH_INPUTS: usize = 100;
 
+/// Objects in one associations v4 batch read (since February 2025; it was 11,000).
+pub const ASSOCIATIONS_BATCH_READ_INPUTS: usize = 1_000;
+/// Associations of one object in one page (of a listing or an associations batch read).
+pub const ASSOCIATIONS_PAGE: usize = 500;
+
 /// Deals in one page of a listing (and its default is 10).
 pub const LIST_PAGE: usize = 100;
 /// Deals in one page of a listing that asks for property history.

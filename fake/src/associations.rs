@@ -1,10 +1,12 @@
 //! The association operations of the date-versioned APIs, from the deal's side: associate
 //! with labels, associate with the default label, list, remove; and GDPR deletion.
 //!
-//! Deals associate with contacts (`contacts`, `0-1`, default type 3) and companies
-//! (`companies`, `0-2`, default type 5): the fake knows no other objects, and takes any id
-//! for them (it does not keep contacts or companies). Only HubSpot's default association
-//! types are accepted; labelled (`USER_DEFINED`) types are refused with the reason.
+//! Deals associate with contacts (`contacts`, `0-1`, default type 3), companies
+//! (`companies`, `0-2`, default type 5) and line items (`line_items`, `0-8`, default type 19):
+//! the fake knows no other objects, and takes any id for them (it does not keep contacts,
+//! companies or line items). Only HubSpot's default association types are accepted; labelled
+//! (`USER_DEFINED`) types are refused with the reason. Associations v4's batch read
+//! (`POST /crm/v4/associations/deals/{toObjectType}/batch/read`) reads them too.
 
 use super::errors::ApiError;
 use super::objects::{Answer, string_field};
@@ -12,6 +14,7 @@ use super::query::Query;
 use super::routes::Params;
 use super::state::World;
 use super::store::{Lookup, timestamp};
+use hubspot_deals::limits::{ASSOCIATIONS_BATCH_READ_INPUTS, ASSOCIATIONS_PAGE};
 use serde_json::{Value, json};
 
 /// An object type deals associate with: its plural name, its type id, the default
@@ -39,6 +42,13 @@ const TARGETS: &[Target] = &[
         default_type: 5,
         label: "deal_to_company",
     },
+    Target {
+        name: "line_items",
+        singular: "line_item",
+        type_id: "0-8",
+        default_type: 19,
+        label: "deal_to_line_item",
+    },
 ];
 
 fn target(name: &str) -> Result<&'static Target, ApiError> {
@@ -48,9 +58,15 @@ fn target(name: &str) -> Result<&'static Target, ApiError> {
         .find(|t| [t.name, t.singular, t.type_id].contains(&name.as_str()))
         .ok_or_else(|| {
             ApiError::validation(format!(
-                "Unknown object type {name:?} for associations from deals: use contacts (0-1) or companies (0-2)"
+                "Unknown object type {name:?} for associations from deals: use contacts (0-1), companies (0-2) or line_items (0-8)"
             ))
         })
+}
+
+/// The object type (plural) that `name` (plural, singular or type id) names, if deals
+/// associate with it.
+pub(crate) fn target_name(name: &str) -> Option<&'static str> {
+    target(name).ok().map(|t| t.name)
 }
 
 /// The live deal a path names.
@@ -132,18 +148,28 @@ pub(crate) fn disassociate(world: &mut World, params: &Params) -> Answer {
     Ok((204, None))
 }
 
-/// `GET …/{id}/associations/{toObjectType}`, paged by `after` and `limit` (at most 500).
-pub(crate) fn list(world: &mut World, params: &Params, query: &Query) -> Answer {
-    let id = deal(world, &params.id)?;
-    let target = target(&params.to_type)?;
-    let limit = query.limit(500, 500)? as usize;
-    let from = match query.get("after") {
-        None | Some("") => 0,
+/// A paging cursor: an offset into a deal's associations of one type.
+fn offset(after: Option<&str>) -> Result<usize, ApiError> {
+    match after {
+        None | Some("") => Ok(0),
         Some(after) => after
             .parse::<usize>()
-            .map_err(|_| ApiError::validation(format!("Invalid paging cursor after={after:?}")))?,
+            .map_err(|_| ApiError::validation(format!("Invalid paging cursor after={after:?}"))),
+    }
+}
+
+/// One page of a deal's associations with `target`, in v4's shape, and the cursor of the
+/// next page if there is one.
+fn page(
+    world: &World,
+    id: u64,
+    target: &Target,
+    from: usize,
+    limit: usize,
+) -> (Vec<Value>, Option<usize>) {
+    let Some(deal) = world.store.get(id) else {
+        return (Vec::new(), None);
     };
-    let deal = world.store.get(id).ok_or_else(ApiError::not_found)?;
     let mut ids: Vec<&str> = deal
         .associations
         .iter()
@@ -151,7 +177,7 @@ pub(crate) fn list(world: &mut World, params: &Params, query: &Query) -> Answer 
         .map(|(_, to, _)| to.as_str())
         .collect();
     ids.dedup();
-    let results: Vec<Value> = ids
+    let results = ids
         .iter()
         .skip(from)
         .take(limit)
@@ -161,11 +187,93 @@ pub(crate) fn list(world: &mut World, params: &Params, query: &Query) -> Answer 
             ]})
         })
         .collect();
+    let next = (from + limit < ids.len()).then_some(from + limit);
+    (results, next)
+}
+
+/// `GET …/{id}/associations/{toObjectType}`, paged by `after` and `limit` (at most 500).
+pub(crate) fn list(world: &mut World, params: &Params, query: &Query) -> Answer {
+    let id = deal(world, &params.id)?;
+    let target = target(&params.to_type)?;
+    let max = ASSOCIATIONS_PAGE as u32;
+    let limit = query.limit(max, max)? as usize;
+    let (results, next) = page(world, id, target, offset(query.get("after"))?, limit);
     let mut body = json!({"results": results});
-    if from + limit < ids.len() {
-        body["paging"] = json!({"next": {"after": (from + limit).to_string()}});
+    if let Some(next) = next {
+        body["paging"] = json!({"next": {"after": next.to_string()}});
     }
     Ok((200, Some(body)))
+}
+
+/// `POST /crm/v4/associations/deals/{toObjectType}/batch/read`: each input deal's
+/// associations with `to_type` (500 a deal, `after` for the rest). A deal with none, or that
+/// does not exist, is an error of the answer (207), as HubSpot reports it
+/// (`NO_ASSOCIATIONS_FOUND`), not an empty result.
+pub(crate) fn batch_read_v4(world: &mut World, to_type: &str, body: &Value) -> Answer {
+    let target = target(to_type)?;
+    let inputs = body["inputs"].as_array().ok_or_else(|| {
+        ApiError::validation("Invalid input JSON: inputs is required (an array of {\"id\"})")
+    })?;
+    if inputs.len() > ASSOCIATIONS_BATCH_READ_INPUTS {
+        return Err(ApiError::validation(format!(
+            "Too many inputs: {} (at most {ASSOCIATIONS_BATCH_READ_INPUTS} in one batch read)",
+            inputs.len()
+        )));
+    }
+    let started = timestamp(world.now());
+    let mut results = Vec::new();
+    let mut errors = Vec::new();
+    for (i, input) in inputs.iter().enumerate() {
+        let key = match &input["id"] {
+            Value::String(id) => id.clone(),
+            Value::Number(id) => id.to_string(),
+            _ => {
+                return Err(ApiError::validation(format!(
+                    "Invalid input JSON: inputs[{i}].id is required"
+                )));
+            }
+        };
+        let from = offset(input["after"].as_str())?;
+        let found = match world.store.resolve(&key, None, false) {
+            Ok(Lookup::Found(id)) => Some(id),
+            _ => None,
+        };
+        let (to, next) = match found {
+            Some(id) => page(world, id, target, from, ASSOCIATIONS_PAGE),
+            None => (Vec::new(), None),
+        };
+        if to.is_empty() {
+            errors.push(json!({
+                "status": "error",
+                "category": "OBJECT_NOT_FOUND",
+                "subCategory": "crm.associations.NO_ASSOCIATIONS_FOUND",
+                "message": format!("No {} is associated with deal {key}.", target.singular),
+                "context": {"fromObjectId": [key]},
+                "errors": [],
+                "links": {},
+            }));
+            continue;
+        }
+        let mut result = json!({"from": {"id": key}, "to": to});
+        if let Some(next) = next {
+            result["paging"] = json!({"next": {"after": next.to_string()}});
+        }
+        results.push(result);
+    }
+    let mut answer = json!({
+        "status": "COMPLETE",
+        "results": results,
+        "startedAt": started,
+        "completedAt": timestamp(world.now()),
+    });
+    let status = if errors.is_empty() {
+        200
+    } else {
+        answer["numErrors"] = errors.len().into();
+        answer["errors"] = errors.into();
+        207
+    };
+    Ok((status, Some(answer)))
 }
 
 /// `POST …/gdpr-delete`: removes the deal for good (it cannot be restored, and its id no

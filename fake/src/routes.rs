@@ -1,5 +1,7 @@
 //! Where a request goes: the deals operations, matched against the routes of the client's
-//! operation table, plus the fake's own endpoints (OAuth, stats).
+//! operation table; the reads around deals that connectors make before reading deals (object
+//! schemas, legacy v2 properties, associations v4 batch read); the fake's own endpoints
+//! (OAuth, stats).
 
 use super::faults::OAUTH_TOKEN;
 use hubspot_deals::operations::{OPERATIONS, Operation};
@@ -8,8 +10,8 @@ use hyper::Method;
 /// The date-versioned APIs served beside v3 (`/crm/objects/{version}/…`).
 use hubspot_deals::limits::DATE_VERSIONS as VERSIONS;
 
-/// The names deals go by in object paths.
-const DEAL_TYPES: &[&str] = &["deals", "0-3"];
+/// The names deals go by in object paths: HubSpot takes the singular as well.
+const DEAL_TYPES: &[&str] = &["deals", "deal", "0-3"];
 
 /// The date version of a path (`None`: v3) and what follows the deals object (`""`,
 /// `/batch/read`, `/42`, …), for `/crm/v3/objects/{deals|0-3}…` and
@@ -40,6 +42,54 @@ pub(crate) struct Params {
     pub to_id: String,
 }
 
+/// A read of HubSpot's APIs around deals (not in the deals documents, so not in the client's
+/// operation table): authorized and budgeted like a deals read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Neighbour {
+    /// `GET /crm/v3/schemas`: the account's custom object schemas.
+    Schemas,
+    /// `GET /properties/v2/{deal|deals}/properties`: deal property definitions, legacy shape.
+    PropertiesV2,
+    /// `POST /crm/v4/associations/{deals}/{toObjectType}/batch/read`.
+    AssociationsBatchRead {
+        /// The object type the associations lead to, as the path gives it.
+        to_type: String,
+    },
+}
+
+impl Neighbour {
+    /// The name the log, counters and fault rules use.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Neighbour::Schemas => "schemas_get_all",
+            Neighbour::PropertiesV2 => "properties_v2_get_all",
+            Neighbour::AssociationsBatchRead { .. } => "associations_v4_batch_read",
+        }
+    }
+}
+
+/// The neighbour read at `path`, with the method it takes.
+fn neighbour(path: &str) -> Option<(&'static str, Neighbour)> {
+    if path == "/crm/v3/schemas" {
+        return Some(("GET", Neighbour::Schemas));
+    }
+    if let Some(object) = path
+        .strip_prefix("/properties/v2/")
+        .and_then(|rest| rest.strip_suffix("/properties"))
+        && DEAL_TYPES.contains(&object)
+    {
+        return Some(("GET", Neighbour::PropertiesV2));
+    }
+    let (from, rest) = path
+        .strip_prefix("/crm/v4/associations/")?
+        .split_once('/')?;
+    let to_type = rest.strip_suffix("/batch/read")?;
+    (DEAL_TYPES.contains(&from) && !to_type.is_empty() && !to_type.contains('/')).then(|| {
+        let to_type = percent_decode(to_type);
+        ("POST", Neighbour::AssociationsBatchRead { to_type })
+    })
+}
+
 /// Where a request goes.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Route {
@@ -49,6 +99,8 @@ pub(crate) enum Route {
         /// The date version of the path (`None`: v3).
         version: Option<&'static str>,
     },
+    /// A read around deals.
+    Neighbour(Neighbour),
     /// The token grant; `v3` for `/oauth/v3/token` and `/oauth/2026-03/token`.
     OAuthToken {
         v3: bool,
@@ -71,6 +123,7 @@ impl Route {
     pub fn name(&self) -> &'static str {
         match self {
             Route::Deals { operation, .. } => operation.name,
+            Route::Neighbour(read) => read.name(),
             Route::OAuthToken { .. } => OAUTH_TOKEN,
             Route::AccessTokenInfo(_) => "oauth_access_token_info",
             Route::RefreshTokenInfo(_) => "oauth_refresh_token_info",
@@ -127,6 +180,13 @@ pub(crate) fn route(method: &Method, path: &str) -> Route {
             allowed.push(operation.method);
         }
         return Route::MethodNotAllowed(allowed.join(", "));
+    }
+    if let Some((allowed, read)) = neighbour(path) {
+        return if method.as_str() == allowed {
+            Route::Neighbour(read)
+        } else {
+            Route::MethodNotAllowed(allowed.into())
+        };
     }
     const ACCESS_TOKENS: &str = "/oauth/v1/access-tokens/";
     const REFRESH_TOKENS: &str = "/oauth/v1/refresh-tokens/";
@@ -328,6 +388,59 @@ mod tests {
         assert_eq!(
             route(&Method::GET, "/crm/v3/objects/deals2"),
             Route::NotFound
+        );
+    }
+
+    #[test]
+    fn routes_the_reads_connectors_make_around_deals() {
+        assert_eq!(
+            deals(Method::GET, "/crm/v3/objects/deal").0,
+            OperationId::GetPage
+        );
+        assert_eq!(
+            deals(Method::POST, "/crm/v3/objects/deal/search").0,
+            OperationId::Search
+        );
+        assert_eq!(
+            route(&Method::GET, "/crm/v3/schemas"),
+            Route::Neighbour(Neighbour::Schemas)
+        );
+        for path in [
+            "/properties/v2/deal/properties",
+            "/properties/v2/deals/properties",
+        ] {
+            assert_eq!(
+                route(&Method::GET, path),
+                Route::Neighbour(Neighbour::PropertiesV2)
+            );
+        }
+        assert_eq!(
+            route(&Method::GET, "/properties/v2/contact/properties"),
+            Route::NotFound
+        );
+        assert_eq!(
+            route(
+                &Method::POST,
+                "/crm/v4/associations/deal/line_items/batch/read"
+            ),
+            Route::Neighbour(Neighbour::AssociationsBatchRead {
+                to_type: "line_items".into()
+            })
+        );
+        assert_eq!(
+            route(
+                &Method::GET,
+                "/crm/v4/associations/0-3/companies/batch/read"
+            ),
+            Route::MethodNotAllowed("POST".into())
+        );
+        assert_eq!(
+            route(
+                &Method::POST,
+                "/crm/v4/associations/contacts/deals/batch/read"
+            ),
+            Route::NotFound,
+            "the fake keeps deals only"
         );
     }
 }

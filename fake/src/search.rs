@@ -2,7 +2,14 @@
 //! limits (5 groups, 6 filters per group, 18 in all), one sort, a free-text `query`, `limit`
 //! up to 200, `after` as an offset, `total`, the 10,000-result cap, archived deals left out
 //! and an optional indexing lag.
+//!
+//! Bodies in the forms HubSpot accepts beyond its document (sent by released connectors) are
+//! read as their documented form first: `after` as a number, a sort rule as an object, and
+//! `filters` at the top level (one group). A field the fake cannot apply is refused with a
+//! 400 naming it, never ignored: an unknown top-level field, a second sort rule, an
+//! association pseudo-property with an operator other than `EQ`/`IN`/`HAS_PROPERTY`.
 
+use super::associations;
 use super::errors::ApiError;
 use super::objects::{Answer, strings};
 use super::render::{self, Selection};
@@ -21,6 +28,90 @@ use hubspot_deals::limits::{
 
 const MAX_LIMIT: i64 = SEARCH_PAGE as i64;
 
+/// The fields of a search body (HubSpot's `PublicObjectSearchRequest`).
+const FIELDS: &[&str] = &[
+    "filterGroups",
+    "sorts",
+    "query",
+    "properties",
+    "limit",
+    "after",
+];
+
+/// Rewrites what HubSpot accepts beyond its document into the documented form, and refuses
+/// what the fake could not apply (see the module's comment).
+pub(crate) fn accepted_forms(body: &mut Value) -> Result<(), ApiError> {
+    let Some(fields) = body.as_object_mut() else {
+        return Ok(()); // the schema check says what is wrong with it
+    };
+    if let Some(filters) = fields.remove("filters") {
+        let groups = fields.get("filterGroups").and_then(Value::as_array);
+        if groups.is_some_and(|g| !g.is_empty()) {
+            return Err(ApiError::validation(
+                "Give filters either in filterGroups or as top-level filters (one group), not both",
+            ));
+        }
+        if !filters.is_array() {
+            return Err(ApiError::validation(
+                "Invalid input JSON: filters must be an array of filters",
+            ));
+        }
+        fields.insert("filterGroups".into(), json!([{ "filters": filters }]));
+    }
+    if let Some(unknown) = fields.keys().find(|k| !FIELDS.contains(&k.as_str())) {
+        return Err(ApiError::validation(format!(
+            "Unknown search field {unknown:?}: a search takes {} (the fake refuses what it cannot apply)",
+            FIELDS.join(", ")
+        )));
+    }
+    if let Some(after) = fields.get_mut("after")
+        && let Some(offset) = after.as_u64()
+    {
+        *after = Value::String(offset.to_string());
+    }
+    if let Some(Value::Array(sorts)) = fields.get_mut("sorts") {
+        if sorts.len() > 1 {
+            return Err(ApiError::validation(format!(
+                "sorts: one sort rule is applied, {} were given",
+                sorts.len()
+            )));
+        }
+        for sort in sorts.iter_mut() {
+            if let Value::Object(rule) = sort {
+                *sort = Value::String(sort_rule(rule)?);
+            }
+        }
+    }
+    Ok(())
+}
+
+/// A sort rule's object form (`{"propertyName", "direction"}`) as its string form
+/// (`name`, or `-name` descending).
+fn sort_rule(rule: &serde_json::Map<String, Value>) -> Result<String, ApiError> {
+    let name = rule
+        .get("propertyName")
+        .and_then(Value::as_str)
+        .filter(|n| !n.is_empty())
+        .ok_or_else(|| {
+            ApiError::validation("Invalid input JSON: sorts[0].propertyName is required")
+        })?;
+    if let Some(unknown) = rule
+        .keys()
+        .find(|k| *k != "propertyName" && *k != "direction")
+    {
+        return Err(ApiError::validation(format!(
+            "Unknown sort field {unknown:?}: a sort rule takes propertyName and direction"
+        )));
+    }
+    match rule.get("direction").and_then(Value::as_str) {
+        None | Some("ASCENDING") => Ok(name.to_string()),
+        Some("DESCENDING") => Ok(format!("-{name}")),
+        Some(other) => Err(ApiError::validation(format!(
+            "sorts[0].direction must be ASCENDING or DESCENDING, got {other:?}"
+        ))),
+    }
+}
+
 #[derive(Debug)]
 struct Filter {
     property: String,
@@ -32,6 +123,8 @@ struct Filter {
     value_key: SortKey,
     high_key: SortKey,
     value_keys: Vec<SortKey>,
+    /// For `associations.{type}`: the object type (plural) whose associated ids it matches.
+    association: Option<&'static str>,
 }
 
 fn parse_filters(body: &Value) -> Result<Vec<Vec<Filter>>, ApiError> {
@@ -94,7 +187,25 @@ fn parse_filter(filter: &Value, at: &str) -> Result<Filter, ApiError> {
     let values = strings(filter, "values");
     let key = |v: &Option<String>| SortKey::of(v.as_deref().unwrap_or(""));
     let (value, high) = (text("value"), text("highValue"));
+    let association = match property.strip_prefix("associations.") {
+        None => None,
+        Some(object) => {
+            let name = associations::target_name(object).ok_or_else(|| {
+                ApiError::validation(format!(
+                    "{at}.propertyName: the fake knows no associations of deals with {object:?}"
+                ))
+            })?;
+            let operator = text("operator").unwrap_or_default();
+            if !["EQ", "IN", "HAS_PROPERTY", "NOT_HAS_PROPERTY"].contains(&operator.as_str()) {
+                return Err(ApiError::validation(format!(
+                    "{at}: the fake applies EQ, IN, HAS_PROPERTY and NOT_HAS_PROPERTY to {property}, not {operator}"
+                )));
+            }
+            Some(name)
+        }
+    };
     let parsed = Filter {
+        association,
         value_key: key(&value),
         high_key: key(&high),
         // HubSpot compares IN values with string properties' lowercased values, so a value
@@ -214,6 +325,19 @@ fn contains_token(value: Option<&str>, pattern: &str) -> bool {
 }
 
 fn matches(deal: &Deal, filter: &Filter) -> bool {
+    if let Some(object) = filter.association {
+        let mut ids = deal
+            .associations
+            .iter()
+            .filter(|(o, _, _)| o == object)
+            .map(|(_, id, _)| id.as_str());
+        return match filter.operator.as_str() {
+            "EQ" => ids.any(|id| Some(id) == filter.value.as_deref()),
+            "IN" => ids.any(|id| filter.values.iter().any(|v| v == id)),
+            "HAS_PROPERTY" => ids.next().is_some(),
+            _ => ids.next().is_none(),
+        };
+    }
     let text = || deal.value(&filter.property).filter(|v| !v.is_empty());
     let key = || key_of(deal, &filter.property);
     let cmp =
@@ -293,7 +417,7 @@ pub(crate) fn search(world: &mut World, body: &Value) -> Answer {
         })?,
         Some(other) => {
             return Err(ApiError::validation(format!(
-                "after must be a string offset, got {other}"
+                "after must be an offset (a string or a whole number), got {other}"
             )));
         }
     };
@@ -306,16 +430,10 @@ pub(crate) fn search(world: &mut World, body: &Value) -> Answer {
         .get("sorts")
         .and_then(Value::as_array)
         .and_then(|s| s.first())
-        .and_then(|s| match s {
-            Value::String(text) => Some(match text.strip_prefix('-') {
-                Some(name) => (name.to_string(), true),
-                None => (text.clone(), false),
-            }),
-            Value::Object(rule) => Some((
-                rule.get("propertyName")?.as_str()?.to_string(),
-                rule.get("direction").and_then(Value::as_str) == Some("DESCENDING"),
-            )),
-            _ => None,
+        .and_then(Value::as_str)
+        .map(|text| match text.strip_prefix('-') {
+            Some(name) => (name.to_string(), true),
+            None => (text.to_string(), false),
         });
     let properties = strings(body, "properties");
 

@@ -1,15 +1,17 @@
 //! The fake's HTTP side: accepts connections on loopback, routes each request, applies
 //! faults, auth, scopes and budgets in HubSpot's order, and logs the outcome.
 
-use super::auth::Caller;
+use super::auth::{Caller, READ_SCOPE};
 use super::errors::ApiError;
 use super::faults::FaultKind;
 use super::log::LoggedRequest;
 use super::objects::Answer;
 use super::query::Query;
-use super::routes::{Params, Route, route};
+use super::routes::{Neighbour, Params, Route, route};
 use super::state::World;
-use super::{associations, authorize, batch, oauth_api, objects, search, validate};
+use super::{
+    associations, authorize, batch, oauth_api, objects, properties, schemas, search, validate,
+};
 use bytes::Bytes;
 use chrono::{DateTime, Utc};
 use http_body_util::combinators::BoxBody;
@@ -202,6 +204,7 @@ fn process(
             oauth_outcome(status, answer, correlation_id)
         }
         Route::Deals { .. } => deals_call(world, route, parts, body, now, correlation_id),
+        Route::Neighbour(read) => neighbour_call(world, read, parts, body, now, correlation_id),
     }
 }
 
@@ -287,8 +290,69 @@ fn token_grant(
     oauth_outcome(status, Some(answer), correlation_id)
 }
 
-/// A call of the deals API: the caller authenticated, its scope, the rate budget, the body
-/// read, the operation run, its changes published.
+/// A caller let through: the label of its credential (for the log) and the rate-limit
+/// headers its answer carries.
+struct Admitted {
+    token: Option<String>,
+    headers: Vec<(&'static str, String)>,
+}
+
+/// The caller authenticated, its scope checked and the rate budget spent; the answer that
+/// refuses it otherwise.
+fn admit(
+    world: &mut World,
+    parts: &hyper::http::request::Parts,
+    scope: &str,
+    search: bool,
+    now: DateTime<Utc>,
+    correlation_id: &str,
+) -> Result<Admitted, Outcome> {
+    let header = parts
+        .headers
+        .get(hyper::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok());
+    let caller: Caller = world
+        .tokens
+        .authenticate(header, now)
+        .map_err(|e| Outcome::error(e, correlation_id))?;
+    let token = Some(caller.label.clone());
+    if !caller.scopes.contains(scope) {
+        return Err(Outcome {
+            token,
+            ..Outcome::error(ApiError::missing_scopes(scope), correlation_id)
+        });
+    }
+    match world
+        .limiter
+        .admit(&caller.budget, caller.kind, search, now)
+    {
+        Ok(headers) => Ok(Admitted { token, headers }),
+        Err(e) => Err(Outcome {
+            token,
+            limited: true,
+            ..Outcome::error(e, correlation_id)
+        }),
+    }
+}
+
+/// The outcome of an admitted call.
+fn answered(
+    answer: Answer,
+    status: impl FnOnce(u16) -> u16,
+    admitted: Admitted,
+    correlation_id: &str,
+) -> Outcome {
+    let mut outcome = match answer {
+        Ok((code, body)) => Outcome::json(status(code), body),
+        Err(e) => Outcome::error(e, correlation_id),
+    };
+    outcome.headers.extend(admitted.headers);
+    outcome.token = admitted.token;
+    outcome
+}
+
+/// A call of the deals API: the caller admitted, the body read, the operation run, its
+/// changes published.
 fn deals_call(
     world: &mut World,
     route: &Route,
@@ -305,41 +369,25 @@ fn deals_call(
     else {
         return Outcome::error(ApiError::not_found(), correlation_id);
     };
-    let header = parts
-        .headers
-        .get(hyper::header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok());
-    let caller: Caller = match world.tokens.authenticate(header, now) {
-        Ok(caller) => caller,
-        Err(e) => return Outcome::error(e, correlation_id),
-    };
-    let token = Some(caller.label.clone());
-    let scope = operation.scope.as_str();
-    if !caller.scopes.contains(scope) {
-        return Outcome {
-            token,
-            ..Outcome::error(ApiError::missing_scopes(scope), correlation_id)
-        };
-    }
-    let limit_headers = match world.limiter.admit(
-        &caller.budget,
-        caller.kind,
-        operation.budget == Budget::Search,
+    let search = operation.budget == Budget::Search;
+    let admitted = match admit(
+        world,
+        parts,
+        operation.scope.as_str(),
+        search,
         now,
+        correlation_id,
     ) {
-        Ok(headers) => headers,
-        Err(e) => {
-            return Outcome {
-                token,
-                limited: true,
-                ..Outcome::error(e, correlation_id)
-            };
-        }
+        Ok(admitted) => admitted,
+        Err(refused) => return refused,
     };
     let query = Query::parse(parts.uri.query());
     let answer = if operation.body {
         let array = operation.id == OperationId::Associate;
-        parse_json(&parts.headers, body, array).and_then(|json| {
+        parse_json(&parts.headers, body, array).and_then(|mut json| {
+            if operation.id == OperationId::Search {
+                search::accepted_forms(&mut json)?;
+            }
             validate::request_body(operation.name, &json)?;
             deals(world, operation.id, params, &query, &json)
         })
@@ -347,13 +395,31 @@ fn deals_call(
         deals(world, operation.id, params, &query, &Value::Null)
     };
     world.publish_changes();
-    let mut outcome = match answer {
-        Ok((status, body)) => Outcome::json(declared_status(*version, operation.id, status), body),
-        Err(e) => Outcome::error(e, correlation_id),
+    let declared = |status| declared_status(*version, operation.id, status);
+    answered(answer, declared, admitted, correlation_id)
+}
+
+/// A read around deals: admitted like a deals read (the fake asks for the deals read scope
+/// only), then answered.
+fn neighbour_call(
+    world: &mut World,
+    read: &Neighbour,
+    parts: &hyper::http::request::Parts,
+    body: &[u8],
+    now: DateTime<Utc>,
+    correlation_id: &str,
+) -> Outcome {
+    let admitted = match admit(world, parts, READ_SCOPE, false, now, correlation_id) {
+        Ok(admitted) => admitted,
+        Err(refused) => return refused,
     };
-    outcome.headers.extend(limit_headers);
-    outcome.token = token;
-    outcome
+    let answer = match read {
+        Neighbour::Schemas => schemas::get_all(),
+        Neighbour::PropertiesV2 => properties::v2_get_all(&world.store.schema),
+        Neighbour::AssociationsBatchRead { to_type } => parse_json(&parts.headers, body, false)
+            .and_then(|json| associations::batch_read_v4(world, to_type, &json)),
+    };
+    answered(answer, |status| status, admitted, correlation_id)
 }
 
 /// The answer to a request whose body could not be read whole: 413 when it is larger than

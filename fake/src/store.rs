@@ -25,7 +25,7 @@ const STANDARD_PROPERTIES: &[&str] = &[
 ];
 
 /// Properties HubSpot maintains itself; writing them is an error.
-const READ_ONLY: &[&str] = &[
+pub(crate) const READ_ONLY: &[&str] = &[
     "hs_lastmodifieddate",
     "hs_object_id",
     "hs_merged_object_ids",

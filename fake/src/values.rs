@@ -10,10 +10,10 @@ use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
 use std::collections::BTreeMap;
 
 /// The standard deal properties of HubSpot's `number` type.
-const NUMBERS: &[&str] = &["amount"];
+pub(crate) const NUMBERS: &[&str] = &["amount"];
 
 /// The standard (writable) deal properties of HubSpot's `datetime` type.
-const DATETIMES: &[&str] = &["closedate", "createdate"];
+pub(crate) const DATETIMES: &[&str] = &["closedate", "createdate"];
 
 /// The problem with writing `value` to `name`, if its type cannot read it. An empty value
 /// clears a property and is always accepted.

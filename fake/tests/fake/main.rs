@@ -4,6 +4,7 @@
 mod support;
 
 mod batch_search;
+mod connectors;
 mod deals;
 mod oauth_api;
 mod process;

@@ -178,7 +178,9 @@ async fn association_requests_the_fake_cannot_honour_say_why() {
     .await;
     assert_eq!(tickets.status, 400);
     assert!(
-        tickets.text.contains("contacts (0-1) or companies (0-2)"),
+        tickets
+            .text
+            .contains("contacts (0-1), companies (0-2) or line_items (0-8)"),
         "{}",
         tickets.text
     );

@@ -73,6 +73,11 @@ pub async fn patch(url: String, body: Value) -> Reply {
     call(reqwest::Method::PATCH, url, Some(body)).await
 }
 
+/// A `PUT` without a body.
+pub async fn put(url: String) -> Reply {
+    call(reqwest::Method::PUT, url, None).await
+}
+
 pub async fn delete(url: String) -> Reply {
     call(reqwest::Method::DELETE, url, None).await
 }

@@ -1,0 +1,168 @@
+//! Deal property definitions: what each property the fake knows is (type, field type,
+//! options, read-only, unique), and `GET /properties/v2/{deal|deals}/properties`, the legacy
+//! v2 list that connectors still read to learn the columns and their types.
+//!
+//! Types come from the same lists the fake checks written values against (`values.rs`), the
+//! enumeration options from the account's pipelines, so what a client learns here is what
+//! the fake enforces.
+
+use super::objects::Answer;
+use super::store::{READ_ONLY, Schema};
+use super::values::{DATETIMES, NUMBERS};
+use serde_json::{Value, json};
+
+/// HubSpot's labels for its default properties and stages (others are labelled by name).
+const LABELS: &[(&str, &str)] = &[
+    ("dealname", "Deal Name"),
+    ("amount", "Amount"),
+    ("closedate", "Close Date"),
+    ("pipeline", "Pipeline"),
+    ("dealstage", "Deal Stage"),
+    ("dealtype", "Deal Type"),
+    ("description", "Deal Description"),
+    ("hubspot_owner_id", "Deal owner"),
+    ("hs_priority", "Priority"),
+    ("createdate", "Create Date"),
+    ("hs_lastmodifieddate", "Last Modified Date"),
+    ("hs_object_id", "Record ID"),
+    ("hs_merged_object_ids", "Merged Deal IDs"),
+    ("hs_is_closed", "Is Closed"),
+    ("hs_deal_stage_probability", "Deal Stage Probability"),
+    ("default", "Sales Pipeline"),
+    ("appointmentscheduled", "Appointment Scheduled"),
+    ("qualifiedtobuy", "Qualified To Buy"),
+    ("presentationscheduled", "Presentation Scheduled"),
+    ("decisionmakerboughtin", "Decision Maker Bought-In"),
+    ("contractsent", "Contract Sent"),
+    ("closedwon", "Closed Won"),
+    ("closedlost", "Closed Lost"),
+    ("newbusiness", "New Business"),
+    ("existingbusiness", "Existing Business"),
+    ("low", "Low"),
+    ("medium", "Medium"),
+    ("high", "High"),
+];
+
+/// HubSpot's label for a default property or option; the name itself for the rest.
+fn label(name: &str) -> &str {
+    LABELS
+        .iter()
+        .find(|(n, _)| *n == name)
+        .map_or(name, |(_, label)| label)
+}
+
+/// One property's definition.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Definition {
+    pub name: String,
+    /// HubSpot's type: `string`, `number`, `datetime`, `enumeration`, `bool`.
+    pub kind: &'static str,
+    /// How HubSpot's forms show it: `text`, `number`, `date`, `select`, `booleancheckbox`, …
+    pub field_type: &'static str,
+    /// The values an enumeration takes, in display order.
+    pub options: Vec<String>,
+    pub read_only: bool,
+    pub unique: bool,
+}
+
+/// Every deal property the account has, by name.
+pub(crate) fn definitions(schema: &Schema) -> Vec<Definition> {
+    schema
+        .properties
+        .iter()
+        .map(|name| {
+            let enumeration = |options: Vec<String>| ("enumeration", "select", options);
+            let (kind, field_type, options) = match name.as_str() {
+                n if NUMBERS.contains(&n) => ("number", "number", Vec::new()),
+                n if DATETIMES.contains(&n) || n == "hs_lastmodifieddate" => {
+                    ("datetime", "date", Vec::new())
+                }
+                "hs_is_closed" => ("bool", "booleancheckbox", Vec::new()),
+                "hs_deal_stage_probability" | "hs_object_id" => ("number", "number", Vec::new()),
+                "pipeline" => enumeration(schema.pipelines.iter().map(|p| p.id.clone()).collect()),
+                "dealstage" => enumeration(
+                    schema
+                        .pipelines
+                        .iter()
+                        .flat_map(|p| p.stages.iter().cloned())
+                        .collect(),
+                ),
+                "dealtype" => enumeration(vec!["newbusiness".into(), "existingbusiness".into()]),
+                "hs_priority" => enumeration(vec!["low".into(), "medium".into(), "high".into()]),
+                "description" => ("string", "textarea", Vec::new()),
+                _ => ("string", "text", Vec::new()),
+            };
+            Definition {
+                name: name.clone(),
+                kind,
+                field_type,
+                options,
+                read_only: READ_ONLY.contains(&name.as_str()),
+                unique: schema.unique.contains(name),
+            }
+        })
+        .collect()
+}
+
+/// A definition in the v2 API's shape.
+fn v2(definition: &Definition) -> Value {
+    let options: Vec<Value> = definition
+        .options
+        .iter()
+        .enumerate()
+        .map(|(order, value)| {
+            json!({"value": value, "label": label(value), "displayOrder": order,
+                   "hidden": false, "readOnly": false, "description": null})
+        })
+        .collect();
+    json!({
+        "name": definition.name,
+        "label": label(&definition.name),
+        "description": "",
+        "groupName": "dealinformation",
+        "type": definition.kind,
+        "fieldType": definition.field_type,
+        "options": options,
+        "readOnlyValue": definition.read_only,
+        "readOnlyDefinition": definition.read_only,
+        "calculated": definition.read_only,
+        "externalOptions": false,
+        "hasUniqueValue": definition.unique,
+        "hidden": false,
+        "hubspotDefined": LABELS.iter().any(|(n, _)| *n == definition.name),
+        "formField": !definition.read_only,
+        "displayOrder": -1,
+        "deleted": false,
+    })
+}
+
+/// `GET /properties/v2/{deal|deals}/properties`: every definition, as a bare JSON array.
+pub(crate) fn v2_get_all(schema: &Schema) -> Answer {
+    let all: Vec<Value> = definitions(schema).iter().map(v2).collect();
+    Ok((200, Some(Value::Array(all))))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::Pipeline;
+
+    #[test]
+    fn types_follow_what_the_fake_checks_and_options_follow_the_pipelines() {
+        let mut schema = Schema::default();
+        schema.pipelines.push(Pipeline::new("77", ["101", "102"]));
+        schema.properties.insert("external_id".into());
+        schema.unique.insert("external_id".into());
+        let all = definitions(&schema);
+        let find = |name: &str| all.iter().find(|d| d.name == name).unwrap();
+        assert_eq!(find("amount").kind, "number");
+        assert_eq!(find("closedate").kind, "datetime");
+        assert_eq!(find("dealname").kind, "string");
+        assert!(find("hs_object_id").read_only && !find("dealname").read_only);
+        assert!(find("external_id").unique && !find("dealname").unique);
+        assert_eq!(find("pipeline").options, ["default", "77"]);
+        assert!(find("dealstage").options.contains(&"102".to_string()));
+        assert!(find("dealstage").options.contains(&"closedwon".to_string()));
+        assert_eq!(all.len(), schema.properties.len(), "every property, once");
+    }
+}
