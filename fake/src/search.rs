@@ -4,8 +4,8 @@
 //! and an optional indexing lag.
 //!
 //! Bodies in the forms HubSpot accepts beyond its document (sent by released connectors) are
-//! read as their documented form first: `after` as a number, a sort rule as an object, and
-//! `filters` at the top level (one group). A field the fake cannot apply is refused with a
+//! read as their documented form first: `after` as a number, a sort rule as an object,
+//! `filters` at the top level (one group), and filter values as numbers or booleans. A field the fake cannot apply is refused with a
 //! 400 naming it, never ignored: an unknown top-level field, a second sort rule, an
 //! association pseudo-property with an operator other than `EQ`/`IN`/`HAS_PROPERTY`.
 
@@ -69,6 +69,23 @@ pub(crate) fn accepted_forms(body: &mut Value) -> Result<(), ApiError> {
     {
         *after = Value::String(offset.to_string());
     }
+    let filters = fields
+        .get_mut("filterGroups")
+        .and_then(Value::as_array_mut)
+        .into_iter()
+        .flatten()
+        .filter_map(|group| group.get_mut("filters").and_then(Value::as_array_mut))
+        .flatten();
+    for filter in filters {
+        for name in ["value", "highValue"] {
+            if let Some(value) = filter.get_mut(name) {
+                as_text(value);
+            }
+        }
+        if let Some(Value::Array(values)) = filter.get_mut("values") {
+            values.iter_mut().for_each(as_text);
+        }
+    }
     if let Some(Value::Array(sorts)) = fields.get_mut("sorts") {
         if sorts.len() > 1 {
             return Err(ApiError::validation(format!(
@@ -83,6 +100,16 @@ pub(crate) fn accepted_forms(body: &mut Value) -> Result<(), ApiError> {
         }
     }
     Ok(())
+}
+
+/// A number or boolean filter value as the string HubSpot's document asks for (`1796252738713`
+/// as `"1796252738713"`, `true` as `"true"`); anything else is left to the schema check.
+fn as_text(value: &mut Value) {
+    match value {
+        Value::Number(n) => *value = Value::String(n.to_string()),
+        Value::Bool(b) => *value = Value::String(b.to_string()),
+        _ => {}
+    }
 }
 
 /// A sort rule's object form (`{"propertyName", "direction"}`) as its string form

@@ -138,7 +138,7 @@ async fn a_search_takes_after_as_a_number_and_sorts_as_objects() {
 #[tokio::test]
 async fn top_level_filters_are_applied_as_one_group() {
     let fake = fake().await;
-    create(&fake, &["Keep", "Drop"]).await;
+    let ids = create(&fake, &["Keep", "Drop"]).await;
     let url = format!("{}/crm/v3/objects/deal/search", fake.base_url());
     let filter = json!({"propertyName": "dealname", "operator": "EQ", "value": "keep"});
     let found = post(
@@ -149,6 +149,15 @@ async fn top_level_filters_are_applied_as_one_group() {
     assert_eq!(found.status, 200, "{}", found.text);
     assert_eq!(names(&found.json), ["Keep"]);
     assert_eq!(found.json["total"], 1);
+
+    // Airbyte's incremental read: epoch-millisecond numbers, not strings.
+    let window = json!({"properties": ["dealname"], "filters": [
+        {"propertyName": "hs_lastmodifieddate", "operator": "GTE", "value": 0},
+        {"propertyName": "hs_lastmodifieddate", "operator": "LTE", "value": 4_102_444_800_000_u64},
+        {"propertyName": "hs_object_id", "operator": "IN", "values": [0, ids[0].parse::<u64>().unwrap()]}]});
+    let numbers = post(url.clone(), window).await;
+    assert_eq!(numbers.status, 200, "{}", numbers.text);
+    assert_eq!(names(&numbers.json), ["Keep"]);
 
     let both = post(
         url,
