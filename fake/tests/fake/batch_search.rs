@@ -9,15 +9,7 @@ use std::time::Duration;
 
 const DEALS: &str = "/crm/v3/objects/deals";
 
-async fn fake() -> FakeHubSpot {
-    FakeHubSpot::builder()
-        .private_app_token(TOKEN)
-        .unique_property("external_id")
-        .rate_limits(RateLimits::UNLIMITED)
-        .start()
-        .await
-        .unwrap()
-}
+use crate::support::unlimited_fake as fake;
 
 fn url(fake: &FakeHubSpot, rest: &str) -> String {
     format!("{}{DEALS}{rest}", fake.base_url())

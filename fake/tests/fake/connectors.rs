@@ -5,18 +5,10 @@
 //! ignoring it.
 
 use crate::support::http::{TOKEN, get, http, post, put, send};
-use hubspot_deals_fake::{FakeHubSpot, RateLimits};
+use hubspot_deals_fake::FakeHubSpot;
 use serde_json::{Value, json};
 
-async fn fake() -> FakeHubSpot {
-    FakeHubSpot::builder()
-        .private_app_token(TOKEN)
-        .unique_property("external_id")
-        .rate_limits(RateLimits::UNLIMITED)
-        .start()
-        .await
-        .unwrap()
-}
+use crate::support::unlimited_fake as fake;
 
 /// Creates deals named `names` (in order) and returns their ids.
 async fn create(fake: &FakeHubSpot, names: &[&str]) -> Vec<String> {
