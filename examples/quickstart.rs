@@ -5,7 +5,9 @@
 //! ```
 //!
 //! With `HUBSPOT_CLIENT_ID`, `HUBSPOT_CLIENT_SECRET` and `HUBSPOT_REFRESH_TOKEN` set it uses
-//! OAuth; with `HUBSPOT_ACCESS_TOKEN` a private-app token. Either talks to HubSpot, or to
+//! OAuth; with `HUBSPOT_SERVICE_KEY` a Service Key (the successor of private apps, with the
+//! scopes `crm.objects.deals.read` and `crm.objects.deals.write`); with `HUBSPOT_ACCESS_TOKEN`
+//! a private-app token. Each talks to HubSpot, or to
 //! `HUBSPOT_BASE_URL` when set (a proxy, or the fake running as a process, whose token
 //! endpoint it then uses too). Without credentials it starts the fake HubSpot in-process. It
 //! creates, reads, updates, lists, upserts, searches and finally archives the deals it made.
@@ -47,6 +49,12 @@ fn credentials_from_env() -> Option<(ClientBuilder, &'static str)> {
         return Some((
             ClientBuilder::default().oauth(oauth),
             "OAuth (HUBSPOT_CLIENT_ID, HUBSPOT_REFRESH_TOKEN)",
+        ));
+    }
+    if let Some(key) = env("HUBSPOT_SERVICE_KEY") {
+        return Some((
+            ClientBuilder::default().service_key(key),
+            "a Service Key (HUBSPOT_SERVICE_KEY)",
         ));
     }
     env("HUBSPOT_ACCESS_TOKEN").map(|token| {

@@ -78,6 +78,21 @@ impl ClientBuilder {
         self.auth(Auth::private_app(token))
     }
 
+    /// Authenticates with a Service Key, which replaces private apps for system-to-system
+    /// work since HubSpot stopped letting accounts create private apps (October 2026). It is
+    /// sent as a bearer token; [`auth::SCOPES`](crate::auth::SCOPES) lists the scopes to give it.
+    ///
+    /// ```
+    /// let client = hubspot_deals::Client::builder()
+    ///     .service_key("a-service-key")
+    ///     .build()
+    ///     .unwrap();
+    /// # drop(client);
+    /// ```
+    pub fn service_key(self, key: impl Into<Secret>) -> Self {
+        self.auth(Auth::service_key(key))
+    }
+
     /// Authenticates with OAuth from a refresh token. Unless the `OAuth` sets its own token
     /// URL, it refreshes at `/oauth/v1/token` under this client's base URL, so a client
     /// pointed at a proxy or the fake never sends the client secret to HubSpot itself.
@@ -163,7 +178,7 @@ impl ClientBuilder {
             .map_err(BuildError::InvalidCredentials)?;
         let token_url = match &auth {
             Auth::OAuth(oauth) => oauth.resolved_token_url(&base_url),
-            Auth::PrivateApp(_) => String::new(),
+            Auth::PrivateApp(_) | Auth::ServiceKey(_) => String::new(),
         };
         let token_http =
             transport::client(self.connect_timeout, self.timeout).map_err(BuildError::Tls)?;
@@ -262,7 +277,7 @@ impl fmt::Display for BuildError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::MissingAuth => f.write_str(
-                "no credentials: call .private_app_token(..) or .auth(..) on the builder",
+                "no credentials: call .service_key(..), .private_app_token(..) or .auth(..) on the builder",
             ),
             Self::InvalidCredentials(reason) => write!(f, "unusable credentials: {reason}"),
             Self::InvalidBaseUrl { url, reason } => write!(

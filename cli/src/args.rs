@@ -126,13 +126,17 @@ impl Format {
 pub struct LoginArgs {
     /// Read a private app's access token from standard input (never from an argument, which
     /// shells keep in their history).
-    #[arg(long, conflicts_with = "client_id")]
+    #[arg(long, conflicts_with_all = ["client_id", "service_key"])]
     pub private_app_token: bool,
+    /// Read a Service Key (HubSpot: Development > Keys > Service keys, the successor of
+    /// private apps) from standard input.
+    #[arg(long, conflicts_with = "client_id")]
+    pub service_key: bool,
     /// The OAuth app's client id.
     #[arg(
         long,
         env = "HUBSPOT_CLIENT_ID",
-        required_unless_present = "private_app_token"
+        required_unless_present_any = ["private_app_token", "service_key"]
     )]
     pub client_id: Option<String>,
     /// Not taken: a secret in the arguments is in the process list for every user to read.

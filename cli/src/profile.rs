@@ -45,6 +45,12 @@ pub enum Stored {
         token: Secret,
         base_url: Option<String>,
     },
+    /// A Service Key.
+    ServiceKey {
+        #[serde(with = "secret_text")]
+        key: Secret,
+        base_url: Option<String>,
+    },
 }
 
 /// A secret as the credentials file holds it: plain text in a file only the user reads.
@@ -64,7 +70,9 @@ mod secret_text {
 impl Stored {
     fn base_url(&self) -> Option<&str> {
         match self {
-            Self::OAuth { base_url, .. } | Self::PrivateApp { base_url, .. } => base_url.as_deref(),
+            Self::OAuth { base_url, .. }
+            | Self::PrivateApp { base_url, .. }
+            | Self::ServiceKey { base_url, .. } => base_url.as_deref(),
         }
     }
 }
@@ -133,7 +141,7 @@ pub fn remove(profile: &str) -> Result<Option<Stored>, Failure> {
 /// Where credentials came from.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Source {
-    /// `HUBSPOT_ACCESS_TOKEN`, or `HUBSPOT_CLIENT_ID`/`_SECRET`/`HUBSPOT_REFRESH_TOKEN`.
+    /// `HUBSPOT_SERVICE_KEY`, `HUBSPOT_ACCESS_TOKEN`, or `HUBSPOT_CLIENT_ID`/`_SECRET`/`HUBSPOT_REFRESH_TOKEN`.
     Environment,
     /// The credentials file, under this profile.
     File(String),
@@ -183,6 +191,15 @@ fn env(name: &str) -> Option<String> {
 
 /// The credentials from the environment, else from the file.
 pub fn resolve(global: &Global) -> Result<Resolved, Failure> {
+    if let Some(key) = env("HUBSPOT_SERVICE_KEY") {
+        return Ok(Resolved {
+            stored: Stored::ServiceKey {
+                key: Secret::new(key),
+                base_url: None,
+            },
+            source: Source::Environment,
+        });
+    }
     if let Some(token) = env("HUBSPOT_ACCESS_TOKEN") {
         return Ok(Resolved {
             stored: Stored::PrivateApp {
@@ -211,7 +228,7 @@ pub fn resolve(global: &Global) -> Result<Resolved, Failure> {
     match resolve_stored(global)? {
         Some(resolved) => Ok(resolved),
         None => Err(Failure::Auth(format!(
-            "not logged in (no profile {:?} in {}, and no HUBSPOT_ACCESS_TOKEN): {LOGIN_AGAIN}",
+            "not logged in (no profile {:?} in {}, and no HUBSPOT_SERVICE_KEY or HUBSPOT_ACCESS_TOKEN): {LOGIN_AGAIN}",
             global.profile,
             path()?.display()
         ))),
@@ -240,6 +257,7 @@ pub fn client(global: &Global) -> Result<Client, Failure> {
         .rate_limit(global.budget);
     let builder = match resolved.stored.clone() {
         Stored::PrivateApp { token, .. } => builder.private_app_token(token),
+        Stored::ServiceKey { key, .. } => builder.service_key(key),
         Stored::OAuth {
             client_id,
             client_secret,

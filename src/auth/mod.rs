@@ -1,9 +1,15 @@
-//! How calls authenticate: a private app's static token, or OAuth from a refresh token with
-//! the access token cached and refreshed ahead of expiry, one refresh at a time.
+//! How calls authenticate: a Service Key or a private app's token (static bearer tokens), or
+//! OAuth from a refresh token with the access token cached and refreshed ahead of expiry, one
+//! refresh at a time.
+//!
+//! Since October 2026 HubSpot accounts can no longer create private apps (existing ones keep
+//! working); Service Keys replace them for system-to-system work, are scoped the same way and
+//! are sent the same way. The scopes each kind of work needs are in [`SCOPES`].
 //!
 //! ```
 //! use hubspot_deals::auth::{Auth, OAuth};
 //! let private = Auth::private_app("pat-na1-00000000-0000-0000-0000-000000000000");
+//! let key = Auth::service_key("service-key-from-development-keys");
 //! let oauth = Auth::oauth(
 //!     OAuth::new("client-id", "client-secret", "refresh-token")
 //!         .on_refresh(|tokens: &hubspot_deals::auth::Tokens| {
@@ -11,7 +17,8 @@
 //!             let _ = tokens;
 //!         }),
 //! );
-//! assert!(!format!("{private:?}{oauth:?}").contains("client-secret"));
+//! assert!(!format!("{private:?}{key:?}{oauth:?}").contains("client-secret"));
+//! assert!(!format!("{key:?}").contains("development-keys"));
 //! ```
 
 mod authorize;
@@ -33,6 +40,9 @@ use std::fmt;
 pub enum Auth {
     /// A private app's access token (`pat-na1-…`): static, sent as `Authorization: Bearer`.
     PrivateApp(Secret),
+    /// A Service Key (HubSpot: Development > Keys > Service keys): static, sent as
+    /// `Authorization: Bearer`, scoped like a private app.
+    ServiceKey(Secret),
     /// OAuth from a refresh token.
     OAuth(OAuth),
 }
@@ -41,6 +51,12 @@ impl Auth {
     /// Authenticates with a private app's access token.
     pub fn private_app(token: impl Into<Secret>) -> Self {
         Self::PrivateApp(token.into())
+    }
+
+    /// Authenticates with a Service Key, the successor of private apps for system-to-system
+    /// work.
+    pub fn service_key(key: impl Into<Secret>) -> Self {
+        Self::ServiceKey(key.into())
     }
 
     /// Authenticates with OAuth.
@@ -52,7 +68,7 @@ impl Auth {
     /// whose API base URL is `base_url`.
     pub(crate) fn validate(&self, base_url: &str, allow_plain_http: bool) -> Result<(), String> {
         match self {
-            Self::PrivateApp(token) => header_value(token).map(drop),
+            Self::PrivateApp(token) | Self::ServiceKey(token) => header_value(token).map(drop),
             Self::OAuth(oauth) => oauth.validate(base_url, allow_plain_http),
         }
     }
@@ -62,10 +78,47 @@ impl fmt::Debug for Auth {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::PrivateApp(token) => f.debug_tuple("PrivateApp").field(token).finish(),
+            Self::ServiceKey(key) => f.debug_tuple("ServiceKey").field(key).finish(),
             Self::OAuth(oauth) => f.debug_tuple("OAuth").field(oauth).finish(),
         }
     }
 }
+
+/// The scopes a Service Key, private app or OAuth app needs for each kind of work, as
+/// HubSpot's documents list them: (work, scopes). A call without one answers 403
+/// `MISSING_SCOPES`, whose error names the scope to add
+/// ([`ApiError::required_scopes`](crate::ApiError::required_scopes)).
+pub const SCOPES: &[(&str, &[&str])] = &[
+    (
+        "read deals (list, read, search, batch read)",
+        &["crm.objects.deals.read"],
+    ),
+    (
+        "write deals (create, update, archive, merge, batch writes, associate)",
+        &["crm.objects.deals.write"],
+    ),
+    (
+        "read deal pipelines and stages",
+        &["crm.objects.deals.read"],
+    ),
+    (
+        "read deal property definitions",
+        &["crm.schemas.deals.read"],
+    ),
+    ("create deal properties", &["crm.schemas.deals.write"]),
+    (
+        "read associations with contacts",
+        &["crm.objects.deals.read", "crm.objects.contacts.read"],
+    ),
+    (
+        "read associations with companies",
+        &["crm.objects.deals.read", "crm.objects.companies.read"],
+    ),
+    (
+        "read associations with line items",
+        &["crm.objects.deals.read", "crm.objects.line_items.read"],
+    ),
+];
 
 /// Tokens from HubSpot's token endpoint.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -406,6 +406,23 @@ fn seconds(duration: Duration) -> String {
     }
 }
 
+impl ApiError {
+    /// For a 403 `MISSING_SCOPES`: the scopes HubSpot says the call needs (any one of them
+    /// will do), from `requiredGranularScopes` in its error details; empty otherwise.
+    pub fn required_scopes(&self) -> Vec<&str> {
+        let mut scopes: Vec<&str> = Vec::new();
+        let details = self.errors.iter().map(|e| &e.context);
+        for context in std::iter::once(&self.context).chain(details) {
+            for scope in context.get("requiredGranularScopes").into_iter().flatten() {
+                if !scopes.contains(&scope.as_str()) {
+                    scopes.push(scope);
+                }
+            }
+        }
+        scopes
+    }
+}
+
 impl fmt::Display for ApiError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}{}", Prefix(self.operation), self.status)?;
@@ -413,6 +430,14 @@ impl fmt::Display for ApiError {
             write!(f, " {category}")?;
         }
         write!(f, ": {}", self.message)?;
+        let scopes = self.required_scopes();
+        if !scopes.is_empty() {
+            write!(
+                f,
+                " (add {} to the Service Key, private app or OAuth app's scopes)",
+                scopes.join(" or ")
+            )?;
+        }
         if let Some(wait) = self.retry_after {
             write!(f, " (HubSpot asks to retry after {})", seconds(wait))?;
         }

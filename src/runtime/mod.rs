@@ -37,15 +37,16 @@ use std::time::Duration;
 
 /// How calls get their `Authorization` header.
 enum Credentials {
-    /// A private app's token: the header is built once (and marked sensitive).
-    Static(HeaderValue),
+    /// A Service Key's or private app's token: the header is built once (and marked
+    /// sensitive), with the kind of credential for `Debug`.
+    Static(HeaderValue, &'static str),
     OAuth(Session),
 }
 
 impl fmt::Debug for Credentials {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Self::Static(_) => f.write_str("PrivateApp(<redacted>)"),
+            Self::Static(_, kind) => write!(f, "{kind}(<redacted>)"),
             Self::OAuth(session) => f.debug_tuple("OAuth").field(session).finish(),
         }
     }
@@ -55,7 +56,7 @@ impl Credentials {
     /// The header for the next attempt.
     async fn authorization(&self) -> Result<HeaderValue, Error> {
         match self {
-            Self::Static(value) => Ok(value.clone()),
+            Self::Static(value, _) => Ok(value.clone()),
             Self::OAuth(session) => {
                 let token = session.bearer().await.map_err(Error::Auth)?;
                 auth::header_value(&token).map_err(Error::Other)
@@ -111,7 +112,10 @@ impl Runtime {
         limits: Limits,
     ) -> Result<Self, String> {
         let credentials = match setup.auth {
-            Auth::PrivateApp(token) => Credentials::Static(auth::header_value(&token)?),
+            Auth::PrivateApp(token) => {
+                Credentials::Static(auth::header_value(&token)?, "PrivateApp")
+            }
+            Auth::ServiceKey(key) => Credentials::Static(auth::header_value(&key)?, "ServiceKey"),
             Auth::OAuth(oauth) => Credentials::OAuth(Session::new(
                 oauth,
                 setup.token_url,

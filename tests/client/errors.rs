@@ -6,7 +6,7 @@ use crate::support::fake::{PAT, empty_deal, oauth_fake, pat_client};
 use crate::support::recorder::{CORRELATION_ID, Recorder, json, raw};
 use hubspot_deals::clock::ManualClock;
 use hubspot_deals::{Client, Error, RetryPolicy, types};
-use hubspot_deals_fake::{Fault, FaultKind};
+use hubspot_deals_fake::{FakeHubSpot, Fault, FaultKind};
 
 /// A client of `server` with retries off.
 fn client(server: &Recorder) -> Client {
@@ -81,6 +81,36 @@ async fn errors_keep_hubspot_details() {
         .await
         .unwrap_err();
     assert!(scopes.is_missing_scopes() && scopes.status() == Some(403));
+    let Error::Api(api) = &scopes else {
+        panic!("{scopes:?}")
+    };
+    assert_eq!(api.required_scopes(), ["crm.objects.deals.write"]);
+    assert!(
+        scopes.to_string().contains(
+            "(add crm.objects.deals.write to the Service Key, private app or OAuth app's scopes)"
+        ),
+        "{scopes}"
+    );
+}
+
+#[tokio::test]
+async fn a_service_key_is_sent_as_a_bearer_token_and_never_shown() {
+    let key = "service-key-0000-aaaa-bbbb";
+    let fake = FakeHubSpot::builder()
+        .private_app_token(key)
+        .start()
+        .await
+        .unwrap();
+    let client = Client::builder()
+        .service_key(key)
+        .base_url(fake.base_url())
+        .build()
+        .unwrap();
+    let page = client.get_page().send().await.unwrap();
+    assert!(page.results.is_empty());
+    let shown = format!("{client:?}");
+    assert!(shown.contains("ServiceKey(<redacted>)"), "{shown}");
+    assert!(!shown.contains("aaaa-bbbb"), "{shown}");
 }
 
 #[tokio::test]

@@ -1,8 +1,8 @@
 //! `auth login`: an OAuth login replaces HubSpot's manual steps: it listens on
 //! `http://localhost:PORT/callback` (the redirect URL registered on the app), prints the
 //! authorize URL (and opens a browser), waits for the redirect that carries its `state`,
-//! exchanges the code and stores the refresh token. Or a private app's token, checked with
-//! one call. Secrets (the client secret, a private app's token) come from the environment or
+//! exchanges the code and stores the refresh token. Or a Service Key or a private app's token,
+//! checked with one call. Secrets (the client secret, a key or token) come from the environment or
 //! standard input, never from arguments, which every user of the machine can read in the
 //! process list.
 
@@ -28,7 +28,10 @@ pub async fn login(global: &Global, args: LoginArgs) -> Result<ExitCode, Failure
         ));
     }
     if args.private_app_token {
-        return login_private_app(global).await;
+        return login_static(global, StaticKind::PrivateApp).await;
+    }
+    if args.service_key {
+        return login_static(global, StaticKind::ServiceKey).await;
     }
     let Some(client_id) = args.client_id.clone() else {
         return Err(Failure::Usage(
@@ -150,36 +153,84 @@ fn describe(user: Option<&str>, hub_id: Option<u64>, domain: Option<&str>) -> St
     text
 }
 
-/// A private app's token from standard input (not echoed on a terminal), checked with one
-/// call, then stored.
-async fn login_private_app(global: &Global) -> Result<ExitCode, Failure> {
-    let token = read_secret(
-        "Paste the private app's access token (not shown), then press Enter: ",
-        "token",
-        "hubspot-deals auth login --private-app-token < token.txt",
-    )?;
+/// A static bearer credential: a Service Key or a private app's token.
+#[derive(Clone, Copy)]
+enum StaticKind {
+    PrivateApp,
+    ServiceKey,
+}
+
+impl StaticKind {
+    /// What it is, for people.
+    fn name(self) -> &'static str {
+        match self {
+            Self::PrivateApp => "a private app's token",
+            Self::ServiceKey => "a Service Key",
+        }
+    }
+
+    /// Where to copy it from again.
+    fn origin(self) -> &'static str {
+        match self {
+            Self::PrivateApp => "the private app's settings",
+            Self::ServiceKey => "Development > Keys > Service keys in HubSpot",
+        }
+    }
+
+    fn stored(self, secret: Secret, base_url: Option<String>) -> Stored {
+        match self {
+            Self::PrivateApp => Stored::PrivateApp {
+                token: secret,
+                base_url,
+            },
+            Self::ServiceKey => Stored::ServiceKey {
+                key: secret,
+                base_url,
+            },
+        }
+    }
+}
+
+/// A Service Key or private app's token from standard input (not echoed on a terminal),
+/// checked with one call, then stored.
+async fn login_static(global: &Global, kind: StaticKind) -> Result<ExitCode, Failure> {
+    let (prompt, what, example) = match kind {
+        StaticKind::PrivateApp => (
+            "Paste the private app's access token (not shown), then press Enter: ",
+            "token",
+            "hubspot-deals auth login --private-app-token < token.txt",
+        ),
+        StaticKind::ServiceKey => (
+            "Paste the Service Key (not shown), then press Enter: ",
+            "Service Key",
+            "hubspot-deals auth login --service-key < key.txt",
+        ),
+    };
+    let secret = read_secret(prompt, what, example)?;
     let base_url = global.base_url.clone().unwrap_or_else(|| HUBSPOT.into());
-    let client = Client::builder()
-        .base_url(&base_url)
-        .private_app_token(token.clone())
+    let builder = Client::builder().base_url(&base_url);
+    let builder = match kind {
+        StaticKind::PrivateApp => builder.private_app_token(secret.clone()),
+        StaticKind::ServiceKey => builder.service_key(secret.clone()),
+    };
+    let client = builder
         .build()
-        .map_err(|e| Failure::Usage(format!("this token cannot be used: {e}")))?;
+        .map_err(|e| Failure::Usage(format!("this {what} cannot be used: {e}")))?;
     client.get_page().limit(1).send().await.map_err(|e| {
         if e.is_auth() {
             Failure::Auth(format!(
-                "HubSpot refused the token ({e}); copy it again from the private app's settings"
+                "HubSpot refused the {what} ({e}); copy it again from {}",
+                kind.origin()
             ))
         } else {
             Failure::from(e)
         }
     })?;
-    let stored = Stored::PrivateApp {
-        token,
-        base_url: global.base_url.clone(),
-    };
+    let stored = kind.stored(secret, global.base_url.clone());
     let path = profile::save(&global.profile, stored)?;
     eprintln!(
-        "Logged in with a private app's token (it can read deals). Stored in {} (profile {:?}).",
+        "Logged in with {} (it can read deals). Stored in {} (profile {:?}).",
+        kind.name(),
         path.display(),
         global.profile
     );

@@ -25,8 +25,12 @@ pub async fn status(global: &Global) -> Result<ExitCode, Failure> {
     println!("credentials: {from}");
     println!("api: {base_url}");
     match &resolved.stored {
-        Stored::PrivateApp { .. } => {
-            println!("kind: private app token");
+        Stored::PrivateApp { .. } | Stored::ServiceKey { .. } => {
+            let kind = match &resolved.stored {
+                Stored::ServiceKey { .. } => "Service Key",
+                _ => "private app token",
+            };
+            println!("kind: {kind}");
             profile::client(global)?.get_page().limit(1).send().await?;
             println!("works: yes (deals can be read)");
         }
@@ -101,6 +105,11 @@ pub async fn logout(global: &Global) -> Result<ExitCode, Failure> {
         Stored::PrivateApp { .. } => eprintln!(
             "Logged out: profile {:?} deleted (a private app's token is ended by rotating it in \
              HubSpot's settings).",
+            global.profile
+        ),
+        Stored::ServiceKey { .. } => eprintln!(
+            "Logged out: profile {:?} deleted (a Service Key is ended by rotating or deleting it \
+             under Development > Keys in HubSpot).",
             global.profile
         ),
     }

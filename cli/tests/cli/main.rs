@@ -43,6 +43,7 @@ impl Scratch {
             .env("HUBSPOT_DEALS_CONFIG_DIR", self.file("config"))
             .env("HUBSPOT_BASE_URL", fake.base_url())
             .env_remove("HUBSPOT_ACCESS_TOKEN")
+            .env_remove("HUBSPOT_SERVICE_KEY")
             .env_remove("HUBSPOT_CLIENT_ID")
             .env_remove("HUBSPOT_CLIENT_SECRET")
             .env_remove("HUBSPOT_REFRESH_TOKEN")
@@ -717,6 +718,59 @@ async fn incremental_and_archived_exports_archive_and_missing_deals() {
     let bad = scratch.run(&fake, &["deals", "search", "--filter", "amount LIKE 3"]);
     assert_eq!(code(&bad), 2);
     assert!(text(&bad.stderr).contains("not a search operator"));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_service_key_logs_in_from_standard_input_and_exports() {
+    const KEY: &str = "service-key-0000-cccc-dddd";
+    let fake = fake_with(3, base().private_app_token(KEY)).await;
+    let scratch = Scratch::new("service-key");
+    let mut login = scratch
+        .command(&fake)
+        .args(["auth", "login", "--service-key"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    writeln!(login.stdin.take().unwrap(), "{KEY}").unwrap();
+    let login = login.wait_with_output().unwrap();
+    exits(&login, 0);
+    assert!(text(&login.stderr).contains("Logged in with a Service Key"));
+    let status = scratch.run(&fake, &["auth", "status"]);
+    exits(&status, 0);
+    assert!(
+        text(&status.stdout).contains("kind: Service Key"),
+        "{}",
+        text(&status.stdout)
+    );
+    let export = scratch.run(&fake, &["deals", "export"]);
+    exits(&export, 0);
+    assert_eq!(text(&export.stdout).lines().count(), 3);
+    for output in [&login, &status, &export] {
+        let shown = format!("{}{}", text(&output.stdout), text(&output.stderr));
+        assert!(
+            !shown.contains("cccc-dddd"),
+            "the key is never printed: {shown}"
+        );
+    }
+
+    let wrong = Scratch::new("service-key-wrong");
+    let mut refused = wrong
+        .command(&fake)
+        .args(["auth", "login", "--service-key"])
+        .stdin(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    writeln!(refused.stdin.take().unwrap(), "not-a-key-anyone-issued").unwrap();
+    let refused = refused.wait_with_output().unwrap();
+    exits(&refused, 3);
+    assert!(
+        text(&refused.stderr).contains("Development > Keys > Service keys"),
+        "{}",
+        text(&refused.stderr)
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
