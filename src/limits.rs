@@ -19,6 +19,15 @@ pub const ASSOCIATIONS_BATCH_READ_INPUTS: usize = 1_000;
 /// Associations of one object in one page (of a listing or an associations batch read).
 pub const ASSOCIATIONS_PAGE: usize = 500;
 
+/// The longest request URL (path and query) HubSpot serves: longer ones are refused with 414.
+/// HubSpot does not document it; connectors report about 16 KB (Airbyte keeps its URLs under
+/// 15,000 characters). The fake refuses longer URLs; the client keeps its URLs shorter by a
+/// margin ([`URL_MARGIN`]).
+pub const URL_BYTES: usize = 16_384;
+/// How far below [`URL_BYTES`] the client keeps a URL, for the parts it does not control (a
+/// proxy's longer base path, a header a proxy turns into a parameter).
+pub const URL_MARGIN: usize = 1_384;
+
 /// Deals in one page of a listing (and its default is 10).
 pub const LIST_PAGE: usize = 100;
 /// Deals in one page of a listing that asks for property history.

@@ -2,6 +2,14 @@
 //! on the current one, memory flat however many deals pass, resumable from any point, and
 //! guarded against a cursor that repeats.
 //!
+//! However many properties are asked for, no URL grows past HubSpot's limit (about 16 KB:
+//! [`limits::URL_BYTES`], a 414 past it; a few hundred property names). When the names fit,
+//! a page costs one call (100 deals a call). When they do not, each page lists the ids only
+//! and a batch read fetches their properties, named in its body: two calls per 100 deals.
+//! Splitting the names across several listings of the same page would cost at least two as
+//! well, and one more for every further 16 KB of names. A deal archived between its listing
+//! and its batch read is left out: it is no longer live.
+//!
 //! ```no_run
 //! # async fn run(client: hubspot_deals::Client) -> Result<(), hubspot_deals::Error> {
 //! use futures_util::StreamExt;
@@ -17,8 +25,9 @@ use crate::Error;
 use crate::generated::Client;
 use crate::limits;
 use crate::stream::{Items, Prefetch, Producer};
-use crate::types::DealWithAssociations;
+use crate::types::{BatchRead, DealId, DealWithAssociations};
 use futures_core::Stream;
+use progenitor_client::ClientInfo;
 use std::collections::HashSet;
 use std::hash::{BuildHasher, RandomState};
 use std::pin::Pin;
@@ -115,6 +124,22 @@ impl ListDeals {
         self
     }
 
+    /// Whether the listing's URL, with every property named in it, would pass HubSpot's
+    /// limit: then the properties go in a batch read's body instead.
+    fn properties_in_body(&self) -> bool {
+        let named = |name: &str, values: &[String]| -> usize {
+            values.iter().map(|v| name.len() + 2 + encoded_len(v)).sum()
+        };
+        // The path, `limit`, `archived` and a cursor, generously.
+        const REST: usize = 300;
+        let length = self.client.baseurl().len()
+            + REST
+            + named("properties", &self.properties)
+            + named("propertiesWithHistory", &self.properties_with_history)
+            + named("associations", &self.associations);
+        length > limits::URL_BYTES - limits::URL_MARGIN
+    }
+
     fn max_page_size(&self) -> u32 {
         if self.properties_with_history.is_empty() {
             limits::LIST_PAGE as u32
@@ -169,6 +194,7 @@ async fn produce<P: Send>(
     // Cursors seen so far, hashed: a repeated one means the server would loop.
     let hasher = RandomState::new();
     let mut seen = HashSet::new();
+    let in_body = list.properties_in_body();
     loop {
         let Some(slot) = producer.reserve().await else {
             return;
@@ -178,11 +204,15 @@ async fn produce<P: Send>(
             .get_page()
             .limit(size as i32)
             .archived(list.archived);
-        if !list.properties.is_empty() {
-            request = request.properties(list.properties.clone());
-        }
-        if !list.properties_with_history.is_empty() {
-            request = request.properties_with_history(list.properties_with_history.clone());
+        if in_body {
+            request = request.properties(vec!["hs_object_id".to_string()]);
+        } else {
+            if !list.properties.is_empty() {
+                request = request.properties(list.properties.clone());
+            }
+            if !list.properties_with_history.is_empty() {
+                request = request.properties_with_history(list.properties_with_history.clone());
+            }
         }
         if !list.associations.is_empty() {
             request = request.associations(list.associations.clone());
@@ -203,9 +233,17 @@ async fn produce<P: Send>(
                 cursor: after.clone(),
             }));
         }
+        let deals = if in_body {
+            match with_properties(&list, page.results).await {
+                Ok(deals) => deals,
+                Err(error) => return slot.send(Err(error)),
+            }
+        } else {
+            page.results
+        };
         let last = next.is_none();
         slot.send(Ok(shape(Page {
-            deals: page.results,
+            deals,
             cursor: cursor.take(),
             next: next.clone(),
         })));
@@ -214,6 +252,57 @@ async fn produce<P: Send>(
         }
         cursor = next;
     }
+}
+
+/// The listed deals with the properties the listing asks for, read by one batch read (a page
+/// holds at most as many deals as a batch read takes), in the listing's order.
+async fn with_properties(
+    list: &ListDeals,
+    listed: Vec<DealWithAssociations>,
+) -> Result<Vec<DealWithAssociations>, Error> {
+    if listed.is_empty() {
+        return Ok(listed);
+    }
+    let body = BatchRead {
+        id_property: None,
+        inputs: listed.iter().map(|d| DealId { id: d.id.clone() }).collect(),
+        properties: list.properties.clone(),
+        properties_with_history: list.properties_with_history.clone(),
+    };
+    let read = list
+        .client
+        .batch_read()
+        .archived(list.archived)
+        .body(body)
+        .send()
+        .await?
+        .into_inner();
+    let mut found: std::collections::HashMap<String, _> = read
+        .results
+        .into_iter()
+        .map(|d| (d.id.clone(), d))
+        .collect();
+    Ok(listed
+        .into_iter()
+        .filter_map(|mut deal| {
+            let read = found.remove(&deal.id)?;
+            deal.properties = read.properties;
+            deal.properties_with_history = read.properties_with_history;
+            deal.updated_at = read.updated_at;
+            Some(deal)
+        })
+        .collect())
+}
+
+/// The length of `value` in a URL's query, percent-encoded.
+fn encoded_len(value: &str) -> usize {
+    value
+        .bytes()
+        .map(|b| match b {
+            b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'*' | b' ' => 1,
+            _ => 3,
+        })
+        .sum()
 }
 
 /// The pages of a listing.

@@ -94,6 +94,19 @@ impl ApiError {
         )
     }
 
+    /// 414 for a request URL longer than HubSpot serves.
+    pub fn uri_too_long(length: usize) -> Self {
+        Self::new(
+            414,
+            Some("VALIDATION_ERROR"),
+            format!(
+                "The request URL is {length} bytes, longer than the {} HubSpot serves: ask for \
+                 fewer properties, or send them in a batch read's body",
+                hubspot_deals::limits::URL_BYTES
+            ),
+        )
+    }
+
     /// 401 without usable credentials.
     pub fn unauthenticated() -> Self {
         Self::new(

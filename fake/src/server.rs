@@ -164,6 +164,10 @@ fn process(
     if let Some(outcome) = faulted(fault, correlation_id) {
         return outcome;
     }
+    let length = parts.uri.path_and_query().map_or(0, |p| p.as_str().len());
+    if length > hubspot_deals::limits::URL_BYTES {
+        return Outcome::error(ApiError::uri_too_long(length), correlation_id);
+    }
     let now = world.now();
     let form =
         || -> HashMap<String, String> { form_urlencoded::parse(body).into_owned().collect() };

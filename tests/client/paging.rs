@@ -267,3 +267,75 @@ async fn pages_and_archived_deals() {
         .await;
     assert_eq!(archived, [first.id]);
 }
+
+#[tokio::test]
+async fn every_property_of_every_deal_however_many_are_named() {
+    // 400 custom properties with names as long as HubSpot's generated ones: about 19 KB of
+    // names, past HubSpot's URL limit.
+    let names: Vec<String> = (0..400)
+        .map(|i| format!("custom_field_from_the_erp_number_{i:03}"))
+        .collect();
+    let clock = ManualClock::default();
+    let mut builder = oauth_fake(&clock);
+    for name in &names {
+        builder = builder.property(name);
+    }
+    let fake = builder.start().await.unwrap();
+    fake.seed_deals((0..250).map(|i| {
+        let mut values = vec![("dealname".to_string(), format!("Deal {i}"))];
+        for name in names.iter().skip(i % 7).step_by(50) {
+            values.push((name.clone(), format!("{name} of {i}")));
+        }
+        values
+    }))
+    .unwrap();
+    let client = pat_client(&fake, &clock, RetryPolicy::default());
+    let one_url = client.get_page().properties(names.clone()).send().await;
+    assert_eq!(
+        one_url.unwrap_err().status(),
+        Some(414),
+        "one URL cannot hold them"
+    );
+    fake.clear_log();
+
+    let mut all = Vec::new();
+    let mut stream = client
+        .deals()
+        .list()
+        .properties(names.iter().chain([&"dealname".to_string()]))
+        .stream();
+    while let Some(deal) = stream.next().await {
+        all.push(deal.unwrap());
+    }
+    assert_eq!(all.len(), 250, "every deal once");
+    let ids: HashSet<_> = all.iter().map(|d| d.id.clone()).collect();
+    assert_eq!(ids.len(), 250);
+    for deal in &all {
+        let i: usize = deal.properties["dealname"].clone().unwrap()[5..]
+            .parse()
+            .unwrap();
+        for name in names.iter().skip(i % 7).step_by(50) {
+            assert_eq!(
+                deal.properties.get(name).cloned().flatten(),
+                Some(format!("{name} of {i}")),
+                "deal {i}, {name}"
+            );
+        }
+    }
+    let requests = fake.requests();
+    assert!(requests.iter().all(|r| r.status == 200), "no 414");
+    let calls = |op: &str| requests.iter().filter(|r| r.operation == op).count();
+    assert_eq!(
+        (calls("get_page"), calls("batch_read")),
+        (3, 3),
+        "two calls per 100 deals"
+    );
+
+    // Named properties that fit still cost one call a page.
+    fake.clear_log();
+    let few = client.deals().list().properties(["dealname"]).stream();
+    assert_eq!(few.count().await, 250);
+    let requests = fake.requests();
+    assert_eq!(requests.len(), 3);
+    assert!(requests.iter().all(|r| r.operation == "get_page"));
+}
