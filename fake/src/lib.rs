@@ -45,6 +45,7 @@ mod log;
 mod oauth_api;
 mod objects;
 pub mod options;
+mod pipelines;
 mod properties;
 mod query;
 mod render;

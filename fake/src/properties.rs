@@ -59,8 +59,8 @@ pub(crate) struct Definition {
     pub kind: &'static str,
     /// How HubSpot's forms show it: `text`, `number`, `date`, `select`, `booleancheckbox`, …
     pub field_type: &'static str,
-    /// The values an enumeration takes, in display order.
-    pub options: Vec<String>,
+    /// The values an enumeration takes, with their labels, in display order.
+    pub options: Vec<(String, String)>,
     pub read_only: bool,
     pub unique: bool,
 }
@@ -71,7 +71,22 @@ pub(crate) fn definitions(schema: &Schema) -> Vec<Definition> {
         .properties
         .iter()
         .map(|name| {
-            let enumeration = |options: Vec<String>| ("enumeration", "select", options);
+            let described = |pipeline: &str, stage: &str| {
+                let key = (pipeline.to_string(), stage.to_string());
+                let given = schema.described.get(&key).map(|d| d.label.clone());
+                let value = if stage.is_empty() { pipeline } else { stage };
+                (
+                    value.to_string(),
+                    given.unwrap_or_else(|| label(value).to_string()),
+                )
+            };
+            let listed = |values: &[&str]| -> Vec<(String, String)> {
+                values
+                    .iter()
+                    .map(|v| (v.to_string(), label(v).to_string()))
+                    .collect()
+            };
+            let enumeration = |options: Vec<(String, String)>| ("enumeration", "select", options);
             let (kind, field_type, options) = match name.as_str() {
                 n if NUMBERS.contains(&n) => ("number", "number", Vec::new()),
                 n if DATETIMES.contains(&n) || n == "hs_lastmodifieddate" => {
@@ -79,16 +94,22 @@ pub(crate) fn definitions(schema: &Schema) -> Vec<Definition> {
                 }
                 "hs_is_closed" => ("bool", "booleancheckbox", Vec::new()),
                 "hs_deal_stage_probability" | "hs_object_id" => ("number", "number", Vec::new()),
-                "pipeline" => enumeration(schema.pipelines.iter().map(|p| p.id.clone()).collect()),
+                "pipeline" => enumeration(
+                    schema
+                        .pipelines
+                        .iter()
+                        .map(|p| described(&p.id, ""))
+                        .collect(),
+                ),
                 "dealstage" => enumeration(
                     schema
                         .pipelines
                         .iter()
-                        .flat_map(|p| p.stages.iter().cloned())
+                        .flat_map(|p| p.stages.iter().map(|s| described(&p.id, s)))
                         .collect(),
                 ),
-                "dealtype" => enumeration(vec!["newbusiness".into(), "existingbusiness".into()]),
-                "hs_priority" => enumeration(vec!["low".into(), "medium".into(), "high".into()]),
+                "dealtype" => enumeration(listed(&["newbusiness", "existingbusiness"])),
+                "hs_priority" => enumeration(listed(&["low", "medium", "high"])),
                 "description" => ("string", "textarea", Vec::new()),
                 _ => ("string", "text", Vec::new()),
             };
@@ -110,8 +131,8 @@ fn v2(definition: &Definition) -> Value {
         .options
         .iter()
         .enumerate()
-        .map(|(order, value)| {
-            json!({"value": value, "label": label(value), "displayOrder": order,
+        .map(|(order, (value, label))| {
+            json!({"value": value, "label": label, "displayOrder": order,
                    "hidden": false, "readOnly": false, "description": null})
         })
         .collect();
@@ -160,9 +181,17 @@ mod tests {
         assert_eq!(find("dealname").kind, "string");
         assert!(find("hs_object_id").read_only && !find("dealname").read_only);
         assert!(find("external_id").unique && !find("dealname").unique);
-        assert_eq!(find("pipeline").options, ["default", "77"]);
-        assert!(find("dealstage").options.contains(&"102".to_string()));
-        assert!(find("dealstage").options.contains(&"closedwon".to_string()));
+        let values = |name: &str| -> Vec<String> {
+            find(name).options.iter().map(|(v, _)| v.clone()).collect()
+        };
+        assert_eq!(values("pipeline"), ["default", "77"]);
+        assert!(values("dealstage").contains(&"102".to_string()));
+        let won = find("dealstage")
+            .options
+            .iter()
+            .find(|(v, _)| v == "closedwon")
+            .cloned();
+        assert_eq!(won, Some(("closedwon".into(), "Closed Won".into())));
         assert_eq!(all.len(), schema.properties.len(), "every property, once");
     }
 }

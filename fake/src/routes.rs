@@ -55,6 +55,17 @@ pub(crate) enum Neighbour {
         /// The object type the associations lead to, as the path gives it.
         to_type: String,
     },
+    /// `GET /crm/v3/pipelines/deals`.
+    PipelinesGetAll,
+    /// `POST /crm/v3/pipelines/deals`.
+    PipelineCreate,
+    /// `GET /crm/v3/pipelines/deals/{pipelineId}`.
+    PipelineGetById(String),
+    /// `GET /crm/v3/pipelines/deals/{pipelineId}/stages[/{stageId}]`.
+    PipelineStages {
+        pipeline: String,
+        stage: Option<String>,
+    },
 }
 
 impl Neighbour {
@@ -64,21 +75,60 @@ impl Neighbour {
             Neighbour::Schemas => "schemas_get_all",
             Neighbour::PropertiesV2 => "properties_v2_get_all",
             Neighbour::AssociationsBatchRead { .. } => "associations_v4_batch_read",
+            Neighbour::PipelinesGetAll => "pipelines_get_all",
+            Neighbour::PipelineCreate => "pipelines_create",
+            Neighbour::PipelineGetById(_) => "pipelines_get_by_id",
+            Neighbour::PipelineStages { stage: None, .. } => "pipeline_stages_get_all",
+            Neighbour::PipelineStages { .. } => "pipeline_stages_get_by_id",
         }
+    }
+
+    /// Whether it changes the account (and needs the deals write scope).
+    pub fn writes(&self) -> bool {
+        matches!(self, Neighbour::PipelineCreate)
     }
 }
 
-/// The neighbour read at `path`, with the method it takes.
-fn neighbour(path: &str) -> Option<(&'static str, Neighbour)> {
+/// The calls around deals at `path`, each with the method it takes.
+fn neighbour(path: &str) -> Option<Vec<(&'static str, Neighbour)>> {
     if path == "/crm/v3/schemas" {
-        return Some(("GET", Neighbour::Schemas));
+        return Some(vec![("GET", Neighbour::Schemas)]);
     }
     if let Some(object) = path
         .strip_prefix("/properties/v2/")
         .and_then(|rest| rest.strip_suffix("/properties"))
         && DEAL_TYPES.contains(&object)
     {
-        return Some(("GET", Neighbour::PropertiesV2));
+        return Some(vec![("GET", Neighbour::PropertiesV2)]);
+    }
+    if let Some(rest) = path.strip_prefix("/crm/v3/pipelines/") {
+        let segments: Vec<String> = rest.split('/').map(percent_decode).collect();
+        let object = segments.first()?;
+        if !DEAL_TYPES.contains(&object.as_str()) || segments.iter().any(String::is_empty) {
+            return None;
+        }
+        return match &segments[1..] {
+            [] => Some(vec![
+                ("GET", Neighbour::PipelinesGetAll),
+                ("POST", Neighbour::PipelineCreate),
+            ]),
+            [id] => Some(vec![("GET", Neighbour::PipelineGetById(id.clone()))]),
+            [id, stages] if stages == "stages" => Some(vec![(
+                "GET",
+                Neighbour::PipelineStages {
+                    pipeline: id.clone(),
+                    stage: None,
+                },
+            )]),
+            [id, stages, stage] if stages == "stages" => Some(vec![(
+                "GET",
+                Neighbour::PipelineStages {
+                    pipeline: id.clone(),
+                    stage: Some(stage.clone()),
+                },
+            )]),
+            _ => None,
+        };
     }
     let (from, rest) = path
         .strip_prefix("/crm/v4/associations/")?
@@ -86,7 +136,7 @@ fn neighbour(path: &str) -> Option<(&'static str, Neighbour)> {
     let to_type = rest.strip_suffix("/batch/read")?;
     (DEAL_TYPES.contains(&from) && !to_type.is_empty() && !to_type.contains('/')).then(|| {
         let to_type = percent_decode(to_type);
-        ("POST", Neighbour::AssociationsBatchRead { to_type })
+        vec![("POST", Neighbour::AssociationsBatchRead { to_type })]
     })
 }
 
@@ -181,11 +231,11 @@ pub(crate) fn route(method: &Method, path: &str) -> Route {
         }
         return Route::MethodNotAllowed(allowed.join(", "));
     }
-    if let Some((allowed, read)) = neighbour(path) {
-        return if method.as_str() == allowed {
-            Route::Neighbour(read)
-        } else {
-            Route::MethodNotAllowed(allowed.into())
+    if let Some(calls) = neighbour(path) {
+        let allowed: Vec<&str> = calls.iter().map(|(m, _)| *m).collect();
+        return match calls.into_iter().find(|(m, _)| *m == method.as_str()) {
+            Some((_, call)) => Route::Neighbour(call),
+            None => Route::MethodNotAllowed(allowed.join(", ")),
         };
     }
     const ACCESS_TOKENS: &str = "/oauth/v1/access-tokens/";

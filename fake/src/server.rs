@@ -1,7 +1,7 @@
 //! The fake's HTTP side: accepts connections on loopback, routes each request, applies
 //! faults, auth, scopes and budgets in HubSpot's order, and logs the outcome.
 
-use super::auth::{Caller, READ_SCOPE};
+use super::auth::{Caller, READ_SCOPE, WRITE_SCOPE};
 use super::errors::ApiError;
 use super::faults::FaultKind;
 use super::log::LoggedRequest;
@@ -10,7 +10,8 @@ use super::query::Query;
 use super::routes::{Neighbour, Params, Route, route};
 use super::state::World;
 use super::{
-    associations, authorize, batch, oauth_api, objects, properties, schemas, search, validate,
+    associations, authorize, batch, oauth_api, objects, pipelines, properties, schemas, search,
+    validate,
 };
 use bytes::Bytes;
 use chrono::{DateTime, Utc};
@@ -403,8 +404,8 @@ fn deals_call(
     answered(answer, declared, admitted, correlation_id)
 }
 
-/// A read around deals: admitted like a deals read (the fake asks for the deals read scope
-/// only), then answered.
+/// A call around deals: admitted like a deals call (the fake asks for the deals read scope,
+/// or write for a change), then answered.
 fn neighbour_call(
     world: &mut World,
     read: &Neighbour,
@@ -413,7 +414,12 @@ fn neighbour_call(
     now: DateTime<Utc>,
     correlation_id: &str,
 ) -> Outcome {
-    let admitted = match admit(world, parts, READ_SCOPE, false, now, correlation_id) {
+    let scope = if read.writes() {
+        WRITE_SCOPE
+    } else {
+        READ_SCOPE
+    };
+    let admitted = match admit(world, parts, scope, false, now, correlation_id) {
         Ok(admitted) => admitted,
         Err(refused) => return refused,
     };
@@ -422,6 +428,14 @@ fn neighbour_call(
         Neighbour::PropertiesV2 => properties::v2_get_all(&world.store.schema),
         Neighbour::AssociationsBatchRead { to_type } => parse_json(&parts.headers, body, false)
             .and_then(|json| associations::batch_read_v4(world, to_type, &json)),
+        Neighbour::PipelinesGetAll => pipelines::get_all(world),
+        Neighbour::PipelineCreate => {
+            parse_json(&parts.headers, body, false).and_then(|json| pipelines::create(world, &json))
+        }
+        Neighbour::PipelineGetById(id) => pipelines::get_by_id(world, id),
+        Neighbour::PipelineStages { pipeline, stage } => {
+            pipelines::stages(world, pipeline, stage.as_deref())
+        }
     };
     answered(answer, |status| status, admitted, correlation_id)
 }

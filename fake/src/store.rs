@@ -125,12 +125,26 @@ pub(crate) fn timestamp(at: DateTime<Utc>) -> String {
     at.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string()
 }
 
+/// What a pipeline or stage created through the pipelines API was given (pipelines from
+/// the builder or the command line have none: `pipelines.rs` renders defaults for them).
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Described {
+    pub label: String,
+    pub display_order: i64,
+    /// A stage's metadata (`probability`, `isClosed`), as given.
+    pub metadata: BTreeMap<String, String>,
+    pub created_at: DateTime<Utc>,
+}
+
 /// Property definitions and pipelines: the account's configuration.
 #[derive(Debug, Clone)]
 pub(crate) struct Schema {
     pub properties: BTreeSet<String>,
     pub unique: BTreeSet<String>,
     pub pipelines: Vec<Pipeline>,
+    /// Pipelines and stages created through the API, by pipeline id and by
+    /// `(pipeline id, stage id)` (a stage's pipeline id alone: the pipeline).
+    pub described: BTreeMap<(String, String), Described>,
 }
 
 impl Default for Schema {
@@ -139,6 +153,7 @@ impl Default for Schema {
             properties: STANDARD_PROPERTIES.iter().map(|p| p.to_string()).collect(),
             unique: BTreeSet::new(),
             pipelines: vec![Pipeline::hubspot_default()],
+            described: BTreeMap::new(),
         }
     }
 }
@@ -154,6 +169,8 @@ pub(crate) enum Lookup {
 pub(crate) struct Store {
     pub schema: Schema,
     next_id: u64,
+    /// The next id of a pipeline or stage created through the API.
+    next_schema_id: u64,
     deals: BTreeMap<u64, Deal>,
     /// Merged-away id -> the id it now resolves to.
     aliases: HashMap<u64, u64>,
@@ -169,11 +186,18 @@ impl Store {
         Self {
             schema,
             next_id: 1001,
+            next_schema_id: 100_000_001,
             deals: BTreeMap::new(),
             aliases: HashMap::new(),
             changes: None,
             unique_live: HashMap::new(),
         }
+    }
+
+    /// A fresh id for a pipeline or stage (numbers, as HubSpot gives custom ones).
+    pub fn next_schema_id(&mut self) -> u64 {
+        self.next_schema_id += 1;
+        self.next_schema_id - 1
     }
 
     /// Adds or removes a live deal's unique values to or from the index.

@@ -7,6 +7,7 @@ mod batch_search;
 mod connectors;
 mod deals;
 mod oauth_api;
+mod pipelines;
 mod process;
 mod runtime;
 mod versions;
