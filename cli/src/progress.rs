@@ -46,7 +46,7 @@ mod tests {
 
     #[test]
     fn rates_are_whole_items_per_second() {
-        assert_eq!(rate(1_325.2079), "1,325/s");
+        assert_eq!(rate(1_325.207_9), "1,325/s");
         assert_eq!(rate(0.4), "0/s");
         assert_eq!(rate(f64::NAN), "0/s");
         assert_eq!(rate(99.5), "100/s");

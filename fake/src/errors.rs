@@ -94,6 +94,11 @@ impl ApiError {
         )
     }
 
+    /// 409 for something that already exists (a property name).
+    pub fn conflict(message: impl Into<String>) -> Self {
+        Self::new(409, Some("CONFLICT"), message)
+    }
+
     /// 414 for a request URL longer than HubSpot serves.
     pub fn uri_too_long(length: usize) -> Self {
         Self::new(

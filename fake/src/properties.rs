@@ -1,14 +1,19 @@
 //! Deal property definitions: what each property the fake knows is (type, field type,
-//! options, read-only, unique), and `GET /properties/v2/{deal|deals}/properties`, the legacy
-//! v2 list that connectors still read to learn the columns and their types.
+//! options, read-only, unique), served by the properties API (`/crm/v3/properties/deals`:
+//! list, read one, batch read, create) and by the legacy v2 list
+//! (`GET /properties/v2/{deal|deals}/properties`) that connectors still read.
 //!
 //! Types come from the same lists the fake checks written values against (`values.rs`), the
-//! enumeration options from the account's pipelines, so what a client learns here is what
-//! the fake enforces.
+//! enumeration options from the account's pipelines, and a property created here is checked
+//! by its type from then on: what a client learns here is what the fake enforces. Updating,
+//! archiving and property groups are not served.
 
+use super::errors::ApiError;
 use super::objects::Answer;
-use super::store::{READ_ONLY, Schema};
+use super::state::World;
+use super::store::{CustomProperty, READ_ONLY, Schema, timestamp};
 use super::values::{DATETIMES, NUMBERS};
+use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
 
 /// HubSpot's labels for its default properties and stages (others are labelled by name).
@@ -55,14 +60,24 @@ fn label(name: &str) -> &str {
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Definition {
     pub name: String,
-    /// HubSpot's type: `string`, `number`, `datetime`, `enumeration`, `bool`.
-    pub kind: &'static str,
+    pub label: String,
+    /// HubSpot's type: `string`, `number`, `date`, `datetime`, `enumeration`, `bool`.
+    pub kind: String,
     /// How HubSpot's forms show it: `text`, `number`, `date`, `select`, `booleancheckbox`, …
-    pub field_type: &'static str,
+    pub field_type: String,
     /// The values an enumeration takes, with their labels, in display order.
     pub options: Vec<(String, String)>,
     pub read_only: bool,
     pub unique: bool,
+    /// Defined by HubSpot (not created in the account).
+    pub hubspot_defined: bool,
+    /// When it was created (HubSpot's own: the account's creation).
+    pub created_at: DateTime<Utc>,
+}
+
+/// When the account's own properties were made (HubSpot gives the account's creation).
+fn account_created() -> DateTime<Utc> {
+    DateTime::from_timestamp(1_767_225_600, 0).unwrap_or_default() // 2026-01-01
 }
 
 /// Every deal property the account has, by name.
@@ -113,13 +128,29 @@ pub(crate) fn definitions(schema: &Schema) -> Vec<Definition> {
                 "description" => ("string", "textarea", Vec::new()),
                 _ => ("string", "text", Vec::new()),
             };
+            if let Some(custom) = schema.custom.get(name) {
+                return Definition {
+                    name: name.clone(),
+                    label: custom.label.clone(),
+                    kind: custom.kind.clone(),
+                    field_type: custom.field_type.clone(),
+                    options: custom.options.clone(),
+                    read_only: false,
+                    unique: schema.unique.contains(name),
+                    hubspot_defined: false,
+                    created_at: custom.created_at,
+                };
+            }
             Definition {
                 name: name.clone(),
-                kind,
-                field_type,
+                label: label(name).to_string(),
+                kind: kind.to_string(),
+                field_type: field_type.to_string(),
                 options,
                 read_only: READ_ONLY.contains(&name.as_str()),
                 unique: schema.unique.contains(name),
+                hubspot_defined: LABELS.iter().any(|(n, _)| n == name),
+                created_at: account_created(),
             }
         })
         .collect()
@@ -138,7 +169,7 @@ fn v2(definition: &Definition) -> Value {
         .collect();
     json!({
         "name": definition.name,
-        "label": label(&definition.name),
+        "label": definition.label,
         "description": "",
         "groupName": "dealinformation",
         "type": definition.kind,
@@ -150,11 +181,189 @@ fn v2(definition: &Definition) -> Value {
         "externalOptions": false,
         "hasUniqueValue": definition.unique,
         "hidden": false,
-        "hubspotDefined": LABELS.iter().any(|(n, _)| *n == definition.name),
+        "hubspotDefined": definition.hubspot_defined,
         "formField": !definition.read_only,
         "displayOrder": -1,
         "deleted": false,
     })
+}
+
+/// A definition in the v3 API's shape.
+fn v3(definition: &Definition) -> Value {
+    let options: Vec<Value> = definition
+        .options
+        .iter()
+        .enumerate()
+        .map(|(order, (value, label))| {
+            json!({"value": value, "label": label, "displayOrder": order, "hidden": false})
+        })
+        .collect();
+    let at = timestamp(definition.created_at);
+    json!({
+        "name": definition.name,
+        "label": definition.label,
+        "type": definition.kind,
+        "fieldType": definition.field_type,
+        "description": "",
+        "groupName": "dealinformation",
+        "options": options,
+        "displayOrder": -1,
+        "calculated": definition.read_only,
+        "externalOptions": false,
+        "hasUniqueValue": definition.unique,
+        "hidden": false,
+        "hubspotDefined": definition.hubspot_defined,
+        "formField": !definition.read_only,
+        "modificationMetadata": {
+            "archivable": !definition.hubspot_defined,
+            "readOnlyDefinition": definition.hubspot_defined,
+            "readOnlyValue": definition.read_only,
+        },
+        "createdAt": at,
+        "updatedAt": at,
+        "archived": false,
+    })
+}
+
+/// `GET /crm/v3/properties/deals`: every definition.
+pub(crate) fn get_all(world: &World) -> Answer {
+    let all: Vec<Value> = definitions(&world.store.schema).iter().map(v3).collect();
+    Ok((200, Some(json!({ "results": all }))))
+}
+
+/// `GET /crm/v3/properties/deals/{propertyName}`.
+pub(crate) fn get_by_name(world: &World, name: &str) -> Answer {
+    definitions(&world.store.schema)
+        .iter()
+        .find(|d| d.name == name)
+        .map(|d| (200, Some(v3(d))))
+        .ok_or_else(ApiError::not_found)
+}
+
+/// `POST /crm/v3/properties/deals/batch/read`: the named definitions; unknown names are
+/// left out of the results.
+pub(crate) fn batch_read(world: &World, body: &Value) -> Answer {
+    let inputs = body["inputs"]
+        .as_array()
+        .ok_or_else(|| ApiError::validation("Invalid input JSON: inputs is required"))?;
+    let names: Vec<&str> = inputs.iter().filter_map(|i| i["name"].as_str()).collect();
+    if names.len() != inputs.len() {
+        return Err(ApiError::validation(
+            "Invalid input JSON: each input needs a name",
+        ));
+    }
+    let all = definitions(&world.store.schema);
+    let results: Vec<Value> = names
+        .iter()
+        .filter_map(|n| all.iter().find(|d| d.name == *n))
+        .map(v3)
+        .collect();
+    let now = timestamp(world.now());
+    Ok((
+        200,
+        Some(
+            json!({"status": "COMPLETE", "results": results, "startedAt": now, "completedAt": now}),
+        ),
+    ))
+}
+
+/// The field types HubSpot takes for each property type.
+const FIELD_TYPES: &[(&str, &[&str])] = &[
+    (
+        "string",
+        &["text", "textarea", "html", "phonenumber", "file"],
+    ),
+    ("number", &["number", "calculation_equation"]),
+    ("date", &["date"]),
+    ("datetime", &["date"]),
+    (
+        "enumeration",
+        &["select", "radio", "checkbox", "booleancheckbox"],
+    ),
+    ("bool", &["booleancheckbox"]),
+];
+
+/// `POST /crm/v3/properties/deals`: a custom property. Its name is lowercase letters, digits
+/// and underscores, not already taken; an enumeration needs options; `hasUniqueValue` makes
+/// it an id property for upserts (only a string or number may be unique).
+pub(crate) fn create(world: &mut World, body: &Value) -> Answer {
+    let text = |field: &str| -> Result<String, ApiError> {
+        body[field]
+            .as_str()
+            .filter(|v| !v.trim().is_empty())
+            .map(str::to_string)
+            .ok_or_else(|| ApiError::validation(format!("{field} is required")))
+    };
+    let name = text("name")?;
+    let (label, kind, field_type) = (text("label")?, text("type")?, text("fieldType")?);
+    text("groupName")?;
+    let valid_name = name.starts_with(|c: char| c.is_ascii_lowercase())
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
+    if !valid_name {
+        return Err(ApiError::validation(format!(
+            "name {name:?}: a property name is lowercase letters, digits and underscores, starting with a letter"
+        )));
+    }
+    if world.store.schema.properties.contains(&name) {
+        return Err(ApiError::conflict(format!(
+            "Property named '{name}' already exists."
+        )));
+    }
+    let Some((_, fields)) = FIELD_TYPES.iter().find(|(k, _)| *k == kind) else {
+        let kinds: Vec<&str> = FIELD_TYPES.iter().map(|(k, _)| *k).collect();
+        return Err(ApiError::validation(format!(
+            "type {kind:?} is not one of {}",
+            kinds.join(", ")
+        )));
+    };
+    if !fields.contains(&field_type.as_str()) {
+        return Err(ApiError::validation(format!(
+            "fieldType {field_type:?} does not go with type {kind:?} (use one of {})",
+            fields.join(", ")
+        )));
+    }
+    let options: Vec<(String, String)> = body["options"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|o| {
+            Some((
+                o["value"].as_str()?.to_string(),
+                o["label"].as_str()?.to_string(),
+            ))
+        })
+        .collect();
+    if kind == "enumeration" && options.is_empty() {
+        return Err(ApiError::validation(
+            "an enumeration needs options, each with a label and a value",
+        ));
+    }
+    let unique = body["hasUniqueValue"].as_bool().unwrap_or(false);
+    if unique && kind != "string" && kind != "number" {
+        return Err(ApiError::validation(format!(
+            "hasUniqueValue: a {kind} property cannot be unique (use a string or a number)"
+        )));
+    }
+    let created_at = world.now();
+    let schema = &mut world.store.schema;
+    schema.properties.insert(name.clone());
+    if unique {
+        schema.unique.insert(name.clone());
+    }
+    schema.custom.insert(
+        name.clone(),
+        CustomProperty {
+            label,
+            kind,
+            field_type,
+            options,
+            created_at,
+        },
+    );
+    let (_, created) = get_by_name(world, &name)?;
+    Ok((201, created))
 }
 
 /// `GET /properties/v2/{deal|deals}/properties`: every definition, as a bare JSON array.

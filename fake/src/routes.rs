@@ -55,6 +55,14 @@ pub(crate) enum Neighbour {
         /// The object type the associations lead to, as the path gives it.
         to_type: String,
     },
+    /// `GET /crm/v3/properties/deals`.
+    PropertiesGetAll,
+    /// `POST /crm/v3/properties/deals`.
+    PropertyCreate,
+    /// `GET /crm/v3/properties/deals/{propertyName}`.
+    PropertyGetByName(String),
+    /// `POST /crm/v3/properties/deals/batch/read`.
+    PropertiesBatchRead,
     /// `GET /crm/v3/pipelines/deals`.
     PipelinesGetAll,
     /// `POST /crm/v3/pipelines/deals`.
@@ -75,6 +83,10 @@ impl Neighbour {
             Neighbour::Schemas => "schemas_get_all",
             Neighbour::PropertiesV2 => "properties_v2_get_all",
             Neighbour::AssociationsBatchRead { .. } => "associations_v4_batch_read",
+            Neighbour::PropertiesGetAll => "properties_get_all",
+            Neighbour::PropertyCreate => "properties_create",
+            Neighbour::PropertyGetByName(_) => "properties_get_by_name",
+            Neighbour::PropertiesBatchRead => "properties_batch_read",
             Neighbour::PipelinesGetAll => "pipelines_get_all",
             Neighbour::PipelineCreate => "pipelines_create",
             Neighbour::PipelineGetById(_) => "pipelines_get_by_id",
@@ -85,7 +97,7 @@ impl Neighbour {
 
     /// Whether it changes the account (and needs the deals write scope).
     pub fn writes(&self) -> bool {
-        matches!(self, Neighbour::PipelineCreate)
+        matches!(self, Neighbour::PipelineCreate | Neighbour::PropertyCreate)
     }
 }
 
@@ -100,6 +112,25 @@ fn neighbour(path: &str) -> Option<Vec<(&'static str, Neighbour)>> {
         && DEAL_TYPES.contains(&object)
     {
         return Some(vec![("GET", Neighbour::PropertiesV2)]);
+    }
+    if let Some(rest) = path.strip_prefix("/crm/v3/properties/") {
+        let segments: Vec<String> = rest.split('/').map(percent_decode).collect();
+        if !DEAL_TYPES.contains(&segments.first()?.as_str())
+            || segments.iter().any(String::is_empty)
+        {
+            return None;
+        }
+        return match &segments[1..] {
+            [] => Some(vec![
+                ("GET", Neighbour::PropertiesGetAll),
+                ("POST", Neighbour::PropertyCreate),
+            ]),
+            [batch, read] if batch == "batch" && read == "read" => {
+                Some(vec![("POST", Neighbour::PropertiesBatchRead)])
+            }
+            [name] => Some(vec![("GET", Neighbour::PropertyGetByName(name.clone()))]),
+            _ => None,
+        };
     }
     if let Some(rest) = path.strip_prefix("/crm/v3/pipelines/") {
         let segments: Vec<String> = rest.split('/').map(percent_decode).collect();

@@ -428,6 +428,12 @@ fn neighbour_call(
         Neighbour::PropertiesV2 => properties::v2_get_all(&world.store.schema),
         Neighbour::AssociationsBatchRead { to_type } => parse_json(&parts.headers, body, false)
             .and_then(|json| associations::batch_read_v4(world, to_type, &json)),
+        Neighbour::PropertiesGetAll => properties::get_all(world),
+        Neighbour::PropertyCreate => parse_json(&parts.headers, body, false)
+            .and_then(|json| properties::create(world, &json)),
+        Neighbour::PropertyGetByName(name) => properties::get_by_name(world, name),
+        Neighbour::PropertiesBatchRead => parse_json(&parts.headers, body, false)
+            .and_then(|json| properties::batch_read(world, &json)),
         Neighbour::PipelinesGetAll => pipelines::get_all(world),
         Neighbour::PipelineCreate => {
             parse_json(&parts.headers, body, false).and_then(|json| pipelines::create(world, &json))

@@ -136,6 +136,18 @@ pub(crate) struct Described {
     pub created_at: DateTime<Utc>,
 }
 
+/// A custom property created through the properties API: what it was given.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct CustomProperty {
+    pub label: String,
+    /// HubSpot's type: `string`, `number`, `date`, `datetime`, `enumeration`, `bool`.
+    pub kind: String,
+    pub field_type: String,
+    /// An enumeration's (value, label) pairs, in display order.
+    pub options: Vec<(String, String)>,
+    pub created_at: DateTime<Utc>,
+}
+
 /// Property definitions and pipelines: the account's configuration.
 #[derive(Debug, Clone)]
 pub(crate) struct Schema {
@@ -145,6 +157,8 @@ pub(crate) struct Schema {
     /// Pipelines and stages created through the API, by pipeline id and by
     /// `(pipeline id, stage id)` (a stage's pipeline id alone: the pipeline).
     pub described: BTreeMap<(String, String), Described>,
+    /// Properties created through the properties API, by name.
+    pub custom: BTreeMap<String, CustomProperty>,
 }
 
 impl Default for Schema {
@@ -154,6 +168,7 @@ impl Default for Schema {
             unique: BTreeSet::new(),
             pipelines: vec![Pipeline::hubspot_default()],
             described: BTreeMap::new(),
+            custom: BTreeMap::new(),
         }
     }
 }
@@ -321,6 +336,10 @@ impl Store {
             } else if READ_ONLY.contains(&name.as_str()) {
                 problems.push(PropertyProblem::read_only(name));
             } else if let Some(problem) = super::values::problem(name, value) {
+                problems.push(problem);
+            } else if let Some(custom) = self.schema.custom.get(name)
+                && let Some(problem) = super::values::custom_problem(name, custom, value)
+            {
                 problems.push(problem);
             }
         }

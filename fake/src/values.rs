@@ -40,6 +40,48 @@ pub(crate) fn problem(name: &str, value: &str) -> Option<PropertyProblem> {
     None
 }
 
+/// The problem with writing `value` to a property created through the properties API, if
+/// its type cannot read it: numbers, dates (`YYYY-MM-DD` or epoch milliseconds at midnight),
+/// date-times, booleans (`true`/`false`) and enumerations (one of the options; checkboxes
+/// take several joined by `;`).
+pub(crate) fn custom_problem(
+    name: &str,
+    property: &super::store::CustomProperty,
+    value: &str,
+) -> Option<PropertyProblem> {
+    if value.is_empty() {
+        return None;
+    }
+    let invalid = |code, message: String| Some(PropertyProblem::invalid_value(name, code, message));
+    match property.kind.as_str() {
+        "number" if !is_number(value) => invalid(
+            "INVALID_INTEGER",
+            format!("{value} was not a valid number."),
+        ),
+        "datetime" | "date" if !is_datetime(value) => invalid(
+            "INVALID_LONG",
+            format!("{value} was not a valid date: give milliseconds since the epoch or ISO 8601."),
+        ),
+        "bool" if value != "true" && value != "false" => {
+            invalid("INVALID_BOOLEAN", format!("{value} was not true or false."))
+        }
+        "enumeration" => {
+            let allowed: Vec<String> = property.options.iter().map(|(v, _)| v.clone()).collect();
+            let several = property.field_type == "checkbox";
+            let mut chosen = if several {
+                value.split(';').collect::<Vec<_>>()
+            } else {
+                vec![value]
+            };
+            chosen.retain(|v| !allowed.iter().any(|a| a == v));
+            chosen
+                .first()
+                .map(|bad| PropertyProblem::invalid_option(name, bad, &allowed))
+        }
+        _ => None,
+    }
+}
+
 /// `values` as HubSpot keeps them: a date-time in any accepted form reads back as ISO 8601
 /// in UTC with milliseconds (`2026-11-28T00:00:00.000Z`; the fake's choice of that exact
 /// form for every datetime), so search compares it as a date; other values as given.

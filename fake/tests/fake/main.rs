@@ -9,6 +9,7 @@ mod deals;
 mod oauth_api;
 mod pipelines;
 mod process;
+mod properties;
 mod runtime;
 mod versions;
 mod webhooks;
