@@ -142,6 +142,49 @@ await flow("errors", async () => {
   check(status === 403 && body.category === "MISSING_SCOPES", "missing scope");
 });
 
+await flow("pipelines_and_stages", async () => {
+  const api = client.crm.pipelines;
+  const all = await api.pipelinesApi.getAll("deals");
+  const standard = all.results.find((p) => p.id === "default");
+  check(standard.label === "Sales Pipeline" && standard.stages.length === 7, "the default pipeline");
+  const created = await api.pipelinesApi.create("deals", {
+    label: "Node renewals",
+    displayOrder: 4,
+    stages: [
+      { label: "Open", displayOrder: 0, metadata: { probability: "0.3" } },
+      { label: "Won", displayOrder: 1, metadata: { probability: "1.0", isClosed: "true" } },
+    ],
+  });
+  check(/^\d+$/.test(created.id) && created.stages.length === 2, "a pipeline is created");
+  const stage = await api.pipelineStagesApi.getById("deals", created.id, created.stages[1].id);
+  check(stage.label === "Won" && stage.metadata.isClosed === "true", "a stage reads back");
+  const deal = await deals.basicApi.create({
+    properties: { dealname: "Node renewal", pipeline: created.id, dealstage: stage.id },
+    associations: [],
+  });
+  check(deal.properties.dealstage === stage.id, "a deal goes in it");
+});
+
+await flow("properties", async () => {
+  const api = client.crm.properties;
+  const all = await api.coreApi.getAll("deals");
+  check(all.results.find((p) => p.name === "amount").type === "number", "types");
+  const created = await api.coreApi.create("deals", {
+    name: "node_seats",
+    label: "Seats",
+    type: "number",
+    fieldType: "number",
+    groupName: "dealinformation",
+  });
+  check(created.name === "node_seats" && created.createdAt instanceof Date, "a property is created");
+  const read = await api.batchApi.read("deals", { archived: false, propertiesWithHistory: [], inputs: [{ name: "node_seats" }] });
+  check(read.results.length === 1 && read.results[0].type === "number", "batch read");
+  const [status, body] = await errorOf(() =>
+    deals.basicApi.create({ properties: { node_seats: "many" }, associations: [] }),
+  );
+  check(status === 400 && JSON.stringify(body).includes("many"), "its type is enforced");
+});
+
 await flow("oauth_refresh", async () => {
   const anonymous = new hubspot.Client({ basePath: base, numberOfApiCallRetries: 0 });
   const tokens = await anonymous.oauth.tokensApi.create("refresh_token", undefined, undefined, clientId, clientSecret, refreshToken);

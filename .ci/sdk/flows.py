@@ -200,6 +200,83 @@ def errors():
 
 
 @flow
+def pipelines_and_stages():
+    from hubspot.crm.pipelines import PipelineInput, PipelineStageInput
+
+    api = hubspot.crm.pipelines
+    default = api.pipelines_api.get_by_id("deals", "default")
+    check(default.label == "Sales Pipeline" and len(default.stages) == 7, "the default pipeline")
+    check(default.stages[5].metadata["isClosed"] == "true", "closedwon is closed")
+    created = api.pipelines_api.create(
+        "deals",
+        PipelineInput(
+            label="Py renewals",
+            display_order=3,
+            stages=[
+                PipelineStageInput(label="Open", display_order=0, metadata={"probability": "0.3"}),
+                PipelineStageInput(label="Won", display_order=1, metadata={"probability": "1.0", "isClosed": "true"}),
+            ],
+        ),
+    )
+    check(created.id.isdigit() and [s.label for s in created.stages] == ["Open", "Won"], "a pipeline is created")
+    stages = api.pipeline_stages_api.get_all("deals", created.id).results
+    check([s.id for s in stages] == [s.id for s in created.stages], "its stages list")
+    listed = [p.id for p in api.pipelines_api.get_all("deals").results]
+    check(created.id in listed, "it is listed")
+    deal = deals.basic_api.create(
+        SimplePublicObjectInputForCreate(
+            properties={"dealname": "Py renewal", "pipeline": created.id, "dealstage": stages[0].id}
+        )
+    )
+    check(deal.properties["dealstage"] == stages[0].id, "a deal goes in it")
+
+
+@flow
+def properties():
+    from hubspot.crm.properties import BatchReadInputPropertyName, OptionInput, PropertyCreate, PropertyName
+
+    api = hubspot.crm.properties
+    names = {p.name: p.type for p in api.core_api.get_all("deals").results}
+    check(names.get("amount") == "number" and names.get("dealstage") == "enumeration", "types")
+    created = api.core_api.create(
+        "deals",
+        PropertyCreate(
+            name="py_tier",
+            label="Tier",
+            type="enumeration",
+            field_type="select",
+            group_name="dealinformation",
+            options=[OptionInput(label="Gold", value="gold", display_order=0, hidden=False)],
+        ),
+    )
+    check(created.name == "py_tier" and created.options[0].value == "gold", "a property is created")
+    check(api.core_api.get_by_name("deals", "py_tier").label == "Tier", "and read back")
+    read = api.batch_api.read(
+        "deals",
+        BatchReadInputPropertyName(archived=False, inputs=[PropertyName(name="amount"), PropertyName(name="py_tier")]),
+    )
+    check(sorted(p.name for p in read.results) == ["amount", "py_tier"], "batch read")
+    status, body = error_of(
+        lambda: deals.basic_api.create(SimplePublicObjectInputForCreate(properties={"py_tier": "bronze"}))
+    )
+    check(status == 400 and "bronze" in body["message"] + json.dumps(body.get("errors")), "its options are enforced")
+
+
+@flow
+def associations_batch_read():
+    from hubspot.crm.associations.v4 import BatchInputPublicFetchAssociationsBatchRequest, PublicFetchAssociationsBatchRequest
+
+    deal = deals.basic_api.create(SimplePublicObjectInputForCreate(properties={"dealname": "Py associated"}))
+    hubspot.crm.associations.v4.basic_api.create_default("deals", deal.id, "contacts", "4242")
+    page = hubspot.crm.associations.v4.batch_api.get_page(
+        "deals",
+        "contacts",
+        BatchInputPublicFetchAssociationsBatchRequest(inputs=[PublicFetchAssociationsBatchRequest(id=deal.id)]),
+    )
+    check([t.to_object_id for t in page.results[0].to] in (["4242"], [4242]), "its contact")
+
+
+@flow
 def oauth_refresh():
     anonymous = HubSpot(host=base)
     tokens = anonymous.oauth.tokens_api.create(

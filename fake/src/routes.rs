@@ -10,6 +10,10 @@ use hyper::Method;
 /// The date-versioned APIs served beside v3 (`/crm/objects/{version}/…`).
 use hubspot_deals::limits::DATE_VERSIONS as VERSIONS;
 
+/// Associations v4's object paths (`/crm/v4/objects/deals/{id}/associations/…`): only the
+/// association operations live there, answered as the date-versioned APIs answer them.
+const V4: &str = "v4";
+
 /// The names deals go by in object paths: HubSpot takes the singular as well.
 const DEAL_TYPES: &[&str] = &["deals", "deal", "0-3"];
 
@@ -17,12 +21,13 @@ const DEAL_TYPES: &[&str] = &["deals", "deal", "0-3"];
 /// `/batch/read`, `/42`, …), for `/crm/v3/objects/{deals|0-3}…` and
 /// `/crm/objects/{version}/{deals|0-3}…`.
 fn deals_rest(path: &str) -> Option<(Option<&'static str>, &str)> {
-    let (version, objects) = match path.strip_prefix("/crm/v3/objects/") {
-        Some(objects) => (None, objects),
-        None => {
-            let (version, rest) = path.strip_prefix("/crm/objects/")?.split_once('/')?;
-            (Some(*VERSIONS.iter().find(|v| **v == version)?), rest)
-        }
+    let (version, objects) = if let Some(objects) = path.strip_prefix("/crm/v3/objects/") {
+        (None, objects)
+    } else if let Some(objects) = path.strip_prefix("/crm/v4/objects/") {
+        (Some(V4), objects)
+    } else {
+        let (version, rest) = path.strip_prefix("/crm/objects/")?.split_once('/')?;
+        (Some(*VERSIONS.iter().find(|v| **v == version)?), rest)
     };
     let (object, rest) = match objects.find('/') {
         Some(at) => objects.split_at(at),
@@ -243,6 +248,7 @@ pub(crate) fn route(method: &Method, path: &str) -> Route {
         let segments: Vec<&str> = rest.split('/').filter(|s| !s.is_empty()).collect();
         let bound: Vec<(usize, &'static Operation, Params)> = OPERATIONS
             .iter()
+            .filter(|op| version != Some(V4) || op.route.contains("/associations/"))
             .filter_map(|op| bind(op.route, &segments).map(|(rank, p)| (rank, op, p)))
             .collect();
         let Some(best) = bound.iter().map(|(rank, _, _)| *rank).max() else {
