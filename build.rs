@@ -1,4 +1,5 @@
-//! Generates the Deals client from `spec/deals.json` with Progenitor.
+//! Generates the Deals client from `spec/deals.json` with Progenitor, and in the same way a
+//! client for each API around deals (`spec/pipelines.json`, `spec/properties.json`).
 //!
 //! The document is normalized first (a no-op for a committed `spec/`, a safety net for hand
 //! edits), then generated with the settings in `spec/generate.rs`, formatted, and written to
@@ -19,6 +20,8 @@ const SPEC: &str = "spec/deals.json";
 fn main() {
     for input in [
         SPEC,
+        "spec/pipelines.json",
+        "spec/properties.json",
         "spec/normalize.rs",
         "spec/generate.rs",
         "src/routes.rs",
@@ -55,6 +58,27 @@ fn run() -> Result<(), String> {
     write_if_changed(&Path::new(&out_dir).join("deals_client.rs"), &source)?;
     write_if_changed(&Path::new(&out_dir).join("api.rs"), &api_constants(&doc)?)?;
     announce_operations(&doc);
+    for neighbour in normalize::neighbours() {
+        let path = manifest_dir.join(format!("spec/{}.json", neighbour.name));
+        let text = std::fs::read_to_string(&path).map_err(|e| {
+            format!(
+                "cannot read {}: {e}; restore it from git or run `cargo xtask update-spec --document {}`",
+                path.display(),
+                neighbour.name
+            )
+        })?;
+        let doc: serde_json::Value = serde_json::from_str(&text).map_err(|e| {
+            format!(
+                "{} is not valid JSON ({e}); restore it from git",
+                path.display()
+            )
+        })?;
+        let doc = normalize::normalize_neighbour(&doc, neighbour)
+            .map_err(|e| format!("{}: {e}", path.display()))?;
+        let source = generate::generate(&doc).map_err(|e| format!("{}: {e}", path.display()))?;
+        let file = format!("{}_client.rs", neighbour.name);
+        write_if_changed(&Path::new(&out_dir).join(file), &source)?;
+    }
     Ok(())
 }
 

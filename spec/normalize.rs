@@ -73,6 +73,111 @@ pub fn normalize(doc: &Value) -> Result<Value, NormalizeError> {
     Ok(canonical(&doc))
 }
 
+/// Normalizes the document of an API around deals (`routes::NEIGHBOURS`): the same fixes as
+/// deals where they apply (vendor noise dropped, JSON errors, no path patterns, unreachable
+/// schemas dropped), its `{objectType}` pinned to `deals`, and its operations named from the
+/// routes table. Its prose is dropped: `spec/` holds only the structure of HubSpot's text.
+pub fn normalize_neighbour(
+    doc: &Value,
+    neighbour: &routes::Neighbour,
+) -> Result<Value, NormalizeError> {
+    check_openapi3_structure(doc)?;
+    let mut doc = strip_descriptions(&drop_vendor_noise(doc));
+    pin_object_type(&mut doc, neighbour)?;
+    errors_as_json(&mut doc)?;
+    unify_batch_responses(&mut doc);
+    describe_responses(&mut doc);
+    relax_error_schemas(&mut doc);
+    drop_path_parameter_patterns(&mut doc);
+    drop_unreachable_schemas(&mut doc);
+    Ok(canonical(&doc))
+}
+
+/// The neighbour's paths with `{objectType}` as `deals` (for `v3` and each date version of
+/// the prefix), the parameter dropped, and each operation named by its route.
+fn pin_object_type(doc: &mut Value, neighbour: &routes::Neighbour) -> Result<(), NormalizeError> {
+    let Some(paths) = doc.get_mut("paths").and_then(Value::as_object_mut) else {
+        return Err(NormalizeError::Missing("`paths`".into()));
+    };
+    let api = neighbour.prefix.trim_start_matches("/crm/v3/");
+    let mut unknown = None;
+    for (path, mut item) in std::mem::take(paths) {
+        // Already pinned (a committed `spec/` document) or still for any object type.
+        let Some((before, rest)) = path
+            .split_once("/{objectType}")
+            .or_else(|| path.split_once("/deals"))
+        else {
+            continue;
+        };
+        let pinned = format!("{before}/deals{rest}");
+        drop_parameter(item.get_mut("parameters"), "objectType");
+        if let Some(operations) = item.as_object_mut() {
+            for (method, operation) in operations.iter_mut() {
+                if !METHODS.contains(&method.as_str()) {
+                    continue;
+                }
+                drop_parameter(operation.get_mut("parameters"), "objectType");
+                let known = neighbour.routes.iter().find(|r| {
+                    r.method.eq_ignore_ascii_case(method)
+                        && r.path == rest
+                        && (before == neighbour.prefix
+                            || before.starts_with(&format!("/crm/{api}/")))
+                });
+                match known {
+                    Some(route) => {
+                        operation["operationId"] = Value::String(route.name.to_string());
+                    }
+                    None => {
+                        unknown.get_or_insert(format!("{} {path}", method.to_ascii_uppercase()));
+                    }
+                }
+            }
+        }
+        paths.insert(pinned, item);
+    }
+    match unknown {
+        Some(operation) => Err(NormalizeError::Missing(format!(
+            "a name for {operation} in the {} routes table (src/routes.rs)",
+            neighbour.name
+        ))),
+        None if paths.is_empty() => Err(NormalizeError::Missing(format!(
+            "paths under {}/{{objectType}}",
+            neighbour.prefix
+        ))),
+        None => Ok(()),
+    }
+}
+
+/// Gives every response the description OpenAPI requires, in our words (by its status).
+fn describe_responses(doc: &mut Value) {
+    for_each_operation(doc, |_, _, operation| {
+        let responses = operation
+            .get_mut("responses")
+            .and_then(Value::as_object_mut);
+        for (status, response) in responses.into_iter().flatten() {
+            let text = match status.as_str() {
+                "200" => "Success.",
+                "201" => "Created.",
+                "204" => "Done; no body.",
+                "207" => "Partly done: the failed inputs are listed in `errors`.",
+                s if s.starts_with('4') => "A client error, with HubSpot's error body.",
+                s if s.starts_with('5') => "A server error, with HubSpot's error body.",
+                _ => "The answer.",
+            };
+            if let Some(response) = response.as_object_mut() {
+                response.entry("description").or_insert_with(|| text.into());
+            }
+        }
+    });
+}
+
+/// Removes the parameter `name` from a parameters list.
+fn drop_parameter(parameters: Option<&mut Value>, name: &str) {
+    if let Some(list) = parameters.and_then(Value::as_array_mut) {
+        list.retain(|p| p.get("name").and_then(Value::as_str) != Some(name));
+    }
+}
+
 /// Removes every `description` and `summary`: what is left is the API's structure.
 ///
 /// Used to compare documents structurally, and by `xtask` to drop HubSpot's prose before our
@@ -84,6 +189,13 @@ pub fn strip_descriptions(doc: &Value) -> Value {
 /// The deals operations' names and routes (shared with the client's operation table).
 #[path = "../src/routes.rs"]
 mod routes;
+
+pub use routes::Neighbour;
+
+/// The APIs around deals generated like deals (`src/routes.rs`).
+pub fn neighbours() -> impl Iterator<Item = &'static Neighbour> + Clone {
+    routes::NEIGHBOURS.iter()
+}
 
 /// Every operation name [`operation_name`] gives a deals operation, in any version.
 #[allow(dead_code)] // read by build.rs and tests/client/operation_table.rs, not by xtask
@@ -192,6 +304,16 @@ fn is_deals_path(path: &str) -> bool {
 }
 
 fn check_openapi3(doc: &Value) -> Result<(), NormalizeError> {
+    check_openapi3_structure(doc)?;
+    let paths = doc["paths"].as_object().into_iter().flat_map(|p| p.keys());
+    if !paths.clone().any(|p| is_deals_path(p)) {
+        return Err(NormalizeError::NoDealsPaths);
+    }
+    Ok(())
+}
+
+/// That `doc` is an OpenAPI 3.0 document with paths.
+fn check_openapi3_structure(doc: &Value) -> Result<(), NormalizeError> {
     let Some(obj) = doc.as_object() else {
         return Err(NormalizeError::NotOpenApi3(
             "the top level is not a JSON object".into(),
@@ -215,13 +337,10 @@ fn check_openapi3(doc: &Value) -> Result<(), NormalizeError> {
             ));
         }
     }
-    let Some(paths) = obj.get("paths").and_then(Value::as_object) else {
+    if obj.get("paths").and_then(Value::as_object).is_none() {
         return Err(NormalizeError::NotOpenApi3(
             "it has no `paths` object".into(),
         ));
-    };
-    if !paths.keys().any(|p| is_deals_path(p)) {
-        return Err(NormalizeError::NoDealsPaths);
     }
     Ok(())
 }

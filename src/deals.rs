@@ -20,6 +20,27 @@ impl Client {
     pub fn deals(&self) -> Deals<'_> {
         Deals { client: self }
     }
+
+    /// Deal pipelines and stages ([`crate::pipelines`]), through this client's runtime: the
+    /// same credentials, rate budget and retries.
+    pub fn pipelines(&self) -> crate::pipelines::Client {
+        use progenitor_client::ClientInfo;
+        crate::pipelines::Client::new_with_client(
+            self.baseurl(),
+            self.client().clone(),
+            self.inner().clone(),
+        )
+    }
+
+    /// Deal property definitions ([`crate::properties`]), through this client's runtime.
+    pub fn properties(&self) -> crate::properties::Client {
+        use progenitor_client::ClientInfo;
+        crate::properties::Client::new_with_client(
+            self.baseurl(),
+            self.client().clone(),
+            self.inner().clone(),
+        )
+    }
 }
 
 impl<'a> Deals<'a> {

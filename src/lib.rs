@@ -50,6 +50,8 @@ mod generated;
 pub mod limits;
 pub mod operations;
 pub mod paging;
+pub mod pipelines;
+pub mod properties;
 mod rate_limit;
 mod retry;
 mod routes;

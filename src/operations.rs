@@ -61,6 +61,60 @@ pub enum OperationId {
     AssociateDefault,
     /// `DELETE …/{id}/associations/{toObjectType}/{toObjectId}`.
     Disassociate,
+    /// `list_pipelines` of the pipelines API.
+    ListPipelines,
+    /// `create_pipeline` of the pipelines API.
+    CreatePipeline,
+    /// `get_pipeline` of the pipelines API.
+    GetPipeline,
+    /// `replace_pipeline` of the pipelines API.
+    ReplacePipeline,
+    /// `archive_pipeline` of the pipelines API.
+    ArchivePipeline,
+    /// `update_pipeline` of the pipelines API.
+    UpdatePipeline,
+    /// `pipeline_audit` of the pipelines API.
+    PipelineAudit,
+    /// `list_stages` of the pipelines API.
+    ListStages,
+    /// `create_stage` of the pipelines API.
+    CreateStage,
+    /// `get_stage` of the pipelines API.
+    GetStage,
+    /// `replace_stage` of the pipelines API.
+    ReplaceStage,
+    /// `archive_stage` of the pipelines API.
+    ArchiveStage,
+    /// `update_stage` of the pipelines API.
+    UpdateStage,
+    /// `stage_audit` of the pipelines API.
+    StageAudit,
+    /// `list_properties` of the properties API.
+    ListProperties,
+    /// `create_property` of the properties API.
+    CreateProperty,
+    /// `batch_archive_properties` of the properties API.
+    BatchArchiveProperties,
+    /// `batch_create_properties` of the properties API.
+    BatchCreateProperties,
+    /// `batch_read_properties` of the properties API.
+    BatchReadProperties,
+    /// `list_property_groups` of the properties API.
+    ListPropertyGroups,
+    /// `create_property_group` of the properties API.
+    CreatePropertyGroup,
+    /// `get_property_group` of the properties API.
+    GetPropertyGroup,
+    /// `archive_property_group` of the properties API.
+    ArchivePropertyGroup,
+    /// `update_property_group` of the properties API.
+    UpdatePropertyGroup,
+    /// `get_property` of the properties API.
+    GetProperty,
+    /// `archive_property` of the properties API.
+    ArchiveProperty,
+    /// `update_property` of the properties API.
+    UpdateProperty,
 }
 
 /// Which of HubSpot's rate-limit budgets a call spends.
@@ -108,6 +162,10 @@ pub enum Scope {
     DealsRead,
     /// `crm.objects.deals.write`.
     DealsWrite,
+    /// `crm.schemas.deals.read`: deal property definitions.
+    SchemasDealsRead,
+    /// `crm.schemas.deals.write`: creating and changing deal properties.
+    SchemasDealsWrite,
 }
 
 impl Scope {
@@ -116,6 +174,8 @@ impl Scope {
         match self {
             Self::DealsRead => "crm.objects.deals.read",
             Self::DealsWrite => "crm.objects.deals.write",
+            Self::SchemasDealsRead => "crm.schemas.deals.read",
+            Self::SchemasDealsWrite => "crm.schemas.deals.write",
         }
     }
 }
@@ -146,7 +206,10 @@ pub struct Operation {
 
 const fn op(id: OperationId, route: Route, replay_safe: bool, scope: Scope) -> Operation {
     let body = matches!(route.method.as_bytes(), b"POST" | b"PATCH")
-        || matches!(id, OperationId::Associate);
+        || matches!(
+            id,
+            OperationId::Associate | OperationId::ReplacePipeline | OperationId::ReplaceStage
+        );
     let budget = match id {
         OperationId::Search => Budget::Search,
         _ => Budget::TenSecondly,
@@ -190,10 +253,78 @@ pub const OPERATIONS: &[Operation] = &[
     op(Id::Disassociate,     r::DISASSOCIATE,      true,  Write),
 ];
 
+use Scope::{SchemasDealsRead as SchemasRead, SchemasDealsWrite as SchemasWrite};
+
+/// A route of an API around deals, by name (the table below names only routes it has: a
+/// unit test checks every one is found).
+const fn route(api: &r::Neighbour, name: &str) -> Route {
+    let mut i = 0;
+    while i < api.routes.len() {
+        if const_eq(api.routes[i].name, name) {
+            return api.routes[i];
+        }
+        i += 1;
+    }
+    panic!("no such route")
+}
+
+const fn const_eq(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    if a.len() != b.len() {
+        return false;
+    }
+    let mut i = 0;
+    while i < a.len() {
+        if a[i] != b[i] {
+            return false;
+        }
+        i += 1;
+    }
+    true
+}
+
+/// Every operation of the APIs around deals the client generates (`pipelines`,
+/// `properties`): their routes are under their own paths, not the deals object's. Reading
+/// pipelines asks for the deals read scope; changing them, and property definitions, the
+/// deal schema scopes (as HubSpot's documents list them).
+#[rustfmt::skip]
+pub const NEIGHBOUR_OPERATIONS: &[Operation] = &[
+    op(Id::ListPipelines,           route(&r::PIPELINES, "list_pipelines"), true,  Read),
+    op(Id::CreatePipeline,          route(&r::PIPELINES, "create_pipeline"), false, SchemasWrite),
+    op(Id::GetPipeline,             route(&r::PIPELINES, "get_pipeline"), true,  Read),
+    op(Id::ReplacePipeline,         route(&r::PIPELINES, "replace_pipeline"), true,  SchemasWrite),
+    op(Id::ArchivePipeline,         route(&r::PIPELINES, "archive_pipeline"), true,  SchemasWrite),
+    op(Id::UpdatePipeline,          route(&r::PIPELINES, "update_pipeline"), true,  SchemasWrite),
+    op(Id::PipelineAudit,           route(&r::PIPELINES, "pipeline_audit"), true,  Read),
+    op(Id::ListStages,              route(&r::PIPELINES, "list_stages"), true,  Read),
+    op(Id::CreateStage,             route(&r::PIPELINES, "create_stage"), false, SchemasWrite),
+    op(Id::GetStage,                route(&r::PIPELINES, "get_stage"), true,  Read),
+    op(Id::ReplaceStage,            route(&r::PIPELINES, "replace_stage"), true,  SchemasWrite),
+    op(Id::ArchiveStage,            route(&r::PIPELINES, "archive_stage"), true,  SchemasWrite),
+    op(Id::UpdateStage,             route(&r::PIPELINES, "update_stage"), true,  SchemasWrite),
+    op(Id::StageAudit,              route(&r::PIPELINES, "stage_audit"), true,  Read),
+    op(Id::ListProperties,          route(&r::PROPERTIES, "list_properties"), true,  SchemasRead),
+    op(Id::CreateProperty,          route(&r::PROPERTIES, "create_property"), false, SchemasWrite),
+    op(Id::BatchArchiveProperties,  route(&r::PROPERTIES, "batch_archive_properties"), true,  SchemasWrite),
+    op(Id::BatchCreateProperties,   route(&r::PROPERTIES, "batch_create_properties"), false, SchemasWrite),
+    op(Id::BatchReadProperties,     route(&r::PROPERTIES, "batch_read_properties"), true,  SchemasRead),
+    op(Id::ListPropertyGroups,      route(&r::PROPERTIES, "list_property_groups"), true,  SchemasRead),
+    op(Id::CreatePropertyGroup,     route(&r::PROPERTIES, "create_property_group"), false, SchemasWrite),
+    op(Id::GetPropertyGroup,        route(&r::PROPERTIES, "get_property_group"), true,  SchemasRead),
+    op(Id::ArchivePropertyGroup,    route(&r::PROPERTIES, "archive_property_group"), true,  SchemasWrite),
+    op(Id::UpdatePropertyGroup,     route(&r::PROPERTIES, "update_property_group"), true,  SchemasWrite),
+    op(Id::GetProperty,             route(&r::PROPERTIES, "get_property"), true,  SchemasRead),
+    op(Id::ArchiveProperty,         route(&r::PROPERTIES, "archive_property"), true,  SchemasWrite),
+    op(Id::UpdateProperty,          route(&r::PROPERTIES, "update_property"), true,  SchemasWrite),
+];
+
 impl Operation {
-    /// The entry for a generated operation name.
+    /// The entry for a generated operation name (deals, or an API around deals).
     pub fn find(name: &str) -> Option<&'static Operation> {
-        OPERATIONS.iter().find(|o| o.name == name)
+        OPERATIONS
+            .iter()
+            .chain(NEIGHBOUR_OPERATIONS)
+            .find(|o| o.name == name)
     }
 
     /// The entry for an id.
@@ -201,6 +332,7 @@ impl Operation {
         // Every id has exactly one row (a unit test checks it).
         OPERATIONS
             .iter()
+            .chain(NEIGHBOUR_OPERATIONS)
             .find(|o| o.id == id)
             .unwrap_or(&OPERATIONS[0])
     }
@@ -231,7 +363,7 @@ impl CallPolicy {
             Some(op) => Self {
                 replay_safe: op.replay_safe,
                 budget: op.budget,
-                writes: op.scope == Scope::DealsWrite,
+                writes: matches!(op.scope, Scope::DealsWrite | Scope::SchemasDealsWrite),
             },
             None => Self::unknown(method),
         }
@@ -255,12 +387,34 @@ mod tests {
 
     #[test]
     fn every_id_has_exactly_one_row_and_names_are_unique() {
-        for row in OPERATIONS {
-            assert_eq!(OPERATIONS.iter().filter(|o| o.id == row.id).count(), 1);
-            assert_eq!(OPERATIONS.iter().filter(|o| o.name == row.name).count(), 1);
+        let all = || OPERATIONS.iter().chain(NEIGHBOUR_OPERATIONS);
+        for row in all() {
+            assert_eq!(all().filter(|o| o.id == row.id).count(), 1);
+            assert_eq!(all().filter(|o| o.name == row.name).count(), 1);
             assert_eq!(Operation::get(row.id), row);
             assert_eq!(row.id.name(), row.name);
         }
+    }
+
+    #[test]
+    fn the_apis_around_deals_have_one_row_per_route() {
+        for api in r::NEIGHBOURS {
+            for route in api.routes {
+                let rows = NEIGHBOUR_OPERATIONS.iter().filter(|o| o.name == route.name);
+                assert_eq!(rows.count(), 1, "{}", route.name);
+                let row = Operation::find(route.name).unwrap();
+                assert_eq!(row.method, route.method);
+                assert_eq!(
+                    row.replay_safe,
+                    route.method != "POST"
+                        || route.name.contains("read")
+                        || route.name.contains("archive")
+                );
+            }
+        }
+        let all = OPERATIONS.iter().chain(NEIGHBOUR_OPERATIONS);
+        let names: std::collections::HashSet<_> = all.clone().map(|o| o.name).collect();
+        assert_eq!(names.len(), all.count(), "names are unique across the APIs");
     }
 
     #[test]

@@ -92,3 +92,64 @@ pub const ROUTES: &[Route] = &[
     ASSOCIATE_DEFAULT,
     DISASSOCIATE,
 ];
+
+/// One of HubSpot's APIs around deals, generated like deals from a document of its own: the
+/// name of its `spec/` document and module, the path prefixes its operations live under
+/// (`v3`, and the date versions), and its operations' names and routes under the deals
+/// object's part of the path (`{objectType}` pinned to `deals`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Neighbour {
+    /// The document's and the module's name (`pipelines`, `properties`).
+    pub name: &'static str,
+    /// The path before the object type (`/crm/v3/pipelines`).
+    pub prefix: &'static str,
+    /// The operations.
+    pub routes: &'static [Route],
+}
+
+/// The deal pipelines API.
+pub const PIPELINES: Neighbour = Neighbour {
+    name: "pipelines",
+    prefix: "/crm/v3/pipelines",
+    routes: &[
+        route("list_pipelines", "GET", ""),
+        route("create_pipeline", "POST", ""),
+        route("get_pipeline", "GET", "/{pipelineId}"),
+        route("replace_pipeline", "PUT", "/{pipelineId}"),
+        route("archive_pipeline", "DELETE", "/{pipelineId}"),
+        route("update_pipeline", "PATCH", "/{pipelineId}"),
+        route("pipeline_audit", "GET", "/{pipelineId}/audit"),
+        route("list_stages", "GET", "/{pipelineId}/stages"),
+        route("create_stage", "POST", "/{pipelineId}/stages"),
+        route("get_stage", "GET", "/{pipelineId}/stages/{stageId}"),
+        route("replace_stage", "PUT", "/{pipelineId}/stages/{stageId}"),
+        route("archive_stage", "DELETE", "/{pipelineId}/stages/{stageId}"),
+        route("update_stage", "PATCH", "/{pipelineId}/stages/{stageId}"),
+        route("stage_audit", "GET", "/{pipelineId}/stages/{stageId}/audit"),
+    ],
+};
+
+/// The deal properties API.
+pub const PROPERTIES: Neighbour = Neighbour {
+    name: "properties",
+    prefix: "/crm/v3/properties",
+    routes: &[
+        route("list_properties", "GET", ""),
+        route("create_property", "POST", ""),
+        route("batch_archive_properties", "POST", "/batch/archive"),
+        route("batch_create_properties", "POST", "/batch/create"),
+        route("batch_read_properties", "POST", "/batch/read"),
+        route("list_property_groups", "GET", "/groups"),
+        route("create_property_group", "POST", "/groups"),
+        route("get_property_group", "GET", "/groups/{groupName}"),
+        route("archive_property_group", "DELETE", "/groups/{groupName}"),
+        route("update_property_group", "PATCH", "/groups/{groupName}"),
+        route("get_property", "GET", "/{propertyName}"),
+        route("archive_property", "DELETE", "/{propertyName}"),
+        route("update_property", "PATCH", "/{propertyName}"),
+    ],
+};
+
+/// The APIs around deals the client generates.
+#[cfg_attr(not(test), allow(dead_code))]
+pub const NEIGHBOURS: &[Neighbour] = &[PIPELINES, PROPERTIES];

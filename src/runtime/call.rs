@@ -130,6 +130,33 @@ async fn scoped<T>(operation: &'static str, raw: impl Future<Output = T>) -> (T,
         .await
 }
 
+/// A generated client's error with its HubSpot error body read as the deals client's
+/// `ErrorBody`: every HubSpot document declares the same `Error` schema, so each generated
+/// client's type of it carries the same fields.
+fn same_error_body<B: serde::Serialize + std::fmt::Debug>(
+    error: progenitor_client::Error<B>,
+) -> progenitor_client::Error<crate::types::ErrorBody> {
+    use progenitor_client::Error as E;
+    match error {
+        E::ErrorResponse(response) => {
+            let (status, headers) = (response.status(), response.headers().clone());
+            let body = serde_json::to_value(response.into_inner())
+                .and_then(serde_json::from_value::<crate::types::ErrorBody>);
+            match body {
+                Ok(body) => E::ErrorResponse(ResponseValue::new(body, status, headers)),
+                Err(e) => E::Custom(format!("HubSpot's error body could not be read: {e}")),
+            }
+        }
+        E::InvalidRequest(message) => E::InvalidRequest(message),
+        E::CommunicationError(e) => E::CommunicationError(e),
+        E::InvalidUpgrade(e) => E::InvalidUpgrade(e),
+        E::ResponseBodyError(e) => E::ResponseBodyError(e),
+        E::InvalidResponsePayload(bytes, e) => E::InvalidResponsePayload(bytes, e),
+        E::UnexpectedResponse(response) => E::UnexpectedResponse(response),
+        E::Custom(text) => E::Custom(text),
+    }
+}
+
 /// The raw `send_raw()` of a generated builder: Progenitor's send in a call's scope.
 pub async fn raw<T>(operation: &'static str, raw: impl Future<Output = T>) -> T {
     scoped(operation, raw).await.0
@@ -137,10 +164,11 @@ pub async fn raw<T>(operation: &'static str, raw: impl Future<Output = T>) -> T 
 
 /// The typed `send()` of a generated builder: Progenitor's send in a call's scope, its
 /// outcome as [`Error`].
-pub async fn send<T, F>(operation: &'static str, raw: F) -> Result<ResponseValue<T>, Error>
+pub async fn send<T, F, B>(operation: &'static str, raw: F) -> Result<ResponseValue<T>, Error>
 where
     T: DeserializeOwned,
-    F: Future<Output = Result<ResponseValue<T>, progenitor_client::Error<crate::types::ErrorBody>>>,
+    B: serde::Serialize + std::fmt::Debug,
+    F: Future<Output = Result<ResponseValue<T>, progenitor_client::Error<B>>>,
 {
     let (result, record) = scoped(operation, raw).await;
     result.map_err(|raw_error| match record.error {
@@ -153,7 +181,7 @@ where
                 timeout: record.timeout,
                 answered: record.answered,
             };
-            Error::from_generated(raw_error, &facts, decode_path::<T>)
+            Error::from_generated(same_error_body(raw_error), &facts, decode_path::<T>)
         }
     })
 }

@@ -185,46 +185,56 @@ async fn admit(
     Ok((waited, permit.sent()))
 }
 
-impl ClientHooks<Runtime> for Client {
-    /// The first attempt's admission. A failure here (no token, a wait beyond the maximum)
-    /// ends the call before anything is sent.
-    async fn pre<E>(
-        &self,
-        request: &mut reqwest::Request,
-        info: &OperationInfo,
-    ) -> Result<(), progenitor_client::Error<E>> {
-        let shared = &self.inner().shared;
-        let policy = crate::operations::CallPolicy::of(info.operation_id, request.method());
-        match admit(shared, policy.budget, request).await {
-            Ok((waited, in_flight)) => {
-                call::note_start(&policy, shared.limits.timeout, waited);
-                call::hold(in_flight);
-                Ok(())
+/// The runtime's hooks, the same for every generated client (deals, and the APIs around
+/// deals): admission before the first attempt, then the attempts.
+macro_rules! runtime_hooks {
+    ($client:ty) => {
+        impl ClientHooks<Runtime> for $client {
+            /// The first attempt's admission. A failure here (no token, a wait beyond the maximum)
+            /// ends the call before anything is sent.
+            async fn pre<E>(
+                &self,
+                request: &mut reqwest::Request,
+                info: &OperationInfo,
+            ) -> Result<(), progenitor_client::Error<E>> {
+                let shared = &self.inner().shared;
+                let policy = crate::operations::CallPolicy::of(info.operation_id, request.method());
+                match admit(shared, policy.budget, request).await {
+                    Ok((waited, in_flight)) => {
+                        call::note_start(&policy, shared.limits.timeout, waited);
+                        call::hold(in_flight);
+                        Ok(())
+                    }
+                    Err(error) => {
+                        call::note_start(&policy, shared.limits.timeout, Duration::ZERO);
+                        let text = match &error {
+                            Error::Auth(auth) => auth.to_custom(),
+                            other => other.to_string(),
+                        };
+                        call::fail(error);
+                        Err(progenitor_client::Error::Custom(text))
+                    }
+                }
             }
-            Err(error) => {
-                call::note_start(&policy, shared.limits.timeout, Duration::ZERO);
-                let text = match &error {
-                    Error::Auth(auth) => auth.to_custom(),
-                    other => other.to_string(),
-                };
-                call::fail(error);
-                Err(progenitor_client::Error::Custom(text))
+
+            /// The attempts: send, observe, classify, decide, replay.
+            async fn exec(
+                &self,
+                request: reqwest::Request,
+                info: &OperationInfo,
+            ) -> reqwest::Result<reqwest::Response> {
+                run::run(
+                    &self.inner().shared,
+                    self.client(),
+                    request,
+                    info.operation_id,
+                )
+                .await
             }
         }
-    }
-
-    /// The attempts: send, observe, classify, decide, replay.
-    async fn exec(
-        &self,
-        request: reqwest::Request,
-        info: &OperationInfo,
-    ) -> reqwest::Result<reqwest::Response> {
-        run::run(
-            &self.inner().shared,
-            self.client(),
-            request,
-            info.operation_id,
-        )
-        .await
-    }
+    };
 }
+
+runtime_hooks!(Client);
+runtime_hooks!(crate::pipelines::Client);
+runtime_hooks!(crate::properties::Client);

@@ -9,6 +9,7 @@ mod batch;
 mod builder;
 mod errors;
 mod limits;
+mod neighbours;
 mod oauth;
 mod operation_table;
 mod operations;

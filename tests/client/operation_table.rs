@@ -77,6 +77,18 @@ fn the_table_covers_and_agrees_with_spec_deals_json() {
 }
 
 #[test]
+fn the_table_covers_and_agrees_with_the_apis_around_deals() {
+    for (name, text) in [
+        ("pipelines", include_str!("../../spec/pipelines.json")),
+        ("properties", include_str!("../../spec/properties.json")),
+    ] {
+        let doc: Value = serde_json::from_str(text).unwrap();
+        let problems = disagreements(&doc);
+        assert!(problems.is_empty(), "spec/{name}.json: {problems:#?}");
+    }
+}
+
+#[test]
 fn a_spec_operation_without_a_row_fails_the_check() {
     let mut doc: Value = serde_json::from_str(include_str!("../../spec/deals.json")).unwrap();
     let paths = doc["paths"].as_object_mut().unwrap();

@@ -67,6 +67,59 @@ fn every_reference_document_normalizes_idempotently_and_generates() {
 }
 
 #[test]
+#[ignore = "needs HubSpot's documents: set HUBSPOT_DEALS_REFERENCE to their folder (CI does)"]
+fn the_apis_around_deals_match_hubspots_structure_in_every_version() {
+    for neighbour in normalize::neighbours() {
+        let ours = read_json(&workspace().join(format!("spec/{}.json", neighbour.name)));
+        let v3 = reference::neighbour_document(neighbour.name, "v3.json");
+        let theirs = normalize::normalize_neighbour(&read_json(&v3), neighbour).unwrap();
+        assert!(
+            theirs == ours,
+            "spec/{}.json differs from HubSpot's structure at {}; rerun `cargo xtask update-spec --document {}`",
+            neighbour.name,
+            first_difference(&theirs, &ours, String::new()),
+            neighbour.name
+        );
+        assert_eq!(
+            normalize::normalize_neighbour(&ours, neighbour).unwrap(),
+            ours,
+            "{}: not idempotent",
+            neighbour.name
+        );
+        // The date version names the same operations and generates too.
+        let dated = reference::neighbour_document(neighbour.name, "2026-03.json");
+        let dated = normalize::normalize_neighbour(&read_json(&dated), neighbour)
+            .unwrap_or_else(|e| panic!("{} 2026-03: {e}", neighbour.name));
+        let surface = surface::surface(&generate::generate(&dated).unwrap()).unwrap();
+        for route in neighbour.routes {
+            assert!(
+                surface.contains(&format!("operation {}: ", route.name)),
+                "{} 2026-03: no `{}`",
+                neighbour.name,
+                route.name
+            );
+        }
+    }
+}
+
+#[test]
+fn committed_surface_snapshots_of_the_apis_around_deals_match() {
+    for neighbour in normalize::neighbours() {
+        let ours = read_json(&workspace().join(format!("spec/{}.json", neighbour.name)));
+        let doc = normalize::normalize_neighbour(&ours, neighbour).unwrap();
+        let actual = surface::surface(&generate::generate(&doc).unwrap()).unwrap();
+        let path = workspace().join(format!("spec/{}-surface.txt", neighbour.name));
+        let committed = std::fs::read_to_string(&path).unwrap_or_default();
+        assert!(
+            committed == actual,
+            "{} is stale; rerun `cargo xtask update-spec --document {}` and review the diff",
+            path.display(),
+            neighbour.name
+        );
+    }
+}
+
+#[test]
 fn every_schema_of_spec_has_a_readable_name() {
     let spec = read_json(&workspace().join("spec/deals.json"));
     assert_eq!(generate::unnamed_schemas(&spec), Vec::<String>::new());

@@ -8,13 +8,16 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 pub const USAGE: &str = "\
-usage: cargo xtask update-spec [--api-version V] [--from URL|PATH] [--check]
+usage: cargo xtask update-spec [--document D] [--api-version V] [--from URL|PATH] [--check]
 
 Fetches HubSpot's CRM Deals OpenAPI document, normalizes it (spec/README.md lists how),
 keeps this project's own descriptions, proves that Progenitor generates a client from it,
 and writes spec/deals.json and spec/surface.txt. Prints what changed in the API surface.
+With --document pipelines or properties, the same for that API around deals, written to
+spec/NAME.json and spec/NAME-surface.txt (its document comes --from a file or URL).
 
 options:
+  --document D      deals (default), pipelines or properties
   --api-version V   v3 (default), 2025-09, 2026-03, 2026-09 or 2026-09-beta
   --from URL|PATH   read the document from this URL or file instead of HubSpot's repository
   --check           write nothing; exit 1 if the API structure in spec/ would change
@@ -40,6 +43,7 @@ const UPSTREAM: &str = "https://raw.githubusercontent.com/HubSpot/HubSpot-public
 /// Parsed command-line options.
 #[derive(Debug)]
 pub struct Options {
+    document: String,
     api_version: String,
     from: Option<String>,
     check: bool,
@@ -50,6 +54,7 @@ impl Options {
     /// Parses the arguments after `update-spec`; `Ok(None)` means help was asked for.
     pub fn parse(args: &[String]) -> Result<Option<Self>, String> {
         let mut options = Options {
+            document: "deals".into(),
             api_version: "v3".into(),
             from: None,
             check: false,
@@ -80,6 +85,18 @@ impl Options {
                     options.api_version = version;
                 }
                 "--from" => options.from = Some(value(arg)?),
+                "--document" => {
+                    let document = value(arg)?;
+                    let known = normalize::neighbours().map(|n| n.name);
+                    if document != "deals" && !known.clone().any(|n| n == document) {
+                        let all: Vec<&str> = std::iter::once("deals").chain(known).collect();
+                        return Err(format!(
+                            "unknown --document `{document}`; use one of {}",
+                            all.join(", ")
+                        ));
+                    }
+                    options.document = document;
+                }
                 "--spec-dir" => options.spec_dir = PathBuf::from(value(arg)?),
                 other => return Err(format!("unknown option `{other}`")),
             }
@@ -97,6 +114,9 @@ impl Options {
 
 /// Runs the task; `Err` is one line saying what went wrong, and `spec/` is then untouched.
 pub fn run(options: &Options) -> Result<ExitCode, String> {
+    if let Some(neighbour) = normalize::neighbours().find(|n| n.name == options.document) {
+        return run_neighbour(options, neighbour);
+    }
     let source = options.source();
     let text = fetch(&source)?;
     let upstream: Value = serde_json::from_str(&text)
@@ -166,6 +186,66 @@ pub fn run(options: &Options) -> Result<ExitCode, String> {
         deals_path.display(),
         options.spec_dir.join("surface.txt").display()
     );
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `update-spec --document NAME` for an API around deals: normalize, prove it generates,
+/// compare, and write `spec/NAME.json` with `spec/NAME-surface.txt` as a pair.
+fn run_neighbour(options: &Options, neighbour: &normalize::Neighbour) -> Result<ExitCode, String> {
+    let Some(source) = options.from.clone() else {
+        return Err(format!(
+            "--document {} needs --from (HubSpot's {} document, a file or URL)",
+            neighbour.name, neighbour.name
+        ));
+    };
+    let text = fetch(&source)?;
+    let upstream: Value = serde_json::from_str(&text)
+        .map_err(|e| format!("{source} is not JSON ({e}); is it an OpenAPI document?"))?;
+    let next = normalize::normalize_neighbour(&upstream, neighbour)
+        .map_err(|e| format!("{source}: {e}"))?;
+    let source_code = generate::generate(&next).map_err(|e| format!("{source}: {e}"))?;
+    let surface = surface::surface(&source_code)
+        .map_err(|e| format!("{source}: the generated client does not parse: {e}"))?;
+    let path = options.spec_dir.join(format!("{}.json", neighbour.name));
+    let current: Value = match std::fs::read_to_string(&path) {
+        Ok(text) => serde_json::from_str(&text).map_err(|e| {
+            format!(
+                "{} is not JSON ({e}); restore it from git first",
+                path.display()
+            )
+        })?,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => serde_json::json!({}),
+        Err(e) => return Err(format!("cannot read {}: {e}", path.display())),
+    };
+    let changes = diff::api_changes(&current, &next);
+    if changes.is_empty() {
+        println!(
+            "{} API surface: no structural change ({source})",
+            neighbour.name
+        );
+    } else {
+        println!(
+            "{} API surface: {} change(s) ({source}):",
+            neighbour.name,
+            changes.len()
+        );
+        for change in &changes {
+            println!("  {change}");
+        }
+    }
+    if options.check {
+        return Ok(if changes.is_empty() {
+            ExitCode::SUCCESS
+        } else {
+            ExitCode::from(1)
+        });
+    }
+    let document = serde_json::to_string_pretty(&next).map_err(|e| e.to_string())? + "\n";
+    let surface_path = options
+        .spec_dir
+        .join(format!("{}-surface.txt", neighbour.name));
+    write_pair((&path, &document), (&surface_path, &surface))?;
+    println!("wrote {} and {}", path.display(), surface_path.display());
     Ok(ExitCode::SUCCESS)
 }
 

@@ -31,3 +31,15 @@ pub fn deals_document(name: &str) -> PathBuf {
     assert!(path.is_file(), "{} is missing", path.display());
     path
 }
+
+/// HubSpot's document of an API around deals (`pipelines`, `properties`), e.g. `v3.json`.
+pub fn neighbour_document(api: &str, name: &str) -> PathBuf {
+    let root = std::env::var_os(VARIABLE).unwrap_or_else(|| {
+        panic!("{VARIABLE} is not set: set it to the folder holding hubspot-{api}-spec/")
+    });
+    let path = PathBuf::from(root)
+        .join(format!("hubspot-{api}-spec"))
+        .join(name);
+    assert!(path.is_file(), "{} is missing", path.display());
+    path
+}

@@ -1,0 +1,27 @@
+//! Deal pipelines and their stages: the client Progenitor generates from
+//! `spec/pipelines.json` (HubSpot's pipelines API with the object type pinned to deals),
+//! through the same runtime as deals (auth, rate limit, retries, errors).
+//!
+//! ```no_run
+//! # async fn run(client: hubspot_deals::Client) -> Result<(), hubspot_deals::Error> {
+//! let pipelines = client.pipelines().list_pipelines().send().await?.into_inner();
+//! for pipeline in &pipelines.results {
+//!     for stage in &pipeline.stages {
+//!         println!("{} / {}: {}", pipeline.label, stage.label, stage.id);
+//!     }
+//! }
+//! # Ok(()) }
+//! ```
+
+#[allow(
+    missing_docs,
+    unused_imports,
+    clippy::all,
+    unreachable_pub,
+    rustdoc::all
+)]
+mod generated {
+    include!(concat!(env!("OUT_DIR"), "/pipelines_client.rs"));
+}
+
+pub use generated::{Client, builder, types};

@@ -1,0 +1,120 @@
+//! The APIs around deals, generated like deals and sent through the same runtime: pipelines
+//! and stages, property definitions, against the fake.
+
+use crate::support::fake::{oauth_fake, pat_client};
+use hubspot_deals::clock::ManualClock;
+use hubspot_deals::{Error, RetryPolicy};
+
+#[tokio::test]
+async fn pipelines_list_read_and_create_through_the_runtime() {
+    let clock = ManualClock::default();
+    let fake = oauth_fake(&clock).start().await.unwrap();
+    let client = pat_client(&fake, &clock, RetryPolicy::default());
+    let pipelines = client.pipelines();
+
+    let all = pipelines
+        .list_pipelines()
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
+    let default = all.results.iter().find(|p| p.id == "default").unwrap();
+    assert_eq!(default.label, "Sales Pipeline");
+    let won = default.stages.iter().find(|s| s.id == "closedwon").unwrap();
+    assert_eq!(won.label, "Closed Won");
+    assert_eq!(
+        won.metadata.get("isClosed").map(String::as_str),
+        Some("true")
+    );
+
+    use hubspot_deals::pipelines::types::{PipelineInput, PipelineStageInput};
+    let stage = |label: &str, order: i32, probability: &str| PipelineStageInput {
+        label: label.into(),
+        display_order: order,
+        metadata: [("probability".to_string(), probability.to_string())].into(),
+        stage_id: None,
+    };
+    let created = pipelines
+        .create_pipeline()
+        .body(PipelineInput {
+            label: "Renewals".into(),
+            display_order: 1,
+            stages: vec![stage("Up", 0, "0.5"), stage("Renewed", 1, "1.0")],
+            pipeline_id: None,
+        })
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
+    let read = pipelines
+        .get_stage()
+        .pipeline_id(&created.id)
+        .stage_id(&created.stages[1].id)
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(read.label, "Renewed");
+
+    let missing = pipelines.get_pipeline().pipeline_id("nope").send().await;
+    let error = missing.unwrap_err();
+    assert!(error.is_not_found(), "{error}");
+    assert!(
+        error
+            .to_string()
+            .starts_with("get_pipeline: 404 OBJECT_NOT_FOUND"),
+        "the error names the operation and keeps HubSpot's category: {error}"
+    );
+    let calls: Vec<String> = fake.requests().into_iter().map(|r| r.operation).collect();
+    assert!(calls.contains(&"pipelines_create".to_string()), "{calls:?}");
+}
+
+#[tokio::test]
+async fn property_definitions_read_and_create_through_the_runtime() {
+    let clock = ManualClock::default();
+    let fake = oauth_fake(&clock).start().await.unwrap();
+    let client = pat_client(&fake, &clock, RetryPolicy::default());
+    let properties = client.properties();
+    let all = properties
+        .list_properties()
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
+    let amount = all.results.iter().find(|p| p.name == "amount").unwrap();
+    assert_eq!(amount.type_, "number");
+
+    use hubspot_deals::properties::types::PropertyCreate;
+    let created = properties
+        .create_property()
+        .body(
+            PropertyCreate::builder()
+                .name("erp_id")
+                .label("ERP id")
+                .type_("string")
+                .field_type("text")
+                .group_name("dealinformation")
+                .has_unique_value(Some(true)),
+        )
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(created.has_unique_value == Some(true), "{created:?}");
+    let again = properties
+        .create_property()
+        .body(
+            PropertyCreate::builder()
+                .name("erp_id")
+                .label("ERP id")
+                .type_("string")
+                .field_type("text")
+                .group_name("dealinformation"),
+        )
+        .send()
+        .await;
+    match again {
+        Err(Error::Api(api)) => assert_eq!(api.status, 409, "{api}"),
+        other => panic!("{other:?}"),
+    }
+}
