@@ -58,6 +58,7 @@ mod routes;
 mod runtime;
 pub mod search;
 mod secret;
+pub mod stages;
 pub mod stream;
 #[cfg(feature = "rustls")]
 mod tls;

@@ -118,3 +118,88 @@ async fn property_definitions_read_and_create_through_the_runtime() {
         other => panic!("{other:?}"),
     }
 }
+
+#[tokio::test]
+async fn stages_read_by_id_and_label_and_reload_for_a_new_stage() {
+    use hubspot_deals::stages::{LabelError, Stages};
+    let clock = ManualClock::default();
+    let fake = oauth_fake(&clock)
+        .pipeline(hubspot_deals_fake::Pipeline::new("77", ["s1", "closedwon"]))
+        .start()
+        .await
+        .unwrap();
+    let client = pat_client(&fake, &clock, RetryPolicy::default());
+    let mut stages = Stages::load(&client).await.unwrap();
+    let won = stages.get("closedwon").unwrap();
+    assert_eq!(
+        won.pipeline_id, "default",
+        "the first pipeline's, where two share an id"
+    );
+    assert_eq!(stages.get_in("77", "closedwon").unwrap().pipeline_id, "77");
+    assert_eq!(
+        (won.label.as_str(), won.won, won.closed),
+        ("Closed Won", true, true)
+    );
+    let lost = stages.get("closedlost").unwrap();
+    assert!(lost.closed && !lost.won);
+    assert_eq!(
+        stages.id_for_label(Some("default"), "closed won"),
+        Ok("closedwon")
+    );
+    assert_eq!(
+        stages.id_for_label(None, "Closed Won"),
+        Err(LabelError::Ambiguous {
+            label: "Closed Won".into(),
+            pipelines: vec!["Sales Pipeline".into(), "77".into()]
+        }),
+        "two pipelines have it"
+    );
+    let unknown = stages
+        .id_for_label(Some("default"), "Negotiation")
+        .unwrap_err();
+    assert!(
+        unknown.to_string().contains("Appointment Scheduled"),
+        "{unknown}"
+    );
+
+    // A stage made after the load is found by reloading once.
+    use hubspot_deals::pipelines::types::{PipelineInput, PipelineStageInput};
+    let created = client
+        .pipelines()
+        .create_pipeline()
+        .body(PipelineInput {
+            label: "Later".into(),
+            display_order: 2,
+            stages: vec![PipelineStageInput {
+                label: "Fresh".into(),
+                display_order: 0,
+                metadata: [("probability".to_string(), "0.1".to_string())].into(),
+                stage_id: None,
+            }],
+            pipeline_id: None,
+        })
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
+    let fresh = created.stages[0].id.clone();
+    assert!(stages.get(&fresh).is_none());
+    fake.clear_log();
+    let found = stages.resolve(&fresh).await.unwrap().unwrap();
+    assert_eq!(
+        (found.label.as_str(), found.pipeline_label.as_str()),
+        ("Fresh", "Later")
+    );
+    assert!(stages.resolve("no-such-stage").await.unwrap().is_none());
+    let reloads = fake
+        .requests()
+        .iter()
+        .filter(|r| r.operation == "pipelines_get_all")
+        .count();
+    assert_eq!(
+        reloads, 2,
+        "one reload per unknown id, none for a known one"
+    );
+    stages.resolve(&fresh).await.unwrap();
+    assert_eq!(fake.requests().len(), 2);
+}
