@@ -69,8 +69,64 @@ pub enum Command {
     /// Export, import, read, search and archive deals.
     #[command(subcommand)]
     Deals(DealsCommand),
+    /// The deal pipelines and their stages (ids, labels, probabilities).
+    Pipelines(PipelinesArgs),
+    /// The deal properties: list them, or create one.
+    #[command(subcommand)]
+    Properties(PropertiesCommand),
     /// Serve a fake HubSpot (the same options as `fake-hubspot`).
     Fake(Box<FakeArgs>),
+}
+
+/// `pipelines`.
+#[derive(Debug, Args)]
+pub struct PipelinesArgs {
+    /// JSON even on a terminal.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Subcommand)]
+/// `properties` commands.
+pub enum PropertiesCommand {
+    /// Every deal property with its type (a table on a terminal, JSON lines otherwise).
+    List(PropertiesListArgs),
+    /// Create a custom deal property.
+    Create(CreatePropertyArgs),
+}
+
+/// `properties list`.
+#[derive(Debug, Args)]
+pub struct PropertiesListArgs {
+    /// JSON even on a terminal.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `properties create`.
+#[derive(Debug, Args)]
+pub struct CreatePropertyArgs {
+    /// The property's internal name: lowercase letters, digits and `_`.
+    pub name: String,
+    /// Its type.
+    #[arg(long = "type", value_parser = ["string", "number", "date", "datetime", "enumeration", "bool"])]
+    pub kind: String,
+    /// Its label (default: the name).
+    #[arg(long)]
+    pub label: Option<String>,
+    /// How forms show it (default: the type's usual one: text, number, date, select,
+    /// booleancheckbox).
+    #[arg(long)]
+    pub field_type: Option<String>,
+    /// Make it unique, an id for upserts by an external id (a string or a number).
+    #[arg(long)]
+    pub unique: bool,
+    /// An option of an enumeration, `value=Label` or `value` (repeatable).
+    #[arg(long = "option")]
+    pub options: Vec<String>,
+    /// The property group (default: dealinformation).
+    #[arg(long, default_value = "dealinformation")]
+    pub group: String,
 }
 
 #[derive(Debug, Subcommand)]
@@ -191,6 +247,10 @@ pub struct ExportArgs {
     /// formula (by default they get a leading `'`; numbers are left alone).
     #[arg(long)]
     pub keep_formulas: bool,
+    /// Add each deal's stage and pipeline labels (`dealstage_label`, `pipeline_label`) from
+    /// the pipelines API.
+    #[arg(long)]
+    pub stage_labels: bool,
 }
 
 /// A time: RFC 3339, or a date (midnight UTC).

@@ -16,10 +16,11 @@ mod failure;
 mod fake;
 mod profile;
 mod progress;
+mod schema;
 mod state_file;
 mod terminal;
 
-use args::{AuthCommand, Cli, Command, DealsCommand};
+use args::{AuthCommand, Cli, Command, DealsCommand, PropertiesCommand};
 use clap::Parser;
 use failure::Failure;
 use std::process::ExitCode;
@@ -58,6 +59,13 @@ async fn run(cli: Cli) -> Result<ExitCode, Failure> {
         Command::Deals(DealsCommand::Get(args)) => deals::get(&global, args).await,
         Command::Deals(DealsCommand::Search(args)) => deals::search(&global, args).await,
         Command::Deals(DealsCommand::Archive(args)) => deals::archive(&global, args).await,
+        Command::Pipelines(args) => schema::pipelines(&global, args).await,
+        Command::Properties(PropertiesCommand::List(args)) => {
+            schema::list_properties(&global, args).await
+        }
+        Command::Properties(PropertiesCommand::Create(args)) => {
+            schema::create_property(&global, args).await
+        }
         Command::Fake(args) => fake::serve(*args).await,
     }
 }

@@ -62,3 +62,36 @@ mod tests {
         assert_eq!(printable("\u{9b}2J"), "\\u{9b}2J", "a C1 control");
     }
 }
+
+/// Writes `rows` (the first is the header) as aligned columns, each at most 40 characters.
+/// Cells come from HubSpot, typed by anyone with access to the portal: shown, never obeyed
+/// by the terminal.
+pub fn table(out: &mut impl std::io::Write, rows: Vec<Vec<String>>) -> Result<(), Failure> {
+    let rows: Vec<Vec<String>> = rows
+        .into_iter()
+        .map(|row| row.iter().map(|c| printable(c).into_owned()).collect())
+        .collect();
+    let columns = rows.iter().map(Vec::len).max().unwrap_or(0);
+    let widths: Vec<usize> = (0..columns)
+        .map(|i| {
+            rows.iter()
+                .filter_map(|r| r.get(i))
+                .map(|c| c.chars().count())
+                .max()
+                .unwrap_or(0)
+                .min(40)
+        })
+        .collect();
+    for row in rows {
+        let line: Vec<String> = row
+            .iter()
+            .zip(&widths)
+            .map(|(cell, width)| {
+                let cell: String = cell.chars().take(*width).collect();
+                format!("{cell:<width$}")
+            })
+            .collect();
+        writeln!(out, "{}", line.join("  ").trim_end()).map_err(Failure::write)?;
+    }
+    Ok(())
+}

@@ -3,7 +3,7 @@
 use crate::args::{GetArgs, Global, SearchArgs};
 use crate::failure::Failure;
 use crate::profile;
-use crate::terminal::printable;
+use crate::terminal::table;
 use futures_util::StreamExt;
 use hubspot_deals::types::{FilterGroup, SearchRequest};
 use serde_json::Value;
@@ -32,36 +32,19 @@ fn show(deals: &[Value], properties: &[String], json: bool) -> Result<(), Failur
             .chain(columns.iter().cloned())
             .collect::<Vec<_>>(),
     ];
-    // Values come from HubSpot, typed by anyone with access to the portal: shown, never
-    // obeyed by the terminal.
     for deal in deals {
-        let mut row = vec![printable(deal["id"].as_str().unwrap_or("")).into_owned()];
+        let mut row = vec![deal["id"].as_str().unwrap_or("").to_string()];
         for column in &columns {
-            row.push(printable(deal["properties"][column].as_str().unwrap_or("")).into_owned());
+            row.push(
+                deal["properties"][column]
+                    .as_str()
+                    .unwrap_or("")
+                    .to_string(),
+            );
         }
         rows.push(row);
     }
-    let widths: Vec<usize> = (0..=columns.len())
-        .map(|i| {
-            rows.iter()
-                .map(|r| r[i].chars().count())
-                .max()
-                .unwrap_or(0)
-                .min(40)
-        })
-        .collect();
-    for row in rows {
-        let line: Vec<String> = row
-            .iter()
-            .zip(&widths)
-            .map(|(cell, width)| {
-                let cell: String = cell.chars().take(*width).collect();
-                format!("{cell:<width$}")
-            })
-            .collect();
-        writeln!(out, "{}", line.join("  ").trim_end()).map_err(Failure::write)?;
-    }
-    Ok(())
+    table(&mut out, rows)
 }
 
 /// `deals get`.

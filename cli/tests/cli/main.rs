@@ -1,6 +1,7 @@
 //! The built `hubspot-deals` binary against the fake HubSpot over loopback: logins, exports,
 //! imports, resumes after a kill, and the error paths with their exit codes.
 
+mod schema;
 mod security;
 
 use hubspot_deals_fake::{FakeHubSpot, FakeHubSpotBuilder, Fault, FaultKind, RateLimits};

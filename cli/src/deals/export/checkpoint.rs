@@ -20,6 +20,9 @@ pub struct Asked {
     pub archived: bool,
     pub since: Option<DateTime<Utc>>,
     pub filters: Vec<Filter>,
+    /// `--stage-labels`: `dealstage_label` and `pipeline_label` added to each deal.
+    #[serde(default)]
+    pub stage_labels: bool,
 }
 
 /// Where the listing goes on.

@@ -10,6 +10,9 @@
 //! on disk before a checkpoint names it, and a checkpoint that names more bytes than the
 //! file holds is refused.
 //!
+//! `--stage-labels` adds `dealstage_label` and `pipeline_label` to every deal (and to the
+//! CSV's columns), read from the pipelines API once and again when a stage id is new.
+//!
 //! The file is created readable only by the user (0600 on Unix): it holds the account's
 //! deals. CSV cells a spreadsheet would run as a formula (`=`, `+`, `-`, `@`, a tab or a
 //! carriage return first, and not a number) get a leading `'` unless `--keep-formulas`.
@@ -25,8 +28,10 @@ use futures_util::StreamExt;
 use hubspot_deals::Client;
 use hubspot_deals::paging::DealStream;
 use hubspot_deals::search::{Changed, SearchStream};
+use hubspot_deals::stages::Stages;
 use hubspot_deals::types::{Deal, DealWithAssociations, FilterGroup, SearchRequest};
 use sink::Sink;
+use std::collections::HashMap;
 use std::fs::File;
 use std::io::{BufWriter, Seek, SeekFrom, Write};
 use std::path::Path;
@@ -144,12 +149,20 @@ pub async fn export(global: &Global, args: ExportArgs) -> Result<ExitCode, Failu
     if properties.is_empty() && format == Format::Csv {
         properties = DEFAULT_COLUMNS.iter().map(|s| s.to_string()).collect();
     }
+    if args.stage_labels && !properties.is_empty() {
+        for needed in ["dealstage", "pipeline"] {
+            if !properties.iter().any(|p| p == needed) {
+                properties.push(needed.into());
+            }
+        }
+    }
     let asked = Asked {
         format,
         properties,
         archived: args.archived,
         since: args.since,
         filters: args.filters.clone(),
+        stage_labels: args.stage_labels,
     };
     let mut checkpoint = match (&args.output, args.resume) {
         (Some(output), true) => resumed(output, &asked)?,
@@ -175,16 +188,28 @@ pub async fn export(global: &Global, args: ExportArgs) -> Result<ExitCode, Failu
         ),
     };
     let header = checkpoint.bytes == 0;
-    let mut sink = Sink::new(out, format, &asked.properties, args.keep_formulas, header)
-        .map_err(Failure::write)?;
+    let mut columns = asked.properties.clone();
+    let mut stages = None;
+    if asked.stage_labels {
+        columns.extend(LABEL_COLUMNS.map(String::from));
+        stages = Some(Stages::load(&client).await?);
+    }
+    let mut sink =
+        Sink::new(out, format, &columns, args.keep_formulas, header).map_err(Failure::write)?;
     let mut listing = Listing::of(&client, &asked, checkpoint.position.take());
     let bar = progress::bar("deals", None);
     bar.set_position(checkpoint.rows);
     let mut last_checkpoint = Instant::now();
     while let Some(deal) = listing.next().await {
         match deal? {
-            Exported::Listed(deal) => sink.write(&deal.id, &deal, &deal.properties),
-            Exported::Found(deal) => sink.write(&deal.id, &deal, &deal.properties),
+            Exported::Listed(mut deal) => {
+                labelled(&mut stages, &mut deal.properties).await?;
+                sink.write(&deal.id, &deal, &deal.properties)
+            }
+            Exported::Found(mut deal) => {
+                labelled(&mut stages, &mut deal.properties).await?;
+                sink.write(&deal.id, &deal, &deal.properties)
+            }
         }
         .map_err(Failure::write)?;
         checkpoint.rows += 1;
@@ -207,6 +232,39 @@ pub async fn export(global: &Global, args: ExportArgs) -> Result<ExitCode, Failu
         eprintln!("Exported {} deals.", checkpoint.rows);
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The columns `--stage-labels` adds.
+const LABEL_COLUMNS: [&str; 2] = ["dealstage_label", "pipeline_label"];
+
+/// Adds the stage's and pipeline's labels to a deal's properties, when asked (`stages`); a
+/// stage id the pipelines do not have (even after loading them again) gets no label.
+async fn labelled(
+    stages: &mut Option<Stages>,
+    properties: &mut HashMap<String, Option<String>>,
+) -> Result<(), Failure> {
+    let Some(stages) = stages else {
+        return Ok(());
+    };
+    let id = |name: &str| properties.get(name).cloned().flatten();
+    let (stage_id, pipeline_id) = (id("dealstage"), id("pipeline"));
+    let mut labels = (None, None);
+    if let Some(stage_id) = stage_id {
+        let in_pipeline = pipeline_id
+            .as_deref()
+            .and_then(|p| stages.get_in(p, &stage_id))
+            .cloned();
+        let stage = match in_pipeline {
+            Some(stage) => Some(stage),
+            None => stages.resolve(&stage_id).await?.cloned(),
+        };
+        if let Some(stage) = stage {
+            labels = (Some(stage.label), Some(stage.pipeline_label));
+        }
+    }
+    properties.insert(LABEL_COLUMNS[0].into(), labels.0);
+    properties.insert(LABEL_COLUMNS[1].into(), labels.1);
+    Ok(())
 }
 
 /// The checkpoint of an interrupted export into `output`, which must have asked the same.

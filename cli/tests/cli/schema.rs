@@ -1,0 +1,118 @@
+//! `pipelines`, `properties list|create` and `deals export --stage-labels`, against the fake.
+
+use super::*;
+
+#[tokio::test(flavor = "multi_thread")]
+async fn pipelines_and_properties_list_and_a_property_is_created() {
+    let fake = fake_with(0, base()).await;
+    let scratch = Scratch::new("schema");
+    scratch.login(&fake);
+
+    let pipelines = scratch.run(&fake, &["pipelines"]);
+    exits(&pipelines, 0);
+    let first: serde_json::Value =
+        serde_json::from_str(text(&pipelines.stdout).lines().next().unwrap()).unwrap();
+    assert_eq!(first["id"], "default");
+    assert_eq!(first["stages"][5]["label"], "Closed Won");
+
+    let created = scratch.run(
+        &fake,
+        &[
+            "properties",
+            "create",
+            "erp_tier",
+            "--type",
+            "enumeration",
+            "--option",
+            "gold=Gold",
+            "--option",
+            "silver",
+        ],
+    );
+    exits(&created, 0);
+    assert!(text(&created.stderr).contains("Created the deal property erp_tier"));
+    let unique = scratch.run(
+        &fake,
+        &[
+            "properties",
+            "create",
+            "erp_ref",
+            "--type",
+            "string",
+            "--unique",
+        ],
+    );
+    exits(&unique, 0);
+    let listed = scratch.run(&fake, &["properties", "list"]);
+    exits(&listed, 0);
+    let all: Vec<serde_json::Value> = text(&listed.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let find = |name: &str| all.iter().find(|p| p["name"] == name).unwrap().clone();
+    assert_eq!(find("erp_tier")["options"][1]["label"], "silver");
+    assert_eq!(find("erp_ref")["hasUniqueValue"], true);
+    assert_eq!(find("amount")["type"], "number");
+
+    let enumeration_without_options = scratch.run(
+        &fake,
+        &["properties", "create", "empty", "--type", "enumeration"],
+    );
+    exits(&enumeration_without_options, 2);
+    let taken = scratch.run(
+        &fake,
+        &["properties", "create", "erp_ref", "--type", "string"],
+    );
+    assert_ne!(code(&taken), 0);
+    assert!(
+        text(&taken.stderr).contains("409"),
+        "{}",
+        text(&taken.stderr)
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_export_with_stage_labels_names_each_deals_stage_and_pipeline() {
+    let fake = fake_with(
+        0,
+        base().pipeline(hubspot_deals_fake::Pipeline::new("77", ["s1", "s2"])),
+    )
+    .await;
+    fake.seed_deals([
+        vec![
+            ("dealname".to_string(), "Won".to_string()),
+            ("dealstage".to_string(), "closedwon".to_string()),
+        ],
+        vec![
+            ("dealname".to_string(), "Custom".to_string()),
+            ("pipeline".to_string(), "77".to_string()),
+            ("dealstage".to_string(), "s2".to_string()),
+        ],
+    ])
+    .unwrap();
+    let scratch = Scratch::new("stage-labels");
+    scratch.login(&fake);
+    let export = scratch.run(
+        &fake,
+        &["deals", "export", "--stage-labels", "--output", "deals.csv"],
+    );
+    exits(&export, 0);
+    let mut reader = csv::Reader::from_path(scratch.file("deals.csv")).unwrap();
+    let headers = reader.headers().unwrap().clone();
+    let column = |name: &str| headers.iter().position(|h| h == name).unwrap();
+    let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+    let row = |name: &str| {
+        rows.iter()
+            .find(|r| &r[column("dealname")] == name)
+            .unwrap()
+            .clone()
+    };
+    assert_eq!(&row("Won")[column("dealstage_label")], "Closed Won");
+    assert_eq!(&row("Won")[column("pipeline_label")], "Sales Pipeline");
+    assert_eq!(&row("Custom")[column("dealstage_label")], "s2");
+    assert_eq!(&row("Custom")[column("pipeline_label")], "77");
+
+    let jsonl = scratch.run(&fake, &["deals", "export", "--stage-labels"]);
+    exits(&jsonl, 0);
+    assert!(text(&jsonl.stdout).contains("\"dealstage_label\":\"Closed Won\""));
+}
