@@ -47,22 +47,6 @@ pub fn read_secret(prompt: &str, what: &str, example: &str) -> Result<Secret, Fa
     Ok(Secret::new(text))
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn control_characters_are_shown_not_obeyed() {
-        assert!(matches!(printable("Deal 7: €1,000"), Cow::Borrowed(_)));
-        assert_eq!(
-            printable("\u{1b}[31mred\u{1b}]0;title\u{7}"),
-            "\\u{1b}[31mred\\u{1b}]0;title\\u{7}"
-        );
-        assert_eq!(printable("a\r\nb\tc"), "a\\r\\nb\\tc");
-        assert_eq!(printable("\u{9b}2J"), "\\u{9b}2J", "a C1 control");
-    }
-}
-
 /// Writes `rows` (the first is the header) as aligned columns, each at most 40 characters.
 /// Cells come from HubSpot, typed by anyone with access to the portal: shown, never obeyed
 /// by the terminal.
@@ -94,4 +78,20 @@ pub fn table(out: &mut impl std::io::Write, rows: Vec<Vec<String>>) -> Result<()
         writeln!(out, "{}", line.join("  ").trim_end()).map_err(Failure::write)?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn control_characters_are_shown_not_obeyed() {
+        assert!(matches!(printable("Deal 7: €1,000"), Cow::Borrowed(_)));
+        assert_eq!(
+            printable("\u{1b}[31mred\u{1b}]0;title\u{7}"),
+            "\\u{1b}[31mred\\u{1b}]0;title\\u{7}"
+        );
+        assert_eq!(printable("a\r\nb\tc"), "a\\r\\nb\\tc");
+        assert_eq!(printable("\u{9b}2J"), "\\u{9b}2J", "a C1 control");
+    }
 }
