@@ -434,16 +434,14 @@ async fn import_rejects_malformed_rows_and_per_row_errors_and_goes_on() {
     let rows: Vec<u64> = rejects.iter().map(|r| r["row"].as_u64().unwrap()).collect();
     assert_eq!(
         rows,
-        [2, 4, 3],
-        "read errors as read, then the isolated bad value"
+        [2, 3, 4],
+        "read errors and properties the account lacks, as read, before anything is sent"
     );
-    assert!(
-        rejects[2]["error"]
-            .as_str()
-            .unwrap()
-            .contains("no_such_property")
+    assert_eq!(
+        rejects[1]["error"].as_str().unwrap(),
+        "\"no_such_property\" is not a deal property of this account"
     );
-    assert_eq!(rejects[2]["input"]["erp_id"], "E-2");
+    assert_eq!(rejects[1]["input"]["erp_id"], "E-2");
 
     // Updates by id: one id does not exist (HubSpot answers 207 for it).
     std::fs::write(
@@ -481,8 +479,8 @@ async fn import_rejects_malformed_rows_and_per_row_errors_and_goes_on() {
     assert_eq!(rejects.lines().count(), 1, "{rejects}");
     assert!(rejects.contains("\"row\":2"), "{rejects}");
     assert!(
-        rejects.contains("12 EUR was not a valid number."),
-        "{rejects}"
+        rejects.contains("amount: \\\"12 EUR\\\" is not a plain number"),
+        "checked against the property's type before sending: {rejects}"
     );
     let found = scratch.run(
         &fake,
@@ -887,11 +885,75 @@ async fn the_readme_tries_the_command_line_on_the_fake_with_no_account() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn an_import_checks_columns_values_and_stage_labels_against_the_account() {
+    let fake = fake_with(0, base()).await;
+    let scratch = Scratch::new("import-checks");
+    scratch.login(&fake);
+    std::fs::write(scratch.file("typo.csv"), "dealnmae,amount\nOne,10\n").unwrap();
+    let typo = scratch.run(&fake, &["deals", "import", "typo.csv"]);
+    exits(&typo, 2);
+    assert!(
+        text(&typo.stderr).contains(
+            "\"dealnmae\" is not a deal property of this account (did you mean dealname?)"
+        ),
+        "{}",
+        text(&typo.stderr)
+    );
+    assert_eq!(
+        fake.counters().by_operation.get("batch_create"),
+        None,
+        "nothing sent"
+    );
+
+    std::fs::write(
+        scratch.file("labels.csv"),
+        "dealname,dealstage,amount\nWon,Closed Won,10\nBy id,closedlost,20\nNo stage,Negotiation,30\nBad amount,closedwon,1e3\n",
+    )
+    .unwrap();
+    let output = scratch.run(&fake, &["deals", "import", "labels.csv"]);
+    exits(&output, 1);
+    let rejects = scratch.rejects("labels.csv");
+    assert_eq!(rejects.lines().count(), 2, "{rejects}");
+    assert!(
+        rejects.contains("no deal stage is labelled \\\"Negotiation\\\""),
+        "{rejects}"
+    );
+    assert!(
+        rejects.contains("amount: \\\"1e3\\\" is not a plain number"),
+        "{rejects}"
+    );
+    let export = scratch.run(
+        &fake,
+        &["deals", "export", "--properties", "dealname,dealstage"],
+    );
+    let stages: Vec<String> = text(&export.stdout)
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+        .map(|d| {
+            format!(
+                "{}={}",
+                d["properties"]["dealname"], d["properties"]["dealstage"]
+            )
+        })
+        .collect();
+    assert!(
+        stages.contains(&"\"Won\"=\"closedwon\"".to_string()),
+        "{stages:?}"
+    );
+    assert!(
+        stages.contains(&"\"By id\"=\"closedlost\"".to_string()),
+        "{stages:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn a_problem_in_every_row_is_not_sent_row_by_row_for_ever() {
     let fake = fake_with(0, base()).await;
     let scratch = Scratch::new("global-400");
     scratch.login(&fake);
-    scratch.csv("rows.csv", "no_such_key,dealname", 250, |i| {
+    // Every batch is refused whole (upserts by a property that is not unique), which no
+    // check before sending can see.
+    scratch.csv("rows.csv", "description,dealname", 250, |i| {
         format!("K-{i},Row {i}")
     });
     let output = scratch.run(
@@ -901,7 +963,7 @@ async fn a_problem_in_every_row_is_not_sent_row_by_row_for_ever() {
             "import",
             "rows.csv",
             "--id-property",
-            "no_such_key",
+            "description",
         ],
     );
     exits(&output, 1);

@@ -15,8 +15,13 @@
 //!   nothing); creates go on after the last row that may have been sent, and the rows in
 //!   between are listed in the rejects file as unknown, never sent again. The state names the
 //!   file (its size and modification time): it resumes that file only. A dry run writes none.
+//! - Before anything is sent, the CSV header's columns must be deal properties of the account
+//!   (an unknown one ends the import, exit 2, naming close matches); each row's values must be
+//!   ones their properties can hold, else the row is rejected with the reason; a `dealstage`
+//!   may be given by its label. (A dry run does not ask HubSpot, so it checks none of this.)
 //! - The rejects file holds rows of deal data: it is created readable only by the user.
 
+mod checks;
 mod records;
 mod rejects;
 mod rows;
@@ -77,6 +82,8 @@ struct Rows {
     handed: u64,
     /// Whether to note in the state file how far batches reach (not in a dry run).
     keeps_state: bool,
+    /// The account's properties and stages to check rows against (not in a dry run).
+    checks: Option<checks::Checks>,
 }
 
 impl Rows {
@@ -115,6 +122,9 @@ impl Rows {
                         )),
                         Mode::Create | Mode::Update | Mode::Upsert => None,
                     };
+                    let mut properties = properties;
+                    let missing =
+                        missing.or_else(|| self.checks.as_ref()?.row(&mut properties).err());
                     match missing {
                         None => {
                             return Some(Row {
@@ -214,6 +224,7 @@ impl Plan {
             ledger: ledger.clone(),
             handed: 0,
             keeps_state,
+            checks: None,
         })
     }
 }
@@ -244,6 +255,12 @@ pub async fn import(global: &Global, args: ImportArgs) -> Result<ExitCode, Failu
         return dry_run(rows, &ledger, &plan);
     }
     let client = profile::client(global)?;
+    let mut rows = rows;
+    let checks = checks::Checks::load(&client).await?;
+    if let Some(header) = rows.reader.header() {
+        checks.header(header)?;
+    }
+    rows.checks = Some(checks);
     let bar = progress::bar("rows", None);
     let (mut done, mut isolate) = (0u64, Vec::new());
     let verdicts = send(&client, plan.mode, plan.id_property.clone(), rows);

@@ -55,6 +55,11 @@ impl Reader {
         })
     }
 
+    /// The CSV header's names (`None` for JSONL).
+    pub fn header(&self) -> Option<&[String]> {
+        self.header.as_deref()
+    }
+
     /// The next row: its properties (with `id`, if any, apart), or why it is malformed; an
     /// error when the file cannot be read.
     pub fn next(&mut self) -> Option<Result<Read, Failure>> {
