@@ -3,13 +3,22 @@
 
 use crate::support::fake::{oauth_fake, pat_client};
 use hubspot_deals::clock::ManualClock;
-use hubspot_deals::{Error, RetryPolicy};
+use hubspot_deals::{Client, Error, RetryPolicy};
+use hubspot_deals_fake::{FakeHubSpot, FakeHubSpotBuilder};
+
+/// A fake from `build` (given the test fake's builder) and a client of it.
+async fn started(
+    build: impl FnOnce(FakeHubSpotBuilder) -> FakeHubSpotBuilder,
+) -> (FakeHubSpot, Client) {
+    let clock = ManualClock::default();
+    let fake = build(oauth_fake(&clock)).start().await.unwrap();
+    let client = pat_client(&fake, &clock, RetryPolicy::default());
+    (fake, client)
+}
 
 #[tokio::test]
 async fn pipelines_list_read_and_create_through_the_runtime() {
-    let clock = ManualClock::default();
-    let fake = oauth_fake(&clock).start().await.unwrap();
-    let client = pat_client(&fake, &clock, RetryPolicy::default());
+    let (fake, client) = started(|b| b).await;
     let pipelines = client.pipelines();
 
     let all = pipelines
@@ -71,9 +80,7 @@ async fn pipelines_list_read_and_create_through_the_runtime() {
 
 #[tokio::test]
 async fn property_definitions_read_and_create_through_the_runtime() {
-    let clock = ManualClock::default();
-    let fake = oauth_fake(&clock).start().await.unwrap();
-    let client = pat_client(&fake, &clock, RetryPolicy::default());
+    let (_fake, client) = started(|b| b).await;
     let properties = client.properties();
     let all = properties
         .list_properties()
@@ -122,13 +129,8 @@ async fn property_definitions_read_and_create_through_the_runtime() {
 #[tokio::test]
 async fn stages_read_by_id_and_label_and_reload_for_a_new_stage() {
     use hubspot_deals::stages::{LabelError, Stages};
-    let clock = ManualClock::default();
-    let fake = oauth_fake(&clock)
-        .pipeline(hubspot_deals_fake::Pipeline::new("77", ["s1", "closedwon"]))
-        .start()
-        .await
-        .unwrap();
-    let client = pat_client(&fake, &clock, RetryPolicy::default());
+    let (fake, client) =
+        started(|b| b.pipeline(hubspot_deals_fake::Pipeline::new("77", ["s1", "closedwon"]))).await;
     let mut stages = Stages::load(&client).await.unwrap();
     let won = stages.get("closedwon").unwrap();
     assert_eq!(

@@ -149,14 +149,7 @@ pub fn run(options: &Options) -> Result<ExitCode, String> {
 
     let empty = serde_json::json!({});
     let changes = diff::api_changes(current.as_ref().unwrap_or(&empty), &next);
-    if changes.is_empty() {
-        println!("API surface: no structural change ({source})");
-    } else {
-        println!("API surface: {} change(s) ({source}):", changes.len());
-        for change in &changes {
-            println!("  {change}");
-        }
-    }
+    report("API surface", &changes, &source);
 
     let unnamed = generate::unnamed_schemas(&next);
     if !unnamed.is_empty() {
@@ -170,11 +163,7 @@ pub fn run(options: &Options) -> Result<ExitCode, String> {
     }
 
     if options.check {
-        return Ok(if changes.is_empty() {
-            ExitCode::SUCCESS
-        } else {
-            ExitCode::from(1)
-        });
+        return Ok(checked(&changes));
     }
     let document = serde_json::to_string_pretty(&next).map_err(|e| e.to_string())? + "\n";
     write_pair(
@@ -218,27 +207,13 @@ fn run_neighbour(options: &Options, neighbour: &normalize::Neighbour) -> Result<
         Err(e) => return Err(format!("cannot read {}: {e}", path.display())),
     };
     let changes = diff::api_changes(&current, &next);
-    if changes.is_empty() {
-        println!(
-            "{} API surface: no structural change ({source})",
-            neighbour.name
-        );
-    } else {
-        println!(
-            "{} API surface: {} change(s) ({source}):",
-            neighbour.name,
-            changes.len()
-        );
-        for change in &changes {
-            println!("  {change}");
-        }
-    }
+    report(
+        &format!("{} API surface", neighbour.name),
+        &changes,
+        &source,
+    );
     if options.check {
-        return Ok(if changes.is_empty() {
-            ExitCode::SUCCESS
-        } else {
-            ExitCode::from(1)
-        });
+        return Ok(checked(&changes));
     }
     let document = serde_json::to_string_pretty(&next).map_err(|e| e.to_string())? + "\n";
     let surface_path = options
@@ -247,6 +222,27 @@ fn run_neighbour(options: &Options, neighbour: &normalize::Neighbour) -> Result<
     write_pair((&path, &document), (&surface_path, &surface))?;
     println!("wrote {} and {}", path.display(), surface_path.display());
     Ok(ExitCode::SUCCESS)
+}
+
+/// Prints the structural changes `update-spec` found (or that there are none).
+fn report(what: &str, changes: &[diff::Change], source: &str) {
+    if changes.is_empty() {
+        println!("{what}: no structural change ({source})");
+    } else {
+        println!("{what}: {} change(s) ({source}):", changes.len());
+        for change in changes {
+            println!("  {change}");
+        }
+    }
+}
+
+/// `--check`'s exit: 1 when the structure would change.
+fn checked(changes: &[diff::Change]) -> ExitCode {
+    if changes.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    }
 }
 
 /// Reads a document from a URL (http or https) or a file path.
