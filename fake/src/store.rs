@@ -338,7 +338,11 @@ impl Store {
             } else if let Some(problem) = super::values::problem(name, value) {
                 problems.push(problem);
             } else if let Some(custom) = self.schema.custom.get(name)
-                && let Some(problem) = super::values::custom_problem(name, custom, value)
+                && let Some(problem) = super::values::custom_problem(
+                    name,
+                    (&custom.kind, &custom.field_type, &custom.options),
+                    value,
+                )
             {
                 problems.push(problem);
             }

@@ -46,14 +46,14 @@ pub(crate) fn problem(name: &str, value: &str) -> Option<PropertyProblem> {
 /// take several joined by `;`).
 pub(crate) fn custom_problem(
     name: &str,
-    property: &super::store::CustomProperty,
+    (kind, field_type, options): (&str, &str, &[(String, String)]),
     value: &str,
 ) -> Option<PropertyProblem> {
     if value.is_empty() {
         return None;
     }
     let invalid = |code, message: String| Some(PropertyProblem::invalid_value(name, code, message));
-    match property.kind.as_str() {
+    match kind {
         "number" if !is_number(value) => invalid(
             "INVALID_INTEGER",
             format!("{value} was not a valid number."),
@@ -66,8 +66,8 @@ pub(crate) fn custom_problem(
             invalid("INVALID_BOOLEAN", format!("{value} was not true or false."))
         }
         "enumeration" => {
-            let allowed: Vec<String> = property.options.iter().map(|(v, _)| v.clone()).collect();
-            let several = property.field_type == "checkbox";
+            let allowed: Vec<String> = options.iter().map(|(v, _)| v.clone()).collect();
+            let several = field_type == "checkbox";
             let mut chosen = if several {
                 value.split(';').collect::<Vec<_>>()
             } else {
