@@ -4,7 +4,7 @@
 //! again when asked about an id it does not know (a stage created since).
 //!
 //! ```no_run
-//! # async fn run(client: hubspot_deals::Client) -> Result<(), hubspot_deals::Error> {
+//! # async fn run(client: hubspot_deals::Client) -> Result<(), Box<dyn std::error::Error>> {
 //! use hubspot_deals::stages::Stages;
 //! let mut stages = Stages::load(&client).await?;
 //! if let Some(stage) = stages.resolve("closedwon").await? {
