@@ -127,6 +127,12 @@ impl ListDeals {
     /// Whether the listing's URL, with every property named in it, would pass HubSpot's
     /// limit: then the properties go in a batch read's body instead.
     fn properties_in_body(&self) -> bool {
+        // Each value as `name=value&`, encoded as the generated client encodes a query.
+        let encoded_len = |v: &str| {
+            form_urlencoded::byte_serialize(v.as_bytes())
+                .map(str::len)
+                .sum::<usize>()
+        };
         let named = |name: &str, values: &[String]| -> usize {
             values.iter().map(|v| name.len() + 2 + encoded_len(v)).sum()
         };
@@ -292,17 +298,6 @@ async fn with_properties(
             Some(deal)
         })
         .collect())
-}
-
-/// The length of `value` in a URL's query, percent-encoded.
-fn encoded_len(value: &str) -> usize {
-    value
-        .bytes()
-        .map(|b| match b {
-            b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'*' | b' ' => 1,
-            _ => 3,
-        })
-        .sum()
 }
 
 /// The pages of a listing.

@@ -11,8 +11,7 @@
 use super::errors::ApiError;
 use super::objects::Answer;
 use super::state::World;
-use super::store::{Described, Pipeline, timestamp};
-use chrono::{DateTime, Utc};
+use super::store::{Described, Pipeline, account_created, timestamp};
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
 
@@ -41,11 +40,6 @@ const DEFAULT_STAGES: &[(&str, &str, &str, bool)] = &[
     ("closedwon", "Closed Won", "1.0", true),
     ("closedlost", "Closed Lost", "0.0", true),
 ];
-
-/// When the account's own pipelines were made (HubSpot gives the account's creation).
-fn account_created() -> DateTime<Utc> {
-    DateTime::from_timestamp(1_767_225_600, 0).unwrap_or_default() // 2026-01-01
-}
 
 /// A stage in the API's shape.
 fn stage(world: &World, pipeline: &str, id: &str, order: usize, count: usize) -> Value {

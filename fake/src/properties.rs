@@ -11,7 +11,7 @@
 use super::errors::ApiError;
 use super::objects::Answer;
 use super::state::World;
-use super::store::{CustomProperty, READ_ONLY, Schema, timestamp};
+use super::store::{CustomProperty, READ_ONLY, Schema, account_created, timestamp};
 use super::values::{DATETIMES, NUMBERS};
 use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
@@ -73,11 +73,6 @@ pub(crate) struct Definition {
     pub hubspot_defined: bool,
     /// When it was created (HubSpot's own: the account's creation).
     pub created_at: DateTime<Utc>,
-}
-
-/// When the account's own properties were made (HubSpot gives the account's creation).
-fn account_created() -> DateTime<Utc> {
-    DateTime::from_timestamp(1_767_225_600, 0).unwrap_or_default() // 2026-01-01
 }
 
 /// Every deal property the account has, by name.

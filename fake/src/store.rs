@@ -120,6 +120,12 @@ impl Deal {
     }
 }
 
+/// When the account's own pipelines and properties were made (HubSpot gives the account's
+/// creation; the fake's account was made on 2026-01-01).
+pub(crate) fn account_created() -> DateTime<Utc> {
+    DateTime::from_timestamp(1_767_225_600, 0).unwrap_or_default()
+}
+
 /// HubSpot's timestamp form: milliseconds and `Z`.
 pub(crate) fn timestamp(at: DateTime<Utc>) -> String {
     at.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string()
