@@ -1,5 +1,6 @@
 //! Generates the Deals client from `spec/deals.json` with Progenitor, and in the same way a
-//! client for each API around deals (`spec/pipelines.json`, `spec/properties.json`).
+//! client for each API around deals (`spec/pipelines.json`, `spec/properties.json`,
+//! `spec/associations.json`, `spec/association_labels.json`).
 //!
 //! The document is normalized first (a no-op for a committed `spec/`, a safety net for hand
 //! edits), then generated with the settings in `spec/generate.rs`, formatted, and written to
@@ -18,10 +19,11 @@ use std::path::{Path, PathBuf};
 const SPEC: &str = "spec/deals.json";
 
 fn main() {
+    for neighbour in normalize::neighbours() {
+        println!("cargo::rerun-if-changed=spec/{}.json", neighbour.name);
+    }
     for input in [
         SPEC,
-        "spec/pipelines.json",
-        "spec/properties.json",
         "spec/normalize.rs",
         "spec/generate.rs",
         "src/routes.rs",

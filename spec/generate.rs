@@ -55,7 +55,16 @@ pub const NAMES: &[(&str, &[&str])] = &[
     ("DefaultAssociations",  &["BatchResponsePublicDefaultAssociation"]),
     ("LabelledAssociation",  &["MultiAssociatedObjectWithLabel"]),
     ("LabelledAssociationPage", &["CollectionResponseMultiAssociatedObjectWithLabelForwardPaging"]),
+    ("DealAssociations",     &["PublicAssociationMultiWithLabel"]),
+    ("AssociationsBatch",    &["BatchResponsePublicAssociationMultiWithLabelWithErrors"]),
+    ("AssociationsBatchStatus", &["BatchResponsePublicAssociationMultiWithLabelWithErrorsStatus"]),
+    ("AssociationsBatchRead", &["BatchInputPublicFetchAssociationsBatchRequest"]),
+    ("AssociationsReadInput", &["PublicFetchAssociationsBatchRequest"]),
+    ("AssociationLabelList", &["CollectionResponseAssociationSpecWithLabelNoPaging"]),
 ];
+
+/// The schema the normalizer gives associated objects' ids (text or a number on the wire).
+pub const OBJECT_ID_SCHEMA: &str = "ObjectId";
 
 /// Types that also derive `Default` (every field has an empty value), so callers can write
 /// `SearchRequest { query: Some(..), ..Default::default() }`.
@@ -79,6 +88,7 @@ pub const KEPT: &[&str] = &[
     "FilterGroup",
     "ForwardPaging",
     "NextPage",
+    "ObjectId",
     "Paging",
     "PreviousPage",
     "PublicObjectId",
@@ -144,6 +154,14 @@ pub fn generate(doc: &serde_json::Value) -> Result<String, String> {
         .with_hooks(progenitor::HooksMode::Expected)
         .with_inner_type(inner)
         .with_derive("PartialEq");
+    // The ids of associated objects, which HubSpot's documents type as text and HubSpot
+    // sends as numbers (`spec/normalize.rs`, `numeric_object_ids`): a handwritten type that
+    // reads either.
+    settings.with_replacement(
+        OBJECT_ID_SCHEMA,
+        "crate::associations::ObjectId",
+        [progenitor::TypeImpl::Display].into_iter(),
+    );
     for (ours, hubspot) in renames(doc) {
         let mut patch = progenitor::TypePatch::default();
         patch.with_rename(ours).with_attr(format!(

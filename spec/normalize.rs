@@ -66,6 +66,7 @@ pub fn normalize(doc: &Value) -> Result<Value, NormalizeError> {
     declare_batch_statuses(&mut doc);
     unify_batch_responses(&mut doc);
     relax_error_schemas(&mut doc);
+    numeric_object_ids(&mut doc);
     nullable_response_property_values(&mut doc);
     drop_path_parameter_patterns(&mut doc);
     optional_search_cursor(&mut doc);
@@ -87,41 +88,46 @@ pub fn normalize_neighbour(
     errors_as_json(&mut doc)?;
     unify_batch_responses(&mut doc);
     describe_responses(&mut doc);
+    numeric_object_ids(&mut doc);
     relax_error_schemas(&mut doc);
     drop_path_parameter_patterns(&mut doc);
     drop_unreachable_schemas(&mut doc);
     Ok(canonical(&doc))
 }
 
-/// The neighbour's paths with `{objectType}` as `deals` (for `v3` and each date version of
-/// the prefix), the parameter dropped, and each operation named by its route.
+/// The neighbour's paths with the object type (`{objectType}`, `{fromObjectType}`) as
+/// `deals` (under each of its prefixes, `vN` or a date version), the parameter dropped, and
+/// each operation named by its route. Paths for no object type in particular (usage
+/// reports, every object type's settings at once) are not about deals and are dropped.
 fn pin_object_type(doc: &mut Value, neighbour: &routes::Neighbour) -> Result<(), NormalizeError> {
     let Some(paths) = doc.get_mut("paths").and_then(Value::as_object_mut) else {
         return Err(NormalizeError::Missing("`paths`".into()));
     };
-    let api = neighbour.prefix.trim_start_matches("/crm/v3/");
     let mut unknown = None;
     for (path, mut item) in std::mem::take(paths) {
-        // Already pinned (a committed `spec/` document) or still for any object type.
-        let Some((before, rest)) = path
-            .split_once("/{objectType}")
-            .or_else(|| path.split_once("/deals"))
+        // Still for any object type, or already pinned (a committed `spec/` document).
+        let Some((before, rest)) = ["/{objectType}", "/{fromObjectType}", "/deals"]
+            .iter()
+            .find_map(|segment| path.split_once(segment))
         else {
             continue;
         };
         let pinned = format!("{before}/deals{rest}");
-        drop_parameter(item.get_mut("parameters"), "objectType");
+        for parameter in ["objectType", "fromObjectType"] {
+            drop_parameter(item.get_mut("parameters"), parameter);
+        }
         if let Some(operations) = item.as_object_mut() {
             for (method, operation) in operations.iter_mut() {
                 if !METHODS.contains(&method.as_str()) {
                     continue;
                 }
-                drop_parameter(operation.get_mut("parameters"), "objectType");
+                for parameter in ["objectType", "fromObjectType"] {
+                    drop_parameter(operation.get_mut("parameters"), parameter);
+                }
                 let known = neighbour.routes.iter().find(|r| {
                     r.method.eq_ignore_ascii_case(method)
                         && r.path == rest
-                        && (before == neighbour.prefix
-                            || before.starts_with(&format!("/crm/{api}/")))
+                        && neighbour.prefixes.iter().any(|p| same_prefix(before, p))
                 });
                 match known {
                     Some(route) => {
@@ -141,11 +147,27 @@ fn pin_object_type(doc: &mut Value, neighbour: &routes::Neighbour) -> Result<(),
             neighbour.name
         ))),
         None if paths.is_empty() => Err(NormalizeError::Missing(format!(
-            "paths under {}/{{objectType}}",
-            neighbour.prefix
+            "paths under {}",
+            neighbour.prefixes.join(" or ")
         ))),
         None => Ok(()),
     }
+}
+
+/// Whether `path` is `prefix` (`/crm/v4/associations`) or its date-versioned form
+/// (`/crm/associations/2026-03`): the same segments once the version is taken out.
+fn same_prefix(path: &str, prefix: &str) -> bool {
+    let is_version = |s: &str| {
+        is_date_version(s)
+            || (s.len() > 1 && s.starts_with('v') && s[1..].bytes().all(|b| b.is_ascii_digit()))
+    };
+    let unversioned = |p: &str| -> Vec<String> {
+        p.split('/')
+            .filter(|s| !s.is_empty() && !is_version(s))
+            .map(str::to_string)
+            .collect()
+    };
+    path == prefix || unversioned(path) == unversioned(prefix)
 }
 
 /// Gives every response the description OpenAPI requires, in our words (by its status).
@@ -710,6 +732,38 @@ fn drop_unreachable_schemas(doc: &mut Value) {
     }
 }
 
+/// Associations v4 answers carry `toObjectId` and `fromObjectId` as JSON numbers
+/// (`"toObjectId": 12675602284`) where HubSpot's documents say `string`: such a field refers
+/// to one `ObjectId` schema, which the generator replaces with a type that reads either.
+fn numeric_object_ids(doc: &mut Value) {
+    let Some(schemas) = doc
+        .pointer_mut("/components/schemas")
+        .and_then(Value::as_object_mut)
+    else {
+        return;
+    };
+    let mut used = false;
+    for schema in schemas.values_mut() {
+        let Some(fields) = schema.get_mut("properties").and_then(Value::as_object_mut) else {
+            continue;
+        };
+        for name in ["toObjectId", "fromObjectId"] {
+            if let Some(field) = fields.get_mut(name)
+                && field.get("type").and_then(Value::as_str) == Some("string")
+            {
+                *field = json!({"$ref": "#/components/schemas/ObjectId"});
+                used = true;
+            }
+        }
+        used |= fields
+            .values()
+            .any(|f| f["$ref"] == "#/components/schemas/ObjectId");
+    }
+    if used {
+        schemas.insert("ObjectId".into(), json!({"type": "string"}));
+    }
+}
+
 /// HubSpot sends `null` for a requested property that has no value; response-side
 /// `properties` maps get nullable values so such a response decodes.
 fn nullable_response_property_values(doc: &mut Value) {
@@ -1063,5 +1117,53 @@ mod tests {
             normalize(&doc),
             Err(NormalizeError::DuplicateOperation { ref name, .. }) if name == "get_page"
         ));
+    }
+
+    #[test]
+    fn prefixes_match_their_date_versions_and_nothing_else() {
+        assert!(same_prefix("/crm/v3/pipelines", "/crm/v3/pipelines"));
+        assert!(same_prefix("/crm/pipelines/2026-03", "/crm/v3/pipelines"));
+        assert!(same_prefix(
+            "/crm/associations/2026-03",
+            "/crm/v4/associations"
+        ));
+        assert!(same_prefix("/crm/objects/2026-03", "/crm/v4/objects"));
+        assert!(!same_prefix("/crm/objects/2026-03", "/crm/v4/associations"));
+        assert!(!same_prefix("/crm/v3/properties", "/crm/v3/pipelines"));
+        assert!(!same_prefix(
+            "/crm/v4/associations/usage",
+            "/crm/v4/associations"
+        ));
+    }
+
+    #[test]
+    fn associated_object_ids_read_numbers_or_text() {
+        let mut doc = json!({"components": {"schemas": {
+            "Pair": {"type": "object", "properties": {
+                "fromObjectId": {"type": "string"},
+                "toObjectId": {"type": "string"},
+                "toObjectTypeId": {"type": "string"},
+            }},
+            "Plain": {"type": "object", "properties": {"id": {"type": "string"}}},
+        }}});
+        numeric_object_ids(&mut doc);
+        let schemas = &doc["components"]["schemas"];
+        let object_id = json!({"$ref": "#/components/schemas/ObjectId"});
+        assert_eq!(schemas["Pair"]["properties"]["fromObjectId"], object_id);
+        assert_eq!(schemas["Pair"]["properties"]["toObjectId"], object_id);
+        assert_eq!(
+            schemas["Pair"]["properties"]["toObjectTypeId"],
+            json!({"type": "string"})
+        );
+        assert_eq!(schemas["ObjectId"], json!({"type": "string"}));
+        let before = doc.clone();
+        numeric_object_ids(&mut doc);
+        assert_eq!(doc, before, "idempotent");
+
+        let mut plain = json!({"components": {"schemas": {
+            "Plain": {"type": "object", "properties": {"id": {"type": "string"}}},
+        }}});
+        numeric_object_ids(&mut plain);
+        assert!(plain["components"]["schemas"].get("ObjectId").is_none());
     }
 }

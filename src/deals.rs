@@ -41,6 +41,28 @@ impl Client {
             self.inner().clone(),
         )
     }
+
+    /// Deals' associations with contacts, companies, line items… ([`crate::associations`]),
+    /// through this client's runtime.
+    pub fn associations(&self) -> crate::associations::Client {
+        use progenitor_client::ClientInfo;
+        crate::associations::Client::new_with_client(
+            self.baseurl(),
+            self.client().clone(),
+            self.inner().clone(),
+        )
+    }
+
+    /// The labels deals' associations may carry ([`crate::association_labels`]), through
+    /// this client's runtime.
+    pub fn association_labels(&self) -> crate::association_labels::Client {
+        use progenitor_client::ClientInfo;
+        crate::association_labels::Client::new_with_client(
+            self.baseurl(),
+            self.client().clone(),
+            self.inner().clone(),
+        )
+    }
 }
 
 impl<'a> Deals<'a> {

@@ -39,6 +39,8 @@
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 
+pub mod association_labels;
+pub mod associations;
 pub mod auth;
 pub mod batch;
 mod classify;

@@ -115,6 +115,42 @@ pub enum OperationId {
     ArchiveProperty,
     /// `update_property` of the properties API.
     UpdateProperty,
+    /// `read_associations` of the associations API.
+    ReadAssociations,
+    /// `create_labelled_association` of the associations API.
+    CreateLabelledAssociation,
+    /// `remove_associations` of the associations API.
+    RemoveAssociations,
+    /// `create_default_association` of the associations API.
+    CreateDefaultAssociation,
+    /// `batch_read_associations` of the associations API.
+    BatchReadAssociations,
+    /// `batch_create_associations` of the associations API.
+    BatchCreateAssociations,
+    /// `batch_create_default_associations` of the associations API.
+    BatchCreateDefaultAssociations,
+    /// `batch_archive_associations` of the associations API.
+    BatchArchiveAssociations,
+    /// `batch_archive_association_labels` of the associations API.
+    BatchArchiveAssociationLabels,
+    /// `association_search` of the associations API.
+    AssociationSearch,
+    /// `list_association_labels` of the association labels API.
+    ListAssociationLabels,
+    /// `create_association_label` of the association labels API.
+    CreateAssociationLabel,
+    /// `update_association_label` of the association labels API.
+    UpdateAssociationLabel,
+    /// `archive_association_label` of the association labels API.
+    ArchiveAssociationLabel,
+    /// `list_association_limits` of the association labels API.
+    ListAssociationLimits,
+    /// `batch_create_association_limits` of the association labels API.
+    BatchCreateAssociationLimits,
+    /// `batch_update_association_limits` of the association labels API.
+    BatchUpdateAssociationLimits,
+    /// `batch_archive_association_limits` of the association labels API.
+    BatchArchiveAssociationLimits,
 }
 
 /// Which of HubSpot's rate-limit budgets a call spends.
@@ -208,10 +244,14 @@ const fn op(id: OperationId, route: Route, replay_safe: bool, scope: Scope) -> O
     let body = matches!(route.method.as_bytes(), b"POST" | b"PATCH")
         || matches!(
             id,
-            OperationId::Associate | OperationId::ReplacePipeline | OperationId::ReplaceStage
+            OperationId::Associate
+                | OperationId::ReplacePipeline
+                | OperationId::ReplaceStage
+                | OperationId::CreateLabelledAssociation
+                | OperationId::UpdateAssociationLabel
         );
     let budget = match id {
-        OperationId::Search => Budget::Search,
+        OperationId::Search | OperationId::AssociationSearch => Budget::Search,
         _ => Budget::TenSecondly,
     };
     Operation {
@@ -284,9 +324,11 @@ const fn const_eq(a: &str, b: &str) -> bool {
 }
 
 /// Every operation of the APIs around deals the client generates (`pipelines`,
-/// `properties`): their routes are under their own paths, not the deals object's. Reading
-/// pipelines asks for the deals read scope; changing them, and property definitions, the
-/// deal schema scopes (as HubSpot's documents list them).
+/// `properties`, `associations`, `association_labels`): their routes are under their own
+/// paths, not the deals object's. Reading pipelines asks for the deals read scope; changing
+/// them, and property definitions, the deal schema scopes; associations and their labels
+/// the deals scopes (HubSpot's documents accept the read or write scope of either object
+/// type; the table names the deals one).
 #[rustfmt::skip]
 pub const NEIGHBOUR_OPERATIONS: &[Operation] = &[
     op(Id::ListPipelines,           route(&r::PIPELINES, "list_pipelines"), true,  Read),
@@ -316,6 +358,24 @@ pub const NEIGHBOUR_OPERATIONS: &[Operation] = &[
     op(Id::GetProperty,             route(&r::PROPERTIES, "get_property"), true,  SchemasRead),
     op(Id::ArchiveProperty,         route(&r::PROPERTIES, "archive_property"), true,  SchemasWrite),
     op(Id::UpdateProperty,          route(&r::PROPERTIES, "update_property"), true,  SchemasWrite),
+    op(Id::ReadAssociations,               route(&r::ASSOCIATIONS, "read_associations"), true,  Read),
+    op(Id::CreateLabelledAssociation,      route(&r::ASSOCIATIONS, "create_labelled_association"), true,  Write),
+    op(Id::RemoveAssociations,             route(&r::ASSOCIATIONS, "remove_associations"), true,  Write),
+    op(Id::CreateDefaultAssociation,       route(&r::ASSOCIATIONS, "create_default_association"), true,  Write),
+    op(Id::BatchReadAssociations,          route(&r::ASSOCIATIONS, "batch_read_associations"), true,  Read),
+    op(Id::BatchCreateAssociations,        route(&r::ASSOCIATIONS, "batch_create_associations"), false, Write),
+    op(Id::BatchCreateDefaultAssociations, route(&r::ASSOCIATIONS, "batch_create_default_associations"), false, Write),
+    op(Id::BatchArchiveAssociations,       route(&r::ASSOCIATIONS, "batch_archive_associations"), true,  Write),
+    op(Id::BatchArchiveAssociationLabels,  route(&r::ASSOCIATIONS, "batch_archive_association_labels"), true,  Write),
+    op(Id::AssociationSearch,              route(&r::ASSOCIATIONS, "association_search"), true,  Read),
+    op(Id::ListAssociationLabels,          route(&r::ASSOCIATION_LABELS, "list_association_labels"), true,  Read),
+    op(Id::CreateAssociationLabel,         route(&r::ASSOCIATION_LABELS, "create_association_label"), false, Write),
+    op(Id::UpdateAssociationLabel,         route(&r::ASSOCIATION_LABELS, "update_association_label"), true,  Write),
+    op(Id::ArchiveAssociationLabel,        route(&r::ASSOCIATION_LABELS, "archive_association_label"), true,  Write),
+    op(Id::ListAssociationLimits,          route(&r::ASSOCIATION_LABELS, "list_association_limits"), true,  Read),
+    op(Id::BatchCreateAssociationLimits,   route(&r::ASSOCIATION_LABELS, "batch_create_association_limits"), false, Write),
+    op(Id::BatchUpdateAssociationLimits,   route(&r::ASSOCIATION_LABELS, "batch_update_association_limits"), false, Write),
+    op(Id::BatchArchiveAssociationLimits,  route(&r::ASSOCIATION_LABELS, "batch_archive_association_limits"), true,  Write),
 ];
 
 impl Operation {
@@ -409,6 +469,7 @@ mod tests {
                     route.method != "POST"
                         || route.name.contains("read")
                         || route.name.contains("archive")
+                        || route.name.contains("search")
                 );
             }
         }

@@ -94,23 +94,40 @@ pub const ROUTES: &[Route] = &[
 ];
 
 /// One of HubSpot's APIs around deals, generated like deals from a document of its own: the
-/// name of its `spec/` document and module, the path prefixes its operations live under
-/// (`v3`, and the date versions), and its operations' names and routes under the deals
-/// object's part of the path (`{objectType}` pinned to `deals`).
+/// name of its `spec/` document and module, the path prefixes its operations live under (in
+/// their `vN` form; the date versions are matched too), HubSpot's documents it comes from,
+/// and its operations' names and routes under the deals object's part of the path (the
+/// object type, `{objectType}` or `{fromObjectType}`, pinned to `deals`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Neighbour {
     /// The document's and the module's name (`pipelines`, `properties`).
     pub name: &'static str,
-    /// The path before the object type (`/crm/v3/pipelines`).
-    pub prefix: &'static str,
+    /// The paths before the object type (`/crm/v3/pipelines`).
+    pub prefixes: &'static [&'static str],
+    /// HubSpot's documents of it, in `hubspot-{api}-spec/` of the reference folder: the
+    /// first is the one `spec/` follows, the others must name the same operations.
+    pub upstream: Upstream,
     /// The operations.
     pub routes: &'static [Route],
+}
+
+/// Where HubSpot publishes an API's documents: `hubspot-{api}-spec/{file}`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Upstream {
+    /// The API's folder name (`pipelines`, `associations`).
+    pub api: &'static str,
+    /// The documents' file names, the followed one first.
+    pub files: &'static [&'static str],
 }
 
 /// The deal pipelines API.
 pub const PIPELINES: Neighbour = Neighbour {
     name: "pipelines",
-    prefix: "/crm/v3/pipelines",
+    prefixes: &["/crm/v3/pipelines"],
+    upstream: Upstream {
+        api: "pipelines",
+        files: &["v3.json", "2026-03.json"],
+    },
     routes: &[
         route("list_pipelines", "GET", ""),
         route("create_pipeline", "POST", ""),
@@ -132,7 +149,11 @@ pub const PIPELINES: Neighbour = Neighbour {
 /// The deal properties API.
 pub const PROPERTIES: Neighbour = Neighbour {
     name: "properties",
-    prefix: "/crm/v3/properties",
+    prefixes: &["/crm/v3/properties"],
+    upstream: Upstream {
+        api: "properties",
+        files: &["v3.json", "2026-03.json"],
+    },
     routes: &[
         route("list_properties", "GET", ""),
         route("create_property", "POST", ""),
@@ -150,6 +171,106 @@ pub const PROPERTIES: Neighbour = Neighbour {
     ],
 };
 
+/// Associations v4 from deals: one deal's associations (`/crm/v4/objects/deals/…`) and many
+/// deals' at once (`/crm/v4/associations/deals/{toObjectType}/batch/…`).
+pub const ASSOCIATIONS: Neighbour = Neighbour {
+    name: "associations",
+    prefixes: &["/crm/v4/objects", "/crm/v4/associations"],
+    upstream: Upstream {
+        api: "associations",
+        files: &["v4.json", "2026-03.json"],
+    },
+    routes: &[
+        route(
+            "read_associations",
+            "GET",
+            "/{objectId}/associations/{toObjectType}",
+        ),
+        route(
+            "create_labelled_association",
+            "PUT",
+            "/{objectId}/associations/{toObjectType}/{toObjectId}",
+        ),
+        route(
+            "remove_associations",
+            "DELETE",
+            "/{objectId}/associations/{toObjectType}/{toObjectId}",
+        ),
+        route(
+            "create_default_association",
+            "PUT",
+            "/{fromObjectId}/associations/default/{toObjectType}/{toObjectId}",
+        ),
+        route(
+            "batch_read_associations",
+            "POST",
+            "/{toObjectType}/batch/read",
+        ),
+        route(
+            "batch_create_associations",
+            "POST",
+            "/{toObjectType}/batch/create",
+        ),
+        route(
+            "batch_create_default_associations",
+            "POST",
+            "/{toObjectType}/batch/associate/default",
+        ),
+        route(
+            "batch_archive_associations",
+            "POST",
+            "/{toObjectType}/batch/archive",
+        ),
+        route(
+            "batch_archive_association_labels",
+            "POST",
+            "/{toObjectType}/batch/labels/archive",
+        ),
+        // Only in the date versions' document: a search of deals, as deals' own.
+        route("association_search", "POST", "/search"),
+    ],
+};
+
+/// Association labels (HubSpot's associations schema v4): the labels deals' associations
+/// with another object type may carry, and the limits on how many there may be.
+pub const ASSOCIATION_LABELS: Neighbour = Neighbour {
+    name: "association_labels",
+    prefixes: &[
+        "/crm/associations/v4",
+        "/crm/associations/v4/definitions/configurations",
+    ],
+    upstream: Upstream {
+        api: "associations",
+        files: &["schema-v4.json"],
+    },
+    routes: &[
+        route("list_association_labels", "GET", "/{toObjectType}/labels"),
+        route("create_association_label", "POST", "/{toObjectType}/labels"),
+        route("update_association_label", "PUT", "/{toObjectType}/labels"),
+        route(
+            "archive_association_label",
+            "DELETE",
+            "/{toObjectType}/labels/{associationTypeId}",
+        ),
+        route("list_association_limits", "GET", "/{toObjectType}"),
+        route(
+            "batch_create_association_limits",
+            "POST",
+            "/{toObjectType}/batch/create",
+        ),
+        route(
+            "batch_update_association_limits",
+            "POST",
+            "/{toObjectType}/batch/update",
+        ),
+        route(
+            "batch_archive_association_limits",
+            "POST",
+            "/{toObjectType}/batch/purge",
+        ),
+    ],
+};
+
 /// The APIs around deals the client generates.
 #[cfg_attr(not(test), allow(dead_code))]
-pub const NEIGHBOURS: &[Neighbour] = &[PIPELINES, PROPERTIES];
+pub const NEIGHBOURS: &[Neighbour] = &[PIPELINES, PROPERTIES, ASSOCIATIONS, ASSOCIATION_LABELS];

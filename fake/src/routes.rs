@@ -60,6 +60,36 @@ pub(crate) enum Neighbour {
         /// The object type the associations lead to, as the path gives it.
         to_type: String,
     },
+    /// `POST /crm/v4/associations/{deals}/{toObjectType}/batch/{create|associate/default|
+    /// archive|labels/archive}`.
+    AssociationsBatch {
+        /// The object type the associations lead to.
+        to_type: String,
+        /// Which batch.
+        change: AssociationsChange,
+    },
+    /// `GET|POST|PUT /crm/associations/v4/{deals}/{toObjectType}/labels`.
+    AssociationLabels {
+        /// The object type the associations lead to.
+        to_type: String,
+        /// What the method does.
+        change: LabelChange,
+    },
+    /// `DELETE /crm/associations/v4/{deals}/{toObjectType}/labels/{associationTypeId}`.
+    AssociationLabelArchive {
+        /// The object type the associations lead to.
+        to_type: String,
+        /// The label's association type id, as the path gives it.
+        type_id: String,
+    },
+    /// `GET /crm/associations/v4/definitions/configurations/{deals}/{toObjectType}` and its
+    /// `batch/{create|update|purge}`.
+    AssociationLimits {
+        /// The object type the associations lead to.
+        to_type: String,
+        /// What the call does.
+        change: LimitChange,
+    },
     /// `GET /crm/v3/properties/deals`.
     PropertiesGetAll,
     /// `POST /crm/v3/properties/deals`.
@@ -81,6 +111,43 @@ pub(crate) enum Neighbour {
     },
 }
 
+/// A change of associations v4's batches.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum AssociationsChange {
+    /// `batch/create`: labelled associations.
+    Create,
+    /// `batch/associate/default`.
+    Default,
+    /// `batch/archive`: every association of each pair.
+    Archive,
+    /// `batch/labels/archive`: some types of each pair.
+    ArchiveLabels,
+}
+
+/// What a call on association labels does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum LabelChange {
+    /// `GET`: lists them.
+    List,
+    /// `POST`: creates one.
+    Create,
+    /// `PUT`: renames one.
+    Update,
+}
+
+/// What a call on association limits does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum LimitChange {
+    /// `GET`: lists them.
+    List,
+    /// `batch/create`.
+    Create,
+    /// `batch/update`.
+    Update,
+    /// `batch/purge`.
+    Purge,
+}
+
 impl Neighbour {
     /// The name the log, counters and fault rules use.
     pub fn name(&self) -> &'static str {
@@ -88,6 +155,24 @@ impl Neighbour {
             Neighbour::Schemas => "schemas_get_all",
             Neighbour::PropertiesV2 => "properties_v2_get_all",
             Neighbour::AssociationsBatchRead { .. } => "associations_v4_batch_read",
+            Neighbour::AssociationsBatch { change, .. } => match change {
+                AssociationsChange::Create => "associations_v4_batch_create",
+                AssociationsChange::Default => "associations_v4_batch_default",
+                AssociationsChange::Archive => "associations_v4_batch_archive",
+                AssociationsChange::ArchiveLabels => "associations_v4_batch_archive_labels",
+            },
+            Neighbour::AssociationLabels { change, .. } => match change {
+                LabelChange::List => "association_labels_list",
+                LabelChange::Create => "association_labels_create",
+                LabelChange::Update => "association_labels_update",
+            },
+            Neighbour::AssociationLabelArchive { .. } => "association_labels_archive",
+            Neighbour::AssociationLimits { change, .. } => match change {
+                LimitChange::List => "association_limits_list",
+                LimitChange::Create => "association_limits_create",
+                LimitChange::Update => "association_limits_update",
+                LimitChange::Purge => "association_limits_purge",
+            },
             Neighbour::PropertiesGetAll => "properties_get_all",
             Neighbour::PropertyCreate => "properties_create",
             Neighbour::PropertyGetByName(_) => "properties_get_by_name",
@@ -102,7 +187,15 @@ impl Neighbour {
 
     /// Whether it changes the account (and needs the deals write scope).
     pub fn writes(&self) -> bool {
-        matches!(self, Neighbour::PipelineCreate | Neighbour::PropertyCreate)
+        match self {
+            Neighbour::PipelineCreate
+            | Neighbour::PropertyCreate
+            | Neighbour::AssociationsBatch { .. }
+            | Neighbour::AssociationLabelArchive { .. } => true,
+            Neighbour::AssociationLabels { change, .. } => *change != LabelChange::List,
+            Neighbour::AssociationLimits { change, .. } => *change != LimitChange::List,
+            _ => false,
+        }
     }
 }
 
@@ -166,14 +259,93 @@ fn neighbour(path: &str) -> Option<Vec<(&'static str, Neighbour)>> {
             _ => None,
         };
     }
-    let (from, rest) = path
-        .strip_prefix("/crm/v4/associations/")?
-        .split_once('/')?;
-    let to_type = rest.strip_suffix("/batch/read")?;
-    (DEAL_TYPES.contains(&from) && !to_type.is_empty() && !to_type.contains('/')).then(|| {
+    if let Some(rest) = path.strip_prefix("/crm/v4/associations/") {
+        let (from, rest) = rest.split_once('/')?;
+        let (to_type, action) = rest.split_once("/batch/")?;
+        if !DEAL_TYPES.contains(&from) || to_type.is_empty() || to_type.contains('/') {
+            return None;
+        }
         let to_type = percent_decode(to_type);
-        vec![("POST", Neighbour::AssociationsBatchRead { to_type })]
-    })
+        if action == "read" {
+            return Some(vec![("POST", Neighbour::AssociationsBatchRead { to_type })]);
+        }
+        let change = match action {
+            "create" => AssociationsChange::Create,
+            "associate/default" => AssociationsChange::Default,
+            "archive" => AssociationsChange::Archive,
+            "labels/archive" => AssociationsChange::ArchiveLabels,
+            _ => return None,
+        };
+        return Some(vec![(
+            "POST",
+            Neighbour::AssociationsBatch { to_type, change },
+        )]);
+    }
+    if let Some(rest) = path.strip_prefix("/crm/associations/v4/definitions/configurations/") {
+        let segments: Vec<String> = rest.split('/').map(percent_decode).collect();
+        if !DEAL_TYPES.contains(&segments.first()?.as_str())
+            || segments.iter().any(String::is_empty)
+        {
+            return None;
+        }
+        let to_type = segments.get(1)?.clone();
+        let batch = |change| {
+            (
+                "POST",
+                Neighbour::AssociationLimits {
+                    to_type: to_type.clone(),
+                    change,
+                },
+            )
+        };
+        return match &segments[2..] {
+            [] => Some(vec![(
+                "GET",
+                Neighbour::AssociationLimits {
+                    to_type: to_type.clone(),
+                    change: LimitChange::List,
+                },
+            )]),
+            [b, action] if b == "batch" => match action.as_str() {
+                "create" => Some(vec![batch(LimitChange::Create)]),
+                "update" => Some(vec![batch(LimitChange::Update)]),
+                "purge" => Some(vec![batch(LimitChange::Purge)]),
+                _ => None,
+            },
+            _ => None,
+        };
+    }
+    let rest = path.strip_prefix("/crm/associations/v4/")?;
+    let segments: Vec<String> = rest.split('/').map(percent_decode).collect();
+    if !DEAL_TYPES.contains(&segments.first()?.as_str()) || segments.iter().any(String::is_empty) {
+        return None;
+    }
+    match &segments[1..] {
+        [to_type, labels] if labels == "labels" => {
+            let labels = |method, change| {
+                (
+                    method,
+                    Neighbour::AssociationLabels {
+                        to_type: to_type.clone(),
+                        change,
+                    },
+                )
+            };
+            Some(vec![
+                labels("GET", LabelChange::List),
+                labels("POST", LabelChange::Create),
+                labels("PUT", LabelChange::Update),
+            ])
+        }
+        [to_type, labels, type_id] if labels == "labels" => Some(vec![(
+            "DELETE",
+            Neighbour::AssociationLabelArchive {
+                to_type: to_type.clone(),
+                type_id: type_id.clone(),
+            },
+        )]),
+        _ => None,
+    }
 }
 
 /// Where a request goes.

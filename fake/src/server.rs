@@ -7,7 +7,9 @@ use super::faults::FaultKind;
 use super::log::LoggedRequest;
 use super::objects::Answer;
 use super::query::Query;
-use super::routes::{Neighbour, Params, Route, route};
+use super::routes::{
+    AssociationsChange, LabelChange, LimitChange, Neighbour, Params, Route, route,
+};
 use super::state::World;
 use super::{
     associations, authorize, batch, oauth_api, objects, pipelines, properties, schemas, search,
@@ -428,6 +430,34 @@ fn neighbour_call(
         Neighbour::PropertiesV2 => properties::v2_get_all(&world.store.schema),
         Neighbour::AssociationsBatchRead { to_type } => parse_json(&parts.headers, body, false)
             .and_then(|json| associations::batch_read_v4(world, to_type, &json)),
+        Neighbour::AssociationsBatch { to_type, change } => parse_json(&parts.headers, body, false)
+            .and_then(|json| match change {
+                AssociationsChange::Create => associations::batch_create(world, to_type, &json),
+                AssociationsChange::Default => associations::batch_default(world, to_type, &json),
+                AssociationsChange::Archive => associations::batch_archive(world, to_type, &json),
+                AssociationsChange::ArchiveLabels => {
+                    associations::batch_archive_labels(world, to_type, &json)
+                }
+            }),
+        Neighbour::AssociationLabels { to_type, change } => match change {
+            LabelChange::List => associations::list_labels(world, to_type),
+            LabelChange::Create => parse_json(&parts.headers, body, false)
+                .and_then(|json| associations::create_label(world, to_type, &json)),
+            LabelChange::Update => parse_json(&parts.headers, body, false)
+                .and_then(|json| associations::update_label(world, to_type, &json)),
+        },
+        Neighbour::AssociationLabelArchive { to_type, type_id } => {
+            associations::archive_label(world, to_type, type_id)
+        }
+        Neighbour::AssociationLimits { to_type, change } => match change {
+            LimitChange::List => associations::list_limits(world, to_type),
+            LimitChange::Create | LimitChange::Update => parse_json(&parts.headers, body, false)
+                .and_then(|json| {
+                    associations::set_limits(world, to_type, &json, *change == LimitChange::Create)
+                }),
+            LimitChange::Purge => parse_json(&parts.headers, body, false)
+                .and_then(|json| associations::purge_limits(world, to_type, &json)),
+        },
         Neighbour::PropertiesGetAll => properties::get_all(world),
         Neighbour::PropertyCreate => parse_json(&parts.headers, body, false)
             .and_then(|json| properties::create(world, &json)),

@@ -142,6 +142,20 @@ pub(crate) struct Described {
     pub created_at: DateTime<Utc>,
 }
 
+/// A label created through the association labels API for deals' associations with one
+/// object type (`USER_DEFINED`, numbered as HubSpot numbers them).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct UserLabel {
+    /// The object type (plural) the associations lead to.
+    pub target: &'static str,
+    /// Its association type id.
+    pub type_id: i64,
+    /// Its internal name.
+    pub name: String,
+    /// What it reads from the deal's side.
+    pub label: String,
+}
+
 /// A custom property created through the properties API: what it was given.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct CustomProperty {
@@ -165,6 +179,11 @@ pub(crate) struct Schema {
     pub described: BTreeMap<(String, String), Described>,
     /// Properties created through the properties API, by name.
     pub custom: BTreeMap<String, CustomProperty>,
+    /// Association labels created through the API.
+    pub association_labels: Vec<UserLabel>,
+    /// Limits set through the API on how many objects of a type a deal may be associated
+    /// with under one association type: (object type, category, type id) -> at most.
+    pub association_limits: BTreeMap<(&'static str, String, i64), i64>,
 }
 
 impl Default for Schema {
@@ -175,6 +194,8 @@ impl Default for Schema {
             pipelines: vec![Pipeline::hubspot_default()],
             described: BTreeMap::new(),
             custom: BTreeMap::new(),
+            association_labels: Vec::new(),
+            association_limits: BTreeMap::new(),
         }
     }
 }
@@ -474,14 +495,16 @@ impl Store {
         }
     }
 
-    /// Removes a deal's associations with an object.
-    pub fn disassociate(&mut self, id: u64, object: &str, to: &str) {
+    /// Removes a deal's associations with an object: all of them (`kinds` `None`), or those
+    /// of the association types `kinds` names.
+    pub fn disassociate(&mut self, id: u64, object: &str, to: &str, kinds: Option<&[String]>) {
         let Some(deal) = self.deals.get_mut(&id) else {
             return;
         };
         let before = deal.associations.len();
-        deal.associations
-            .retain(|(o, t, _)| !(o == object && t == to));
+        deal.associations.retain(|(o, t, kind)| {
+            !(o == object && t == to && kinds.is_none_or(|kinds| kinds.contains(kind)))
+        });
         if deal.associations.len() != before {
             self.note(Notice::AssociationChanged {
                 id,
@@ -489,6 +512,23 @@ impl Store {
                 to: to.to_string(),
                 removed: true,
             });
+        }
+    }
+
+    /// Removes every deal's associations with `object` of the type `kind` (its label was
+    /// removed).
+    pub fn remove_association_kind(&mut self, object: &str, kind: &str) {
+        let ids: Vec<u64> = self.deals.keys().copied().collect();
+        for id in ids {
+            let pairs: Vec<String> = self.deals[&id]
+                .associations
+                .iter()
+                .filter(|(o, _, k)| o == object && k == kind)
+                .map(|(_, to, _)| to.clone())
+                .collect();
+            for to in pairs {
+                self.disassociate(id, object, &to, Some(&[kind.to_string()]));
+            }
         }
     }
 

@@ -238,3 +238,5 @@ macro_rules! runtime_hooks {
 runtime_hooks!(Client);
 runtime_hooks!(crate::pipelines::Client);
 runtime_hooks!(crate::properties::Client);
+runtime_hooks!(crate::associations::Client);
+runtime_hooks!(crate::association_labels::Client);

@@ -5,6 +5,7 @@
 mod support;
 
 mod associations;
+mod associations_v4;
 mod batch;
 mod builder;
 mod errors;

@@ -1,0 +1,32 @@
+//! Association labels from deals: the client Progenitor generates from
+//! `spec/association_labels.json` (HubSpot's associations schema v4 with the from-object type
+//! pinned to deals): the labels a deal's associations with another object type may carry
+//! (list, create, rename, remove) and the limits on how many there may be.
+//!
+//! ```no_run
+//! # async fn run(client: hubspot_deals::Client) -> Result<(), hubspot_deals::Error> {
+//! let labels = client
+//!     .association_labels()
+//!     .list_association_labels()
+//!     .to_object_type("contacts")
+//!     .send()
+//!     .await?
+//!     .into_inner();
+//! for label in &labels.results {
+//!     println!("{} {}: {:?}", label.category, label.type_id, label.label);
+//! }
+//! # Ok(()) }
+//! ```
+
+#[allow(
+    missing_docs,
+    unused_imports,
+    clippy::all,
+    unreachable_pub,
+    rustdoc::all
+)]
+mod generated {
+    include!(concat!(env!("OUT_DIR"), "/association_labels_client.rs"));
+}
+
+pub use generated::{Client, builder, types};
