@@ -221,9 +221,15 @@ pub struct LoginArgs {
 /// What to export, and where.
 #[derive(Debug, Args)]
 pub struct ExportArgs {
-    /// The properties to export (comma-separated; default HubSpot's default properties).
+    /// The properties to export (comma-separated; default HubSpot's default properties;
+    /// `all`: every property the account defines, however many).
     #[arg(long, value_delimiter = ',')]
     pub properties: Vec<String>,
+    /// The object types whose associated ids to add (comma-separated: contacts,companies,
+    /// line_items): JSONL gets `associations` with each object's id and labels, CSV an
+    /// `associated_TYPE` column of ids joined by `;`. Read 1,000 deals a call per type.
+    #[arg(long, value_delimiter = ',')]
+    pub associations: Vec<String>,
     /// Export archived deals instead.
     #[arg(long, conflicts_with_all = ["since", "filters"])]
     pub archived: bool,
@@ -402,6 +408,13 @@ pub struct FakeArgs {
     /// Start with this many deals (names, amounts, stages and close dates that vary).
     #[arg(long, default_value_t = 0)]
     pub seed_deals: usize,
+    /// Define this many custom deal properties (`seed_custom_001`, …), which the seeded
+    /// deals fill: an account with a few hundred is what a 414 needs.
+    #[arg(long, default_value_t = 0, requires = "seed_deals")]
+    pub seed_properties: usize,
+    /// Associate each seeded deal with one to three contacts and a company.
+    #[arg(long, requires = "seed_deals")]
+    pub seed_associations: bool,
 }
 
 #[cfg(test)]

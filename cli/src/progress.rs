@@ -16,11 +16,22 @@ fn rate(per_second: f64) -> String {
 
 /// A progress bar for `what` ("deals", "rows"); `total` when known.
 pub fn bar(what: &'static str, total: Option<u64>) -> ProgressBar {
-    let bar = match total {
-        Some(total) => ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr()),
-        None => ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr()),
-    };
-    let template = if total.is_some() {
+    let bar = ProgressBar::with_draw_target(total, ProgressDrawTarget::stderr());
+    style(&bar, what, total.is_some());
+    bar.enable_steady_tick(Duration::from_millis(200));
+    bar
+}
+
+/// Gives `bar` a total learnt once it started (a search's count): it then shows the share
+/// done and an ETA.
+pub fn set_total(bar: &ProgressBar, what: &'static str, total: u64) {
+    bar.set_length(total);
+    style(bar, what, true);
+}
+
+/// The count, rate and (with a total) the bar, the share done and the time left.
+fn style(bar: &ProgressBar, what: &str, with_total: bool) {
+    let template = if with_total {
         format!(
             "{{spinner}} [{{elapsed_precise}}] {{bar:30}} {{human_pos}}/{{human_len}} {what} ({{rate}}, {{eta}} left)"
         )
@@ -36,8 +47,6 @@ pub fn bar(what: &'static str, total: Option<u64>) -> ProgressBar {
         );
         bar.set_style(style.progress_chars("=> "));
     }
-    bar.enable_steady_tick(Duration::from_millis(200));
-    bar
 }
 
 #[cfg(test)]

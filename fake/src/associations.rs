@@ -78,6 +78,12 @@ pub(crate) fn target_name(name: &str) -> Option<&'static str> {
     target(name).ok().map(|t| t.name)
 }
 
+/// The object type (plural) `name` names and how the store records its default
+/// association type, if deals associate with it.
+pub(crate) fn default_kind(name: &str) -> Option<(&'static str, &'static str)> {
+    target(name).ok().map(|t| (t.name, t.label))
+}
+
 /// The live deal a path names.
 fn deal(world: &World, key: &str) -> Result<u64, ApiError> {
     match world.store.resolve(key, None, false)? {

@@ -422,20 +422,43 @@ impl FakeHubSpot {
     where
         P: IntoIterator<Item = (String, String)>,
     {
+        let deals = deals.into_iter().map(|properties| (properties, Vec::new()));
+        self.seed_associated_deals(deals).map(|ids| ids.len())
+    }
+
+    /// Adds deals with these properties, each associated (by HubSpot's default type) with
+    /// the `(object type, id)` pairs given beside it (`contacts`, `companies`,
+    /// `line_items`); returns the new deals' ids.
+    pub fn seed_associated_deals<P>(
+        &self,
+        deals: impl IntoIterator<Item = (P, Vec<(String, String)>)>,
+    ) -> Result<Vec<String>, String>
+    where
+        P: IntoIterator<Item = (String, String)>,
+    {
         let mut world = self.world();
-        let mut added = 0;
-        for properties in deals {
+        let mut ids = Vec::new();
+        for (properties, associated) in deals {
             let values: std::collections::BTreeMap<String, String> =
                 properties.into_iter().collect();
             world
                 .store
                 .validate(&values, None)
                 .map_err(|e| e.body["message"].as_str().unwrap_or("invalid").to_string())?;
+            let associations = associated
+                .into_iter()
+                .map(|(object, to)| {
+                    associations::default_kind(&object)
+                        .map(|(object, kind)| (object.to_string(), to, kind.to_string()))
+                        .ok_or_else(|| {
+                            format!("deals do not associate with {object:?}: use contacts, companies or line_items")
+                        })
+                })
+                .collect::<Result<Vec<_>, _>>()?;
             let now = world.now();
-            world.create_deal(values, Vec::new(), now);
-            added += 1;
+            ids.push(world.create_deal(values, associations, now).to_string());
         }
-        Ok(added)
+        Ok(ids)
     }
 
     /// How many deals are archived.

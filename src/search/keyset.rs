@@ -14,6 +14,8 @@ use crate::types::{Deal, FilterGroup, FilterOperator, SearchRequest};
 use futures_core::Stream;
 use std::collections::HashSet;
 use std::pin::Pin;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::task::{Context, Poll, ready};
 
 /// The property a walk orders by and starts again from.
@@ -98,10 +100,15 @@ impl Walk {
     /// The deals, each made into a `T`, with where the walk stands as they pass.
     pub fn stream<T>(self, make: fn(Deal) -> T) -> SearchStream<T> {
         let point = self.from.clone();
+        let total = Arc::new(AtomicU64::new(UNKNOWN));
+        let counted = total.clone();
         SearchStream {
-            items: Items::new(Prefetch::spawn(move |producer| walk(producer, self))),
+            items: Items::new(Prefetch::spawn(move |producer| {
+                walk(producer, self, counted)
+            })),
             make,
             point,
+            total,
         }
     }
 
@@ -113,11 +120,12 @@ impl Walk {
             })),
             make,
             point: self.from,
+            total: Arc::new(AtomicU64::new(UNKNOWN)),
         }
     }
 }
 
-async fn walk(producer: Producer<Vec<Keyed>>, walk: Walk) {
+async fn walk(producer: Producer<Vec<Keyed>>, walk: Walk, total: Arc<AtomicU64>) {
     let Walk {
         client,
         request,
@@ -147,6 +155,9 @@ async fn walk(producer: Producer<Vec<Keyed>>, walk: Walk) {
             Ok(found) => found,
             Err(error) => return slot.send(Err(error)),
         };
+        if total.load(Ordering::Relaxed) == UNKNOWN {
+            total.store(found.total.max(0) as u64, Ordering::Relaxed);
+        }
         let next = next_offset(&found, offset);
         let mut given = Vec::with_capacity(found.results.len());
         for deal in found.results {
@@ -194,9 +205,21 @@ pub struct SearchStream<T> {
     items: Items<Keyed>,
     make: fn(Deal) -> T,
     point: SearchResume,
+    total: Arc<AtomicU64>,
 }
 
+/// [`SearchStream::total`] before the first page came.
+const UNKNOWN: u64 = u64::MAX;
+
 impl<T> SearchStream<T> {
+    /// How many deals the search had left to give when it started, as HubSpot counted
+    /// them (its first page's `total`), once the first page has come: for a progress
+    /// bar's length and an ETA. Deals created or changed while it runs can make the
+    /// stream give more (or fewer) than this.
+    pub fn total(&self) -> Option<u64> {
+        Some(self.total.load(Ordering::Relaxed)).filter(|t| *t != UNKNOWN)
+    }
+
     /// Where the search stands after the items taken so far: pass it to the same search's
     /// `resume` to go on with the deals not yet given (and, for `changed_since`, those
     /// changed since).

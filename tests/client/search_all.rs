@@ -529,3 +529,31 @@ async fn changed_since_takes_filters_and_resumes_within_deals_sharing_a_time() {
     };
     assert!(why.contains("changed_since"), "{why}");
 }
+
+#[tokio::test]
+async fn a_search_tells_how_many_deals_it_will_give_once_it_started() {
+    let (_fake, seeder, client, clock) = setup().await;
+    seed(&seeder, &clock, 350, |i| {
+        if i % 7 == 0 {
+            "closedlost"
+        } else {
+            "closedwon"
+        }
+    })
+    .await;
+    let request = SearchRequest {
+        filter_groups: vec![FilterGroup {
+            filters: vec![stage_is("closedwon")],
+        }],
+        ..Default::default()
+    };
+    let mut deals = client.deals().search_all(request).stream();
+    assert_eq!(deals.total(), None, "nothing asked yet");
+    let mut given = 0;
+    while let Some(deal) = deals.next().await {
+        deal.unwrap();
+        given += 1;
+        assert_eq!(deals.total(), Some(300));
+    }
+    assert_eq!(given, 300);
+}

@@ -116,3 +116,110 @@ async fn an_export_with_stage_labels_names_each_deals_stage_and_pipeline() {
     exits(&jsonl, 0);
     assert!(text(&jsonl.stdout).contains("\"dealstage_label\":\"Closed Won\""));
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_export_of_every_property_and_the_associations_loses_nothing() {
+    // 400 custom properties: their names alone pass HubSpot's URL limit.
+    let names: Vec<String> = (1..=400)
+        .map(|n| format!("custom_property_{n:03}"))
+        .collect();
+    let mut builder = base();
+    for name in &names {
+        builder = builder.property(name.clone());
+    }
+    let fake = fake_with(0, builder).await;
+    let deals = (0..250).map(|i| {
+        let mut properties = vec![("dealname".to_string(), format!("Deal {i}"))];
+        properties.extend(names.iter().map(|n| (n.clone(), format!("{n} of {i}"))));
+        let associated = if i % 5 == 0 {
+            Vec::new()
+        } else {
+            vec![
+                ("contacts".to_string(), format!("{}", 100 + i)),
+                ("contacts".to_string(), format!("{}", 101 + i)),
+                ("companies".to_string(), format!("{}", 9000 + i % 7)),
+            ]
+        };
+        (properties, associated)
+    });
+    let ids = fake.seed_associated_deals(deals).unwrap();
+    let scratch = Scratch::new("every-property");
+    scratch.login(&fake);
+
+    let export = scratch.run(
+        &fake,
+        &[
+            "deals",
+            "export",
+            "--properties",
+            "all",
+            "--associations",
+            "contacts,companies",
+            "--output",
+            "deals.jsonl",
+        ],
+    );
+    exits(&export, 0);
+    let lines: Vec<serde_json::Value> = std::fs::read_to_string(scratch.file("deals.jsonl"))
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 250);
+    for deal in &lines {
+        let i: usize = deal["properties"]["dealname"].as_str().unwrap()[5..]
+            .parse()
+            .unwrap();
+        assert_eq!(deal["id"], ids[i]);
+        for name in &names {
+            assert_eq!(deal["properties"][name], format!("{name} of {i}"), "{name}");
+        }
+        let contacts: Vec<&str> = deal["associations"]["contacts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["id"].as_str().unwrap())
+            .collect();
+        if i % 5 == 0 {
+            assert!(contacts.is_empty());
+        } else {
+            let expected = [format!("{}", 100 + i), format!("{}", 101 + i)];
+            assert_eq!(contacts, expected);
+            assert_eq!(
+                deal["associations"]["companies"][0]["id"],
+                format!("{}", 9000 + i % 7)
+            );
+        }
+    }
+    let counters = fake.counters();
+    assert_eq!(counters.by_status.get(&414), None, "no URL too long");
+    // 250 deals: one batch read per type.
+    assert_eq!(counters.by_operation["associations_v4_batch_read"], 2);
+
+    let csv = scratch.run(
+        &fake,
+        &[
+            "deals",
+            "export",
+            "--properties",
+            "dealname",
+            "--associations",
+            "contacts",
+            "--output",
+            "deals.csv",
+        ],
+    );
+    exits(&csv, 0);
+    let mut reader = csv::Reader::from_path(scratch.file("deals.csv")).unwrap();
+    let headers = reader.headers().unwrap().clone();
+    assert_eq!(
+        headers.iter().collect::<Vec<_>>(),
+        ["id", "dealname", "associated_contacts"]
+    );
+    let second = reader.records().nth(1).unwrap().unwrap();
+    assert_eq!(&second[2], "101;102");
+
+    let mixed = scratch.run(&fake, &["deals", "export", "--properties", "all,amount"]);
+    exits(&mixed, 2);
+    assert!(text(&mixed.stderr).contains("--properties all"));
+}

@@ -23,6 +23,9 @@ pub struct Asked {
     /// `--stage-labels`: `dealstage_label` and `pipeline_label` added to each deal.
     #[serde(default)]
     pub stage_labels: bool,
+    /// `--associations`: the object types whose associated ids are added.
+    #[serde(default)]
+    pub associations: Vec<String>,
 }
 
 /// Where the listing goes on.

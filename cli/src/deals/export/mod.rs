@@ -13,6 +13,13 @@
 //! `--stage-labels` adds `dealstage_label` and `pipeline_label` to every deal (and to the
 //! CSV's columns), read from the pipelines API once and again when a stage id is new.
 //!
+//! `--properties all` asks for every property the account defines (read from the
+//! properties API; the library reads them without a 414 however many there are; a resume
+//! keeps the first run's list). `--associations contacts,companies` adds each deal's
+//! associated objects, read with associations v4's batch read for 1,000 deals at a time
+//! (one call per type per 1,000 deals): deals are written, and the checkpoint moved, a
+//! thousand at a time.
+//!
 //! The file is created readable only by the user (0600 on Unix): it holds the account's
 //! deals. CSV cells a spreadsheet would run as a formula (`=`, `+`, `-`, `@`, a tab or a
 //! carriage return first, and not a number) get a leading `'` unless `--keep-formulas`.
@@ -26,6 +33,7 @@ use crate::{profile, progress, state_file};
 use checkpoint::{Asked, Checkpoint, Position};
 use futures_util::StreamExt;
 use hubspot_deals::Client;
+use hubspot_deals::limits::ASSOCIATIONS_BATCH_READ_INPUTS;
 use hubspot_deals::paging::DealStream;
 use hubspot_deals::search::{Changed, SearchStream};
 use hubspot_deals::stages::Stages;
@@ -126,6 +134,16 @@ impl Listing {
         })
     }
 
+    /// How many deals it had left to give when it started, once HubSpot said (a search's
+    /// `total`; a listing has none).
+    fn total(&self) -> Option<u64> {
+        match self {
+            Self::List(_) => None,
+            Self::Search(deals) => deals.total(),
+            Self::Changes(changes) => changes.total(),
+        }
+    }
+
     /// Where the listing stands after the deals taken so far.
     fn position(&self) -> Position {
         match self {
@@ -145,7 +163,27 @@ impl Listing {
 /// `deals export`.
 pub async fn export(global: &Global, args: ExportArgs) -> Result<ExitCode, Failure> {
     let format = Format::choose(args.format, args.output.as_ref());
+    let client = profile::client(global)?;
+    let all = args
+        .properties
+        .iter()
+        .any(|p| p.eq_ignore_ascii_case("all"));
+    if all && args.properties.len() > 1 {
+        return Err(Failure::Usage(
+            "--properties all asks for every property: name no others beside it".into(),
+        ));
+    }
     let mut properties = args.properties.clone();
+    if all {
+        properties = match (&args.output, args.resume) {
+            // The columns the interrupted run wrote.
+            (Some(output), true) => match Checkpoint::load(output)? {
+                Some(found) => found.asked.properties,
+                None => Vec::new(),
+            },
+            _ => every_property(&client).await?,
+        };
+    }
     if properties.is_empty() && format == Format::Csv {
         properties = DEFAULT_COLUMNS.iter().map(|s| s.to_string()).collect();
     }
@@ -163,6 +201,7 @@ pub async fn export(global: &Global, args: ExportArgs) -> Result<ExitCode, Failu
         since: args.since,
         filters: args.filters.clone(),
         stage_labels: args.stage_labels,
+        associations: args.associations.clone(),
     };
     let mut checkpoint = match (&args.output, args.resume) {
         (Some(output), true) => resumed(output, &asked)?,
@@ -173,7 +212,6 @@ pub async fn export(global: &Global, args: ExportArgs) -> Result<ExitCode, Failu
             position: None,
         },
     };
-    let client = profile::client(global)?;
     let (out, file) = match &args.output {
         Some(path) => {
             let (out, file) = output_file(path, args.resume, checkpoint.bytes)?;
@@ -194,32 +232,47 @@ pub async fn export(global: &Global, args: ExportArgs) -> Result<ExitCode, Failu
         columns.extend(LABEL_COLUMNS.map(String::from));
         stages = Some(Stages::load(&client).await?);
     }
+    columns.extend(asked.associations.iter().map(|t| format!("associated_{t}")));
     let mut sink =
         Sink::new(out, format, &columns, args.keep_formulas, header).map_err(Failure::write)?;
     let mut listing = Listing::of(&client, &asked, checkpoint.position.take());
     let bar = progress::bar("deals", None);
     bar.set_position(checkpoint.rows);
+    let (rows_before, mut total_shown) = (checkpoint.rows, false);
     let mut last_checkpoint = Instant::now();
-    while let Some(deal) = listing.next().await {
-        match deal? {
-            Exported::Listed(mut deal) => {
-                labelled(&mut stages, &mut deal.properties).await?;
-                sink.write(&deal.id, &deal, &deal.properties)
+    // With associations, deals are written a batch read's worth at a time.
+    let batch = if asked.associations.is_empty() {
+        1
+    } else {
+        ASSOCIATIONS_BATCH_READ_INPUTS
+    };
+    let mut pending = Vec::with_capacity(batch);
+    loop {
+        let next = listing.next().await;
+        let done = next.is_none();
+        if let Some(deal) = next {
+            pending.push(deal?);
+        }
+        if pending.len() >= batch || (done && !pending.is_empty()) {
+            let rows = std::mem::take(&mut pending);
+            let written_now = rows.len() as u64;
+            write_rows(&client, &asked, &mut stages, &mut sink, rows).await?;
+            checkpoint.rows += written_now;
+            bar.inc(written_now);
+            if let (false, Some(total)) = (total_shown, listing.total()) {
+                progress::set_total(&bar, "deals", rows_before + total);
+                total_shown = true;
             }
-            Exported::Found(mut deal) => {
-                labelled(&mut stages, &mut deal.properties).await?;
-                sink.write(&deal.id, &deal, &deal.properties)
+            if let (Some(path), Some(file)) = (&args.output, &file)
+                && last_checkpoint.elapsed() >= CHECKPOINT_EVERY
+            {
+                last_checkpoint = Instant::now();
+                checkpoint.position = Some(listing.position());
+                written(&mut sink, file, path, &mut checkpoint)?;
             }
         }
-        .map_err(Failure::write)?;
-        checkpoint.rows += 1;
-        bar.inc(1);
-        if let (Some(path), Some(file)) = (&args.output, &file)
-            && last_checkpoint.elapsed() >= CHECKPOINT_EVERY
-        {
-            last_checkpoint = Instant::now();
-            checkpoint.position = Some(listing.position());
-            written(&mut sink, file, path, &mut checkpoint)?;
+        if done {
+            break;
         }
     }
     sink.flush().map_err(Failure::write)?;
@@ -232,6 +285,105 @@ pub async fn export(global: &Global, args: ExportArgs) -> Result<ExitCode, Failu
         eprintln!("Exported {} deals.", checkpoint.rows);
     }
     Ok(ExitCode::SUCCESS)
+}
+
+impl Exported {
+    fn id(&self) -> &str {
+        match self {
+            Self::Listed(deal) => &deal.id,
+            Self::Found(deal) => &deal.id,
+        }
+    }
+
+    fn properties_mut(&mut self) -> &mut HashMap<String, Option<String>> {
+        match self {
+            Self::Listed(deal) => &mut deal.properties,
+            Self::Found(deal) => &mut deal.properties,
+        }
+    }
+
+    /// Writes it as it is (the fast path: no JSON value in between).
+    fn write(&self, sink: &mut Sink) -> std::io::Result<()> {
+        match self {
+            Self::Listed(deal) => sink.write(&deal.id, deal, &deal.properties),
+            Self::Found(deal) => sink.write(&deal.id, deal, &deal.properties),
+        }
+    }
+
+    /// It as JSON, with `associations` replaced by the ones read for it.
+    fn with_associations(
+        &self,
+        associations: serde_json::Value,
+    ) -> std::io::Result<serde_json::Value> {
+        let mut json = match self {
+            Self::Listed(deal) => serde_json::to_value(deal)?,
+            Self::Found(deal) => serde_json::to_value(deal)?,
+        };
+        json["associations"] = associations;
+        Ok(json)
+    }
+}
+
+/// Writes `deals`, with their stage labels and associations when asked.
+async fn write_rows(
+    client: &Client,
+    asked: &Asked,
+    stages: &mut Option<Stages>,
+    sink: &mut Sink,
+    deals: Vec<Exported>,
+) -> Result<(), Failure> {
+    // Per deal: `associations` for JSONL, and the `associated_TYPE` cells for CSV.
+    let mut associations = vec![serde_json::Map::new(); deals.len()];
+    let mut cells = vec![Vec::new(); deals.len()];
+    for kind in &asked.associations {
+        let ids = deals.iter().map(|deal| deal.id().to_string());
+        let found = hubspot_deals::associations::read_many(client, kind, ids).await?;
+        for ((deal, listed), cells) in deals.iter().zip(&mut associations).zip(&mut cells) {
+            let associated = found.get(deal.id()).map(Vec::as_slice).unwrap_or_default();
+            let ids: Vec<&str> = associated.iter().map(|a| a.to_object_id.as_str()).collect();
+            cells.push((format!("associated_{kind}"), Some(ids.join(";"))));
+            let objects: Vec<serde_json::Value> = associated
+                .iter()
+                .map(|a| {
+                    let labels: Vec<&str> = a
+                        .association_types
+                        .iter()
+                        .filter_map(|t| t.label.as_deref())
+                        .collect();
+                    serde_json::json!({"id": a.to_object_id.as_str(), "labels": labels})
+                })
+                .collect();
+            listed.insert(kind.clone(), objects.into());
+        }
+    }
+    for ((mut deal, listed), cells) in deals.into_iter().zip(associations).zip(cells) {
+        labelled(stages, deal.properties_mut()).await?;
+        if asked.associations.is_empty() {
+            deal.write(sink)
+        } else {
+            let json = deal
+                .with_associations(listed.into())
+                .map_err(Failure::write)?;
+            let mut columns = deal.properties_mut().clone();
+            columns.extend(cells);
+            sink.write(deal.id(), &json, &columns)
+        }
+        .map_err(Failure::write)?;
+    }
+    Ok(())
+}
+
+/// The name of every deal property the account defines.
+async fn every_property(client: &Client) -> Result<Vec<String>, Failure> {
+    let all = client
+        .properties()
+        .list_properties()
+        .send()
+        .await?
+        .into_inner();
+    let mut names: Vec<String> = all.results.into_iter().map(|p| p.name).collect();
+    names.sort();
+    Ok(names)
 }
 
 /// The columns `--stage-labels` adds.
@@ -278,8 +430,8 @@ fn resumed(output: &Path, asked: &Asked) -> Result<Checkpoint, Failure> {
     };
     if found.asked != *asked {
         return Err(Failure::Usage(
-            "--resume needs the same --format, --properties, --archived, --since and --filter \
-             as the interrupted export"
+            "--resume needs the same --format, --properties, --archived, --since, --filter, \
+             --stage-labels and --associations as the interrupted export"
                 .into(),
         ));
     }
