@@ -165,6 +165,27 @@ await flow("pipelines_and_stages", async () => {
   check(deal.properties.dealstage === stage.id, "a deal goes in it");
 });
 
+await flow("association_labels", async () => {
+  const v4 = client.crm.associations.v4;
+  const created = await v4.schema.definitionsApi.create("deals", "companies", { label: "Node reseller", name: "node_reseller" });
+  const typeId = created.results[0].typeId;
+  const labels = await v4.schema.definitionsApi.getAll("deals", "companies");
+  check(labels.results.some((l) => l.typeId === typeId && l.label === "Node reseller"), "the label is listed");
+  check(labels.results.some((l) => l.label === "Primary"), "HubSpot's Primary company");
+  const deal = await deals.basicApi.create({ properties: { dealname: "Node labelled" }, associations: [] });
+  const spec = { associationCategory: "USER_DEFINED", associationTypeId: typeId };
+  const pair = await v4.basicApi.create("deals", deal.id, "companies", "6161", [spec]);
+  check(pair.labels.length === 1 && pair.labels[0] === "Node reseller", "a labelled association");
+  await v4.batchApi.createDefault("deals", "companies", { inputs: [{ _from: { id: deal.id }, to: { id: "6161" } }] });
+  const read = await v4.batchApi.getPage("deals", "companies", { inputs: [{ id: deal.id }] });
+  const types = read.results[0].to[0].associationTypes.map((t) => t.typeId).sort((a, b) => a - b);
+  check(types.length === 2 && types.includes(5) && types.includes(typeId), "both types, batch read");
+  await v4.batchApi.archive("deals", "companies", { inputs: [{ _from: { id: deal.id }, to: [{ id: "6161" }] }] });
+  const page = await v4.basicApi.getPage("deals", deal.id, "companies");
+  check(page.results.length === 0, "the pair is removed");
+  await v4.schema.definitionsApi.remove("deals", "companies", typeId);
+});
+
 await flow("properties", async () => {
   const api = client.crm.properties;
   const all = await api.coreApi.getAll("deals");

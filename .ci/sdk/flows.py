@@ -277,6 +277,45 @@ def associations_batch_read():
 
 
 @flow
+def association_labels():
+    from hubspot.crm.associations.v4 import (
+        AssociationSpec,
+        BatchInputPublicAssociationMultiPost,
+        PublicAssociationMultiPost,
+        PublicObjectId,
+    )
+    from hubspot.crm.associations.v4.schema import PublicAssociationDefinitionCreateRequest
+
+    v4 = hubspot.crm.associations.v4
+    created = v4.schema.definitions_api.create(
+        "deals", "contacts", PublicAssociationDefinitionCreateRequest(label="Py champion", name="py_champion")
+    )
+    type_id = created.results[0].type_id
+    labels = v4.schema.definitions_api.get_all("deals", "contacts")
+    check(any(l.label == "Py champion" and l.type_id == type_id for l in labels.results), "the label is listed")
+    deal = deals.basic_api.create(SimplePublicObjectInputForCreate(properties={"dealname": "Py labelled"}))
+    spec = AssociationSpec(association_category="USER_DEFINED", association_type_id=type_id)
+    pair = v4.basic_api.create("deals", deal.id, "contacts", "5151", [spec])
+    check(pair.labels == ["Py champion"], "a labelled association")
+    v4.basic_api.create_default("deals", deal.id, "contacts", "5151")
+    page = v4.basic_api.get_page("deals", deal.id, "contacts")
+    kinds = sorted(t.type_id for t in page.results[0].association_types)
+    check(kinds == sorted([3, type_id]), "both types of the pair")
+    v4.batch_api.archive_labels(
+        "deals",
+        "contacts",
+        BatchInputPublicAssociationMultiPost(
+            inputs=[PublicAssociationMultiPost(_from=PublicObjectId(id=deal.id), to=PublicObjectId(id="5151"), types=[spec])]
+        ),
+    )
+    page = v4.basic_api.get_page("deals", deal.id, "contacts")
+    check([t.type_id for t in page.results[0].association_types] == [3], "the label removed, the default kept")
+    v4.schema.definitions_api.remove("deals", "contacts", type_id)
+    labels = v4.schema.definitions_api.get_all("deals", "contacts")
+    check(all(l.type_id != type_id for l in labels.results), "the label is gone")
+
+
+@flow
 def oauth_refresh():
     anonymous = HubSpot(host=base)
     tokens = anonymous.oauth.tokens_api.create(

@@ -413,7 +413,8 @@ pub(crate) fn batch_read_v4(world: &mut World, to_type: &str, body: &Value) -> A
                 "category": "OBJECT_NOT_FOUND",
                 "subCategory": "crm.associations.NO_ASSOCIATIONS_FOUND",
                 "message": format!("No {} is associated with deal {key}.", target.singular),
-                "context": {"fromObjectId": [key]},
+                "context": {"fromObjectId": [key], "fromObjectType": ["deal"],
+                            "toObjectType": [target.singular]},
                 "errors": [],
                 "links": {},
             }));
@@ -455,7 +456,8 @@ pub(crate) fn batch_create(world: &mut World, to_type: &str, body: &Value) -> An
     batch_answer(world, started, 201, results, errors)
 }
 
-/// `POST …/batch/associate/default`: default associations, `{from, to}` each.
+/// `POST …/batch/associate/default`: default associations, `{from, to}` each (200, with
+/// the inputs whose deal does not exist in `errors`: HubSpot declares no 207 here).
 pub(crate) fn batch_default(world: &mut World, to_type: &str, body: &Value) -> Answer {
     let target = target(to_type)?;
     let started = timestamp(world.now());
@@ -476,7 +478,8 @@ pub(crate) fn batch_default(world: &mut World, to_type: &str, body: &Value) -> A
         world.store.associate(id, target.name, &to, target.label);
         results.push(default_result(target, &id.to_string(), &to));
     }
-    batch_answer(world, started, 200, results, errors)
+    let (_, answer) = batch_answer(world, started, 200, results, errors)?;
+    Ok((200, answer))
 }
 
 /// `POST …/batch/archive`: every association between each `from` and its `to` list (204).

@@ -5,8 +5,10 @@
 //!
 //! Types come from the same lists the fake checks written values against (`values.rs`), the
 //! enumeration options from the account's pipelines, and a property created here is checked
-//! by its type from then on: what a client learns here is what the fake enforces. Updating,
-//! archiving and property groups are not served.
+//! by its type from then on: what a client learns here is what the fake enforces. A
+//! property of the account's (not HubSpot's) can be changed (label, type, options) and
+//! archived, one at a time or in batches; property groups are listed, created, changed and
+//! archived (HubSpot's `dealinformation` stays).
 
 use super::errors::ApiError;
 use super::objects::Answer;
@@ -282,6 +284,259 @@ const FIELD_TYPES: &[(&str, &[&str])] = &[
 /// and underscores, not already taken; an enumeration needs options; `hasUniqueValue` makes
 /// it an id property for upserts (only a string or number may be unique).
 pub(crate) fn create(world: &mut World, body: &Value) -> Answer {
+    let name = create_one(world, body)?;
+    let (_, created) = get_by_name(world, &name)?;
+    Ok((201, created))
+}
+
+/// A `{value, label}` option list.
+fn options_of(body: &Value) -> Vec<(String, String)> {
+    body["options"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|o| {
+            Some((
+                o["value"].as_str()?.to_string(),
+                o["label"].as_str()?.to_string(),
+            ))
+        })
+        .collect()
+}
+
+/// Whether `field_type` goes with `kind`, or the reason it does not.
+fn field_type_fits(kind: &str, field_type: &str) -> Result<(), ApiError> {
+    let Some((_, fields)) = FIELD_TYPES.iter().find(|(k, _)| *k == kind) else {
+        let kinds: Vec<&str> = FIELD_TYPES.iter().map(|(k, _)| *k).collect();
+        return Err(ApiError::validation(format!(
+            "type {kind:?} is not one of {}",
+            kinds.join(", ")
+        )));
+    };
+    if fields.contains(&field_type) {
+        return Ok(());
+    }
+    Err(ApiError::validation(format!(
+        "fieldType {field_type:?} does not go with type {kind:?} (use one of {})",
+        fields.join(", ")
+    )))
+}
+
+/// The account's own property `name` (one HubSpot defines cannot change), as it stands.
+fn changeable(world: &World, name: &str) -> Result<Definition, ApiError> {
+    let definition = definitions(&world.store.schema)
+        .into_iter()
+        .find(|d| d.name == name)
+        .ok_or_else(ApiError::not_found)?;
+    if definition.hubspot_defined || definition.read_only {
+        return Err(ApiError::validation(format!(
+            "{name} is defined by HubSpot: its definition cannot be changed or archived"
+        )));
+    }
+    Ok(definition)
+}
+
+/// `PATCH /crm/v3/properties/deals/{propertyName}`: a new label, type and field type,
+/// options (an enumeration keeps at least one); values already stored are kept.
+pub(crate) fn update(world: &mut World, name: &str, body: &Value) -> Answer {
+    let current = changeable(world, name)?;
+    let text = |field: &str| body[field].as_str().filter(|v| !v.trim().is_empty());
+    let kind = text("type").unwrap_or(&current.kind).to_string();
+    let field_type = text("fieldType").unwrap_or(&current.field_type).to_string();
+    field_type_fits(&kind, &field_type)?;
+    let options = if body["options"].is_array() {
+        options_of(body)
+    } else {
+        current.options.clone()
+    };
+    if kind == "enumeration" && options.is_empty() {
+        return Err(ApiError::validation(
+            "an enumeration needs options, each with a label and a value",
+        ));
+    }
+    if world.store.schema.unique.contains(name) && kind != "string" && kind != "number" {
+        return Err(ApiError::validation(format!(
+            "{name} has unique values: it stays a string or a number"
+        )));
+    }
+    let label = text("label").unwrap_or(&current.label).to_string();
+    world.store.schema.custom.insert(
+        name.to_string(),
+        CustomProperty {
+            label,
+            kind,
+            field_type,
+            options,
+            created_at: current.created_at,
+        },
+    );
+    get_by_name(world, name)
+}
+
+/// `DELETE /crm/v3/properties/deals/{propertyName}`: the account's property is archived
+/// (no longer listed, read or written; HubSpot's own cannot be).
+pub(crate) fn archive(world: &mut World, name: &str) -> Answer {
+    changeable(world, name)?;
+    let schema = &mut world.store.schema;
+    schema.properties.remove(name);
+    schema.unique.remove(name);
+    schema.custom.remove(name);
+    Ok((204, None))
+}
+
+/// `POST …/batch/create`: several properties, each as `create` takes it (201; 207 with the
+/// inputs refused and why).
+pub(crate) fn batch_create(world: &mut World, body: &Value) -> Answer {
+    let inputs = body["inputs"]
+        .as_array()
+        .ok_or_else(|| ApiError::validation("Invalid input JSON: inputs is required"))?;
+    let started = timestamp(world.now());
+    let (mut results, mut errors) = (Vec::new(), Vec::new());
+    for input in inputs {
+        match create_one(world, input) {
+            Ok(name) => results.push(get_by_name(world, &name)?.1.unwrap_or_default()),
+            Err(error) => errors.push(json!({
+                "status": "error",
+                "category": error.body["category"],
+                "message": error.body["message"],
+                "context": {"name": [input["name"].as_str().unwrap_or_default()]},
+                "errors": [],
+                "links": {},
+            })),
+        }
+    }
+    let mut answer = json!({"status": "COMPLETE", "results": results, "startedAt": started,
+                            "completedAt": timestamp(world.now())});
+    if errors.is_empty() {
+        return Ok((201, Some(answer)));
+    }
+    answer["numErrors"] = errors.len().into();
+    answer["errors"] = errors.into();
+    Ok((207, Some(answer)))
+}
+
+/// `POST …/batch/archive`: the named properties of the account (204; HubSpot's own stay).
+pub(crate) fn batch_archive(world: &mut World, body: &Value) -> Answer {
+    let inputs = body["inputs"]
+        .as_array()
+        .ok_or_else(|| ApiError::validation("Invalid input JSON: inputs is required"))?;
+    let mut names = Vec::new();
+    for (i, input) in inputs.iter().enumerate() {
+        let name = input["name"].as_str().ok_or_else(|| {
+            ApiError::validation(format!("Invalid input JSON: inputs[{i}].name is required"))
+        })?;
+        names.push(name.to_string());
+    }
+    for name in names {
+        if changeable(world, &name).is_ok() {
+            archive(world, &name)?;
+        }
+    }
+    Ok((204, None))
+}
+
+/// HubSpot's deal property group, which every property above is in.
+const DEFAULT_GROUP: (&str, &str) = ("dealinformation", "Deal information");
+
+/// A group in the API's shape.
+fn group(name: &str, label: &str, order: i64) -> Value {
+    json!({"name": name, "label": label, "displayOrder": order, "archived": false})
+}
+
+/// `GET …/groups`: HubSpot's group, then those created.
+pub(crate) fn groups(world: &World) -> Answer {
+    let mut results = vec![group(DEFAULT_GROUP.0, DEFAULT_GROUP.1, -1)];
+    results.extend(
+        world
+            .store
+            .schema
+            .property_groups
+            .iter()
+            .map(|(name, (label, order))| group(name, label, *order)),
+    );
+    Ok((200, Some(json!({ "results": results }))))
+}
+
+/// `GET …/groups/{groupName}`.
+pub(crate) fn get_group(world: &World, name: &str) -> Answer {
+    if name == DEFAULT_GROUP.0 {
+        return Ok((200, Some(group(DEFAULT_GROUP.0, DEFAULT_GROUP.1, -1))));
+    }
+    let (label, order) = world
+        .store
+        .schema
+        .property_groups
+        .get(name)
+        .ok_or_else(ApiError::not_found)?;
+    Ok((200, Some(group(name, label, *order))))
+}
+
+/// `POST …/groups`: a group (`name`, `label`, optional `displayOrder`); a name taken is 409.
+pub(crate) fn create_group(world: &mut World, body: &Value) -> Answer {
+    let text = |field: &str| -> Result<String, ApiError> {
+        body[field]
+            .as_str()
+            .filter(|v| !v.trim().is_empty())
+            .map(str::to_string)
+            .ok_or_else(|| ApiError::validation(format!("{field} is required")))
+    };
+    let (name, label) = (text("name")?, text("label")?);
+    if name == DEFAULT_GROUP.0 || world.store.schema.property_groups.contains_key(&name) {
+        return Err(ApiError::conflict(format!(
+            "A property group named '{name}' already exists."
+        )));
+    }
+    let order = body["displayOrder"].as_i64().unwrap_or(-1);
+    world
+        .store
+        .schema
+        .property_groups
+        .insert(name.clone(), (label.clone(), order));
+    Ok((201, Some(group(&name, &label, order))))
+}
+
+/// `PATCH …/groups/{groupName}`: a new label or display order (HubSpot's group stays).
+pub(crate) fn update_group(world: &mut World, name: &str, body: &Value) -> Answer {
+    let (label, order) = world
+        .store
+        .schema
+        .property_groups
+        .get_mut(name)
+        .ok_or_else(|| {
+            if name == DEFAULT_GROUP.0 {
+                ApiError::validation("HubSpot's dealinformation group cannot be changed")
+            } else {
+                ApiError::not_found()
+            }
+        })?;
+    if let Some(new) = body["label"].as_str().filter(|l| !l.trim().is_empty()) {
+        *label = new.to_string();
+    }
+    if let Some(new) = body["displayOrder"].as_i64() {
+        *order = new;
+    }
+    let (label, order) = (label.clone(), *order);
+    Ok((200, Some(group(name, &label, order))))
+}
+
+/// `DELETE …/groups/{groupName}`: 204 (HubSpot's group stays).
+pub(crate) fn archive_group(world: &mut World, name: &str) -> Answer {
+    if name == DEFAULT_GROUP.0 {
+        return Err(ApiError::validation(
+            "HubSpot's dealinformation group cannot be archived",
+        ));
+    }
+    world
+        .store
+        .schema
+        .property_groups
+        .remove(name)
+        .ok_or_else(ApiError::not_found)?;
+    Ok((204, None))
+}
+
+/// Creates one property as `create` describes; its name.
+fn create_one(world: &mut World, body: &Value) -> Result<String, ApiError> {
     let text = |field: &str| -> Result<String, ApiError> {
         body[field]
             .as_str()
@@ -306,30 +561,8 @@ pub(crate) fn create(world: &mut World, body: &Value) -> Answer {
             "Property named '{name}' already exists."
         )));
     }
-    let Some((_, fields)) = FIELD_TYPES.iter().find(|(k, _)| *k == kind) else {
-        let kinds: Vec<&str> = FIELD_TYPES.iter().map(|(k, _)| *k).collect();
-        return Err(ApiError::validation(format!(
-            "type {kind:?} is not one of {}",
-            kinds.join(", ")
-        )));
-    };
-    if !fields.contains(&field_type.as_str()) {
-        return Err(ApiError::validation(format!(
-            "fieldType {field_type:?} does not go with type {kind:?} (use one of {})",
-            fields.join(", ")
-        )));
-    }
-    let options: Vec<(String, String)> = body["options"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter_map(|o| {
-            Some((
-                o["value"].as_str()?.to_string(),
-                o["label"].as_str()?.to_string(),
-            ))
-        })
-        .collect();
+    field_type_fits(&kind, &field_type)?;
+    let options = options_of(body);
     if kind == "enumeration" && options.is_empty() {
         return Err(ApiError::validation(
             "an enumeration needs options, each with a label and a value",
@@ -357,8 +590,7 @@ pub(crate) fn create(world: &mut World, body: &Value) -> Answer {
             created_at,
         },
     );
-    let (_, created) = get_by_name(world, &name)?;
-    Ok((201, created))
+    Ok(name)
 }
 
 /// `GET /properties/v2/{deal|deals}/properties`: every definition, as a bare JSON array.

@@ -98,6 +98,8 @@ pub(crate) enum Neighbour {
     PropertyGetByName(String),
     /// `POST /crm/v3/properties/deals/batch/read`.
     PropertiesBatchRead,
+    /// A change of property definitions or groups.
+    PropertyChange(PropertyChange),
     /// `GET /crm/v3/pipelines/deals`.
     PipelinesGetAll,
     /// `POST /crm/v3/pipelines/deals`.
@@ -109,6 +111,51 @@ pub(crate) enum Neighbour {
         pipeline: String,
         stage: Option<String>,
     },
+    /// A change (or the audit) of a pipeline, or of one of its stages.
+    PipelineChange {
+        pipeline: String,
+        /// The stage (`None`: the pipeline itself; for `Create`, a new stage).
+        stage: Option<String>,
+        change: SchemaChange,
+    },
+}
+
+/// A change of property definitions or groups.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum PropertyChange {
+    /// `PATCH /{propertyName}`.
+    Update(String),
+    /// `DELETE /{propertyName}`.
+    Archive(String),
+    /// `POST /batch/create`.
+    BatchCreate,
+    /// `POST /batch/archive`.
+    BatchArchive,
+    /// `GET /groups`.
+    Groups,
+    /// `POST /groups`.
+    CreateGroup,
+    /// `GET /groups/{groupName}`.
+    Group(String),
+    /// `PATCH /groups/{groupName}`.
+    UpdateGroup(String),
+    /// `DELETE /groups/{groupName}`.
+    ArchiveGroup(String),
+}
+
+/// What a call does to a pipeline or stage.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum SchemaChange {
+    /// `POST …/stages`: a new stage.
+    CreateStage,
+    /// `PATCH`.
+    Update,
+    /// `PUT`.
+    Replace,
+    /// `DELETE`.
+    Archive,
+    /// `GET …/audit`.
+    Audit,
 }
 
 /// A change of associations v4's batches.
@@ -177,11 +224,33 @@ impl Neighbour {
             Neighbour::PropertyCreate => "properties_create",
             Neighbour::PropertyGetByName(_) => "properties_get_by_name",
             Neighbour::PropertiesBatchRead => "properties_batch_read",
+            Neighbour::PropertyChange(change) => match change {
+                PropertyChange::Update(_) => "properties_update",
+                PropertyChange::Archive(_) => "properties_archive",
+                PropertyChange::BatchCreate => "properties_batch_create",
+                PropertyChange::BatchArchive => "properties_batch_archive",
+                PropertyChange::Groups => "property_groups_get_all",
+                PropertyChange::CreateGroup => "property_groups_create",
+                PropertyChange::Group(_) => "property_groups_get_by_name",
+                PropertyChange::UpdateGroup(_) => "property_groups_update",
+                PropertyChange::ArchiveGroup(_) => "property_groups_archive",
+            },
             Neighbour::PipelinesGetAll => "pipelines_get_all",
             Neighbour::PipelineCreate => "pipelines_create",
             Neighbour::PipelineGetById(_) => "pipelines_get_by_id",
             Neighbour::PipelineStages { stage: None, .. } => "pipeline_stages_get_all",
             Neighbour::PipelineStages { .. } => "pipeline_stages_get_by_id",
+            Neighbour::PipelineChange { stage, change, .. } => match (stage.is_some(), change) {
+                (_, SchemaChange::CreateStage) => "pipeline_stages_create",
+                (false, SchemaChange::Update) => "pipelines_update",
+                (false, SchemaChange::Replace) => "pipelines_replace",
+                (false, SchemaChange::Archive) => "pipelines_archive",
+                (false, SchemaChange::Audit) => "pipelines_audit",
+                (true, SchemaChange::Update) => "pipeline_stages_update",
+                (true, SchemaChange::Replace) => "pipeline_stages_replace",
+                (true, SchemaChange::Archive) => "pipeline_stages_archive",
+                (true, SchemaChange::Audit) => "pipeline_stages_audit",
+            },
         }
     }
 
@@ -193,6 +262,10 @@ impl Neighbour {
             | Neighbour::AssociationsBatch { .. }
             | Neighbour::AssociationLabelArchive { .. } => true,
             Neighbour::AssociationLabels { change, .. } => *change != LabelChange::List,
+            Neighbour::PipelineChange { change, .. } => *change != SchemaChange::Audit,
+            Neighbour::PropertyChange(change) => {
+                !matches!(change, PropertyChange::Groups | PropertyChange::Group(_))
+            }
             Neighbour::AssociationLimits { change, .. } => *change != LimitChange::List,
             _ => false,
         }
@@ -213,6 +286,7 @@ fn neighbour(path: &str) -> Option<Vec<(&'static str, Neighbour)>> {
     }
     if let Some(rest) = path.strip_prefix("/crm/v3/properties/") {
         let segments: Vec<String> = rest.split('/').map(percent_decode).collect();
+        let change = Neighbour::PropertyChange;
         if !DEAL_TYPES.contains(&segments.first()?.as_str())
             || segments.iter().any(String::is_empty)
         {
@@ -223,10 +297,26 @@ fn neighbour(path: &str) -> Option<Vec<(&'static str, Neighbour)>> {
                 ("GET", Neighbour::PropertiesGetAll),
                 ("POST", Neighbour::PropertyCreate),
             ]),
-            [batch, read] if batch == "batch" && read == "read" => {
-                Some(vec![("POST", Neighbour::PropertiesBatchRead)])
-            }
-            [name] => Some(vec![("GET", Neighbour::PropertyGetByName(name.clone()))]),
+            [batch, action] if batch == "batch" => match action.as_str() {
+                "read" => Some(vec![("POST", Neighbour::PropertiesBatchRead)]),
+                "create" => Some(vec![("POST", change(PropertyChange::BatchCreate))]),
+                "archive" => Some(vec![("POST", change(PropertyChange::BatchArchive))]),
+                _ => None,
+            },
+            [groups] if groups == "groups" => Some(vec![
+                ("GET", change(PropertyChange::Groups)),
+                ("POST", change(PropertyChange::CreateGroup)),
+            ]),
+            [groups, name] if groups == "groups" => Some(vec![
+                ("GET", change(PropertyChange::Group(name.clone()))),
+                ("PATCH", change(PropertyChange::UpdateGroup(name.clone()))),
+                ("DELETE", change(PropertyChange::ArchiveGroup(name.clone()))),
+            ]),
+            [name] => Some(vec![
+                ("GET", Neighbour::PropertyGetByName(name.clone())),
+                ("PATCH", change(PropertyChange::Update(name.clone()))),
+                ("DELETE", change(PropertyChange::Archive(name.clone()))),
+            ]),
             _ => None,
         };
     }
@@ -236,30 +326,64 @@ fn neighbour(path: &str) -> Option<Vec<(&'static str, Neighbour)>> {
         if !DEAL_TYPES.contains(&object.as_str()) || segments.iter().any(String::is_empty) {
             return None;
         }
+        let change =
+            |pipeline: &String, stage: Option<&String>, change| Neighbour::PipelineChange {
+                pipeline: pipeline.clone(),
+                stage: stage.cloned(),
+                change,
+            };
         return match &segments[1..] {
             [] => Some(vec![
                 ("GET", Neighbour::PipelinesGetAll),
                 ("POST", Neighbour::PipelineCreate),
             ]),
-            [id] => Some(vec![("GET", Neighbour::PipelineGetById(id.clone()))]),
-            [id, stages] if stages == "stages" => Some(vec![(
-                "GET",
-                Neighbour::PipelineStages {
-                    pipeline: id.clone(),
-                    stage: None,
-                },
-            )]),
-            [id, stages, stage] if stages == "stages" => Some(vec![(
-                "GET",
-                Neighbour::PipelineStages {
-                    pipeline: id.clone(),
-                    stage: Some(stage.clone()),
-                },
-            )]),
+            [id] => Some(vec![
+                ("GET", Neighbour::PipelineGetById(id.clone())),
+                ("PATCH", change(id, None, SchemaChange::Update)),
+                ("PUT", change(id, None, SchemaChange::Replace)),
+                ("DELETE", change(id, None, SchemaChange::Archive)),
+            ]),
+            [id, audit] if audit == "audit" => {
+                Some(vec![("GET", change(id, None, SchemaChange::Audit))])
+            }
+            [id, stages] if stages == "stages" => Some(vec![
+                (
+                    "GET",
+                    Neighbour::PipelineStages {
+                        pipeline: id.clone(),
+                        stage: None,
+                    },
+                ),
+                ("POST", change(id, None, SchemaChange::CreateStage)),
+            ]),
+            [id, stages, stage] if stages == "stages" => Some(vec![
+                (
+                    "GET",
+                    Neighbour::PipelineStages {
+                        pipeline: id.clone(),
+                        stage: Some(stage.clone()),
+                    },
+                ),
+                ("PATCH", change(id, Some(stage), SchemaChange::Update)),
+                ("PUT", change(id, Some(stage), SchemaChange::Replace)),
+                ("DELETE", change(id, Some(stage), SchemaChange::Archive)),
+            ]),
+            [id, stages, stage, audit] if stages == "stages" && audit == "audit" => {
+                Some(vec![("GET", change(id, Some(stage), SchemaChange::Audit))])
+            }
             _ => None,
         };
     }
-    if let Some(rest) = path.strip_prefix("/crm/v4/associations/") {
+    // The association schema (labels, limits) is served under `/crm/associations/v4/` (its
+    // document) and `/crm/v4/associations/` (what HubSpot's SDKs call).
+    let schema_rest = path.strip_prefix("/crm/associations/v4/").or_else(|| {
+        path.strip_prefix("/crm/v4/associations/").filter(|rest| {
+            rest.starts_with("definitions/") || rest.split('/').nth(2) == Some("labels")
+        })
+    });
+    if schema_rest.is_none()
+        && let Some(rest) = path.strip_prefix("/crm/v4/associations/")
+    {
         let (from, rest) = rest.split_once('/')?;
         let (to_type, action) = rest.split_once("/batch/")?;
         if !DEAL_TYPES.contains(&from) || to_type.is_empty() || to_type.contains('/') {
@@ -281,7 +405,8 @@ fn neighbour(path: &str) -> Option<Vec<(&'static str, Neighbour)>> {
             Neighbour::AssociationsBatch { to_type, change },
         )]);
     }
-    if let Some(rest) = path.strip_prefix("/crm/associations/v4/definitions/configurations/") {
+    let schema_rest = schema_rest?;
+    if let Some(rest) = schema_rest.strip_prefix("definitions/configurations/") {
         let segments: Vec<String> = rest.split('/').map(percent_decode).collect();
         if !DEAL_TYPES.contains(&segments.first()?.as_str())
             || segments.iter().any(String::is_empty)
@@ -315,8 +440,7 @@ fn neighbour(path: &str) -> Option<Vec<(&'static str, Neighbour)>> {
             _ => None,
         };
     }
-    let rest = path.strip_prefix("/crm/associations/v4/")?;
-    let segments: Vec<String> = rest.split('/').map(percent_decode).collect();
+    let segments: Vec<String> = schema_rest.split('/').map(percent_decode).collect();
     if !DEAL_TYPES.contains(&segments.first()?.as_str()) || segments.iter().any(String::is_empty) {
         return None;
     }
@@ -700,6 +824,41 @@ mod tests {
             ),
             Route::NotFound,
             "the fake keeps deals only"
+        );
+    }
+
+    #[test]
+    fn association_labels_are_served_where_the_document_and_the_sdks_put_them() {
+        let labels = |path: &str| route(&Method::GET, path);
+        let expected = Route::Neighbour(Neighbour::AssociationLabels {
+            to_type: "contacts".into(),
+            change: LabelChange::List,
+        });
+        assert_eq!(
+            labels("/crm/associations/v4/deals/contacts/labels"),
+            expected
+        );
+        assert_eq!(
+            labels("/crm/v4/associations/deals/contacts/labels"),
+            expected
+        );
+        let limits = Route::Neighbour(Neighbour::AssociationLimits {
+            to_type: "companies".into(),
+            change: LimitChange::Purge,
+        });
+        for prefix in ["/crm/associations/v4", "/crm/v4/associations"] {
+            let path = format!("{prefix}/definitions/configurations/deals/companies/batch/purge");
+            assert_eq!(route(&Method::POST, &path), limits);
+        }
+        assert_eq!(
+            route(
+                &Method::POST,
+                "/crm/v4/associations/deals/contacts/batch/archive"
+            ),
+            Route::Neighbour(Neighbour::AssociationsBatch {
+                to_type: "contacts".into(),
+                change: AssociationsChange::Archive,
+            })
         );
     }
 }

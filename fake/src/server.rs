@@ -8,7 +8,8 @@ use super::log::LoggedRequest;
 use super::objects::Answer;
 use super::query::Query;
 use super::routes::{
-    AssociationsChange, LabelChange, LimitChange, Neighbour, Params, Route, route,
+    AssociationsChange, LabelChange, LimitChange, Neighbour, Params, PropertyChange, Route,
+    SchemaChange, route,
 };
 use super::state::World;
 use super::{
@@ -446,6 +447,59 @@ fn neighbour_call(
             LabelChange::Update => parse_json(&parts.headers, body, false)
                 .and_then(|json| associations::update_label(world, to_type, &json)),
         },
+        Neighbour::PipelineChange {
+            pipeline,
+            stage,
+            change,
+        } => {
+            let json = || parse_json(&parts.headers, body, false);
+            match (stage.as_deref(), change) {
+                (_, SchemaChange::CreateStage) => {
+                    json().and_then(|j| pipelines::create_stage(world, pipeline, &j))
+                }
+                (None, SchemaChange::Update) => {
+                    json().and_then(|j| pipelines::update(world, pipeline, &j))
+                }
+                (None, SchemaChange::Replace) => {
+                    json().and_then(|j| pipelines::replace(world, pipeline, &j))
+                }
+                (None, SchemaChange::Archive) => pipelines::archive(world, pipeline),
+                (stage, SchemaChange::Audit) => pipelines::audits(world, pipeline, stage),
+                (Some(stage), SchemaChange::Update) => {
+                    json().and_then(|j| pipelines::update_stage(world, pipeline, stage, &j))
+                }
+                (Some(stage), SchemaChange::Replace) => {
+                    json().and_then(|j| pipelines::replace_stage(world, pipeline, stage, &j))
+                }
+                (Some(stage), SchemaChange::Archive) => {
+                    pipelines::archive_stage(world, pipeline, stage)
+                }
+            }
+        }
+        Neighbour::PropertyChange(change) => {
+            let json = || parse_json(&parts.headers, body, false);
+            match change {
+                PropertyChange::Update(name) => {
+                    json().and_then(|j| properties::update(world, name, &j))
+                }
+                PropertyChange::Archive(name) => properties::archive(world, name),
+                PropertyChange::BatchCreate => {
+                    json().and_then(|j| properties::batch_create(world, &j))
+                }
+                PropertyChange::BatchArchive => {
+                    json().and_then(|j| properties::batch_archive(world, &j))
+                }
+                PropertyChange::Groups => properties::groups(world),
+                PropertyChange::CreateGroup => {
+                    json().and_then(|j| properties::create_group(world, &j))
+                }
+                PropertyChange::Group(name) => properties::get_group(world, name),
+                PropertyChange::UpdateGroup(name) => {
+                    json().and_then(|j| properties::update_group(world, name, &j))
+                }
+                PropertyChange::ArchiveGroup(name) => properties::archive_group(world, name),
+            }
+        }
         Neighbour::AssociationLabelArchive { to_type, type_id } => {
             associations::archive_label(world, to_type, type_id)
         }

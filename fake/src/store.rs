@@ -142,6 +142,18 @@ pub(crate) struct Described {
     pub created_at: DateTime<Utc>,
 }
 
+/// One change of a pipeline or stage, for its audit.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Audit {
+    /// The pipeline's id.
+    pub pipeline: String,
+    /// The stage's id (empty: the pipeline itself).
+    pub stage: String,
+    /// `CREATE`, `UPDATE` or `DELETE`.
+    pub action: &'static str,
+    pub at: DateTime<Utc>,
+}
+
 /// A label created through the association labels API for deals' associations with one
 /// object type (`USER_DEFINED`, numbered as HubSpot numbers them).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -181,6 +193,10 @@ pub(crate) struct Schema {
     pub custom: BTreeMap<String, CustomProperty>,
     /// Association labels created through the API.
     pub association_labels: Vec<UserLabel>,
+    /// Property groups created through the API: name -> (label, display order).
+    pub property_groups: BTreeMap<String, (String, i64)>,
+    /// What was done to pipelines and stages through the API, oldest first.
+    pub pipeline_audit: Vec<Audit>,
     /// Limits set through the API on how many objects of a type a deal may be associated
     /// with under one association type: (object type, category, type id) -> at most.
     pub association_limits: BTreeMap<(&'static str, String, i64), i64>,
@@ -195,6 +211,8 @@ impl Default for Schema {
             described: BTreeMap::new(),
             custom: BTreeMap::new(),
             association_labels: Vec::new(),
+            property_groups: BTreeMap::new(),
+            pipeline_audit: Vec::new(),
             association_limits: BTreeMap::new(),
         }
     }

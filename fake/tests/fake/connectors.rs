@@ -232,13 +232,13 @@ async fn associations_v4_batch_read_answers_each_deal_and_names_those_without() 
     assert_eq!(items.status, 200, "{}", items.text);
     let result = &items.json["results"][0];
     assert_eq!(result["from"]["id"], ids[0].as_str());
-    let to: Vec<&str> = result["to"]
+    let to: Vec<u64> = result["to"]
         .as_array()
         .unwrap()
         .iter()
-        .map(|t| t["toObjectId"].as_str().unwrap())
+        .map(|t| t["toObjectId"].as_u64().unwrap())
         .collect();
-    assert_eq!(to, ["9001", "9002"]);
+    assert_eq!(to, [9001, 9002], "numbers, as HubSpot sends them");
     assert_eq!(result["to"][0]["associationTypes"][0]["typeId"], 19);
 
     let companies = read("companies", json!([{"id": ids[0]}, {"id": ids[1]}])).await;

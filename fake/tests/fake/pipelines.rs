@@ -1,7 +1,7 @@
 //! Deal pipelines and stages over HTTP: HubSpot's default pipeline with its labels and
 //! probabilities, pipelines created through the API, and deals placed in them.
 
-use crate::support::http::{TOKEN, get, http, post, send};
+use crate::support::http::{TOKEN, call, delete, get, http, patch, post, send};
 use crate::support::unlimited_fake as fake;
 use hubspot_deals_fake::{FakeHubSpot, Pipeline, RateLimits};
 use serde_json::json;
@@ -107,6 +107,126 @@ async fn builder_pipelines_are_listed_and_writes_need_the_write_scope() {
     let url = format!("{}{PIPELINES}", fake.base_url());
     let read_only = send(http().post(&url).bearer_auth("pat-read").json(&json!({}))).await;
     assert_eq!(read_only.status, 403);
-    let delete = send(http().delete(format!("{url}/77")).bearer_auth(TOKEN)).await;
-    assert_eq!(delete.status, 405, "not served, and said so");
+    let read_only = send(http().delete(format!("{url}/77")).bearer_auth("pat-read")).await;
+    assert_eq!(read_only.status, 403);
+    let deleted = send(http().delete(format!("{url}/77")).bearer_auth(TOKEN)).await;
+    assert_eq!(deleted.status, 204, "{}", deleted.text);
+    assert_eq!(get(format!("{url}/77")).await.status, 404);
+}
+
+#[tokio::test]
+async fn pipelines_and_stages_change_keep_their_deals_and_their_audits() {
+    let fake = fake().await;
+    let url = format!("{}{PIPELINES}", fake.base_url());
+    let body = json!({"label": "Upsell", "displayOrder": 3, "stages": [
+        {"label": "Open", "displayOrder": 0, "metadata": {"probability": "0.3"}},
+        {"label": "Won", "displayOrder": 1, "metadata": {"probability": "1.0", "isClosed": "true"}},
+    ]});
+    let created = post(url.clone(), body).await;
+    let id = created.json["id"].as_str().unwrap().to_string();
+    let open = created.json["stages"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let won = created.json["stages"][1]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+
+    // Rename the pipeline; add, rename and re-weigh stages.
+    let renamed = patch(format!("{url}/{id}"), json!({"label": "Upsell 2027"})).await;
+    assert_eq!(renamed.status, 200, "{}", renamed.text);
+    assert_eq!(renamed.json["label"], "Upsell 2027");
+    let added = post(
+        format!("{url}/{id}/stages"),
+        json!({"label": "Lost", "displayOrder": 2, "metadata": {"probability": "0.0", "isClosed": "true"}}),
+    )
+    .await;
+    assert_eq!(added.status, 201, "{}", added.text);
+    let lost = added.json["id"].as_str().unwrap().to_string();
+    let reweighed = patch(
+        format!("{url}/{id}/stages/{open}"),
+        json!({"label": "Qualified", "metadata": {"probability": "0.4"}}),
+    )
+    .await;
+    assert_eq!(reweighed.json["label"], "Qualified");
+    assert_eq!(reweighed.json["metadata"]["probability"], "0.4");
+    let bad = patch(
+        format!("{url}/{id}/stages/{open}"),
+        json!({"metadata": {"probability": "2"}}),
+    )
+    .await;
+    assert_eq!(bad.status, 400);
+    let stages = get(format!("{url}/{id}/stages")).await;
+    let labels: Vec<&str> = stages.json["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["label"].as_str().unwrap())
+        .collect();
+    assert_eq!(labels, ["Qualified", "Won", "Lost"]);
+
+    // A stage (and a pipeline) with deals in it stays; an empty stage goes.
+    let deal = post(
+        format!("{}/crm/v3/objects/deals", fake.base_url()),
+        json!({"properties": {"dealname": "Upsell", "pipeline": id, "dealstage": won}}),
+    )
+    .await;
+    assert_eq!(deal.status, 201, "{}", deal.text);
+    let kept = delete(format!("{url}/{id}/stages/{won}")).await;
+    assert_eq!(kept.status, 400);
+    assert!(kept.text.contains("1 deal(s)"), "{}", kept.text);
+    assert_eq!(delete(format!("{url}/{id}")).await.status, 400);
+    assert_eq!(
+        delete(format!("{url}/{id}/stages/{lost}")).await.status,
+        204
+    );
+    assert_eq!(get(format!("{url}/{id}/stages/{lost}")).await.status, 404);
+
+    // Replacing keeps the stages named by id and drops the rest (none with deals).
+    let replaced = call(
+        reqwest::Method::PUT,
+        format!("{url}/{id}"),
+        Some(json!({"label": "Upsell", "displayOrder": 3, "stages": [
+            {"stageId": won, "label": "Closed", "displayOrder": 0, "metadata": {"probability": "1.0"}},
+        ]})),
+    )
+    .await;
+    assert_eq!(replaced.status, 200, "{}", replaced.text);
+    assert_eq!(replaced.json["stages"].as_array().unwrap().len(), 1);
+    assert_eq!(replaced.json["stages"][0]["id"], won.as_str());
+    assert_eq!(replaced.json["stages"][0]["label"], "Closed");
+    let dropping_won = call(
+        reqwest::Method::PUT,
+        format!("{url}/{id}"),
+        Some(json!({"label": "Upsell", "displayOrder": 3, "stages": [
+            {"label": "Fresh", "displayOrder": 0, "metadata": {"probability": "0.1"}},
+        ]})),
+    )
+    .await;
+    assert_eq!(dropping_won.status, 400, "its deal is in the dropped stage");
+
+    // HubSpot's default pipeline can be renamed too; the audits list what was done.
+    let default = patch(format!("{url}/default"), json!({"displayOrder": 9})).await;
+    assert_eq!(default.json["label"], "Sales Pipeline");
+    assert_eq!(default.json["displayOrder"], 9);
+    let audit = get(format!("{url}/{id}/audit")).await;
+    let actions: Vec<&str> = audit.json["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["action"].as_str().unwrap())
+        .collect();
+    assert_eq!(actions, ["UPDATE", "UPDATE", "CREATE"], "newest first");
+    let stage_audit = get(format!("{url}/{id}/stages/{lost}/audit")).await;
+    assert_eq!(stage_audit.status, 404, "the stage is gone");
+    let won_audit = get(format!("{url}/{id}/stages/{won}/audit")).await;
+    let won_actions: Vec<&str> = won_audit.json["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["action"].as_str().unwrap())
+        .collect();
+    assert_eq!(won_actions, ["UPDATE", "CREATE"], "replaced, created");
+    assert_eq!(won_audit.json["results"][0]["identifier"], won.as_str());
 }

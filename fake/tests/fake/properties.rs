@@ -1,7 +1,7 @@
 //! Deal property definitions over HTTP: HubSpot's with their types, custom ones created
 //! through the API and enforced by their type from then on, a unique one for upserts.
 
-use crate::support::http::{get, post};
+use crate::support::http::{delete, get, patch, post};
 use crate::support::unlimited_fake as fake;
 use serde_json::{Value, json};
 
@@ -117,4 +117,92 @@ async fn a_unique_property_created_through_the_api_serves_upserts() {
     let second = post(upsert, input("Second")).await;
     assert_eq!(second.json["results"][0]["new"], false, "{}", second.text);
     assert_eq!(fake.deal_count(), 1);
+}
+
+#[tokio::test]
+async fn the_accounts_properties_change_and_archive_and_groups_are_kept() {
+    let fake = fake().await;
+    let url = format!("{}/crm/v3/properties/deals", fake.base_url());
+    let tier = |name: &str| {
+        json!({"name": name, "label": "Tier", "type": "enumeration", "fieldType": "select",
+               "groupName": "dealinformation",
+               "options": [{"value": "gold", "label": "Gold"}]})
+    };
+    let batch = post(
+        format!("{url}/batch/create"),
+        json!({"inputs": [tier("tier_a"), tier("tier_b"), tier("Bad Name")]}),
+    )
+    .await;
+    assert_eq!(batch.status, 207, "{}", batch.text);
+    assert_eq!(batch.json["results"].as_array().unwrap().len(), 2);
+    assert_eq!(batch.json["errors"][0]["context"]["name"][0], "Bad Name");
+
+    // A new option is enforced from then on; HubSpot's own properties do not change.
+    let changed = patch(
+        format!("{url}/tier_a"),
+        json!({"label": "Account tier", "options": [
+            {"value": "gold", "label": "Gold"}, {"value": "silver", "label": "Silver"}]}),
+    )
+    .await;
+    assert_eq!(changed.status, 200, "{}", changed.text);
+    assert_eq!(changed.json["label"], "Account tier");
+    let deals = format!("{}/crm/v3/objects/deals", fake.base_url());
+    let silver = post(
+        deals.clone(),
+        json!({"properties": {"dealname": "S", "tier_a": "silver"}}),
+    )
+    .await;
+    assert_eq!(silver.status, 201, "{}", silver.text);
+    let hubspots = patch(format!("{url}/amount"), json!({"label": "x"})).await;
+    assert_eq!(hubspots.status, 400);
+    let mismatched = patch(format!("{url}/tier_a"), json!({"fieldType": "number"})).await;
+    assert_eq!(mismatched.status, 400, "a select field is not a number");
+
+    // Archived: no longer listed, read or written.
+    assert_eq!(delete(format!("{url}/tier_b")).await.status, 204);
+    assert_eq!(get(format!("{url}/tier_b")).await.status, 404);
+    let gone = post(
+        deals,
+        json!({"properties": {"dealname": "B", "tier_b": "gold"}}),
+    )
+    .await;
+    assert_eq!(gone.status, 400, "{}", gone.text);
+    let archive = post(
+        format!("{url}/batch/archive"),
+        json!({"inputs": [{"name": "tier_a"}, {"name": "amount"}]}),
+    )
+    .await;
+    assert_eq!(archive.status, 204);
+    assert_eq!(get(format!("{url}/tier_a")).await.status, 404);
+    assert_eq!(get(format!("{url}/amount")).await.status, 200);
+
+    // Groups: HubSpot's, then ours.
+    let created = post(
+        format!("{url}/groups"),
+        json!({"name": "erp", "label": "ERP", "displayOrder": 2}),
+    )
+    .await;
+    assert_eq!(created.status, 201, "{}", created.text);
+    let again = post(
+        format!("{url}/groups"),
+        json!({"name": "erp", "label": "ERP"}),
+    )
+    .await;
+    assert_eq!(again.status, 409);
+    let renamed = patch(format!("{url}/groups/erp"), json!({"label": "ERP sync"})).await;
+    assert_eq!(renamed.json["label"], "ERP sync");
+    let all = get(format!("{url}/groups")).await;
+    let names: Vec<&str> = all.json["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|g| g["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["dealinformation", "erp"]);
+    assert_eq!(delete(format!("{url}/groups/erp")).await.status, 204);
+    assert_eq!(get(format!("{url}/groups/erp")).await.status, 404);
+    assert_eq!(
+        delete(format!("{url}/groups/dealinformation")).await.status,
+        400
+    );
 }

@@ -90,8 +90,9 @@ async fn associations_are_made_listed_shown_and_removed() {
     assert_eq!(labelled.status, 201, "{}", labelled.text);
     assert_eq!(
         labelled.json,
-        json!({"fromObjectTypeId": "0-3", "fromObjectId": id, "toObjectTypeId": "0-1",
-               "toObjectId": "901", "labels": []})
+        // Ids as numbers, as HubSpot sends them (its documents say text).
+        json!({"fromObjectTypeId": "0-3", "fromObjectId": id.parse::<u64>().unwrap(),
+               "toObjectTypeId": "0-1", "toObjectId": 901, "labels": []})
     );
     let default = put(
         format!("{base}/deals/{id}/associations/default/companies/77"),
@@ -113,7 +114,7 @@ async fn associations_are_made_listed_shown_and_removed() {
 
     let listed = get(format!("{base}/0-3/{id}/associations/contacts?limit=1")).await;
     assert_eq!(listed.status, 200, "{}", listed.text);
-    assert_eq!(listed.json["results"][0]["toObjectId"], "901");
+    assert_eq!(listed.json["results"][0]["toObjectId"], 901);
     assert_eq!(
         listed.json["results"][0]["associationTypes"][0]["typeId"],
         3
@@ -123,7 +124,7 @@ async fn associations_are_made_listed_shown_and_removed() {
         "{base}/0-3/{id}/associations/contacts?after={after}"
     ))
     .await;
-    assert_eq!(rest.json["results"][0]["toObjectId"], "902");
+    assert_eq!(rest.json["results"][0]["toObjectId"], 902);
     assert!(rest.json.get("paging").is_none());
 
     let shown = get(format!("{base}/0-3/{id}?associations=contacts,companies")).await;
