@@ -1,7 +1,10 @@
 //! What an export costs by how much it asks for, against the fake HubSpot, printed as
 //! figures: calls and client CPU per 100 deals for every one of 400 custom properties (more
-//! than a URL holds, so pages are listed by id and read by batch), for 5 named properties, and
-//! for 5 properties with each deal's contacts and companies.
+//! than a URL holds, so pages are listed by id and read by batch), for 5 named properties, for
+//! 5 properties with each deal's contacts and companies as the listing gives them (ids), and
+//! for 5 properties with contacts and companies read with their labels by associations v4's
+//! batch read (`associations::read_many`, 1,000 deals a call per type), as
+//! `deals export --associations` does.
 //!
 //! ```sh
 //! cargo run --release --example wide_export            # 100,000 deals
@@ -13,7 +16,7 @@
 //! stream.
 
 use futures_util::StreamExt;
-use hubspot_deals::{Client, RateLimit};
+use hubspot_deals::{Client, RateLimit, associations};
 use hubspot_deals_fake::{FakeHubSpot, RateLimits};
 use std::error::Error;
 use std::time::Instant;
@@ -54,7 +57,7 @@ fn start_fake(n: usize) -> Result<FakeHubSpot, Box<dyn Error>> {
                 builder = builder.property(name);
             }
             let fake = builder.start().await.expect("the fake starts");
-            fake.seed_deals((0..n).map(|i| {
+            fake.seed_associated_deals((0..n).map(|i| {
                 let mut values = vec![
                     ("dealname".to_string(), format!("Deal {i}")),
                     ("amount".to_string(), format!("{}", 1000 + i % 9000)),
@@ -62,27 +65,13 @@ fn start_fake(n: usize) -> Result<FakeHubSpot, Box<dyn Error>> {
                 for name in names.iter().skip(i % 40).step_by(40) {
                     values.push((name.clone(), format!("value {i}")));
                 }
-                values
+                let associated = vec![
+                    ("contacts".to_string(), (5000 + i % 97).to_string()),
+                    ("companies".to_string(), (9000 + i % 31).to_string()),
+                ];
+                (values, associated)
             }))
             .expect("the deals seed");
-            // The v3 document has no association operations: the 2026-03 path, by hand.
-            // The crate builds reqwest without a crypto provider: install one first.
-            let _ = rustls::crypto::ring::default_provider().install_default();
-            let http = reqwest::Client::new();
-            for i in 0..n {
-                let id = 1001 + i;
-                for (object, to) in [("contacts", 5000 + i % 97), ("companies", 9000 + i % 31)] {
-                    let url = format!(
-                        "{}/crm/objects/2026-03/deals/{id}/associations/default/{object}/{to}",
-                        fake.base_url()
-                    );
-                    let answer = http.put(url).bearer_auth(TOKEN).send().await;
-                    assert!(
-                        answer.is_ok_and(|a| a.status().is_success()),
-                        "association seeded"
-                    );
-                }
-            }
             fake.clear_log();
             sender.send(fake).expect("the main thread waits");
             std::future::pending::<()>().await;
@@ -119,22 +108,55 @@ fn main() -> Result<(), Box<dyn Error>> {
         ),
     ];
     println!("export of {n} deals from the fake (pages of 100)");
-    for (label, properties, associations) in cases {
+    let mut runs: Vec<(&str, Vec<String>, Vec<String>, bool)> = cases
+        .into_iter()
+        .map(|(label, properties, associations)| (label, properties, associations, false))
+        .collect();
+    runs.push((
+        "5 properties + labelled (v4 batch)",
+        five.to_vec(),
+        vec!["contacts".into(), "companies".into()],
+        true,
+    ));
+    for (label, properties, associations, by_batch) in runs {
         let before_calls = fake.counters().requests;
         let ticks = thread_cpu_ticks();
         let started = Instant::now();
         let (count, values) = runtime.block_on(async {
+            let inline = if by_batch {
+                Vec::new()
+            } else {
+                associations.clone()
+            };
             let mut stream = client
                 .deals()
                 .list()
                 .properties(properties)
-                .associations(associations)
+                .associations(inline)
                 .stream();
             let (mut count, mut values) = (0usize, 0usize);
-            while let Some(deal) = stream.next().await {
-                let deal = deal?;
-                count += 1;
-                values += deal.properties.values().filter(|v| v.is_some()).count();
+            let mut pending = Vec::new();
+            loop {
+                let deal = stream.next().await.transpose()?;
+                if let Some(deal) = &deal {
+                    count += 1;
+                    values += deal.properties.values().filter(|v| v.is_some()).count();
+                    if by_batch {
+                        pending.push(deal.id.clone());
+                    }
+                }
+                let full = pending.len() >= hubspot_deals::limits::ASSOCIATIONS_BATCH_READ_INPUTS;
+                if full || (deal.is_none() && !pending.is_empty()) {
+                    for kind in &associations {
+                        let ids = pending.iter().cloned();
+                        let found = associations::read_many(&client, kind, ids).await?;
+                        values += found.values().map(Vec::len).sum::<usize>();
+                    }
+                    pending.clear();
+                }
+                if deal.is_none() {
+                    break;
+                }
             }
             Ok::<_, hubspot_deals::Error>((count, values))
         })?;
