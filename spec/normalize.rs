@@ -77,7 +77,8 @@ pub fn normalize(doc: &Value) -> Result<Value, NormalizeError> {
 /// Normalizes the document of an API around deals (`routes::NEIGHBOURS`): the same fixes as
 /// deals where they apply (vendor noise dropped, JSON errors, no path patterns, unreachable
 /// schemas dropped), its `{objectType}` pinned to `deals`, and its operations named from the
-/// routes table. Its prose is dropped: `spec/` holds only the structure of HubSpot's text.
+/// routes table. Its prose is dropped: `spec/` holds only the structure of HubSpot's text,
+/// and each operation's description is ours (`routes::NEIGHBOUR_DOCS`).
 pub fn normalize_neighbour(
     doc: &Value,
     neighbour: &routes::Neighbour,
@@ -132,6 +133,12 @@ fn pin_object_type(doc: &mut Value, neighbour: &routes::Neighbour) -> Result<(),
                 match known {
                     Some(route) => {
                         operation["operationId"] = Value::String(route.name.to_string());
+                        if let Some((_, doc)) = routes::NEIGHBOUR_DOCS
+                            .iter()
+                            .find(|(name, _)| *name == route.name)
+                        {
+                            operation["description"] = Value::String(doc.to_string());
+                        }
                     }
                     None => {
                         unknown.get_or_insert(format!("{} {path}", method.to_ascii_uppercase()));
@@ -1117,6 +1124,24 @@ mod tests {
             normalize(&doc),
             Err(NormalizeError::DuplicateOperation { ref name, .. }) if name == "get_page"
         ));
+    }
+
+    #[test]
+    fn every_operation_around_deals_has_our_description() {
+        for neighbour in neighbours() {
+            for route in neighbour.routes {
+                let docs = routes::NEIGHBOUR_DOCS
+                    .iter()
+                    .filter(|(n, _)| *n == route.name);
+                assert_eq!(docs.count(), 1, "{}: one description", route.name);
+            }
+        }
+        let named = neighbours().flat_map(|n| n.routes.iter()).count();
+        assert_eq!(
+            routes::NEIGHBOUR_DOCS.len(),
+            named,
+            "no description of nothing"
+        );
     }
 
     #[test]

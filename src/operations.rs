@@ -462,6 +462,10 @@ mod tests {
             for route in api.routes {
                 let rows = NEIGHBOUR_OPERATIONS.iter().filter(|o| o.name == route.name);
                 assert_eq!(rows.count(), 1, "{}", route.name);
+                let described = r::NEIGHBOUR_DOCS
+                    .iter()
+                    .any(|(n, d)| *n == route.name && !d.is_empty());
+                assert!(described, "{}: our description", route.name);
                 let row = Operation::find(route.name).unwrap();
                 assert_eq!(row.method, route.method);
                 assert_eq!(

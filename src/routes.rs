@@ -274,3 +274,163 @@ pub const ASSOCIATION_LABELS: Neighbour = Neighbour {
 /// The APIs around deals the client generates.
 #[cfg_attr(not(test), allow(dead_code))]
 pub const NEIGHBOURS: &[Neighbour] = &[PIPELINES, PROPERTIES, ASSOCIATIONS, ASSOCIATION_LABELS];
+
+/// Our description of each operation of the APIs around deals (HubSpot's prose is not
+/// copied into `spec/`): the normalizer writes it into the document, so the generated
+/// methods are documented.
+#[cfg_attr(not(test), allow(dead_code))]
+pub const NEIGHBOUR_DOCS: &[(&str, &str)] = &[
+    ("list_pipelines", "Every deal pipeline, with its stages."),
+    (
+        "create_pipeline",
+        "Creates a deal pipeline with its stages (each stage needs `metadata.probability`, 0.0 to 1.0).",
+    ),
+    ("get_pipeline", "One deal pipeline, with its stages."),
+    (
+        "replace_pipeline",
+        "Replaces a pipeline's label, order and stages; stages left out must hold no deals.",
+    ),
+    (
+        "archive_pipeline",
+        "Deletes a deal pipeline; one that deals are in cannot be.",
+    ),
+    (
+        "update_pipeline",
+        "Changes a pipeline's label or display order.",
+    ),
+    (
+        "pipeline_audit",
+        "What was done to a pipeline, newest first.",
+    ),
+    (
+        "list_stages",
+        "The stages of a deal pipeline, in display order.",
+    ),
+    ("create_stage", "Adds a stage to a deal pipeline."),
+    ("get_stage", "One stage of a deal pipeline."),
+    (
+        "replace_stage",
+        "Replaces a stage's label, order and metadata.",
+    ),
+    (
+        "archive_stage",
+        "Deletes a stage; one that deals are in cannot be.",
+    ),
+    (
+        "update_stage",
+        "Changes a stage's label, order or metadata (merged).",
+    ),
+    ("stage_audit", "What was done to a stage, newest first."),
+    (
+        "list_properties",
+        "Every deal property definition: name, type, field type, options, uniqueness.",
+    ),
+    (
+        "create_property",
+        "Creates a deal property (`hasUniqueValue` makes an id for upserts).",
+    ),
+    (
+        "batch_archive_properties",
+        "Archives deal properties by name.",
+    ),
+    (
+        "batch_create_properties",
+        "Creates several deal properties; a 207 lists those refused.",
+    ),
+    (
+        "batch_read_properties",
+        "Reads the named deal property definitions.",
+    ),
+    (
+        "list_property_groups",
+        "The groups deal properties are shown in.",
+    ),
+    (
+        "create_property_group",
+        "Creates a group of deal properties.",
+    ),
+    ("get_property_group", "One group of deal properties."),
+    (
+        "archive_property_group",
+        "Archives a group of deal properties.",
+    ),
+    (
+        "update_property_group",
+        "Changes a property group's label or display order.",
+    ),
+    ("get_property", "One deal property definition."),
+    (
+        "archive_property",
+        "Archives one of the account's deal properties.",
+    ),
+    (
+        "update_property",
+        "Changes a deal property's label, type, field type or options.",
+    ),
+    (
+        "read_associations",
+        "A deal's associations with an object type, with their types and labels (500 a page).",
+    ),
+    (
+        "create_labelled_association",
+        "Associates a deal with an object by the given association types (labels).",
+    ),
+    (
+        "remove_associations",
+        "Removes every association between a deal and an object.",
+    ),
+    (
+        "create_default_association",
+        "Associates a deal with an object by HubSpot's default type.",
+    ),
+    (
+        "batch_read_associations",
+        "The associations of up to 1,000 deals with an object type, with labels; a deal with none is a 207 error (`NO_ASSOCIATIONS_FOUND`).",
+    ),
+    (
+        "batch_create_associations",
+        "Associates many deals with objects by the given types.",
+    ),
+    (
+        "batch_create_default_associations",
+        "Associates many deals with objects by HubSpot's default type.",
+    ),
+    (
+        "batch_archive_associations",
+        "Removes every association between each deal and the objects listed.",
+    ),
+    (
+        "batch_archive_association_labels",
+        "Removes the given association types (labels) between deals and objects, keeping the rest.",
+    ),
+    (
+        "association_search",
+        "Searches deals (the date versions' associations document carries it).",
+    ),
+    (
+        "list_association_labels",
+        "The association types deals may have with an object type: HubSpot's and the account's labels.",
+    ),
+    (
+        "create_association_label",
+        "Creates an association label from deals to an object type.",
+    ),
+    ("update_association_label", "Renames an association label."),
+    ("archive_association_label", "Removes an association label."),
+    (
+        "list_association_limits",
+        "The limits set on how many objects a deal may be associated with, by type.",
+    ),
+    (
+        "batch_create_association_limits",
+        "Sets limits on how many objects a deal may be associated with, by type.",
+    ),
+    (
+        "batch_update_association_limits",
+        "Changes limits on associations, by type.",
+    ),
+    (
+        "batch_archive_association_limits",
+        "Removes limits on associations, by type.",
+    ),
+];

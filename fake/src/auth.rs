@@ -284,6 +284,33 @@ impl Tokens {
                     ),
                 }
             }
+            Some("client_credentials") => {
+                // An app's own token: no user, no refresh token; the scopes asked for must be
+                // the journal's or the app's.
+                let requested: BTreeSet<String> = field("scope")
+                    .unwrap_or_default()
+                    .split([' ', ','])
+                    .filter(|s| !s.is_empty())
+                    .map(str::to_string)
+                    .collect();
+                if requested.is_empty() {
+                    return oauth_error(
+                        "invalid_scope",
+                        "BAD_SCOPES",
+                        "a client_credentials grant needs scope (space-separated)",
+                    );
+                }
+                let allowed =
+                    |s: &str| s.starts_with("webhooks-journal-") || self.oauth_scopes.contains(s);
+                if let Some(refused) = requested.iter().find(|s| !allowed(s)) {
+                    return oauth_error(
+                        "invalid_scope",
+                        "BAD_SCOPES",
+                        &format!("scope {refused:?} is not one this app may ask for"),
+                    );
+                }
+                (200, self.mint_for_app(requested, now, rng))
+            }
             other => oauth_error(
                 "unsupported_grant_type",
                 "BAD_GRANT_TYPE",
@@ -365,6 +392,31 @@ impl Tokens {
                "expires_in": self.lifetime.as_secs(), "hub_id": crate::PORTAL_ID,
                "scopes": scopes, "user_id": FAKE_USER_ID,
                "token_use": "access_token"})
+    }
+
+    /// An access token for the app itself (client credentials), with `scopes`.
+    fn mint_for_app(
+        &mut self,
+        scopes: BTreeSet<String>,
+        now: DateTime<Utc>,
+        rng: &mut fastrand::Rng,
+    ) -> Value {
+        self.minted += 1;
+        let token = format!("fake-app-{}", random_token(rng));
+        let lifetime = chrono::Duration::from_std(self.lifetime).unwrap_or(chrono::Duration::MAX);
+        self.forget_old(now);
+        let listed: Vec<String> = scopes.iter().cloned().collect();
+        self.access.insert(
+            token.clone(),
+            AccessToken {
+                label: format!("app-{}", self.minted),
+                expires_at: now.checked_add_signed(lifetime).unwrap_or(now),
+                scopes,
+            },
+        );
+        self.minted_order.push_back(token.clone());
+        json!({"token_type": "bearer", "access_token": token,
+               "expires_in": self.lifetime.as_secs(), "scopes": listed})
     }
 
     /// Forgets tokens expired long ago, then the oldest while the map is full.

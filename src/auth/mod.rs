@@ -1,6 +1,7 @@
 //! How calls authenticate: a Service Key or a private app's token (static bearer tokens), or
-//! OAuth from a refresh token with the access token cached and refreshed ahead of expiry, one
-//! refresh at a time.
+//! OAuth from a refresh token or an app's client-credentials grant (what the webhooks journal
+//! takes), with the access token cached and obtained again ahead of expiry, one request at a
+//! time.
 //!
 //! Since October 2026 HubSpot accounts can no longer create private apps (existing ones keep
 //! working); Service Keys replace them for system-to-system work, are scoped the same way and
@@ -118,6 +119,17 @@ pub const SCOPES: &[(&str, &[&str])] = &[
         "read associations with line items",
         &["crm.objects.deals.read", "crm.objects.line_items.read"],
     ),
+    (
+        "read the webhooks journal (an app's client-credentials token)",
+        &["webhooks-journal-data-access"],
+    ),
+    (
+        "manage the webhooks journal's subscriptions",
+        &[
+            "webhooks-journal-subscription-read",
+            "webhooks-journal-subscription-management",
+        ],
+    ),
 ];
 
 /// Tokens from HubSpot's token endpoint.
@@ -126,7 +138,8 @@ pub const SCOPES: &[(&str, &[&str])] = &[
 pub struct Tokens {
     /// The access token sent with calls.
     pub access_token: Secret,
-    /// The refresh token to keep (HubSpot's do not rotate today; if one does, this is the new one).
+    /// The refresh token to keep (HubSpot's do not rotate today; if one does, this is the new
+    /// one); empty for a client-credentials grant, which has none.
     pub refresh_token: Secret,
     /// When the access token expires.
     pub expires_at: DateTime<Utc>,

@@ -1,5 +1,5 @@
-//! OAuth from a refresh token: the access token is cached with its expiry and refreshed a
-//! margin before it expires.
+//! OAuth from a refresh token, or an app's client-credentials grant: the access token is
+//! cached with its expiry and obtained again a margin before it expires.
 //!
 //! - One refresh at a time, detached from any caller: it runs in its own task, so a caller
 //!   cancelled mid-refresh aborts nothing, and every waiter gets its result.
@@ -56,12 +56,16 @@ pub const DEFAULT_TOKEN_URL: &str = "https://api.hubapi.com/oauth/v1/token";
 /// After a failed refresh, callers without a valid token get its error for this long.
 pub const FAILURE_COOLDOWN: Duration = Duration::from_secs(5);
 
-/// OAuth credentials: an app's client id and secret and a user's refresh token.
+/// OAuth credentials: an app's client id and secret, and a user's refresh token or the
+/// app's client-credentials grant.
 #[derive(Clone)]
 pub struct OAuth {
     client_id: String,
     client_secret: Secret,
+    /// A user's refresh token; empty for a client-credentials grant.
     refresh_token: Secret,
+    /// The scopes of a client-credentials grant (`None`: the refresh-token grant).
+    client_credentials: Option<Vec<String>>,
     token_url: Option<String>,
     token_api: TokenApi,
     refresh_margin: Duration,
@@ -81,12 +85,42 @@ impl OAuth {
             client_id: client_id.into(),
             client_secret: client_secret.into(),
             refresh_token: refresh_token.into(),
+            client_credentials: None,
             token_url: None,
             token_api: TokenApi::V1,
             refresh_margin: Duration::from_secs(300),
             store: None,
             initial: None,
         }
+    }
+
+    /// An app's own token (`grant_type=client_credentials`) with these scopes, as the
+    /// webhooks journal asks for (`webhooks-journal-data-access`, …): no user and no refresh
+    /// token; the token is asked again, by one task however many calls wait, a margin
+    /// before it expires. The token URL follows the client's base URL like a refresh's.
+    ///
+    /// ```
+    /// use hubspot_deals::auth::{Auth, OAuth};
+    /// let journal = Auth::oauth(OAuth::client_credentials(
+    ///     "client-id",
+    ///     "client-secret",
+    ///     ["webhooks-journal-data-access"],
+    /// ));
+    /// assert!(!format!("{journal:?}").contains("client-secret"));
+    /// ```
+    pub fn client_credentials(
+        client_id: impl Into<String>,
+        client_secret: impl Into<Secret>,
+        scopes: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
+        let mut oauth = Self::new(client_id, client_secret, String::new());
+        oauth.client_credentials = Some(scopes.into_iter().map(Into::into).collect());
+        oauth
+    }
+
+    /// Whether it is a client-credentials grant ([`OAuth::client_credentials`]).
+    pub fn is_client_credentials(&self) -> bool {
+        self.client_credentials.is_some()
     }
 
     /// Uses this token endpoint instead of the one under the client's base URL. It must be
@@ -149,7 +183,13 @@ impl OAuth {
         };
         empty("client id", &self.client_id)?;
         empty("client secret", self.client_secret.expose())?;
-        empty("refresh token", self.refresh_token.expose())?;
+        match &self.client_credentials {
+            None => empty("refresh token", self.refresh_token.expose())?,
+            Some(scopes) if scopes.iter().all(|s| s.trim().is_empty()) => {
+                return Err("a client-credentials grant needs at least one scope".into());
+            }
+            Some(_) => {}
+        }
         check_token_url(&self.resolved_token_url(base_url), allow_plain_http)
     }
 }
@@ -190,6 +230,7 @@ impl fmt::Debug for OAuth {
             .field("client_id", &self.client_id)
             .field("client_secret", &self.client_secret)
             .field("refresh_token", &self.refresh_token)
+            .field("client_credentials", &self.client_credentials)
             .field("token_url", &self.token_url)
             .field("token_api", &self.token_api)
             .field("refresh_margin", &self.refresh_margin)
@@ -530,6 +571,26 @@ fn abandoned() -> AuthError {
 
 impl Inner {
     async fn refresh(&self, refresh_token: &Secret) -> Result<Tokens, AuthError> {
+        if let Some(scopes) = &self.config.client_credentials {
+            let scope = scopes.join(" ");
+            let form = [
+                ("grant_type", "client_credentials"),
+                ("client_id", self.config.client_id.as_str()),
+                ("client_secret", self.config.client_secret.expose()),
+                ("scope", scope.as_str()),
+            ];
+            // The grant gives no refresh token: the tokens carry an empty one.
+            let none = Secret::new(String::new());
+            return token_request_with_retries(
+                &self.http,
+                &self.token_url,
+                &form,
+                &self.clock,
+                &self.retry,
+                Some(&none),
+            )
+            .await;
+        }
         let form = [
             ("grant_type", "refresh_token"),
             ("client_id", self.config.client_id.as_str()),
@@ -554,7 +615,11 @@ impl Inner {
         state.in_flight = None;
         match outcome {
             Ok(tokens) => {
-                tracing::debug!(expires_at = %tokens.expires_at, "OAuth access token refreshed");
+                tracing::debug!(
+                    expires_at = %tokens.expires_at,
+                    client_credentials = self.config.client_credentials.is_some(),
+                    "OAuth access token obtained"
+                );
                 state.refresh_token = tokens.refresh_token.clone();
                 state.cached = Some(Cached {
                     token: tokens.access_token.clone(),

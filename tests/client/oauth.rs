@@ -751,3 +751,83 @@ async fn the_v3_token_api_refreshes_introspects_and_revokes() {
         "{insecure:?}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_client_credentials_token_is_asked_once_for_many_calls_and_again_before_expiry() {
+    let clock = ManualClock::default();
+    let fake = oauth_fake(&clock).start().await.unwrap();
+    let app = OAuth::client_credentials(
+        CLIENT_ID,
+        CLIENT_SECRET,
+        ["webhooks-journal-data-access", "crm.objects.deals.read"],
+    );
+    assert!(app.is_client_credentials());
+    assert!(
+        !format!("{app:?}").contains(CLIENT_SECRET),
+        "no secret in Debug"
+    );
+    let client = oauth_client(&fake, &clock, app);
+    let calls = |client: Client| async move {
+        let tasks: Vec<_> = (0..200)
+            .map(|_| {
+                let client = client.clone();
+                tokio::spawn(async move { client.get_page().limit(1).send().await.map(drop) })
+            })
+            .collect();
+        for task in tasks {
+            task.await.unwrap().unwrap();
+        }
+    };
+    calls(client.clone()).await;
+    assert_eq!(fake.counters().token_requests, 1, "one grant for 200 calls");
+    // Inside the five-minute margin: the calls go on with the valid token while one task
+    // asks again behind them.
+    clock.advance(Duration::from_secs(1800 - 200));
+    calls(client.clone()).await;
+    for _ in 0..500 {
+        if fake.counters().token_requests == 2 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    calls(client).await;
+    assert_eq!(
+        fake.counters().token_requests,
+        2,
+        "asked again once, ahead of expiry"
+    );
+    assert_eq!(fake.counters().by_status.get(&401), None);
+
+    // A scope the app may not ask for: HubSpot's refusal, named, and nothing sent.
+    let refused = oauth_client(
+        &fake,
+        &clock,
+        OAuth::client_credentials(CLIENT_ID, CLIENT_SECRET, ["crm.objects.contacts.write"]),
+    );
+    let error = refused.get_page().send().await.unwrap_err();
+    assert!(
+        matches!(
+            &error,
+            Error::Auth(AuthError::TokenEndpoint { status: 400, .. })
+        ),
+        "{error:?}"
+    );
+    assert!(
+        error.to_string().contains("crm.objects.contacts.write"),
+        "{error}"
+    );
+    assert!(!error.to_string().contains(CLIENT_SECRET));
+    let no_scope = Client::builder()
+        .oauth(OAuth::client_credentials(
+            CLIENT_ID,
+            CLIENT_SECRET,
+            Vec::<String>::new(),
+        ))
+        .base_url(fake.base_url())
+        .build()
+        .unwrap_err();
+    assert!(
+        no_scope.to_string().contains("at least one scope"),
+        "{no_scope}"
+    );
+}

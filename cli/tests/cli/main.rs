@@ -812,6 +812,9 @@ async fn the_readme_tries_the_command_line_on_the_fake_with_no_account() {
             "pat-demo",
             "--seed-deals",
             "1000",
+            "--seed-associations",
+            "--seed-properties",
+            "300",
         ])
         .stdout(Stdio::piped())
         .spawn()
@@ -854,6 +857,30 @@ async fn the_readme_tries_the_command_line_on_the_fake_with_no_account() {
         .records()
         .count();
     assert_eq!(rows, 1000);
+    // The seeded account: 300 custom properties (more than a URL holds) and associations.
+    let wide = binary()
+        .args([
+            "deals",
+            "export",
+            "--properties",
+            "all",
+            "--associations",
+            "contacts,companies",
+            "--output",
+            "wide.jsonl",
+        ])
+        .output()
+        .unwrap();
+    exits(&wide, 0);
+    let wide = std::fs::read_to_string(scratch.file("wide.jsonl")).unwrap();
+    let first: serde_json::Value = serde_json::from_str(wide.lines().next().unwrap()).unwrap();
+    assert_eq!(wide.lines().count(), 1000);
+    assert_eq!(
+        first["properties"]["seed_custom_300"],
+        "value 300 of deal 0"
+    );
+    assert_eq!(first["associations"]["contacts"][0]["id"], "5000001");
+    assert_eq!(first["associations"]["companies"][0]["id"], "7000001");
     let search = binary()
         .args([
             "deals",
