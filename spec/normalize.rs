@@ -88,6 +88,7 @@ pub fn normalize_neighbour(
     pin_object_type(&mut doc, neighbour)?;
     errors_as_json(&mut doc)?;
     unify_batch_responses(&mut doc);
+    journal_single_reads(&mut doc);
     describe_responses(&mut doc);
     numeric_object_ids(&mut doc);
     relax_error_schemas(&mut doc);
@@ -106,14 +107,26 @@ fn pin_object_type(doc: &mut Value, neighbour: &routes::Neighbour) -> Result<(),
     };
     let mut unknown = None;
     for (path, mut item) in std::mem::take(paths) {
-        // Still for any object type, or already pinned (a committed `spec/` document).
-        let Some((before, rest)) = ["/{objectType}", "/{fromObjectType}", "/deals"]
-            .iter()
-            .find_map(|segment| path.split_once(segment))
-        else {
+        // Still for any object type, or already pinned (a committed `spec/` document); an
+        // API for no object type keeps its paths under its prefixes.
+        let split = if neighbour.object_type {
+            ["/{objectType}", "/{fromObjectType}", "/deals"]
+                .iter()
+                .find_map(|segment| path.split_once(segment))
+        } else {
+            neighbour
+                .prefixes
+                .iter()
+                .find_map(|prefix| Some((*prefix, path.strip_prefix(prefix)?)))
+        };
+        let Some((before, rest)) = split else {
             continue;
         };
-        let pinned = format!("{before}/deals{rest}");
+        let pinned = if neighbour.object_type {
+            format!("{before}/deals{rest}")
+        } else {
+            path.clone()
+        };
         for parameter in ["objectType", "fromObjectType"] {
             drop_parameter(item.get_mut("parameters"), parameter);
         }
@@ -739,6 +752,38 @@ fn drop_unreachable_schemas(doc: &mut Value) {
     }
 }
 
+/// The webhooks journal's single reads (`…/earliest`, `…/latest`, `…/offset/{offset}/next`)
+/// declare no success answer, yet HubSpot answers them as it answers each entry of a batch
+/// read: where the entry's content is and its offset (`JournalFetchResponse`). They get that
+/// 200, so the generated methods read it.
+fn journal_single_reads(doc: &mut Value) {
+    let has_fetch = doc
+        .pointer("/components/schemas/JournalFetchResponse")
+        .is_some();
+    for_each_operation(doc, |path, method, operation| {
+        let single = ["/earliest", "/latest", "/next"]
+            .iter()
+            .any(|end| path.ends_with(end))
+            && !path.contains("/batch/");
+        let answers = operation.get("responses").and_then(Value::as_object);
+        let succeeds = answers.is_some_and(|r| r.keys().any(|status| status.starts_with('2')));
+        if has_fetch
+            && method == "get"
+            && single
+            && !succeeds
+            && let Some(responses) = operation
+                .get_mut("responses")
+                .and_then(Value::as_object_mut)
+        {
+            responses.insert(
+                "200".into(),
+                json!({"content": {"application/json": {"schema":
+                    {"$ref": "#/components/schemas/JournalFetchResponse"}}}}),
+            );
+        }
+    });
+}
+
 /// Associations v4 answers carry `toObjectId` and `fromObjectId` as JSON numbers
 /// (`"toObjectId": 12675602284`) where HubSpot's documents say `string`: such a field refers
 /// to one `ObjectId` schema, which the generator replaces with a type that reads either.
@@ -1141,6 +1186,38 @@ mod tests {
             routes::NEIGHBOUR_DOCS.len(),
             named,
             "no description of nothing"
+        );
+    }
+
+    #[test]
+    fn the_journals_single_reads_answer_an_entry() {
+        let error = json!({"default": {"description": "", "$ref": "#/components/responses/Error"}});
+        let mut doc = json!({
+            "paths": {
+                "/webhooks-journal/journal/2026-03/earliest": {"get": {"responses": error}},
+                "/webhooks-journal/journal/2026-03/offset/{offset}/next": {"get": {"responses": error}},
+                "/webhooks-journal/journal/2026-03/batch/earliest/{count}": {"get": {"responses": error}},
+                "/webhooks-journal/journal/2026-03/latest": {"get": {"responses":
+                    {"200": {"description": "kept"}}}},
+            },
+            "components": {"schemas": {"JournalFetchResponse": {"type": "object"}}},
+        });
+        journal_single_reads(&mut doc);
+        let answer = |path: &str| doc["paths"][path]["get"]["responses"]["200"].clone();
+        let entry = json!({"$ref": "#/components/schemas/JournalFetchResponse"});
+        assert_eq!(
+            answer("/webhooks-journal/journal/2026-03/earliest")["content"]["application/json"]["schema"],
+            entry
+        );
+        assert_eq!(
+            answer("/webhooks-journal/journal/2026-03/offset/{offset}/next")["content"]["application/json"]
+                ["schema"],
+            entry
+        );
+        assert!(answer("/webhooks-journal/journal/2026-03/batch/earliest/{count}").is_null());
+        assert_eq!(
+            answer("/webhooks-journal/journal/2026-03/latest"),
+            json!({"description": "kept"})
         );
     }
 

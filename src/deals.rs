@@ -53,6 +53,17 @@ impl Client {
         )
     }
 
+    /// The webhooks journal ([`crate::journal`]), through this client's runtime (give the
+    /// client an app's client-credentials token for it).
+    pub fn journal(&self) -> crate::journal::Client {
+        use progenitor_client::ClientInfo;
+        crate::journal::Client::new_with_client(
+            self.baseurl(),
+            self.client().clone(),
+            self.inner().clone(),
+        )
+    }
+
     /// The labels deals' associations may carry ([`crate::association_labels`]), through
     /// this client's runtime.
     pub fn association_labels(&self) -> crate::association_labels::Client {

@@ -49,6 +49,7 @@ pub mod clock;
 mod deals;
 mod error;
 mod generated;
+pub mod journal;
 pub mod limits;
 pub mod operations;
 pub mod paging;

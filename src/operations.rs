@@ -151,6 +151,58 @@ pub enum OperationId {
     BatchUpdateAssociationLimits,
     /// `batch_archive_association_limits` of the association labels API.
     BatchArchiveAssociationLimits,
+    /// `local_journal_earliest` of the webhooks journal API.
+    LocalJournalEarliest,
+    /// `local_journal_latest` of the webhooks journal API.
+    LocalJournalLatest,
+    /// `local_journal_next` of the webhooks journal API.
+    LocalJournalNext,
+    /// `local_journal_batch_earliest` of the webhooks journal API.
+    LocalJournalBatchEarliest,
+    /// `local_journal_batch_latest` of the webhooks journal API.
+    LocalJournalBatchLatest,
+    /// `local_journal_batch_next` of the webhooks journal API.
+    LocalJournalBatchNext,
+    /// `local_journal_batch_read` of the webhooks journal API.
+    LocalJournalBatchRead,
+    /// `local_journal_status` of the webhooks journal API.
+    LocalJournalStatus,
+    /// `journal_earliest` of the webhooks journal API.
+    JournalEarliest,
+    /// `journal_latest` of the webhooks journal API.
+    JournalLatest,
+    /// `journal_next` of the webhooks journal API.
+    JournalNext,
+    /// `journal_batch_earliest` of the webhooks journal API.
+    JournalBatchEarliest,
+    /// `journal_batch_latest` of the webhooks journal API.
+    JournalBatchLatest,
+    /// `journal_batch_next` of the webhooks journal API.
+    JournalBatchNext,
+    /// `journal_batch_read` of the webhooks journal API.
+    JournalBatchRead,
+    /// `journal_status` of the webhooks journal API.
+    JournalStatus,
+    /// `create_crm_snapshots` of the webhooks journal API.
+    CreateCrmSnapshots,
+    /// `list_journal_subscriptions` of the webhooks journal API.
+    ListJournalSubscriptions,
+    /// `upsert_journal_subscription` of the webhooks journal API.
+    UpsertJournalSubscription,
+    /// `create_journal_filter` of the webhooks journal API.
+    CreateJournalFilter,
+    /// `list_journal_filters` of the webhooks journal API.
+    ListJournalFilters,
+    /// `get_journal_filter` of the webhooks journal API.
+    GetJournalFilter,
+    /// `archive_journal_filter` of the webhooks journal API.
+    ArchiveJournalFilter,
+    /// `archive_portal_journal_subscriptions` of the webhooks journal API.
+    ArchivePortalJournalSubscriptions,
+    /// `get_journal_subscription` of the webhooks journal API.
+    GetJournalSubscription,
+    /// `archive_journal_subscription` of the webhooks journal API.
+    ArchiveJournalSubscription,
 }
 
 /// Which of HubSpot's rate-limit budgets a call spends.
@@ -202,6 +254,14 @@ pub enum Scope {
     SchemasDealsRead,
     /// `crm.schemas.deals.write`: creating and changing deal properties.
     SchemasDealsWrite,
+    /// `webhooks-journal-data-access`: reading the webhooks journal.
+    JournalRead,
+    /// `webhooks-journal-snapshot-management`: asking for CRM snapshots.
+    JournalSnapshots,
+    /// `webhooks-journal-subscription-read`: reading journal subscriptions.
+    JournalSubscriptionsRead,
+    /// `webhooks-journal-subscription-management`: changing journal subscriptions.
+    JournalSubscriptionsWrite,
 }
 
 impl Scope {
@@ -212,6 +272,10 @@ impl Scope {
             Self::DealsWrite => "crm.objects.deals.write",
             Self::SchemasDealsRead => "crm.schemas.deals.read",
             Self::SchemasDealsWrite => "crm.schemas.deals.write",
+            Self::JournalRead => "webhooks-journal-data-access",
+            Self::JournalSnapshots => "webhooks-journal-snapshot-management",
+            Self::JournalSubscriptionsRead => "webhooks-journal-subscription-read",
+            Self::JournalSubscriptionsWrite => "webhooks-journal-subscription-management",
         }
     }
 }
@@ -293,6 +357,10 @@ pub const OPERATIONS: &[Operation] = &[
     op(Id::Disassociate,     r::DISASSOCIATE,      true,  Write),
 ];
 
+use Scope::{
+    JournalRead as JR, JournalSnapshots as JS, JournalSubscriptionsRead as JSR,
+    JournalSubscriptionsWrite as JSW,
+};
 use Scope::{SchemasDealsRead as SchemasRead, SchemasDealsWrite as SchemasWrite};
 
 /// A route of an API around deals, by name (the table below names only routes it has: a
@@ -376,6 +444,32 @@ pub const NEIGHBOUR_OPERATIONS: &[Operation] = &[
     op(Id::BatchCreateAssociationLimits,   route(&r::ASSOCIATION_LABELS, "batch_create_association_limits"), false, Write),
     op(Id::BatchUpdateAssociationLimits,   route(&r::ASSOCIATION_LABELS, "batch_update_association_limits"), false, Write),
     op(Id::BatchArchiveAssociationLimits,  route(&r::ASSOCIATION_LABELS, "batch_archive_association_limits"), true,  Write),
+    op(Id::LocalJournalEarliest,               route(&r::WEBHOOKS_JOURNAL, "local_journal_earliest"), true,  JR),
+    op(Id::LocalJournalLatest,                 route(&r::WEBHOOKS_JOURNAL, "local_journal_latest"), true,  JR),
+    op(Id::LocalJournalNext,                   route(&r::WEBHOOKS_JOURNAL, "local_journal_next"), true,  JR),
+    op(Id::LocalJournalBatchEarliest,          route(&r::WEBHOOKS_JOURNAL, "local_journal_batch_earliest"), true,  JR),
+    op(Id::LocalJournalBatchLatest,            route(&r::WEBHOOKS_JOURNAL, "local_journal_batch_latest"), true,  JR),
+    op(Id::LocalJournalBatchNext,              route(&r::WEBHOOKS_JOURNAL, "local_journal_batch_next"), true,  JR),
+    op(Id::LocalJournalBatchRead,              route(&r::WEBHOOKS_JOURNAL, "local_journal_batch_read"), true,  JR),
+    op(Id::LocalJournalStatus,                 route(&r::WEBHOOKS_JOURNAL, "local_journal_status"), true,  JS),
+    op(Id::JournalEarliest,                    route(&r::WEBHOOKS_JOURNAL, "journal_earliest"), true,  JR),
+    op(Id::JournalLatest,                      route(&r::WEBHOOKS_JOURNAL, "journal_latest"), true,  JR),
+    op(Id::JournalNext,                        route(&r::WEBHOOKS_JOURNAL, "journal_next"), true,  JR),
+    op(Id::JournalBatchEarliest,               route(&r::WEBHOOKS_JOURNAL, "journal_batch_earliest"), true,  JR),
+    op(Id::JournalBatchLatest,                 route(&r::WEBHOOKS_JOURNAL, "journal_batch_latest"), true,  JR),
+    op(Id::JournalBatchNext,                   route(&r::WEBHOOKS_JOURNAL, "journal_batch_next"), true,  JR),
+    op(Id::JournalBatchRead,                   route(&r::WEBHOOKS_JOURNAL, "journal_batch_read"), true,  JR),
+    op(Id::JournalStatus,                      route(&r::WEBHOOKS_JOURNAL, "journal_status"), true,  JS),
+    op(Id::CreateCrmSnapshots,                 route(&r::WEBHOOKS_JOURNAL, "create_crm_snapshots"), false, JS),
+    op(Id::ListJournalSubscriptions,           route(&r::WEBHOOKS_JOURNAL, "list_journal_subscriptions"), true,  JSR),
+    op(Id::UpsertJournalSubscription,          route(&r::WEBHOOKS_JOURNAL, "upsert_journal_subscription"), false, JSW),
+    op(Id::CreateJournalFilter,                route(&r::WEBHOOKS_JOURNAL, "create_journal_filter"), false, JSW),
+    op(Id::ListJournalFilters,                 route(&r::WEBHOOKS_JOURNAL, "list_journal_filters"), true,  JSR),
+    op(Id::GetJournalFilter,                   route(&r::WEBHOOKS_JOURNAL, "get_journal_filter"), true,  JSR),
+    op(Id::ArchiveJournalFilter,               route(&r::WEBHOOKS_JOURNAL, "archive_journal_filter"), true,  JSW),
+    op(Id::ArchivePortalJournalSubscriptions,  route(&r::WEBHOOKS_JOURNAL, "archive_portal_journal_subscriptions"), true,  JSW),
+    op(Id::GetJournalSubscription,             route(&r::WEBHOOKS_JOURNAL, "get_journal_subscription"), true,  JSR),
+    op(Id::ArchiveJournalSubscription,         route(&r::WEBHOOKS_JOURNAL, "archive_journal_subscription"), true,  JSW),
 ];
 
 impl Operation {
@@ -423,7 +517,10 @@ impl CallPolicy {
             Some(op) => Self {
                 replay_safe: op.replay_safe,
                 budget: op.budget,
-                writes: matches!(op.scope, Scope::DealsWrite | Scope::SchemasDealsWrite),
+                writes: matches!(
+                    op.scope,
+                    Scope::DealsWrite | Scope::SchemasDealsWrite | Scope::JournalSubscriptionsWrite
+                ) || op.id == OperationId::CreateCrmSnapshots,
             },
             None => Self::unknown(method),
         }

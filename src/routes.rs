@@ -102,8 +102,11 @@ pub const ROUTES: &[Route] = &[
 pub struct Neighbour {
     /// The document's and the module's name (`pipelines`, `properties`).
     pub name: &'static str,
-    /// The paths before the object type (`/crm/v3/pipelines`).
+    /// The paths before the object type (`/crm/v3/pipelines`), or before the routes of an
+    /// API for no object type in particular (`/webhooks-journal`).
     pub prefixes: &'static [&'static str],
+    /// Whether its paths name an object type (pinned to deals); the webhooks journal's do not.
+    pub object_type: bool,
     /// HubSpot's documents of it, in `hubspot-{api}-spec/` of the reference folder: the
     /// first is the one `spec/` follows, the others must name the same operations.
     pub upstream: Upstream,
@@ -124,6 +127,7 @@ pub struct Upstream {
 pub const PIPELINES: Neighbour = Neighbour {
     name: "pipelines",
     prefixes: &["/crm/v3/pipelines"],
+    object_type: true,
     upstream: Upstream {
         api: "pipelines",
         files: &["v3.json", "2026-03.json"],
@@ -150,6 +154,7 @@ pub const PIPELINES: Neighbour = Neighbour {
 pub const PROPERTIES: Neighbour = Neighbour {
     name: "properties",
     prefixes: &["/crm/v3/properties"],
+    object_type: true,
     upstream: Upstream {
         api: "properties",
         files: &["v3.json", "2026-03.json"],
@@ -176,6 +181,7 @@ pub const PROPERTIES: Neighbour = Neighbour {
 pub const ASSOCIATIONS: Neighbour = Neighbour {
     name: "associations",
     prefixes: &["/crm/v4/objects", "/crm/v4/associations"],
+    object_type: true,
     upstream: Upstream {
         api: "associations",
         files: &["v4.json", "2026-03.json"],
@@ -239,6 +245,7 @@ pub const ASSOCIATION_LABELS: Neighbour = Neighbour {
         "/crm/associations/v4",
         "/crm/associations/v4/definitions/configurations",
     ],
+    object_type: true,
     upstream: Upstream {
         api: "associations",
         files: &["schema-v4.json"],
@@ -271,9 +278,144 @@ pub const ASSOCIATION_LABELS: Neighbour = Neighbour {
     ],
 };
 
+/// The webhooks journal (2026-03): an app's log of changes to the objects it subscribed to,
+/// read by offset, one account's (`journal-local`) or every installing account's
+/// (`journal`); its subscriptions and filters; CRM snapshots to start from.
+pub const WEBHOOKS_JOURNAL: Neighbour = Neighbour {
+    name: "webhooks_journal",
+    prefixes: &["/webhooks-journal"],
+    object_type: false,
+    upstream: Upstream {
+        api: "webhooks-journal",
+        files: &["2026-03.json"],
+    },
+    routes: &[
+        route(
+            "local_journal_earliest",
+            "GET",
+            "/journal-local/2026-03/earliest",
+        ),
+        route(
+            "local_journal_latest",
+            "GET",
+            "/journal-local/2026-03/latest",
+        ),
+        route(
+            "local_journal_next",
+            "GET",
+            "/journal-local/2026-03/offset/{offset}/next",
+        ),
+        route(
+            "local_journal_batch_earliest",
+            "GET",
+            "/journal-local/2026-03/batch/earliest/{count}",
+        ),
+        route(
+            "local_journal_batch_latest",
+            "GET",
+            "/journal-local/2026-03/batch/latest/{count}",
+        ),
+        route(
+            "local_journal_batch_next",
+            "GET",
+            "/journal-local/2026-03/batch/{offset}/next/{count}",
+        ),
+        route(
+            "local_journal_batch_read",
+            "POST",
+            "/journal-local/2026-03/batch/read",
+        ),
+        route(
+            "local_journal_status",
+            "GET",
+            "/journal-local/2026-03/status/{statusId}",
+        ),
+        route("journal_earliest", "GET", "/journal/2026-03/earliest"),
+        route("journal_latest", "GET", "/journal/2026-03/latest"),
+        route(
+            "journal_next",
+            "GET",
+            "/journal/2026-03/offset/{offset}/next",
+        ),
+        route(
+            "journal_batch_earliest",
+            "GET",
+            "/journal/2026-03/batch/earliest/{count}",
+        ),
+        route(
+            "journal_batch_latest",
+            "GET",
+            "/journal/2026-03/batch/latest/{count}",
+        ),
+        route(
+            "journal_batch_next",
+            "GET",
+            "/journal/2026-03/batch/{offset}/next/{count}",
+        ),
+        route("journal_batch_read", "POST", "/journal/2026-03/batch/read"),
+        route(
+            "journal_status",
+            "GET",
+            "/journal/2026-03/status/{statusId}",
+        ),
+        route("create_crm_snapshots", "POST", "/snapshots/2026-03/crm"),
+        route(
+            "list_journal_subscriptions",
+            "GET",
+            "/subscriptions/2026-03",
+        ),
+        route(
+            "upsert_journal_subscription",
+            "POST",
+            "/subscriptions/2026-03",
+        ),
+        route(
+            "create_journal_filter",
+            "POST",
+            "/subscriptions/2026-03/filters",
+        ),
+        route(
+            "list_journal_filters",
+            "GET",
+            "/subscriptions/2026-03/filters/subscription/{subscriptionId}",
+        ),
+        route(
+            "get_journal_filter",
+            "GET",
+            "/subscriptions/2026-03/filters/{filterId}",
+        ),
+        route(
+            "archive_journal_filter",
+            "DELETE",
+            "/subscriptions/2026-03/filters/{filterId}",
+        ),
+        route(
+            "archive_portal_journal_subscriptions",
+            "DELETE",
+            "/subscriptions/2026-03/portals/{portalId}",
+        ),
+        route(
+            "get_journal_subscription",
+            "GET",
+            "/subscriptions/2026-03/{subscriptionId}",
+        ),
+        route(
+            "archive_journal_subscription",
+            "DELETE",
+            "/subscriptions/2026-03/{subscriptionId}",
+        ),
+    ],
+};
+
 /// The APIs around deals the client generates.
 #[cfg_attr(not(test), allow(dead_code))]
-pub const NEIGHBOURS: &[Neighbour] = &[PIPELINES, PROPERTIES, ASSOCIATIONS, ASSOCIATION_LABELS];
+pub const NEIGHBOURS: &[Neighbour] = &[
+    PIPELINES,
+    PROPERTIES,
+    ASSOCIATIONS,
+    ASSOCIATION_LABELS,
+    WEBHOOKS_JOURNAL,
+];
 
 /// Our description of each operation of the APIs around deals (HubSpot's prose is not
 /// copied into `spec/`): the normalizer writes it into the document, so the generated
@@ -432,5 +574,97 @@ pub const NEIGHBOUR_DOCS: &[(&str, &str)] = &[
     (
         "batch_archive_association_limits",
         "Removes limits on associations, by type.",
+    ),
+    (
+        "local_journal_earliest",
+        "The oldest entry of this account's journal still kept.",
+    ),
+    (
+        "local_journal_latest",
+        "The newest entry of this account's journal.",
+    ),
+    (
+        "local_journal_next",
+        "The entry after an offset in this account's journal (404 once the offset is past retention).",
+    ),
+    (
+        "local_journal_batch_earliest",
+        "Up to `count` of the oldest entries of this account's journal.",
+    ),
+    (
+        "local_journal_batch_latest",
+        "Up to `count` of the newest entries of this account's journal.",
+    ),
+    (
+        "local_journal_batch_next",
+        "Up to `count` entries after an offset in this account's journal (404 once the offset is past retention).",
+    ),
+    (
+        "local_journal_batch_read",
+        "Entries of this account's journal by offset.",
+    ),
+    (
+        "local_journal_status",
+        "How a snapshot request for this account is going.",
+    ),
+    (
+        "journal_earliest",
+        "The oldest entry of the app's journal (every installing account) still kept.",
+    ),
+    ("journal_latest", "The newest entry of the app's journal."),
+    (
+        "journal_next",
+        "The entry after an offset in the app's journal (404 once the offset is past retention).",
+    ),
+    (
+        "journal_batch_earliest",
+        "Up to `count` of the oldest entries of the app's journal.",
+    ),
+    (
+        "journal_batch_latest",
+        "Up to `count` of the newest entries of the app's journal.",
+    ),
+    (
+        "journal_batch_next",
+        "Up to `count` entries after an offset in the app's journal (404 once the offset is past retention).",
+    ),
+    (
+        "journal_batch_read",
+        "Entries of the app's journal by offset.",
+    ),
+    ("journal_status", "How a snapshot request is going."),
+    (
+        "create_crm_snapshots",
+        "Asks for snapshots of CRM objects, delivered to the journal.",
+    ),
+    (
+        "list_journal_subscriptions",
+        "The app's journal subscriptions.",
+    ),
+    (
+        "upsert_journal_subscription",
+        "Creates or updates a journal subscription (object, association, privacy deletion, list membership or app lifecycle events).",
+    ),
+    (
+        "create_journal_filter",
+        "Adds a filter to a journal subscription.",
+    ),
+    (
+        "list_journal_filters",
+        "The filters of a journal subscription.",
+    ),
+    ("get_journal_filter", "One journal subscription filter."),
+    (
+        "archive_journal_filter",
+        "Removes a journal subscription filter.",
+    ),
+    (
+        "archive_portal_journal_subscriptions",
+        "Removes the app's journal subscriptions for one account.",
+    ),
+    ("get_journal_subscription", "One journal subscription."),
+    (
+        "archive_journal_subscription",
+        "Removes a journal subscription.",
     ),
 ];

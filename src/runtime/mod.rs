@@ -240,3 +240,4 @@ runtime_hooks!(crate::pipelines::Client);
 runtime_hooks!(crate::properties::Client);
 runtime_hooks!(crate::associations::Client);
 runtime_hooks!(crate::association_labels::Client);
+runtime_hooks!(crate::journal::Client);

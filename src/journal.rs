@@ -1,0 +1,34 @@
+//! The webhooks journal (API version 2026-03): the client Progenitor generates from
+//! `spec/webhooks_journal.json`, through the same runtime as deals (auth, rate limit, retries,
+//! errors). The journal is an app's log of changes to the objects it subscribed to, kept
+//! three days and read by offset: this account's (`local_journal_*`, with
+//! `install_portal_id`) or every installing account's (`journal_*`). Each read answers
+//! where the entry's content is (`url`, until `expires_at`) and its `current_offset`.
+//!
+//! It is authorized with the app's own token: [`OAuth::client_credentials`] with the
+//! journal's scopes (`webhooks-journal-data-access` to read,
+//! `webhooks-journal-subscription-read` and `-management` for subscriptions).
+//!
+//! [`OAuth::client_credentials`]: crate::auth::OAuth::client_credentials
+//!
+//! ```no_run
+//! # async fn run(client: hubspot_deals::Client) -> Result<(), hubspot_deals::Error> {
+//! let batch = client.journal().journal_batch_earliest().count(100).send().await?.into_inner();
+//! for entry in &batch.results {
+//!     println!("{} until {}: {}", entry.current_offset, entry.expires_at, entry.url);
+//! }
+//! # Ok(()) }
+//! ```
+
+#[allow(
+    missing_docs,
+    unused_imports,
+    clippy::all,
+    unreachable_pub,
+    rustdoc::all
+)]
+mod generated {
+    include!(concat!(env!("OUT_DIR"), "/webhooks_journal_client.rs"));
+}
+
+pub use generated::{Client, builder, types};
