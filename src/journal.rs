@@ -6,8 +6,10 @@
 //! where the entry's content is (`url`, until `expires_at`) and its `current_offset`.
 //!
 //! It is authorized with the app's own token: [`OAuth::client_credentials`] with the
-//! journal's scopes (`webhooks-journal-data-access` to read,
-//! `webhooks-journal-subscription-read` and `-management` for subscriptions).
+//! journal's scopes as HubSpot's guide names them (`developer.webhooks_journal.read` to read,
+//! `developer.webhooks_journal.subscriptions.read` and `.write` for subscriptions,
+//! `developer.webhooks_journal.snapshots.read` and `.write` for snapshots; HubSpot's OpenAPI
+//! document names them `webhooks-journal-data-access`, …).
 //!
 //! [`OAuth::client_credentials`]: crate::auth::OAuth::client_credentials
 //!

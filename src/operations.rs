@@ -254,13 +254,14 @@ pub enum Scope {
     SchemasDealsRead,
     /// `crm.schemas.deals.write`: creating and changing deal properties.
     SchemasDealsWrite,
-    /// `webhooks-journal-data-access`: reading the webhooks journal.
+    /// `developer.webhooks_journal.read`: reading the webhooks journal (HubSpot's guide's
+    /// name; its OpenAPI document says `webhooks-journal-data-access`).
     JournalRead,
-    /// `webhooks-journal-snapshot-management`: asking for CRM snapshots.
+    /// `developer.webhooks_journal.snapshots.write`: asking for CRM snapshots.
     JournalSnapshots,
-    /// `webhooks-journal-subscription-read`: reading journal subscriptions.
+    /// `developer.webhooks_journal.subscriptions.read`: reading journal subscriptions.
     JournalSubscriptionsRead,
-    /// `webhooks-journal-subscription-management`: changing journal subscriptions.
+    /// `developer.webhooks_journal.subscriptions.write`: changing journal subscriptions.
     JournalSubscriptionsWrite,
 }
 
@@ -272,10 +273,10 @@ impl Scope {
             Self::DealsWrite => "crm.objects.deals.write",
             Self::SchemasDealsRead => "crm.schemas.deals.read",
             Self::SchemasDealsWrite => "crm.schemas.deals.write",
-            Self::JournalRead => "webhooks-journal-data-access",
-            Self::JournalSnapshots => "webhooks-journal-snapshot-management",
-            Self::JournalSubscriptionsRead => "webhooks-journal-subscription-read",
-            Self::JournalSubscriptionsWrite => "webhooks-journal-subscription-management",
+            Self::JournalRead => "developer.webhooks_journal.read",
+            Self::JournalSnapshots => "developer.webhooks_journal.snapshots.write",
+            Self::JournalSubscriptionsRead => "developer.webhooks_journal.subscriptions.read",
+            Self::JournalSubscriptionsWrite => "developer.webhooks_journal.subscriptions.write",
         }
     }
 }

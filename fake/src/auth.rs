@@ -300,8 +300,11 @@ impl Tokens {
                         "a client_credentials grant needs scope (space-separated)",
                     );
                 }
-                let allowed =
-                    |s: &str| s.starts_with("webhooks-journal-") || self.oauth_scopes.contains(s);
+                let allowed = |s: &str| {
+                    s.starts_with("developer.webhooks_journal.")
+                        || s.starts_with("webhooks-journal-")
+                        || self.oauth_scopes.contains(s)
+                };
                 if let Some(refused) = requested.iter().find(|s| !allowed(s)) {
                     return oauth_error(
                         "invalid_scope",

@@ -106,6 +106,10 @@ pub const SCOPES: &[(&str, &[&str])] = &[
         "read deal property definitions",
         &["crm.schemas.deals.read"],
     ),
+    (
+        "create or change deal pipelines and stages",
+        &["crm.schemas.deals.write"],
+    ),
     ("create deal properties", &["crm.schemas.deals.write"]),
     (
         "read associations with contacts",
@@ -119,15 +123,24 @@ pub const SCOPES: &[(&str, &[&str])] = &[
         "read associations with line items",
         &["crm.objects.deals.read", "crm.objects.line_items.read"],
     ),
+    // The journal's, as HubSpot's guide names them for a client-credentials token (its
+    // OpenAPI document says `webhooks-journal-data-access`, …).
     (
         "read the webhooks journal (an app's client-credentials token)",
-        &["webhooks-journal-data-access"],
+        &["developer.webhooks_journal.read"],
     ),
     (
         "manage the webhooks journal's subscriptions",
         &[
-            "webhooks-journal-subscription-read",
-            "webhooks-journal-subscription-management",
+            "developer.webhooks_journal.subscriptions.read",
+            "developer.webhooks_journal.subscriptions.write",
+        ],
+    ),
+    (
+        "ask for CRM snapshots into the webhooks journal",
+        &[
+            "developer.webhooks_journal.snapshots.read",
+            "developer.webhooks_journal.snapshots.write",
         ],
     ),
 ];

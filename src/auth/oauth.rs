@@ -95,7 +95,7 @@ impl OAuth {
     }
 
     /// An app's own token (`grant_type=client_credentials`) with these scopes, as the
-    /// webhooks journal asks for (`webhooks-journal-data-access`, …): no user and no refresh
+    /// webhooks journal asks for (`developer.webhooks_journal.read`, …): no user and no refresh
     /// token; the token is asked again, by one task however many calls wait, a margin
     /// before it expires. The token URL follows the client's base URL like a refresh's.
     ///
@@ -104,7 +104,7 @@ impl OAuth {
     /// let journal = Auth::oauth(OAuth::client_credentials(
     ///     "client-id",
     ///     "client-secret",
-    ///     ["webhooks-journal-data-access"],
+    ///     ["developer.webhooks_journal.read"],
     /// ));
     /// assert!(!format!("{journal:?}").contains("client-secret"));
     /// ```

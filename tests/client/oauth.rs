@@ -759,7 +759,7 @@ async fn a_client_credentials_token_is_asked_once_for_many_calls_and_again_befor
     let app = OAuth::client_credentials(
         CLIENT_ID,
         CLIENT_SECRET,
-        ["webhooks-journal-data-access", "crm.objects.deals.read"],
+        ["developer.webhooks_journal.read", "crm.objects.deals.read"],
     );
     assert!(app.is_client_credentials());
     assert!(
