@@ -40,6 +40,7 @@ mod authorize;
 mod batch;
 mod errors;
 mod faults;
+mod journal;
 mod limits;
 mod log;
 mod oauth_api;

@@ -100,6 +100,8 @@ pub(crate) enum Neighbour {
     PropertiesBatchRead,
     /// A change of property definitions or groups.
     PropertyChange(PropertyChange),
+    /// A call on the webhooks journal's subscriptions.
+    JournalSubscriptions(SubscriptionCall),
     /// `GET /crm/v3/pipelines/deals`.
     PipelinesGetAll,
     /// `POST /crm/v3/pipelines/deals`.
@@ -118,6 +120,29 @@ pub(crate) enum Neighbour {
         stage: Option<String>,
         change: SchemaChange,
     },
+}
+
+/// A call on the webhooks journal's subscriptions.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum SubscriptionCall {
+    /// `GET /subscriptions/2026-03`.
+    List,
+    /// `POST /subscriptions/2026-03`.
+    Upsert,
+    /// `GET /{subscriptionId}`.
+    Get(String),
+    /// `DELETE /{subscriptionId}`.
+    Archive(String),
+    /// `DELETE /portals/{portalId}`.
+    ArchivePortal(String),
+    /// `POST /filters`.
+    CreateFilter,
+    /// `GET /filters/{filterId}`.
+    Filter(String),
+    /// `DELETE /filters/{filterId}`.
+    ArchiveFilter(String),
+    /// `GET /filters/subscription/{subscriptionId}`.
+    Filters(String),
 }
 
 /// A change of property definitions or groups.
@@ -224,6 +249,17 @@ impl Neighbour {
             Neighbour::PropertyCreate => "properties_create",
             Neighbour::PropertyGetByName(_) => "properties_get_by_name",
             Neighbour::PropertiesBatchRead => "properties_batch_read",
+            Neighbour::JournalSubscriptions(call) => match call {
+                SubscriptionCall::List => "journal_subscriptions_get_all",
+                SubscriptionCall::Upsert => "journal_subscriptions_upsert",
+                SubscriptionCall::Get(_) => "journal_subscriptions_get_by_id",
+                SubscriptionCall::Archive(_) => "journal_subscriptions_archive",
+                SubscriptionCall::ArchivePortal(_) => "journal_subscriptions_archive_portal",
+                SubscriptionCall::CreateFilter => "journal_filters_create",
+                SubscriptionCall::Filter(_) => "journal_filters_get_by_id",
+                SubscriptionCall::ArchiveFilter(_) => "journal_filters_archive",
+                SubscriptionCall::Filters(_) => "journal_filters_get_all",
+            },
             Neighbour::PropertyChange(change) => match change {
                 PropertyChange::Update(_) => "properties_update",
                 PropertyChange::Archive(_) => "properties_archive",
@@ -254,6 +290,20 @@ impl Neighbour {
         }
     }
 
+    /// The scope it needs when it is not the deals read or write scope.
+    pub fn scope(&self) -> Option<&'static str> {
+        let Neighbour::JournalSubscriptions(call) = self else {
+            return None;
+        };
+        Some(match call {
+            SubscriptionCall::List
+            | SubscriptionCall::Get(_)
+            | SubscriptionCall::Filter(_)
+            | SubscriptionCall::Filters(_) => "developer.webhooks_journal.subscriptions.read",
+            _ => "developer.webhooks_journal.subscriptions.write",
+        })
+    }
+
     /// Whether it changes the account (and needs the deals write scope).
     pub fn writes(&self) -> bool {
         match self {
@@ -276,6 +326,38 @@ impl Neighbour {
 fn neighbour(path: &str) -> Option<Vec<(&'static str, Neighbour)>> {
     if path == "/crm/v3/schemas" {
         return Some(vec![("GET", Neighbour::Schemas)]);
+    }
+    if let Some(rest) = path.strip_prefix("/webhooks-journal/subscriptions/2026-03") {
+        let segments: Vec<String> = rest
+            .split('/')
+            .filter(|s| !s.is_empty())
+            .map(percent_decode)
+            .collect();
+        let call = |method, call| (method, Neighbour::JournalSubscriptions(call));
+        let strings: Vec<&str> = segments.iter().map(String::as_str).collect();
+        return match strings.as_slice() {
+            [] => Some(vec![
+                call("GET", SubscriptionCall::List),
+                call("POST", SubscriptionCall::Upsert),
+            ]),
+            ["filters"] => Some(vec![call("POST", SubscriptionCall::CreateFilter)]),
+            ["filters", "subscription", id] => {
+                Some(vec![call("GET", SubscriptionCall::Filters(id.to_string()))])
+            }
+            ["filters", id] => Some(vec![
+                call("GET", SubscriptionCall::Filter(id.to_string())),
+                call("DELETE", SubscriptionCall::ArchiveFilter(id.to_string())),
+            ]),
+            ["portals", id] => Some(vec![call(
+                "DELETE",
+                SubscriptionCall::ArchivePortal(id.to_string()),
+            )]),
+            [id] => Some(vec![
+                call("GET", SubscriptionCall::Get(id.to_string())),
+                call("DELETE", SubscriptionCall::Archive(id.to_string())),
+            ]),
+            _ => None,
+        };
     }
     if let Some(object) = path
         .strip_prefix("/properties/v2/")

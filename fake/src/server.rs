@@ -9,7 +9,7 @@ use super::objects::Answer;
 use super::query::Query;
 use super::routes::{
     AssociationsChange, LabelChange, LimitChange, Neighbour, Params, PropertyChange, Route,
-    SchemaChange, route,
+    SchemaChange, SubscriptionCall, route,
 };
 use super::state::World;
 use super::{
@@ -417,11 +417,11 @@ fn neighbour_call(
     now: DateTime<Utc>,
     correlation_id: &str,
 ) -> Outcome {
-    let scope = if read.writes() {
+    let scope = read.scope().unwrap_or(if read.writes() {
         WRITE_SCOPE
     } else {
         READ_SCOPE
-    };
+    });
     let admitted = match admit(world, parts, scope, false, now, correlation_id) {
         Ok(admitted) => admitted,
         Err(refused) => return refused,
@@ -474,6 +474,24 @@ fn neighbour_call(
                 (Some(stage), SchemaChange::Archive) => {
                     pipelines::archive_stage(world, pipeline, stage)
                 }
+            }
+        }
+        Neighbour::JournalSubscriptions(call) => {
+            let now = world.now();
+            let subscriptions = &mut world.journal;
+            let json = || parse_json(&parts.headers, body, false);
+            match call {
+                SubscriptionCall::List => subscriptions.list(),
+                SubscriptionCall::Upsert => json().and_then(|j| subscriptions.upsert(&j, now)),
+                SubscriptionCall::Get(id) => subscriptions.get(id),
+                SubscriptionCall::Archive(id) => subscriptions.archive(id),
+                SubscriptionCall::ArchivePortal(id) => subscriptions.archive_portal(id),
+                SubscriptionCall::CreateFilter => {
+                    json().and_then(|j| subscriptions.create_filter(&j, now))
+                }
+                SubscriptionCall::Filter(id) => subscriptions.filter(id),
+                SubscriptionCall::ArchiveFilter(id) => subscriptions.archive_filter(id),
+                SubscriptionCall::Filters(id) => subscriptions.filters(id),
             }
         }
         Neighbour::PropertyChange(change) => {

@@ -32,6 +32,8 @@ pub(crate) struct World {
     visible_at: HashMap<u64, DateTime<Utc>>,
     /// Where deal changes go as webhook events, if anyone subscribed.
     pub webhooks: Option<Outbox>,
+    /// The app's webhooks journal subscriptions.
+    pub journal: super::journal::Subscriptions,
 }
 
 impl World {
@@ -57,6 +59,7 @@ impl World {
             held: Arc::new((Semaphore::new(0), AtomicUsize::new(0))),
             visible_at: HashMap::new(),
             webhooks: None,
+            journal: Default::default(),
         }
     }
 

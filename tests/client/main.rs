@@ -9,6 +9,7 @@ mod associations_v4;
 mod batch;
 mod builder;
 mod errors;
+mod journal;
 mod limits;
 mod neighbours;
 mod oauth;
