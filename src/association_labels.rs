@@ -18,15 +18,4 @@
 //! # Ok(()) }
 //! ```
 
-#[allow(
-    missing_docs,
-    unused_imports,
-    clippy::all,
-    unreachable_pub,
-    rustdoc::all
-)]
-mod generated {
-    include!(concat!(env!("OUT_DIR"), "/association_labels_client.rs"));
-}
-
-pub use generated::{Client, builder, types};
+generated_client!("association_labels_client.rs");

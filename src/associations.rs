@@ -24,18 +24,7 @@
 //! # Ok(()) }
 //! ```
 
-#[allow(
-    missing_docs,
-    unused_imports,
-    clippy::all,
-    unreachable_pub,
-    rustdoc::all
-)]
-mod generated {
-    include!(concat!(env!("OUT_DIR"), "/associations_client.rs"));
-}
-
-pub use generated::{Client, builder, types};
+generated_client!("associations_client.rs");
 
 use crate::limits::ASSOCIATIONS_BATCH_READ_INPUTS;
 use std::collections::BTreeMap;

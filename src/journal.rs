@@ -22,18 +22,7 @@
 //! # Ok(()) }
 //! ```
 
-#[allow(
-    missing_docs,
-    unused_imports,
-    clippy::all,
-    unreachable_pub,
-    rustdoc::all
-)]
-mod generated {
-    include!(concat!(env!("OUT_DIR"), "/webhooks_journal_client.rs"));
-}
-
-pub use generated::{Client, builder, types};
+generated_client!("webhooks_journal_client.rs");
 
 use types::{
     AssociationSubscriptionUpsertRequest as AssociationRequest,

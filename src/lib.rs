@@ -39,6 +39,26 @@
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 
+/// A private module `generated` holding the client Progenitor generated into `OUT_DIR/$file`
+/// (by `build.rs`, from a `spec/` document), and its `Client`, `builder` and `types` made
+/// public: how each API around deals is included.
+macro_rules! generated_client {
+    ($file:literal) => {
+        #[allow(
+            missing_docs,
+            unused_imports,
+            clippy::all,
+            unreachable_pub,
+            rustdoc::all
+        )]
+        mod generated {
+            include!(concat!(env!("OUT_DIR"), "/", $file));
+        }
+
+        pub use generated::{Client, builder, types};
+    };
+}
+
 pub mod association_labels;
 pub mod associations;
 pub mod auth;

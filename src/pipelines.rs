@@ -13,15 +13,4 @@
 //! # Ok(()) }
 //! ```
 
-#[allow(
-    missing_docs,
-    unused_imports,
-    clippy::all,
-    unreachable_pub,
-    rustdoc::all
-)]
-mod generated {
-    include!(concat!(env!("OUT_DIR"), "/pipelines_client.rs"));
-}
-
-pub use generated::{Client, builder, types};
+generated_client!("pipelines_client.rs");

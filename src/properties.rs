@@ -11,18 +11,7 @@
 //! # Ok(()) }
 //! ```
 
-#[allow(
-    missing_docs,
-    unused_imports,
-    clippy::all,
-    unreachable_pub,
-    rustdoc::all
-)]
-mod generated {
-    include!(concat!(env!("OUT_DIR"), "/properties_client.rs"));
-}
-
-pub use generated::{Client, builder, types};
+generated_client!("properties_client.rs");
 
 /// Whether `value` is one `property` can hold, by the rules HubSpot applies to a write:
 /// `number` a plain decimal (no exponent, separators or spaces), `date` and `datetime`

@@ -357,6 +357,15 @@ fn id_at(value: &Value, at: &str) -> Result<String, ApiError> {
     }
 }
 
+/// The `from` and `to` ids of batch input `i`.
+fn from_to(input: &Value, i: usize) -> Result<(String, String), ApiError> {
+    let at = format!("inputs[{i}]");
+    Ok((
+        id_at(&input["from"], &format!("{at}.from"))?,
+        id_at(&input["to"], &format!("{at}.to"))?,
+    ))
+}
+
 /// A batch error for a deal that does not exist.
 fn missing_deal(key: &str) -> Value {
     json!({
@@ -436,10 +445,13 @@ pub(crate) fn batch_create(world: &mut World, to_type: &str, body: &Value) -> An
     let started = timestamp(world.now());
     let mut planned = Vec::new();
     for (i, input) in inputs(body)?.iter().enumerate() {
-        let at = format!("inputs[{i}]");
-        let key = id_at(&input["from"], &format!("{at}.from"))?;
-        let to = id_at(&input["to"], &format!("{at}.to"))?;
-        let kinds = kinds_of(world, target, &input["types"], &format!("{at}.types"))?;
+        let (key, to) = from_to(input, i)?;
+        let kinds = kinds_of(
+            world,
+            target,
+            &input["types"],
+            &format!("inputs[{i}].types"),
+        )?;
         planned.push((key, to, kinds));
     }
     let (mut results, mut errors) = (Vec::new(), Vec::new());
@@ -463,11 +475,7 @@ pub(crate) fn batch_default(world: &mut World, to_type: &str, body: &Value) -> A
     let started = timestamp(world.now());
     let mut planned = Vec::new();
     for (i, input) in inputs(body)?.iter().enumerate() {
-        let at = format!("inputs[{i}]");
-        planned.push((
-            id_at(&input["from"], &format!("{at}.from"))?,
-            id_at(&input["to"], &format!("{at}.to"))?,
-        ));
+        planned.push(from_to(input, i)?);
     }
     let (mut results, mut errors) = (Vec::new(), Vec::new());
     for (key, to) in planned {
@@ -515,10 +523,13 @@ pub(crate) fn batch_archive_labels(world: &mut World, to_type: &str, body: &Valu
     let target = target(to_type)?;
     let mut planned = Vec::new();
     for (i, input) in inputs(body)?.iter().enumerate() {
-        let at = format!("inputs[{i}]");
-        let key = id_at(&input["from"], &format!("{at}.from"))?;
-        let to = id_at(&input["to"], &format!("{at}.to"))?;
-        let kinds = kinds_of(world, target, &input["types"], &format!("{at}.types"))?;
+        let (key, to) = from_to(input, i)?;
+        let kinds = kinds_of(
+            world,
+            target,
+            &input["types"],
+            &format!("inputs[{i}].types"),
+        )?;
         planned.push((key, to, kinds));
     }
     for (key, to, kinds) in planned {

@@ -356,20 +356,30 @@ fn stage_input(
     })
 }
 
+/// What a `PATCH` answers when it archives: the thing as it was, marked archived.
+fn archived(current: Option<Value>) -> Answer {
+    let mut archived = current.unwrap_or_default();
+    archived["archived"] = true.into();
+    Ok((200, Some(archived)))
+}
+
+/// A `PATCH` body's new label and display order, when given.
+fn label_and_order(body: &Value) -> Result<(Option<String>, Option<i64>), ApiError> {
+    let new_label = match &body["label"] {
+        Value::Null => None,
+        _ => Some(label(body, "")?),
+    };
+    Ok((new_label, body["displayOrder"].as_i64()))
+}
+
 /// `PATCH …/{pipelineId}`: a new label or display order; `archived: true` deletes it.
 pub(crate) fn update(world: &mut World, id: &str, body: &Value) -> Answer {
     let (_, current) = get_by_id(world, id)?;
     if body["archived"].as_bool() == Some(true) {
         archive(world, id)?;
-        let mut archived = current.unwrap_or_default();
-        archived["archived"] = true.into();
-        return Ok((200, Some(archived)));
+        return archived(current);
     }
-    let new_label = match &body["label"] {
-        Value::Null => None,
-        _ => Some(label(body, "")?),
-    };
-    let new_order = body["displayOrder"].as_i64();
+    let (new_label, new_order) = label_and_order(body)?;
     let given = described(world, id, "")?;
     if let Some(label) = new_label {
         given.label = label;
@@ -491,15 +501,9 @@ pub(crate) fn update_stage(world: &mut World, id: &str, stage: &str, body: &Valu
     let (_, current) = stages(world, id, Some(stage))?;
     if body["archived"].as_bool() == Some(true) {
         archive_stage(world, id, stage)?;
-        let mut archived = current.unwrap_or_default();
-        archived["archived"] = true.into();
-        return Ok((200, Some(archived)));
+        return archived(current);
     }
-    let new_label = match &body["label"] {
-        Value::Null => None,
-        _ => Some(label(body, "")?),
-    };
-    let new_order = body["displayOrder"].as_i64();
+    let (new_label, new_order) = label_and_order(body)?;
     let mut metadata = BTreeMap::new();
     for (key, value) in body["metadata"].as_object().into_iter().flatten() {
         let text = match value {

@@ -435,6 +435,15 @@ pub(crate) fn batch_archive(world: &mut World, body: &Value) -> Answer {
     Ok((204, None))
 }
 
+/// A body's text field that must be there and not blank.
+fn required_text(body: &Value, field: &str) -> Result<String, ApiError> {
+    body[field]
+        .as_str()
+        .filter(|v| !v.trim().is_empty())
+        .map(str::to_string)
+        .ok_or_else(|| ApiError::validation(format!("{field} is required")))
+}
+
 /// HubSpot's deal property group, which every property above is in.
 const DEFAULT_GROUP: (&str, &str) = ("dealinformation", "Deal information");
 
@@ -473,13 +482,7 @@ pub(crate) fn get_group(world: &World, name: &str) -> Answer {
 
 /// `POST …/groups`: a group (`name`, `label`, optional `displayOrder`); a name taken is 409.
 pub(crate) fn create_group(world: &mut World, body: &Value) -> Answer {
-    let text = |field: &str| -> Result<String, ApiError> {
-        body[field]
-            .as_str()
-            .filter(|v| !v.trim().is_empty())
-            .map(str::to_string)
-            .ok_or_else(|| ApiError::validation(format!("{field} is required")))
-    };
+    let text = |field: &str| required_text(body, field);
     let (name, label) = (text("name")?, text("label")?);
     if name == DEFAULT_GROUP.0 || world.store.schema.property_groups.contains_key(&name) {
         return Err(ApiError::conflict(format!(
@@ -537,13 +540,7 @@ pub(crate) fn archive_group(world: &mut World, name: &str) -> Answer {
 
 /// Creates one property as `create` describes; its name.
 fn create_one(world: &mut World, body: &Value) -> Result<String, ApiError> {
-    let text = |field: &str| -> Result<String, ApiError> {
-        body[field]
-            .as_str()
-            .filter(|v| !v.trim().is_empty())
-            .map(str::to_string)
-            .ok_or_else(|| ApiError::validation(format!("{field} is required")))
-    };
+    let text = |field: &str| required_text(body, field);
     let name = text("name")?;
     let (label, kind, field_type) = (text("label")?, text("type")?, text("fieldType")?);
     text("groupName")?;

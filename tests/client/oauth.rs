@@ -15,6 +15,19 @@ use hubspot_deals_fake::{Fault, FaultKind};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+/// `n` calls at once from `client`, each of which must succeed.
+async fn concurrent_calls(client: Client, n: usize) {
+    let tasks: Vec<_> = (0..n)
+        .map(|_| {
+            let client = client.clone();
+            tokio::spawn(async move { client.get_page().limit(1).send().await.map(drop) })
+        })
+        .collect();
+    for task in tasks {
+        task.await.unwrap().unwrap();
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_thousand_concurrent_calls_make_one_refresh() {
     // A thousand connections, each with the fake's end in this process too.
@@ -22,17 +35,7 @@ async fn a_thousand_concurrent_calls_make_one_refresh() {
     let clock = ManualClock::default();
     let fake = oauth_fake(&clock).start().await.unwrap();
     let client = oauth_client(&fake, &clock, oauth());
-    let calls = |client: Client| async move {
-        let tasks: Vec<_> = (0..1000)
-            .map(|_| {
-                let client = client.clone();
-                tokio::spawn(async move { client.get_page().limit(1).send().await.map(drop) })
-            })
-            .collect();
-        for task in tasks {
-            task.await.unwrap().unwrap();
-        }
-    };
+    let calls = |client: Client| concurrent_calls(client, 1000);
     calls(client.clone()).await;
     assert_eq!(
         fake.counters().token_requests,
@@ -767,17 +770,7 @@ async fn a_client_credentials_token_is_asked_once_for_many_calls_and_again_befor
         "no secret in Debug"
     );
     let client = oauth_client(&fake, &clock, app);
-    let calls = |client: Client| async move {
-        let tasks: Vec<_> = (0..200)
-            .map(|_| {
-                let client = client.clone();
-                tokio::spawn(async move { client.get_page().limit(1).send().await.map(drop) })
-            })
-            .collect();
-        for task in tasks {
-            task.await.unwrap().unwrap();
-        }
-    };
+    let calls = |client: Client| concurrent_calls(client, 200);
     calls(client.clone()).await;
     assert_eq!(fake.counters().token_requests, 1, "one grant for 200 calls");
     // Inside the five-minute margin: the calls go on with the valid token while one task
