@@ -585,7 +585,18 @@ pub(crate) fn create_label(world: &mut World, to_type: &str, body: &Value) -> An
             target.name
         )));
     }
-    let type_id = 1001 + labels.len() as i64;
+    if labels.len() >= MAX_LABELS {
+        return Err(ApiError::validation(format!(
+            "An account keeps at most {MAX_LABELS} association labels in the fake"
+        )));
+    }
+    // Never the id of a label there is (one removed may leave a gap below the highest).
+    let type_id = labels
+        .iter()
+        .map(|l| l.type_id + 1)
+        .max()
+        .unwrap_or(1001)
+        .max(1001);
     labels.push(UserLabel {
         target: target.name,
         type_id,
@@ -597,6 +608,9 @@ pub(crate) fn create_label(world: &mut World, to_type: &str, body: &Value) -> An
         Some(json!({"results": [{"category": "USER_DEFINED", "typeId": type_id, "label": label}]})),
     ))
 }
+
+/// The most association labels the fake keeps (a bound on what requests can make it hold).
+const MAX_LABELS: usize = 1_000;
 
 /// The created label `type_id` of `target`, or 404.
 fn user_label<'a>(

@@ -66,6 +66,10 @@ struct Filter {
     created_at: DateTime<Utc>,
 }
 
+/// The most subscriptions, and filters, the fake keeps (a bound on what requests can make it
+/// hold).
+const MOST: usize = 1_000;
+
 /// The app's journal subscriptions and their filters.
 #[derive(Debug, Default)]
 pub(crate) struct Subscriptions {
@@ -193,6 +197,12 @@ impl Subscriptions {
             created_at: now,
             updated_at: now,
         };
+        let new = !self.subscriptions.iter().any(|s| s.same_target(&wanted));
+        if new && self.subscriptions.len() >= MOST {
+            return Err(ApiError::validation(format!(
+                "An app keeps at most {MOST} journal subscriptions in the fake"
+            )));
+        }
         let rendered = match self
             .subscriptions
             .iter_mut()
@@ -265,6 +275,11 @@ impl Subscriptions {
         })?;
         if !self.subscriptions.iter().any(|s| s.id == subscription) {
             return Err(ApiError::not_found());
+        }
+        if self.filters.len() >= MOST {
+            return Err(ApiError::validation(format!(
+                "An app keeps at most {MOST} subscription filters in the fake"
+            )));
         }
         let filter = body["filter"].clone();
         if !filter["conditions"].is_array() {

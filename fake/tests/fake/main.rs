@@ -6,6 +6,7 @@ mod support;
 mod batch_search;
 mod connectors;
 mod deals;
+mod labels;
 mod oauth_api;
 mod pipelines;
 mod process;
