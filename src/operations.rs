@@ -610,6 +610,44 @@ mod tests {
     }
 
     #[test]
+    fn the_policy_says_which_operations_change_data() {
+        let writes = |name| CallPolicy::of(name, &http::Method::POST).writes;
+        for name in [
+            "create",
+            "batch_upsert",
+            "create_property",
+            "create_pipeline",
+            "create_labelled_association",
+            "upsert_journal_subscription",
+            "create_crm_snapshots",
+        ] {
+            assert!(writes(name), "{name} changes data");
+        }
+        for name in [
+            "get_page",
+            "search",
+            "batch_read",
+            "list_properties",
+            "batch_read_associations",
+            "journal_batch_next",
+            "list_journal_subscriptions",
+        ] {
+            assert!(!writes(name), "{name} only reads");
+        }
+    }
+
+    #[test]
+    fn budgets_are_named_as_shared_stores_key_them() {
+        // A shared budget's Redis keys are `hubspot-deals:{name}:{budget}`: a changed name
+        // would split one account's budget between old and new processes.
+        assert_eq!(Budget::TenSecondly.name(), "ten-secondly");
+        assert_eq!(Budget::Search.name(), "search");
+        for budget in Budget::ALL {
+            assert_eq!(Budget::ALL[budget.index()], budget);
+        }
+    }
+
+    #[test]
     fn unknown_operations_get_safe_defaults() {
         let get = CallPolicy::of("list_everything", &http::Method::GET);
         assert!(get.replay_safe && !get.writes);
