@@ -180,7 +180,7 @@ async fn an_export_of_every_property_and_the_associations_loses_nothing() {
             .iter()
             .map(|c| c["id"].as_str().unwrap())
             .collect();
-        if i % 5 == 0 {
+        if i.is_multiple_of(5) {
             assert!(contacts.is_empty());
         } else {
             let expected = [format!("{}", 100 + i), format!("{}", 101 + i)];
@@ -219,6 +219,27 @@ async fn an_export_of_every_property_and_the_associations_loses_nothing() {
     let second = reader.records().nth(1).unwrap().unwrap();
     assert_eq!(&second[2], "101;102");
 
+    let twice = scratch.run(
+        &fake,
+        &[
+            "deals",
+            "export",
+            "--properties",
+            "dealname",
+            "--associations",
+            "contacts,contacts",
+            "--format",
+            "csv",
+        ],
+    );
+    exits(&twice, 0);
+    assert!(
+        text(&twice.stdout).starts_with("id,dealname,associated_contacts\n"),
+        "each type once: {}",
+        text(&twice.stdout).lines().next().unwrap_or_default()
+    );
+    let blank = scratch.run(&fake, &["deals", "export", "--associations", "contacts,"]);
+    exits(&blank, 2);
     let mixed = scratch.run(&fake, &["deals", "export", "--properties", "all,amount"]);
     exits(&mixed, 2);
     assert!(text(&mixed.stderr).contains("--properties all"));

@@ -173,6 +173,19 @@ pub async fn export(global: &Global, args: ExportArgs) -> Result<ExitCode, Failu
             "--properties all asks for every property: name no others beside it".into(),
         ));
     }
+    // Each object type once, none blank (a blank one would be a path HubSpot does not have).
+    let mut associations: Vec<String> = Vec::new();
+    for kind in &args.associations {
+        let kind = kind.trim();
+        if kind.is_empty() {
+            return Err(Failure::Usage(
+                "--associations takes object types separated by commas (contacts,companies); one was empty".into(),
+            ));
+        }
+        if !associations.iter().any(|k| k == kind) {
+            associations.push(kind.to_string());
+        }
+    }
     let mut properties = args.properties.clone();
     if all {
         properties = match (&args.output, args.resume) {
@@ -201,7 +214,7 @@ pub async fn export(global: &Global, args: ExportArgs) -> Result<ExitCode, Failu
         since: args.since,
         filters: args.filters.clone(),
         stage_labels: args.stage_labels,
-        associations: args.associations.clone(),
+        associations,
     };
     let mut checkpoint = match (&args.output, args.resume) {
         (Some(output), true) => resumed(output, &asked)?,
