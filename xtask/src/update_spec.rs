@@ -13,11 +13,15 @@ usage: cargo xtask update-spec [--document D] [--api-version V] [--from URL|PATH
 Fetches HubSpot's CRM Deals OpenAPI document, normalizes it (spec/README.md lists how),
 keeps this project's own descriptions, proves that Progenitor generates a client from it,
 and writes spec/deals.json and spec/surface.txt. Prints what changed in the API surface.
-With --document pipelines or properties, the same for that API around deals, written to
-spec/NAME.json and spec/NAME-surface.txt (its document comes --from a file or URL).
+With --document NAME (pipelines, properties, associations, association_labels,
+webhooks_journal), the same for that API around deals, written to spec/NAME.json and
+spec/NAME-surface.txt (its document comes --from a file or URL). With --document all,
+every document from --from DIR, a folder laid out as HubSpot's reference documents are
+(hubspot-deals-spec/v3.json, hubspot-pipelines-spec/v3.json, …): each is checked first, and
+nothing is written unless all of them normalize and generate.
 
 options:
-  --document D      deals (default), pipelines or properties
+  --document D      deals (default), all, or an API around deals (see above)
   --api-version V   v3 (default), 2025-09, 2026-03, 2026-09 or 2026-09-beta
   --from URL|PATH   read the document from this URL or file instead of HubSpot's repository
   --check           write nothing; exit 1 if the API structure in spec/ would change
@@ -88,8 +92,10 @@ impl Options {
                 "--document" => {
                     let document = value(arg)?;
                     let known = normalize::neighbours().map(|n| n.name);
-                    if document != "deals" && !known.clone().any(|n| n == document) {
-                        let all: Vec<&str> = std::iter::once("deals").chain(known).collect();
+                    if !["deals", "all"].contains(&document.as_str())
+                        && !known.clone().any(|n| n == document)
+                    {
+                        let all: Vec<&str> = ["deals", "all"].into_iter().chain(known).collect();
                         return Err(format!(
                             "unknown --document `{document}`; use one of {}",
                             all.join(", ")
@@ -114,6 +120,9 @@ impl Options {
 
 /// Runs the task; `Err` is one line saying what went wrong, and `spec/` is then untouched.
 pub fn run(options: &Options) -> Result<ExitCode, String> {
+    if options.document == "all" {
+        return run_all(options);
+    }
     if let Some(neighbour) = normalize::neighbours().find(|n| n.name == options.document) {
         return run_neighbour(options, neighbour);
     }
@@ -221,6 +230,63 @@ fn run_neighbour(options: &Options, neighbour: &normalize::Neighbour) -> Result<
         .join(format!("{}-surface.txt", neighbour.name));
     write_pair((&path, &document), (&surface_path, &surface))?;
     println!("wrote {} and {}", path.display(), surface_path.display());
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `update-spec --document all --from DIR`: every document from a folder laid out as
+/// HubSpot's reference documents are. All are checked before any is written.
+fn run_all(options: &Options) -> Result<ExitCode, String> {
+    let Some(dir) = options.from.clone() else {
+        return Err("--document all needs --from DIR (a folder holding hubspot-deals-spec/, hubspot-pipelines-spec/, …)".into());
+    };
+    let dir = PathBuf::from(dir);
+    let mut each: Vec<Options> = vec![Options {
+        document: "deals".into(),
+        api_version: options.api_version.clone(),
+        from: Some(
+            dir.join("hubspot-deals-spec")
+                .join(format!("{}.json", options.api_version))
+                .display()
+                .to_string(),
+        ),
+        check: true,
+        spec_dir: options.spec_dir.clone(),
+    }];
+    for neighbour in normalize::neighbours() {
+        let file = neighbour
+            .upstream
+            .files
+            .first()
+            .copied()
+            .unwrap_or("v3.json");
+        each.push(Options {
+            document: neighbour.name.into(),
+            api_version: options.api_version.clone(),
+            from: Some(
+                dir.join(format!("hubspot-{}-spec", neighbour.upstream.api))
+                    .join(file)
+                    .display()
+                    .to_string(),
+            ),
+            check: true,
+            spec_dir: options.spec_dir.clone(),
+        });
+    }
+    let mut changed = false;
+    for document in &each {
+        changed |= run(document)? != ExitCode::SUCCESS;
+    }
+    if options.check {
+        return Ok(if changed {
+            ExitCode::from(1)
+        } else {
+            ExitCode::SUCCESS
+        });
+    }
+    for mut document in each {
+        document.check = false;
+        run(&document)?;
+    }
     Ok(ExitCode::SUCCESS)
 }
 
