@@ -151,7 +151,7 @@ async fn associations_are_listed_page_by_page() {
         .unwrap()
         .into_inner();
     assert_eq!(rest.results.len(), 1);
-    assert_eq!(rest.results[0].to_object_id, "13");
+    assert_eq!(rest.results[0].to_object_id.as_str(), "13");
     assert!(rest.paging.is_none());
 }
 
