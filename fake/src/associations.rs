@@ -137,6 +137,18 @@ fn spec_of(world: &World, target: &Target, kind: &str) -> Value {
 /// The record of the association type `spec` (`{associationCategory, associationTypeId}`
 /// or `{category, typeId}`) names, if deals may associate with `target` by it.
 fn kind_of(world: &World, target: &Target, spec: &Value, at: &str) -> Result<String, ApiError> {
+    let (category, type_id) = type_of(world, target, spec, at)?;
+    Ok(kind(target, &category, type_id))
+}
+
+/// The category and type id `spec` (`{associationCategory, associationTypeId}` or
+/// `{category, typeId}`) names, if deals may associate with `target` by it.
+fn type_of(
+    world: &World,
+    target: &Target,
+    spec: &Value,
+    at: &str,
+) -> Result<(String, i64), ApiError> {
     let category = spec
         .get("associationCategory")
         .or_else(|| spec.get("category"))
@@ -163,7 +175,7 @@ fn kind_of(world: &World, target: &Target, spec: &Value, at: &str) -> Result<Str
         _ => false,
     };
     match (known, type_id) {
-        (true, Some(id)) => Ok(kind(target, category, id)),
+        (true, Some(id)) => Ok((category.to_string(), id)),
         _ => Err(ApiError::validation(format!(
             "{at}: association {category}/{} is not defined from deals to {} (use HUBSPOT_DEFINED/{}, or a label of GET /crm/associations/v4/deals/{}/labels)",
             type_id.map_or("(missing)".to_string(), |t| t.to_string()),
@@ -438,22 +450,27 @@ pub(crate) fn batch_read_v4(world: &mut World, to_type: &str, body: &Value) -> A
     batch_answer(world, started, 200, results, errors)
 }
 
+/// The `{from, to, types}` inputs of a labelled batch, each checked.
+fn labelled_inputs(
+    world: &World,
+    target: &Target,
+    body: &Value,
+) -> Result<Vec<(String, String, Vec<String>)>, ApiError> {
+    let mut planned = Vec::new();
+    for (i, input) in inputs(body)?.iter().enumerate() {
+        let (key, to) = from_to(input, i)?;
+        let at = format!("inputs[{i}].types");
+        planned.push((key, to, kinds_of(world, target, &input["types"], &at)?));
+    }
+    Ok(planned)
+}
+
 /// `POST …/batch/create`: labelled associations, `{from, to, types}` each (201, or 207 with
 /// the inputs whose deal does not exist).
 pub(crate) fn batch_create(world: &mut World, to_type: &str, body: &Value) -> Answer {
     let target = target(to_type)?;
     let started = timestamp(world.now());
-    let mut planned = Vec::new();
-    for (i, input) in inputs(body)?.iter().enumerate() {
-        let (key, to) = from_to(input, i)?;
-        let kinds = kinds_of(
-            world,
-            target,
-            &input["types"],
-            &format!("inputs[{i}].types"),
-        )?;
-        planned.push((key, to, kinds));
-    }
+    let planned = labelled_inputs(world, target, body)?;
     let (mut results, mut errors) = (Vec::new(), Vec::new());
     for (key, to, kinds) in planned {
         let Some(id) = live(world, &key) else {
@@ -521,17 +538,7 @@ pub(crate) fn batch_archive(world: &mut World, to_type: &str, body: &Value) -> A
 /// the pair's other types (204).
 pub(crate) fn batch_archive_labels(world: &mut World, to_type: &str, body: &Value) -> Answer {
     let target = target(to_type)?;
-    let mut planned = Vec::new();
-    for (i, input) in inputs(body)?.iter().enumerate() {
-        let (key, to) = from_to(input, i)?;
-        let kinds = kinds_of(
-            world,
-            target,
-            &input["types"],
-            &format!("inputs[{i}].types"),
-        )?;
-        planned.push((key, to, kinds));
-    }
+    let planned = labelled_inputs(world, target, body)?;
     for (key, to, kinds) in planned {
         if let Some(id) = live(world, &key) {
             world.store.disassociate(id, target.name, &to, Some(&kinds));
@@ -687,7 +694,7 @@ pub(crate) fn set_limits(world: &mut World, to_type: &str, body: &Value, created
     let mut planned = Vec::new();
     for (i, input) in inputs(body)?.iter().enumerate() {
         let at = format!("inputs[{i}]");
-        let kind = kind_of(world, target, input, &at)?;
+        let (category, type_id) = type_of(world, target, input, &at)?;
         let max = input["maxToObjectIds"]
             .as_i64()
             .filter(|max| *max > 0)
@@ -696,10 +703,6 @@ pub(crate) fn set_limits(world: &mut World, to_type: &str, body: &Value, created
                     "Invalid input JSON: {at}.maxToObjectIds is required (a positive number)"
                 ))
             })?;
-        let (category, type_id) = match kind.split_once('/') {
-            Some((category, id)) => (category.to_string(), id.parse().unwrap_or_default()),
-            None => ("HUBSPOT_DEFINED".to_string(), target.default_type),
-        };
         planned.push((category, type_id, max));
     }
     let mut results = Vec::new();

@@ -160,22 +160,31 @@ fn label(value: &Value, at: &str) -> Result<String, ApiError> {
         .ok_or_else(|| ApiError::validation(format!("{at}label is required")))
 }
 
+/// The most stages a deal pipeline holds at HubSpot.
+const MAX_STAGES: usize = 100;
+
+/// A pipeline body's `stages`: at least one, at most [`MAX_STAGES`].
+fn stage_inputs(body: &Value) -> Result<&Vec<Value>, ApiError> {
+    let inputs = body["stages"]
+        .as_array()
+        .filter(|s| !s.is_empty())
+        .ok_or_else(|| ApiError::validation("stages is required: at least one stage"))?;
+    if inputs.len() > MAX_STAGES {
+        return Err(ApiError::validation(format!(
+            "A pipeline holds at most {MAX_STAGES} stages, {} were given",
+            inputs.len()
+        )));
+    }
+    Ok(inputs)
+}
+
 /// `POST /crm/v3/pipelines/deals`: a pipeline with its stages, each needing a label, a display
 /// order and a probability from 0.0 to 1.0 (`metadata.probability`), as HubSpot asks of deal
 /// stages. Ids are numbers, as HubSpot gives custom pipelines and stages.
 pub(crate) fn create(world: &mut World, body: &Value) -> Answer {
     let pipeline_label = label(body, "")?;
     let pipeline_order = order(body, "")?;
-    let inputs = body["stages"]
-        .as_array()
-        .filter(|s| !s.is_empty())
-        .ok_or_else(|| ApiError::validation("stages is required: at least one stage"))?;
-    if inputs.len() > 100 {
-        return Err(ApiError::validation(format!(
-            "A pipeline holds at most 100 stages, {} were given",
-            inputs.len()
-        )));
-    }
+    let inputs = stage_inputs(body)?;
     let taken = |label: &str| {
         world
             .store
@@ -398,10 +407,7 @@ pub(crate) fn replace(world: &mut World, id: &str, body: &Value) -> Answer {
     let old_stages = pipeline.stages.clone();
     let pipeline_label = label(body, "")?;
     let pipeline_order = order(body, "")?;
-    let inputs = body["stages"]
-        .as_array()
-        .filter(|s| !s.is_empty())
-        .ok_or_else(|| ApiError::validation("stages is required: at least one stage"))?;
+    let inputs = stage_inputs(body)?;
     let now = world.now();
     let mut stages = Vec::new();
     for (i, input) in inputs.iter().enumerate() {
@@ -477,8 +483,10 @@ pub(crate) fn archive(world: &mut World, id: &str) -> Answer {
 /// `POST …/{pipelineId}/stages`: a new stage (label, display order, probability).
 pub(crate) fn create_stage(world: &mut World, id: &str, body: &Value) -> Answer {
     let (_, pipeline) = find(world, id)?;
-    if pipeline.stages.len() >= 100 {
-        return Err(ApiError::validation("A pipeline holds at most 100 stages"));
+    if pipeline.stages.len() >= MAX_STAGES {
+        return Err(ApiError::validation(format!(
+            "A pipeline holds at most {MAX_STAGES} stages"
+        )));
     }
     let now = world.now();
     let described = stage_input(body, "", now)?;
