@@ -759,3 +759,23 @@ pub(crate) fn gdpr_delete(world: &mut World, body: &Value) -> Answer {
     world.store.remove(id);
     Ok((204, None))
 }
+
+/// HubSpot's type id of an object type deals associate with (`0-1` for contacts).
+pub(crate) fn object_type_id(name: &str) -> Option<&'static str> {
+    target(name).ok().map(|t| t.type_id)
+}
+
+/// What the journal says of a recorded association: the object's type id and the
+/// association's category and type id (`None` for an object type deals do not associate with).
+pub(crate) fn journal_spec(object: &str, kind: &str) -> Option<(&'static str, String, i64)> {
+    let target = target(object).ok()?;
+    if kind == target.label {
+        return Some((
+            target.type_id,
+            "HUBSPOT_DEFINED".into(),
+            target.default_type,
+        ));
+    }
+    let (category, type_id) = kind.split_once('/')?;
+    Some((target.type_id, category.to_string(), type_id.parse().ok()?))
+}

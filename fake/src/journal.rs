@@ -7,12 +7,13 @@
 //! (`developer.webhooks_journal.subscriptions.read` / `.write`), which an app's
 //! client-credentials token carries.
 //!
-//! The journal itself (entries, offsets, content URLs, retention, snapshots) is not served
-//! yet: its reads answer 404.
+//! Which changes a subscription asks for ([`Subscriptions::asking_for`]) decides what the
+//! journal (`journal_log`) records.
 
 use super::errors::ApiError;
 use super::objects::Answer;
 use super::store::timestamp;
+use super::webhooks::Notice;
 use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
 
@@ -140,6 +141,45 @@ impl Filter {
 }
 
 impl Subscriptions {
+    /// The subscription that asks the journal to record `change` to a deal, if any.
+    pub fn asking_for(&self, change: &Notice) -> Option<i64> {
+        let (kind, action, property, associated) = match change {
+            Notice::Created(_) => ("OBJECT", "CREATE", None, None),
+            Notice::PropertyChanged { name, .. } => ("OBJECT", "UPDATE", Some(name), None),
+            Notice::Deleted { .. } => ("OBJECT", "DELETE", None, None),
+            Notice::Restored(_) => ("OBJECT", "RESTORE", None, None),
+            Notice::Merged { .. } => ("OBJECT", "MERGE", None, None),
+            Notice::AssociationChanged {
+                object, removed, ..
+            } => (
+                "ASSOCIATION",
+                if *removed {
+                    "ASSOCIATION_REMOVED"
+                } else {
+                    "ASSOCIATION_ADDED"
+                },
+                None,
+                super::associations::object_type_id(object),
+            ),
+        };
+        let gdpr = matches!(change, Notice::Deleted { gdpr: true, .. });
+        self.subscriptions
+            .iter()
+            .find(|s| {
+                let deals = s.object_type.as_deref() == Some(super::DEALS_TYPE_ID)
+                    && s.portal.is_none_or(|p| p as u64 == crate::PORTAL_ID);
+                let asked = s.kind == kind
+                    && s.actions.iter().any(|a| a == action)
+                    && property.is_none_or(|p| s.properties.is_empty() || s.properties.contains(p))
+                    && associated.is_none_or(|t| s.associated.iter().any(|a| a == t));
+                let gdpr_asked = gdpr
+                    && s.kind == "GDPR_PRIVACY_DELETION"
+                    && s.actions.iter().any(|a| a == "GDPR_DELETE");
+                deals && (asked || gdpr_asked)
+            })
+            .map(|s| s.id)
+    }
+
     fn next(&mut self) -> i64 {
         self.next_id += 1;
         self.next_id

@@ -41,6 +41,7 @@ mod batch;
 mod errors;
 mod faults;
 mod journal;
+mod journal_log;
 mod limits;
 mod log;
 mod oauth_api;
@@ -63,6 +64,7 @@ mod webhooks;
 pub use auth::{FAKE_HUB_DOMAIN, FAKE_USER_EMAIL, FAKE_USER_ID};
 pub use auth::{MAX_ACCESS_TOKENS, READ_SCOPE, TokenKind, WRITE_SCOPE, token_label};
 pub use faults::{Fault, FaultKind};
+pub use journal_log::{BATCH_ENTRIES, EVENTS_PER_ENTRY, JournalOptions};
 pub use limits::RateLimits;
 pub use log::{Counters, LOG_CAPACITY, LoggedRequest, OTHER_TOKENS, TOKEN_LABEL_CAPACITY};
 pub use store::Pipeline;
@@ -80,6 +82,9 @@ use tokio::sync::watch;
 /// The portal id the fake reports in error bodies.
 pub const PORTAL_ID: u64 = 62515;
 
+/// HubSpot's object type id of deals.
+pub(crate) const DEALS_TYPE_ID: &str = "0-3";
+
 /// Configures a [`FakeHubSpot`]; [`FakeHubSpotBuilder::start`] starts it.
 #[must_use]
 pub struct FakeHubSpotBuilder {
@@ -92,6 +97,7 @@ pub struct FakeHubSpotBuilder {
     clock: SharedClock,
     indexing_lag: Duration,
     webhooks: Option<WebhookSubscriber>,
+    journal: JournalOptions,
 }
 
 impl fmt::Debug for FakeHubSpotBuilder {
@@ -131,6 +137,7 @@ impl Default for FakeHubSpotBuilder {
             clock: Arc::new(SystemClock),
             indexing_lag: Duration::ZERO,
             webhooks: None,
+            journal: JournalOptions::default(),
         }
     }
 }
@@ -282,6 +289,13 @@ impl FakeHubSpotBuilder {
         self
     }
 
+    /// How long the webhooks journal keeps entries and how long its content URLs are valid
+    /// (default: three days, ten minutes), on the fake's clock.
+    pub fn journal(mut self, options: JournalOptions) -> Self {
+        self.journal = options;
+        self
+    }
+
     /// Starts serving on `127.0.0.1` in the current tokio runtime.
     pub async fn start(self) -> std::io::Result<FakeHubSpot> {
         let listener = tokio::net::TcpListener::bind(("127.0.0.1", self.port)).await?;
@@ -289,8 +303,9 @@ impl FakeHubSpotBuilder {
         let base_url = format!("http://{address}");
         let mut store = store::Store::new(self.schema);
         let deliveries = webhooks::Deliveries::default();
+        // Changes are kept for the journal, and for webhook subscribers when there are any.
+        store.record_changes();
         let outbox = self.webhooks.map(|subscriber| {
-            store.record_changes();
             webhooks::Outbox::start(subscriber, self.clock.clone(), deliveries.clone())
         });
         let mut world = state::World::new(
@@ -306,6 +321,7 @@ impl FakeHubSpotBuilder {
             self.indexing_lag,
         );
         world.webhooks = outbox;
+        world.journal_log = journal_log::Journal::new(self.journal);
         if let Some(seed) = self.seed {
             world.secrets = fastrand::Rng::with_seed(seed);
         }
@@ -459,7 +475,32 @@ impl FakeHubSpot {
             let now = world.now();
             ids.push(world.create_deal(values, associations, now).to_string());
         }
+        world.publish_changes();
         Ok(ids)
+    }
+
+    /// Appends an entry holding these events to the webhooks journal as they are, whatever
+    /// the subscriptions (to show a client events it does not know, as HubSpot may add).
+    pub fn append_journal_events(&self, events: Vec<serde_json::Value>) {
+        let mut world = self.world();
+        let now = world.now();
+        let state::World {
+            journal_log,
+            secrets,
+            ..
+        } = &mut *world;
+        journal_log.record(events, now, secrets);
+    }
+
+    /// Brings an archived deal back, as HubSpot's recycle bin does (the API has no restore);
+    /// `false` when `id` is not an archived deal, or a unique value of it is taken. The
+    /// journal records it as `RESTORE`.
+    pub fn restore_deal(&self, id: &str) -> bool {
+        let mut world = self.world();
+        let now = world.now();
+        let restored = id.parse().is_ok_and(|id| world.store.restore(id, now));
+        world.publish_changes();
+        restored
     }
 
     /// How many deals are archived.

@@ -4,6 +4,7 @@
 //! (OAuth, stats).
 
 use super::faults::OAUTH_TOKEN;
+use super::journal_log::JournalRead;
 use hubspot_deals::operations::{OPERATIONS, Operation};
 use hyper::Method;
 
@@ -102,6 +103,10 @@ pub(crate) enum Neighbour {
     PropertyChange(PropertyChange),
     /// A call on the webhooks journal's subscriptions.
     JournalSubscriptions(SubscriptionCall),
+    /// A read of the webhooks journal: every installing account's, or (`local`) one's.
+    Journal { local: bool, read: JournalRead },
+    /// `POST /webhooks-journal/snapshots/2026-03/crm`.
+    Snapshots,
     /// `GET /crm/v3/pipelines/deals`.
     PipelinesGetAll,
     /// `POST /crm/v3/pipelines/deals`.
@@ -260,6 +265,8 @@ impl Neighbour {
                 SubscriptionCall::ArchiveFilter(_) => "journal_filters_archive",
                 SubscriptionCall::Filters(_) => "journal_filters_get_all",
             },
+            Neighbour::Journal { local, read } => read.name(*local),
+            Neighbour::Snapshots => "journal_snapshots_create",
             Neighbour::PropertyChange(change) => match change {
                 PropertyChange::Update(_) => "properties_update",
                 PropertyChange::Archive(_) => "properties_archive",
@@ -292,8 +299,15 @@ impl Neighbour {
 
     /// The scope it needs when it is not the deals read or write scope.
     pub fn scope(&self) -> Option<&'static str> {
-        let Neighbour::JournalSubscriptions(call) = self else {
-            return None;
+        let call = match self {
+            Neighbour::JournalSubscriptions(call) => call,
+            Neighbour::Journal {
+                read: JournalRead::Status(_),
+                ..
+            } => return Some("developer.webhooks_journal.snapshots.read"),
+            Neighbour::Journal { .. } => return Some("developer.webhooks_journal.read"),
+            Neighbour::Snapshots => return Some("developer.webhooks_journal.snapshots.write"),
+            _ => return None,
         };
         Some(match call {
             SubscriptionCall::List
@@ -326,6 +340,20 @@ impl Neighbour {
 fn neighbour(path: &str) -> Option<Vec<(&'static str, Neighbour)>> {
     if path == "/crm/v3/schemas" {
         return Some(vec![("GET", Neighbour::Schemas)]);
+    }
+    if path == "/webhooks-journal/snapshots/2026-03/crm" {
+        return Some(vec![("POST", Neighbour::Snapshots)]);
+    }
+    for (prefix, local) in [
+        ("/webhooks-journal/journal/2026-03/", false),
+        ("/webhooks-journal/journal-local/2026-03/", true),
+    ] {
+        if let Some(rest) = path.strip_prefix(prefix) {
+            let segments: Vec<String> = rest.split('/').map(percent_decode).collect();
+            let strings: Vec<&str> = segments.iter().map(String::as_str).collect();
+            let (method, read) = JournalRead::at(&strings)?;
+            return Some(vec![(method, Neighbour::Journal { local, read })]);
+        }
     }
     if let Some(rest) = path.strip_prefix("/webhooks-journal/subscriptions/2026-03") {
         let segments: Vec<String> = rest
@@ -577,6 +605,9 @@ pub(crate) enum Route {
     /// The page a person approves the app on (`GET /oauth/authorize`).
     Authorize,
     Stats,
+    /// `GET /__fake/journal/{offset}`: a journal entry's content, at the URL a journal read
+    /// hands out (no credentials, as a presigned download).
+    JournalContent(String),
     /// A known path with another method; the methods it takes, for `Allow`.
     MethodNotAllowed(String),
     NotFound,
@@ -595,6 +626,7 @@ impl Route {
             Route::Introspect => "oauth_introspect",
             Route::Authorize => "oauth_authorize",
             Route::Stats => "fake_stats",
+            Route::JournalContent(_) => "journal_content",
             Route::MethodNotAllowed(_) | Route::NotFound => "unknown",
         }
     }
@@ -671,6 +703,11 @@ pub(crate) fn route(method: &Method, path: &str) -> Route {
         "/oauth/v3/token/revoke" | "/oauth/2026-03/token/revoke" => ("POST", Some(Route::Revoke)),
         "/oauth/authorize" => ("GET", Some(Route::Authorize)),
         "/__fake/stats" => ("GET", Some(Route::Stats)),
+        _ if path.starts_with("/__fake/journal/") => (
+            "GET",
+            path.strip_prefix("/__fake/journal/")
+                .map(|offset| Route::JournalContent(percent_decode(offset))),
+        ),
         _ if token_in(ACCESS_TOKENS).is_some() => {
             ("GET", token_in(ACCESS_TOKENS).map(Route::AccessTokenInfo))
         }

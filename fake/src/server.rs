@@ -4,6 +4,7 @@
 use super::auth::{Caller, READ_SCOPE, WRITE_SCOPE};
 use super::errors::ApiError;
 use super::faults::FaultKind;
+use super::journal_log::JournalRead;
 use super::log::LoggedRequest;
 use super::objects::Answer;
 use super::query::Query;
@@ -186,6 +187,15 @@ fn process(
             outcome
         }
         Route::Stats => Outcome::json(200, Some(stats(world))),
+        Route::JournalContent(offset) => {
+            let expires = Query::parse(parts.uri.query())
+                .get("expires")
+                .and_then(|e| e.parse().ok());
+            match world.journal_log.content(offset, expires, now) {
+                Ok(content) => Outcome::json(200, Some(content)),
+                Err(status) => presigned_refusal(status),
+            }
+        }
         Route::Authorize => authorize_page(world, parts),
         Route::OAuthToken { v3 } => token_grant(world, parts, body, *v3, now, correlation_id),
         Route::AccessTokenInfo(token) => {
@@ -212,7 +222,31 @@ fn process(
             oauth_outcome(status, answer, correlation_id)
         }
         Route::Deals { .. } => deals_call(world, route, parts, body, now, correlation_id),
-        Route::Neighbour(read) => neighbour_call(world, read, parts, body, now, correlation_id),
+        Route::Neighbour(read) => {
+            let outcome = neighbour_call(world, read, parts, body, now, correlation_id);
+            world.publish_changes();
+            outcome
+        }
+    }
+}
+
+/// What a presigned download answers when it expired (403) or its object is gone (404): the
+/// storage service's XML, not HubSpot's JSON.
+fn presigned_refusal(status: u16) -> Outcome {
+    let (code, message) = if status == 403 {
+        ("AccessDenied", "Request has expired")
+    } else {
+        ("NoSuchKey", "The specified key does not exist.")
+    };
+    Outcome {
+        status,
+        content_type: "application/xml",
+        headers: Vec::new(),
+        body: Bytes::from(format!(
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>{code}</Code><Message>{message}</Message></Error>"
+        )),
+        token: None,
+        limited: false,
     }
 }
 
@@ -494,6 +528,30 @@ fn neighbour_call(
                 SubscriptionCall::Filters(id) => subscriptions.filters(id),
             }
         }
+        Neighbour::Journal { local, read } => {
+            let base_url = world.base_url.clone();
+            let elsewhere = *local
+                && Query::parse(parts.uri.query())
+                    .get("installPortalId")
+                    .is_some_and(|p| p != crate::PORTAL_ID.to_string());
+            let journal = &mut world.journal_log;
+            match read {
+                // Another account's local journal: the fake's app is installed in one.
+                _ if elsewhere => Err(ApiError::not_found()),
+                JournalRead::BatchRead => parse_json(&parts.headers, body, false)
+                    .and_then(|json| journal.read(&json, &base_url, now)),
+                JournalRead::Status(id) => journal.status(id),
+                JournalRead::Earliest | JournalRead::Latest | JournalRead::Next(_) => {
+                    journal.one(read, &base_url, now)
+                }
+                _ => journal.many(read, &base_url, now),
+            }
+        }
+        Neighbour::Snapshots => parse_json(&parts.headers, body, false).and_then(|json| {
+            world
+                .journal_log
+                .snapshot(&json, &world.store, now, &mut world.secrets)
+        }),
         Neighbour::PropertyChange(change) => {
             let json = || parse_json(&parts.headers, body, false);
             match change {

@@ -34,6 +34,8 @@ pub(crate) struct World {
     pub webhooks: Option<Outbox>,
     /// The app's webhooks journal subscriptions.
     pub journal: super::journal::Subscriptions,
+    /// The webhooks journal's entries.
+    pub journal_log: super::journal_log::Journal,
 }
 
 impl World {
@@ -60,14 +62,33 @@ impl World {
             visible_at: HashMap::new(),
             webhooks: None,
             journal: Default::default(),
+            journal_log: Default::default(),
         }
     }
 
-    /// Sends the changes the last request made to the webhook subscriber, if any.
+    /// Records the changes the last request made in the journal (those its subscriptions
+    /// ask for) and sends them to the webhook subscriber, if any.
     pub fn publish_changes(&mut self) {
         let now = self.now();
+        let changes = self.store.take_changes();
+        if changes.is_empty() {
+            return;
+        }
+        let events: Vec<serde_json::Value> = changes
+            .iter()
+            .filter_map(|change| {
+                let subscription = self.journal.asking_for(change)?;
+                Some(super::journal_log::event(
+                    change,
+                    subscription,
+                    &self.store,
+                    now,
+                ))
+            })
+            .collect();
+        self.journal_log.record(events, now, &mut self.secrets);
         if let Some(outbox) = &mut self.webhooks {
-            outbox.publish(self.store.take_changes(), crate::PORTAL_ID, now);
+            outbox.publish(changes, crate::PORTAL_ID, now);
         }
     }
 

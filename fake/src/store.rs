@@ -481,6 +481,7 @@ impl Store {
                 .map(|(name, value)| Notice::PropertyChanged {
                     id,
                     name: name.clone(),
+                    old: deal.values.get(name).cloned(),
                     value: value.clone(),
                 })
                 .collect(),
@@ -508,6 +509,7 @@ impl Store {
                 id,
                 object: object.to_string(),
                 to: to.to_string(),
+                kind: label.to_string(),
                 removed: false,
             });
         }
@@ -519,15 +521,22 @@ impl Store {
         let Some(deal) = self.deals.get_mut(&id) else {
             return;
         };
-        let before = deal.associations.len();
-        deal.associations.retain(|(o, t, kind)| {
-            !(o == object && t == to && kinds.is_none_or(|kinds| kinds.contains(kind)))
-        });
-        if deal.associations.len() != before {
+        let removed = |(o, t, kind): &(String, String, String)| {
+            o == object && t == to && kinds.is_none_or(|kinds| kinds.contains(kind))
+        };
+        let gone: Vec<String> = deal
+            .associations
+            .iter()
+            .filter(|a| removed(a))
+            .map(|(_, _, kind)| kind.clone())
+            .collect();
+        deal.associations.retain(|a| !removed(a));
+        for kind in gone {
             self.note(Notice::AssociationChanged {
                 id,
                 object: object.to_string(),
                 to: to.to_string(),
+                kind,
                 removed: true,
             });
         }
@@ -555,7 +564,7 @@ impl Store {
         self.index_unique(id, false);
         if self.deals.remove(&id).is_some() {
             self.aliases.retain(|_, target| *target != id);
-            self.note(Notice::Deleted(id));
+            self.note(Notice::Deleted { id, gdpr: true });
         }
     }
 
@@ -569,8 +578,31 @@ impl Store {
             deal.archived_at = Some(now);
             deal.updated_at = now;
             self.index_unique(id, false);
-            self.note(Notice::Deleted(id));
+            self.note(Notice::Deleted { id, gdpr: false });
         }
+    }
+
+    /// Brings an archived deal back (as HubSpot's recycle bin does); whether there was one.
+    /// A unique value another live deal took since keeps it archived.
+    pub fn restore(&mut self, id: u64, now: DateTime<Utc>) -> bool {
+        let Some(deal) = self.deals.get(&id).filter(|d| d.archived_at.is_some()) else {
+            return false;
+        };
+        let taken = self.schema.unique.iter().any(|property| {
+            deal.values
+                .get(property)
+                .is_some_and(|value| self.live_with(property, value).is_some())
+        });
+        if taken {
+            return false;
+        }
+        if let Some(deal) = self.deals.get_mut(&id) {
+            deal.archived_at = None;
+            deal.updated_at = now;
+        }
+        self.index_unique(id, true);
+        self.note(Notice::Restored(id));
+        true
     }
 
     /// Merges two live deals into a new one with the primary's values; both old ids resolve
@@ -614,6 +646,17 @@ impl Store {
             merged: vec![other],
             new_id: id,
         });
+        // The remaining deal carries both deals' associations: each is told as added to it.
+        let carried = self.deals.get(&id).map(|d| d.associations.clone());
+        for (object, to, kind) in carried.unwrap_or_default() {
+            self.note(Notice::AssociationChanged {
+                id,
+                object,
+                to,
+                kind,
+                removed: false,
+            });
+        }
         if let Some(deal) = self.deals.get_mut(&id) {
             deal.created_at = first.created_at;
         }

@@ -95,9 +95,17 @@ pub(crate) enum Notice {
     PropertyChanged {
         id: u64,
         name: String,
+        /// The value before (`None`: it had none).
+        old: Option<String>,
         value: String,
     },
-    Deleted(u64),
+    /// Archived, or (`gdpr`) removed for good.
+    Deleted {
+        id: u64,
+        gdpr: bool,
+    },
+    /// Brought back from the archive.
+    Restored(u64),
     Merged {
         primary: u64,
         merged: Vec<u64>,
@@ -107,6 +115,8 @@ pub(crate) enum Notice {
         id: u64,
         object: String,
         to: String,
+        /// How the store records the association's type.
+        kind: String,
         removed: bool,
     },
 }
@@ -173,12 +183,15 @@ impl Outbox {
             .map(|change| {
                 let (kind, object_id, extra) = match change {
                     Notice::Created(id) => ("deal.creation", id, json!({})),
-                    Notice::PropertyChanged { id, name, value } => (
+                    Notice::PropertyChanged { id, name, value, .. } => (
                         "deal.propertyChange",
                         id,
                         json!({"propertyName": name, "propertyValue": value}),
                     ),
-                    Notice::Deleted(id) => ("deal.deletion", id, json!({})),
+                    Notice::Deleted { id, .. } => ("deal.deletion", id, json!({})),
+                    // HubSpot's webhooks v3 have no restore event: a restored deal is told
+                    // as created again.
+                    Notice::Restored(id) => ("deal.creation", id, json!({})),
                     Notice::Merged {
                         primary,
                         merged,
@@ -194,6 +207,7 @@ impl Outbox {
                         object,
                         to,
                         removed,
+                        ..
                     } => (
                         "deal.associationChange",
                         id,

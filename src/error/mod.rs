@@ -288,6 +288,22 @@ pub enum Error {
         /// The cursor.
         cursor: String,
     },
+    /// The webhooks journal no longer holds the offset a feed was to continue after (HubSpot
+    /// keeps entries three days): changes between it and the journal's earliest entry can
+    /// only be recovered by reading deals again; see
+    /// [`journal::bridge_gap`](crate::journal::bridge_gap). Nothing was skipped silently.
+    JournalOffsetExpired {
+        /// The offset the feed stood at.
+        offset: String,
+    },
+    /// The content of a journal entry could not be fetched from the URL HubSpot handed out
+    /// (not HubSpot's API: its presigned storage), even after asking for a fresh URL.
+    JournalContent {
+        /// The entry's offset.
+        offset: String,
+        /// What went wrong (the URL is left out: it grants access).
+        reason: String,
+    },
     /// The request was not valid (a builder value that could not be converted, or a helper's
     /// input it cannot use).
     InvalidRequest(String),
@@ -536,6 +552,16 @@ impl fmt::Display for Error {
                 "{}HubSpot returned the paging cursor {cursor:?} a second time; the stream \
                  stopped instead of looping",
                 Prefix(*operation)
+            ),
+            Self::JournalOffsetExpired { offset } => write!(
+                f,
+                "the webhooks journal no longer holds offset {offset} (entries are kept three \
+                 days): bridge the gap by reading deals changed since the last change applied \
+                 (journal::bridge_gap), then continue from the journal's earliest entry"
+            ),
+            Self::JournalContent { offset, reason } => write!(
+                f,
+                "the content of journal entry {offset} could not be fetched: {reason}"
             ),
             Self::InvalidRequest(message) => write!(f, "invalid request: {message}"),
             Self::Other(message) => f.write_str(message),

@@ -135,6 +135,11 @@ impl Runtime {
         })
     }
 
+    /// The clock the runtime keeps time by.
+    pub(crate) fn clock(&self) -> &SharedClock {
+        &self.shared.clock
+    }
+
     /// The retry policy calls follow.
     pub fn retry_policy(&self) -> &RetryPolicy {
         &self.shared.retry

@@ -10,6 +10,7 @@ mod batch;
 mod builder;
 mod errors;
 mod journal;
+mod journal_feed;
 mod limits;
 mod neighbours;
 mod oauth;

@@ -1,30 +1,6 @@
-//! The webhooks journal (API version 2026-03): the client Progenitor generates from
-//! `spec/webhooks_journal.json`, through the same runtime as deals (auth, rate limit, retries,
-//! errors). The journal is an app's log of changes to the objects it subscribed to, kept
-//! three days and read by offset: this account's (`local_journal_*`, with
-//! `install_portal_id`) or every installing account's (`journal_*`). Each read answers
-//! where the entry's content is (`url`, until `expires_at`) and its `current_offset`.
-//!
-//! It is authorized with the app's own token: [`OAuth::client_credentials`] with the
-//! journal's scopes as HubSpot's guide names them (`developer.webhooks_journal.read` to read,
-//! `developer.webhooks_journal.subscriptions.read` and `.write` for subscriptions,
-//! `developer.webhooks_journal.snapshots.read` and `.write` for snapshots; HubSpot's OpenAPI
-//! document names them `webhooks-journal-data-access`, …).
-//!
-//! [`OAuth::client_credentials`]: crate::auth::OAuth::client_credentials
-//!
-//! ```no_run
-//! # async fn run(client: hubspot_deals::Client) -> Result<(), hubspot_deals::Error> {
-//! let batch = client.journal().journal_batch_earliest().count(100).send().await?.into_inner();
-//! for entry in &batch.results {
-//!     println!("{} until {}: {}", entry.current_offset, entry.expires_at, entry.url);
-//! }
-//! # Ok(()) }
-//! ```
+//! Journal subscriptions for a deals feed: what to ask for, made sure of idempotently.
 
-generated_client!("webhooks_journal_client.rs");
-
-use types::{
+use super::types::{
     AssociationSubscriptionUpsertRequest as AssociationRequest,
     AssociationSubscriptionUpsertRequestActionsItem as AssociationAction,
     AssociationSubscriptionUpsertRequestSubscriptionType as AssociationKind,
@@ -34,11 +10,7 @@ use types::{
     SubscriptionUpsertRequest,
 };
 
-/// HubSpot's object type id of deals.
-pub const DEALS: &str = "0-3";
-
-/// The object types whose associations with deals a deals feed follows: contacts, companies.
-pub const ASSOCIATED: [&str; 2] = ["0-1", "0-2"];
+use super::{ASSOCIATED, DEALS};
 
 /// What a deals feed needs the journal to record for account `portal_id`: deals created,
 /// changed (the `properties` named; HubSpot's journal records every property when none

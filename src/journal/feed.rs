@@ -1,0 +1,349 @@
+//! [`Feed`]: the journal's entries in order, each read once, with its content fetched and
+//! typed.
+
+use super::change::{JournalEntry, entry_of};
+use super::types::{BatchInputString, JournalFetchResponse};
+use crate::Error;
+use chrono::{DateTime, Utc};
+use progenitor_client::ClientInfo;
+use std::collections::VecDeque;
+use std::num::NonZeroU32;
+use std::time::Duration;
+
+/// The most entries one batch read asks for.
+pub const MAX_BATCH: u32 = 100;
+
+/// The largest entry content the feed reads (a bound on what a broken or hostile URL can
+/// make it hold).
+pub const MAX_CONTENT_BYTES: usize = 64 * 1024 * 1024;
+
+/// How many times an entry's content is asked for again with a fresh URL.
+const CONTENT_ATTEMPTS: usize = 3;
+
+/// Where a feed starts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Start {
+    /// With the oldest entry the journal still holds.
+    Earliest,
+    /// With entries published from now on (after the newest entry there is).
+    Latest,
+    /// After this offset: the one stored with the last entry applied.
+    After(String),
+}
+
+/// How many calls a feed made, by kind.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct FeedCalls {
+    /// Journal reads (HubSpot's API, in the app's budget).
+    pub reads: u64,
+    /// Content downloads (from the URLs the reads hand out; not HubSpot's API budget).
+    pub downloads: u64,
+}
+
+/// The journal's entries, in order, each with its changes typed.
+///
+/// **Guarantees.** Entries come in the journal's order, each once per feed: the feed moves
+/// past an entry only when it hands it out. Store [`JournalEntry::offset`] after applying an
+/// entry's changes and start the next feed with [`Start::After`]: every later entry comes,
+/// none twice (at most once per offset; a crash between applying and storing gives that one
+/// entry again, so apply idempotently or store the offset in the same transaction).
+/// An offset the journal no longer holds is [`Error::JournalOffsetExpired`], never a silent
+/// jump to the latest entry: recover with [`bridge_gap`](super::bridge_gap).
+///
+/// Reading follows the journal's batches (`batch/{offset}/next/{count}`, up to 100 entries a
+/// call) and downloads each entry's content from its short-lived URL without credentials (it
+/// is a presigned storage URL, not HubSpot's API); a URL that expired is asked for again.
+/// [`next`](Feed::next) waits at the head of the journal, from one second doubling to 30.
+///
+/// ```no_run
+/// # async fn run(app: hubspot_deals::Client, stored: Option<String>) -> Result<(), hubspot_deals::Error> {
+/// use hubspot_deals::journal::{ChangeKind, Feed, Start};
+/// let start = stored.map_or(Start::Latest, Start::After);
+/// let mut feed = Feed::new(&app, start).local(62515);
+/// loop {
+///     let entry = feed.next().await?;
+///     for change in &entry.changes {
+///         if let ChangeKind::PropertyChanged { name, new, .. } = &change.kind {
+///             println!("deal {:?}: {name} = {new:?}", change.deal_id);
+///         }
+///     }
+///     // store entry.offset here, with what the changes did
+/// }
+/// # }
+/// ```
+#[derive(Debug)]
+pub struct Feed {
+    client: crate::Client,
+    position: Start,
+    local: Option<i32>,
+    batch: NonZeroU32,
+    ready: VecDeque<JournalEntry>,
+    covered_before: Option<DateTime<Utc>>,
+    first_wait: Duration,
+    max_wait: Duration,
+    wait: Duration,
+    calls: FeedCalls,
+}
+
+impl Feed {
+    /// A feed of the app's global journal (every installing account) from `start`; the
+    /// client carries the app's client-credentials token.
+    pub fn new(client: &crate::Client, start: Start) -> Self {
+        Self {
+            client: client.clone(),
+            position: start,
+            local: None,
+            batch: NonZeroU32::new(MAX_BATCH).unwrap_or(NonZeroU32::MIN),
+            ready: VecDeque::new(),
+            covered_before: None,
+            first_wait: Duration::from_secs(1),
+            max_wait: Duration::from_secs(30),
+            wait: Duration::from_secs(1),
+            calls: FeedCalls::default(),
+        }
+    }
+
+    /// Reads one account's journal (`installPortalId`) instead of the global one.
+    pub fn local(mut self, portal_id: i32) -> Self {
+        self.local = Some(portal_id);
+        self
+    }
+
+    /// Entries asked for a call (1 to [`MAX_BATCH`], default 100).
+    pub fn batch(mut self, count: u32) -> Self {
+        self.batch = NonZeroU32::new(count.clamp(1, MAX_BATCH)).unwrap_or(NonZeroU32::MIN);
+        self
+    }
+
+    /// How long [`next`](Feed::next) waits at the head of the journal: `first`, doubling up
+    /// to `max` while nothing comes (default 1 s to 30 s).
+    pub fn idle_wait(mut self, first: Duration, max: Duration) -> Self {
+        self.first_wait = first;
+        self.max_wait = max.max(first);
+        self.wait = first;
+        self
+    }
+
+    /// Marks changes that happened before `time` as [`covered`](super::DealChange::covered)
+    /// (a gap bridge's reads reflect them); [`Bridge::feed`](super::Bridge::feed) sets it.
+    pub fn covered_before(mut self, time: DateTime<Utc>) -> Self {
+        self.covered_before = Some(time);
+        self
+    }
+
+    /// Where the feed stands: after the last entry handed out.
+    pub fn position(&self) -> &Start {
+        &self.position
+    }
+
+    /// The calls made so far.
+    pub fn calls(&self) -> FeedCalls {
+        self.calls
+    }
+
+    /// The next entry, waiting (with backoff) while the journal has nothing new.
+    pub async fn next(&mut self) -> Result<JournalEntry, Error> {
+        loop {
+            if let Some(entry) = self.take() {
+                self.wait = self.first_wait;
+                return Ok(entry);
+            }
+            if self.fill().await? == 0 {
+                let clock = self.client.inner().clock().clone();
+                clock.sleep(self.wait).await;
+                self.wait = self.wait.saturating_mul(2).min(self.max_wait);
+            }
+        }
+    }
+
+    /// The entries available now, in order (empty at the head of the journal): one batch
+    /// read and its downloads.
+    pub async fn poll(&mut self) -> Result<Vec<JournalEntry>, Error> {
+        if self.ready.is_empty() {
+            self.fill().await?;
+        }
+        Ok(std::iter::from_fn(|| self.take()).collect())
+    }
+
+    /// Hands out the next entry read, moving the position past it.
+    fn take(&mut self) -> Option<JournalEntry> {
+        let entry = self.ready.pop_front()?;
+        self.position = Start::After(entry.offset.clone());
+        Some(entry)
+    }
+
+    /// Reads the next batch after the position into `ready`; how many came.
+    async fn fill(&mut self) -> Result<usize, Error> {
+        if self.position == Start::Latest {
+            self.position = match self.latest().await? {
+                Some(offset) => Start::After(offset),
+                None => Start::Earliest,
+            };
+        }
+        let listed = match self.position.clone() {
+            Start::After(offset) => match self.after(&offset).await {
+                Ok(listed) => listed,
+                Err(e) if e.status() == Some(404) => {
+                    // At the head, or past retention: the journal still holding the offset
+                    // tells which.
+                    if self.read(std::slice::from_ref(&offset)).await?.is_empty() {
+                        return Err(Error::JournalOffsetExpired { offset });
+                    }
+                    Vec::new()
+                }
+                Err(e) => return Err(e),
+            },
+            _ => self.earliest().await?,
+        };
+        let count = listed.len();
+        for fetched in listed {
+            let mut entry = self.download(fetched).await?;
+            if let Some(before) = self.covered_before {
+                for change in &mut entry.changes {
+                    change.covered = change.occurred_at.is_some_and(|at| at < before);
+                }
+            }
+            self.ready.push_back(entry);
+        }
+        Ok(count)
+    }
+
+    async fn latest(&mut self) -> Result<Option<String>, Error> {
+        self.calls.reads += 1;
+        let api = self.client.journal();
+        let page = match self.local {
+            Some(portal) => {
+                let call = api.local_journal_batch_latest().count(NonZeroU32::MIN);
+                call.install_portal_id(portal).send().await?
+            }
+            None => {
+                let call = api.journal_batch_latest().count(NonZeroU32::MIN);
+                call.send().await?
+            }
+        };
+        Ok(page
+            .into_inner()
+            .results
+            .last()
+            .map(|r| r.current_offset.to_string()))
+    }
+
+    async fn earliest(&mut self) -> Result<Vec<JournalFetchResponse>, Error> {
+        self.calls.reads += 1;
+        let api = self.client.journal();
+        let page = match self.local {
+            Some(portal) => {
+                let call = api.local_journal_batch_earliest().count(self.batch);
+                call.install_portal_id(portal).send().await?
+            }
+            None => {
+                api.journal_batch_earliest()
+                    .count(self.batch)
+                    .send()
+                    .await?
+            }
+        };
+        Ok(page.into_inner().results)
+    }
+
+    async fn after(&mut self, offset: &str) -> Result<Vec<JournalFetchResponse>, Error> {
+        self.calls.reads += 1;
+        let api = self.client.journal();
+        let page = match self.local {
+            Some(portal) => {
+                let call = api.local_journal_batch_next().offset(offset);
+                let call = call.count(self.batch).install_portal_id(portal);
+                call.send().await?
+            }
+            None => {
+                let call = api.journal_batch_next().offset(offset);
+                call.count(self.batch).send().await?
+            }
+        };
+        Ok(page.into_inner().results)
+    }
+
+    /// The entries the journal still holds of `offsets`, with fresh URLs.
+    async fn read(&mut self, offsets: &[String]) -> Result<Vec<JournalFetchResponse>, Error> {
+        self.calls.reads += 1;
+        let api = self.client.journal();
+        let body = BatchInputString {
+            inputs: offsets.to_vec(),
+        };
+        let page = match self.local {
+            Some(portal) => {
+                let call = api.local_journal_batch_read().body(body);
+                call.install_portal_id(portal).send().await?
+            }
+            None => api.journal_batch_read().body(body).send().await?,
+        };
+        Ok(page.into_inner().results)
+    }
+
+    /// An entry's content, typed; a URL that no longer works is asked for again.
+    async fn download(&mut self, mut fetched: JournalFetchResponse) -> Result<JournalEntry, Error> {
+        let offset = fetched.current_offset.to_string();
+        let mut reason = String::new();
+        for attempt in 0..CONTENT_ATTEMPTS {
+            if attempt > 0 {
+                match self.read(std::slice::from_ref(&offset)).await?.pop() {
+                    Some(fresh) => fetched = fresh,
+                    None => return Err(Error::JournalOffsetExpired { offset }),
+                }
+            }
+            self.calls.downloads += 1;
+            match fetch(self.client.client(), &fetched.url).await {
+                Ok(Fetched::Content(content)) => {
+                    return entry_of(&offset, &content)
+                        .map_err(|reason| Error::JournalContent { offset, reason });
+                }
+                Ok(Fetched::Refused(status)) => {
+                    reason = format!("the URL answered {status} (expired or refused)");
+                }
+                Err(e) => reason = e,
+            }
+        }
+        Err(Error::JournalContent {
+            offset,
+            reason: format!("{reason}, after {CONTENT_ATTEMPTS} URLs"),
+        })
+    }
+}
+
+/// What a content URL gave.
+enum Fetched {
+    Content(serde_json::Value),
+    /// A status that a fresh URL may cure (403, 404, 410, …).
+    Refused(u16),
+}
+
+/// Downloads a content URL without credentials; `Err` for what a fresh URL does not cure
+/// (a body that is not JSON, or too large), transport failures included as text.
+async fn fetch(http: &reqwest::Client, url: &str) -> Result<Fetched, String> {
+    let mut response = http
+        .get(url)
+        .send()
+        .await
+        .map_err(|e| format!("the download failed: {}", e.without_url()))?;
+    let status = response.status();
+    if !status.is_success() {
+        return Ok(Fetched::Refused(status.as_u16()));
+    }
+    let mut body = Vec::new();
+    while let Some(chunk) = response
+        .chunk()
+        .await
+        .map_err(|e| format!("the download was cut off: {}", e.without_url()))?
+    {
+        if body.len() + chunk.len() > MAX_CONTENT_BYTES {
+            return Err(format!(
+                "the content is larger than {MAX_CONTENT_BYTES} bytes, which the feed does not read"
+            ));
+        }
+        body.extend_from_slice(&chunk);
+    }
+    serde_json::from_slice(&body)
+        .map(Fetched::Content)
+        .map_err(|e| format!("the content is not JSON ({e})"))
+}
