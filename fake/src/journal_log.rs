@@ -255,6 +255,8 @@ impl Journal {
             "category": "OBJECT_NOT_FOUND",
             "message": "These offsets are not in the journal (expired, or never given)",
             "context": {"offsets": missing},
+            "errors": [],
+            "links": {},
         }]);
         Ok((207, Some(answer)))
     }
