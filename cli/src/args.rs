@@ -153,6 +153,35 @@ pub enum DealsCommand {
     Search(SearchArgs),
     /// Archive deals, by id.
     Archive(ArchiveArgs),
+    /// Print deal changes as JSON lines as they happen: from the webhooks journal when the
+    /// profile holds app credentials (`auth login --client-credentials`), else by polling
+    /// the deals changed since the last pass.
+    Watch(WatchArgs),
+}
+
+/// `deals watch`.
+#[derive(Debug, Args)]
+pub struct WatchArgs {
+    /// The properties whose changes to follow (comma-separated; default: every property in
+    /// the journal, HubSpot's default properties when polling).
+    #[arg(long, value_delimiter = ',')]
+    pub properties: Vec<String>,
+    /// Start after this journal offset (instead of the state file's, or from now).
+    #[arg(long, conflicts_with = "since")]
+    pub from_offset: Option<String>,
+    /// Start with the deals changed since this time (RFC 3339, or a date), then follow.
+    #[arg(long, value_parser = parse_time)]
+    pub since: Option<DateTime<Utc>>,
+    /// Where the position is kept, replaced atomically after each printed change, so a
+    /// restart goes on from there.
+    #[arg(long)]
+    pub state: Option<PathBuf>,
+    /// Stop once caught up, instead of waiting for more.
+    #[arg(long)]
+    pub once: bool,
+    /// Seconds between polls of the deals changed (without app credentials).
+    #[arg(long, default_value_t = 30)]
+    pub poll_interval: u64,
 }
 
 /// A file format for deals.
@@ -182,8 +211,16 @@ impl Format {
 pub struct LoginArgs {
     /// Read a private app's access token from standard input (never from an argument, which
     /// shells keep in their history).
-    #[arg(long, conflicts_with_all = ["client_id", "service_key"])]
+    #[arg(long, conflicts_with_all = ["client_id", "service_key", "client_credentials"])]
     pub private_app_token: bool,
+    /// Store the app's client credentials (--client-id, the secret from
+    /// HUBSPOT_CLIENT_SECRET or standard input) beside the profile's credentials, for the
+    /// webhooks journal (`deals watch`); asks for the journal's scopes.
+    #[arg(long, requires_all = ["client_id", "portal_id"], conflicts_with = "service_key")]
+    pub client_credentials: bool,
+    /// The portal (HubSpot account id) the app's journal is read for.
+    #[arg(long, requires = "client_credentials")]
+    pub portal_id: Option<i64>,
     /// Read a Service Key (HubSpot: Development > Keys > Service keys, the successor of
     /// private apps) from standard input.
     #[arg(long, conflicts_with = "client_id")]

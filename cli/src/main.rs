@@ -59,6 +59,7 @@ async fn run(cli: Cli) -> Result<ExitCode, Failure> {
         Command::Deals(DealsCommand::Get(args)) => deals::get(&global, args).await,
         Command::Deals(DealsCommand::Search(args)) => deals::search(&global, args).await,
         Command::Deals(DealsCommand::Archive(args)) => deals::archive(&global, args).await,
+        Command::Deals(DealsCommand::Watch(args)) => deals::watch(&global, args).await,
         Command::Pipelines(args) => schema::pipelines(&global, args).await,
         Command::Properties(PropertiesCommand::List(args)) => {
             schema::list_properties(&global, args).await

@@ -77,9 +77,25 @@ impl Stored {
     }
 }
 
+/// An app's client credentials for the webhooks journal, kept beside a profile's. (No
+/// `Debug`: it holds a secret.)
+#[derive(Clone, Serialize, Deserialize)]
+pub struct StoredApp {
+    pub client_id: String,
+    #[serde(with = "secret_text")]
+    pub client_secret: Secret,
+    pub scopes: Vec<String>,
+    /// The account whose journal is read.
+    pub portal_id: i64,
+    pub base_url: Option<String>,
+}
+
 #[derive(Default, Serialize, Deserialize)]
 struct CredentialsFile {
     profiles: BTreeMap<String, Stored>,
+    /// Profile -> the app credentials stored beside it.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    apps: BTreeMap<String, StoredApp>,
 }
 
 /// The credentials file.
@@ -128,14 +144,53 @@ pub fn save(profile: &str, stored: Stored) -> Result<PathBuf, Failure> {
     write_file(&file)
 }
 
-/// Deletes `profile`; what it held, if anything.
+/// Stores an app's client credentials beside `profile`'s.
+pub fn save_app(profile: &str, app: StoredApp) -> Result<PathBuf, Failure> {
+    let mut file = read_file()?;
+    file.apps.insert(profile.to_string(), app);
+    write_file(&file)
+}
+
+/// Deletes `profile` and the app credentials beside it; what the profile held, if anything.
 pub fn remove(profile: &str) -> Result<Option<Stored>, Failure> {
     let mut file = read_file()?;
     let removed = file.profiles.remove(profile);
-    if removed.is_some() {
+    let app = file.apps.remove(profile);
+    if removed.is_some() || app.is_some() {
         write_file(&file)?;
     }
     Ok(removed)
+}
+
+/// A client with the app credentials stored beside `--profile` (for the webhooks journal),
+/// and the portal they read; `None` when there are none. They go only to the origin they
+/// were stored for, as a profile's.
+pub fn app_client(global: &Global) -> Result<Option<(Client, i64)>, Failure> {
+    let Some(app) = read_file()?.apps.remove(&global.profile) else {
+        return Ok(None);
+    };
+    let own = app.base_url.as_deref().unwrap_or(HUBSPOT);
+    let base_url = match &global.base_url {
+        Some(asked) if global.allow_other_origin || origin(asked) == origin(own) => asked.clone(),
+        Some(asked) => {
+            return Err(Failure::Usage(format!(
+                "the app credentials of profile {:?} were stored for {}, and --base-url points \
+                 to {}: they are never sent to another origin (--allow-other-origin sends them)",
+                global.profile,
+                origin(own),
+                origin(asked)
+            )));
+        }
+        None => own.to_string(),
+    };
+    let oauth = OAuth::client_credentials(app.client_id, app.client_secret, app.scopes);
+    let client = Client::builder()
+        .base_url(&base_url)
+        .rate_limit(global.budget)
+        .oauth(oauth)
+        .build()
+        .map_err(|e| Failure::Usage(format!("cannot use the stored app credentials: {e}")))?;
+    Ok(Some((client, app.portal_id)))
 }
 
 /// Where credentials came from.

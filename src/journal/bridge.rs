@@ -13,6 +13,11 @@ use std::pin::Pin;
 /// The property naming the ids merged into a deal (`;`-separated).
 const MERGED_IDS: &str = "hs_merged_object_ids";
 
+/// The properties HubSpot returns for a deal when none are named; a bridge asked for none
+/// reads these.
+pub const DEFAULT_DEAL_PROPERTIES: [&str; 5] =
+    ["dealname", "amount", "closedate", "pipeline", "dealstage"];
+
 /// What changed while a consumer's journal offset expired, read from the CRM itself.
 ///
 /// **Guarantee.** A consumer that had applied every change up to `since` (the time of the
@@ -76,7 +81,8 @@ async fn next<S: Stream + Unpin>(stream: &mut S) -> Option<S::Item> {
 
 /// Reads what changed since `since` (the time of the last change applied) through the CRM
 /// itself, for a consumer whose journal offset expired ([`Error::JournalOffsetExpired`]):
-/// deals changed since then (`changed_since`, with `properties`), every live id, and every
+/// deals changed since then (`changed_since`, with `properties`, or with
+/// [`DEFAULT_DEAL_PROPERTIES`] when none are named), every live id, and every
 /// live deal's associations with `associated` (`contacts`, `companies`). See [`Bridge`] for
 /// how to apply it and what it guarantees.
 ///
@@ -106,7 +112,11 @@ pub async fn bridge_gap(
     let covered_before = started
         .checked_sub_signed(chrono::Duration::from_std(overlap).unwrap_or(chrono::Duration::MAX))
         .unwrap_or(DateTime::<Utc>::MIN_UTC);
-    let mut wanted: Vec<&str> = properties.to_vec();
+    let mut wanted: Vec<&str> = if properties.is_empty() {
+        DEFAULT_DEAL_PROPERTIES.to_vec()
+    } else {
+        properties.to_vec()
+    };
     if !wanted.contains(&MERGED_IDS) {
         wanted.push(MERGED_IDS);
     }

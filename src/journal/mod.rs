@@ -33,7 +33,7 @@ mod change;
 mod feed;
 mod subscriptions;
 
-pub use bridge::{Bridge, bridge_gap};
+pub use bridge::{Bridge, DEFAULT_DEAL_PROPERTIES, bridge_gap};
 pub use change::{AssociationChange, ChangeKind, DealChange, JournalEntry};
 pub use feed::{Feed, FeedCalls, MAX_BATCH, MAX_CONTENT_BYTES, Start};
 pub use subscriptions::{

@@ -33,6 +33,9 @@ pub async fn login(global: &Global, args: LoginArgs) -> Result<ExitCode, Failure
     if args.service_key {
         return login_static(global, StaticKind::ServiceKey).await;
     }
+    if args.client_credentials {
+        return login_app(global, &args).await;
+    }
     let Some(client_id) = args.client_id.clone() else {
         return Err(Failure::Usage(
             "an OAuth login needs --client-id (and the client secret in \
@@ -133,6 +136,84 @@ pub async fn login(global: &Global, args: LoginArgs) -> Result<ExitCode, Failure
     eprintln!(
         "Logged in{}. Credentials stored in {} (profile {:?}).",
         printable(&who),
+        path.display(),
+        global.profile
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The scopes an app's journal token asks for when `--scopes` is left at its default.
+const JOURNAL_SCOPES: [&str; 3] = [
+    "developer.webhooks_journal.read",
+    "developer.webhooks_journal.subscriptions.read",
+    "developer.webhooks_journal.subscriptions.write",
+];
+
+/// `auth login --client-credentials`: the app's credentials, checked by getting a token and
+/// listing its journal subscriptions, stored beside the profile's.
+async fn login_app(global: &Global, args: &LoginArgs) -> Result<ExitCode, Failure> {
+    let (Some(client_id), Some(portal_id)) = (args.client_id.clone(), args.portal_id) else {
+        return Err(Failure::Usage(
+            "--client-credentials needs --client-id and --portal-id".into(),
+        ));
+    };
+    let client_secret = match std::env::var("HUBSPOT_CLIENT_SECRET") {
+        Ok(secret) if !secret.trim().is_empty() => Secret::new(secret.trim()),
+        _ => read_secret(
+            "The app's client secret (not shown): ",
+            "client secret",
+            "hubspot-deals auth login --client-credentials --client-id ID --portal-id N < secret.txt",
+        )?,
+    };
+    let asked: Vec<String> = args
+        .scopes
+        .iter()
+        .flat_map(|s| s.split_whitespace())
+        .map(str::to_string)
+        .collect();
+    let scopes: Vec<String> = if asked
+        .iter()
+        .any(|s| s.starts_with("developer.webhooks_journal"))
+    {
+        asked
+    } else {
+        JOURNAL_SCOPES.iter().map(|s| s.to_string()).collect()
+    };
+    let base_url = global.base_url.clone().unwrap_or_else(|| HUBSPOT.into());
+    let oauth = hubspot_deals::auth::OAuth::client_credentials(
+        client_id.clone(),
+        client_secret.clone(),
+        scopes.clone(),
+    );
+    let client = Client::builder()
+        .base_url(&base_url)
+        .oauth(oauth)
+        .build()
+        .map_err(|e| Failure::Usage(format!("these app credentials cannot be used: {e}")))?;
+    hubspot_deals::journal::deal_subscriptions(&client, portal_id)
+        .await
+        .map_err(|e| {
+            if e.is_auth() {
+                Failure::Auth(format!(
+                    "HubSpot refused the app's client credentials ({e}); check the client id \
+                     and secret on the app's Auth settings, and that the app has the journal's \
+                     scopes"
+                ))
+            } else {
+                Failure::from(e)
+            }
+        })?;
+    let app = profile::StoredApp {
+        client_id,
+        client_secret,
+        scopes,
+        portal_id,
+        base_url: global.base_url.clone(),
+    };
+    let path = profile::save_app(&global.profile, app)?;
+    eprintln!(
+        "Stored the app's client credentials for portal {portal_id}'s webhooks journal in {} \
+         (profile {:?}); `deals watch` reads the journal with them.",
         path.display(),
         global.profile
     );
