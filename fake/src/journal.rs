@@ -141,8 +141,9 @@ impl Filter {
 }
 
 impl Subscriptions {
-    /// The subscription that asks the journal to record `change` to a deal, if any.
-    pub fn asking_for(&self, change: &Notice) -> Option<i64> {
+    /// The subscriptions that ask the journal to record `change` to a deal (each gets an
+    /// event).
+    pub fn asking_for(&self, change: &Notice) -> Vec<i64> {
         let (kind, action, property, associated) = match change {
             Notice::Created(_) => ("OBJECT", "CREATE", None, None),
             Notice::PropertyChanged { name, .. } => ("OBJECT", "UPDATE", Some(name), None),
@@ -165,7 +166,7 @@ impl Subscriptions {
         let gdpr = matches!(change, Notice::Deleted { gdpr: true, .. });
         self.subscriptions
             .iter()
-            .find(|s| {
+            .filter(|s| {
                 let deals = s.object_type.as_deref() == Some(super::DEALS_TYPE_ID)
                     && s.portal.is_none_or(|p| p as u64 == crate::PORTAL_ID);
                 let asked = s.kind == kind
@@ -178,6 +179,7 @@ impl Subscriptions {
                 deals && (asked || gdpr_asked)
             })
             .map(|s| s.id)
+            .collect()
     }
 
     fn next(&mut self) -> i64 {

@@ -90,6 +90,16 @@ pub(crate) struct Journal {
     snapshots: HashMap<Uuid, Snapshot>,
 }
 
+/// Refuses a batch of more than [`BATCH_ENTRIES`] `what`.
+fn at_most_a_batch(given: usize, what: &str) -> Result<(), ApiError> {
+    if given > BATCH_ENTRIES {
+        return Err(ApiError::validation(format!(
+            "At most {BATCH_ENTRIES} {what} a call; {given} given"
+        )));
+    }
+    Ok(())
+}
+
 /// A fresh offset from the fake's draws.
 fn offset(rng: &mut fastrand::Rng) -> Uuid {
     uuid::Builder::from_random_bytes(rng.u128(..).to_le_bytes()).into_uuid()
@@ -230,12 +240,7 @@ impl Journal {
         let inputs = body["inputs"].as_array().ok_or_else(|| {
             ApiError::validation("Invalid input JSON: inputs is required (an array of offsets)")
         })?;
-        if inputs.len() > BATCH_ENTRIES {
-            return Err(ApiError::validation(format!(
-                "At most {BATCH_ENTRIES} offsets a batch read; {} given",
-                inputs.len()
-            )));
-        }
+        at_most_a_batch(inputs.len(), "offsets")?;
         let mut found = Vec::new();
         let mut missing = Vec::new();
         for input in inputs {
@@ -296,12 +301,7 @@ impl Journal {
         let requests = body["snapshotRequests"].as_array().ok_or_else(|| {
             ApiError::validation("Invalid input JSON: snapshotRequests is required (an array)")
         })?;
-        if requests.len() > BATCH_ENTRIES {
-            return Err(ApiError::validation(format!(
-                "At most {BATCH_ENTRIES} snapshot requests a call; {} given",
-                requests.len()
-            )));
-        }
+        at_most_a_batch(requests.len(), "snapshot requests")?;
         let mut events = Vec::new();
         let mut responses = Vec::new();
         for request in requests {

@@ -80,6 +80,9 @@ pub struct FakeOptions {
     /// The client secret webhook requests are signed with.
     #[arg(long, value_name = "SECRET", requires = "webhook_url")]
     pub webhook_secret: Option<String>,
+    /// How long the webhooks journal keeps entries, in seconds (HubSpot: three days).
+    #[arg(long, value_name = "SECONDS", default_value_t = 3 * 24 * 3600)]
+    pub journal_retention: u64,
 }
 
 fn pair(value: &str) -> Result<(String, String), String> {
@@ -158,6 +161,13 @@ impl FakeOptions {
             builder = builder.pipeline(Pipeline::new(id, stages.split(',')));
         }
         builder = builder.search_indexing_lag(Duration::from_millis(self.search_lag));
+        builder = builder.journal(
+            super::JournalOptions::default().retention(Duration::from_secs(self.journal_retention)),
+        );
+        summary.push(format!(
+            "keeps webhooks journal entries {} s",
+            self.journal_retention
+        ));
         if let (Some(url), Some(secret)) = (&self.webhook_url, &self.webhook_secret) {
             summary.push(format!("posts signed webhook events to {url}"));
             builder = builder.webhook_subscriber(super::WebhookSubscriber::new(url, secret));
@@ -366,6 +376,18 @@ mod tests {
                 .iter()
                 .any(|s| s.contains("190 calls per 10 s, 7 per day")),
             "{summary:?}"
+        );
+        assert!(
+            summary
+                .iter()
+                .any(|s| s.contains("journal entries 259200 s"))
+        );
+        let (_, summary) = parse(&["--journal-retention", "60"]).unwrap().builder();
+        assert!(summary.iter().any(|s| s.contains("journal entries 60 s")));
+        assert!(
+            parse(&["--journal-retention", "soon"])
+                .unwrap_err()
+                .contains("--journal-retention")
         );
     }
 }

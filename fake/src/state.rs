@@ -76,14 +76,12 @@ impl World {
         }
         let events: Vec<serde_json::Value> = changes
             .iter()
-            .filter_map(|change| {
-                let subscription = self.journal.asking_for(change)?;
-                Some(super::journal_log::event(
-                    change,
-                    subscription,
-                    &self.store,
-                    now,
-                ))
+            .flat_map(|change| {
+                let store = &self.store;
+                self.journal
+                    .asking_for(change)
+                    .into_iter()
+                    .map(move |id| super::journal_log::event(change, id, store, now))
             })
             .collect();
         self.journal_log.record(events, now, &mut self.secrets);

@@ -594,3 +594,43 @@ async fn a_snapshot_puts_a_deals_values_in_the_journal() {
         }
     );
 }
+
+#[tokio::test]
+async fn each_subscription_asking_for_a_change_gets_its_event() {
+    let s = setup(JournalOptions::default()).await;
+    let deal = create(&s.crm, "Twice watched", "1").await;
+    // Beside the deals feed's DELETE: a subscription to GDPR deletions.
+    let gdpr = types::GdprPrivacyDeletionSubscriptionUpsertRequest {
+        actions: vec![types::GdprPrivacyDeletionSubscriptionUpsertRequestActionsItem::GdprDelete],
+        object_type_id: journal::DEALS.into(),
+        portal_id: PORTAL,
+        subscription_type:
+            types::GdprPrivacyDeletionSubscriptionUpsertRequestSubscriptionType::GdprPrivacyDeletion,
+    };
+    s.app
+        .journal()
+        .upsert_journal_subscription()
+        .body(types::SubscriptionUpsertRequest::GdprPrivacyDeletionSubscriptionUpsertRequest(gdpr))
+        .send()
+        .await
+        .unwrap();
+    let mut feed = Feed::new(&s.app, Start::Latest);
+    assert!(feed.poll().await.unwrap().is_empty());
+    let gdpr = crate::support::plain_http()
+        .post(format!(
+            "{}/crm/v3/objects/deals/gdpr-delete",
+            s.fake.base_url()
+        ))
+        .bearer_auth(PAT)
+        .json(&json!({ "objectId": deal }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(gdpr.status(), 204);
+    let seen = changes(&drain(&mut feed).await.unwrap());
+    assert_eq!(seen.len(), 2, "one event per subscription: {seen:?}");
+    assert!(
+        seen.iter()
+            .all(|c| c.kind == ChangeKind::Deleted && c.deal_id == deal.parse().ok())
+    );
+}
