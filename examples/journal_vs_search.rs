@@ -1,6 +1,7 @@
 //! Following changes through the webhooks journal and through `changed_since`, side by side,
 //! against the fake HubSpot: 10,000 deals updated, then each way reads every change. Prints
-//! the calls each made and the wall time on loopback, and the least time HubSpot's limits
+//! the calls each made and the wall time on loopback, the journal again with each content
+//! download taking 50 ms (as a storage service's might), and the least time HubSpot's limits
 //! allow each (search: 5 calls a second).
 //!
 //! ```sh
@@ -10,11 +11,11 @@
 
 use futures_util::StreamExt;
 use hubspot_deals::auth::OAuth;
-use hubspot_deals::journal::{self, Feed, Start};
+use hubspot_deals::journal::{self, DOWNLOADS_AT_ONCE, Feed, Start};
 use hubspot_deals::{Client, RateLimit, types};
-use hubspot_deals_fake::{FakeHubSpot, RateLimits};
+use hubspot_deals_fake::{FakeHubSpot, Fault, FaultKind, RateLimits};
 use std::error::Error;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 const TOKEN: &str = "pat-na1-bench-0000-0000-000000000000";
 const APP_ID: &str = "bench-app";
@@ -79,6 +80,7 @@ async fn main() -> Result<(), Box<dyn Error>> {
     journal::subscribe_deals(&app, PORTAL, &[]).await?;
     let mut feed = Feed::new(&app, Start::Latest);
     feed.poll().await?;
+    let start = feed.position().clone();
     let since = chrono::Utc::now() - chrono::Duration::seconds(1);
 
     let ids: Vec<String> = crm
@@ -124,6 +126,14 @@ async fn main() -> Result<(), Box<dyn Error>> {
     let journal_time = started.elapsed();
     let journal_calls = feed.calls();
 
+    // The same changes again, each download taking 50 ms as a storage service's might.
+    fake.add_fault(Fault::new(FaultKind::Slow(Duration::from_millis(50))).on("journal_content"));
+    let mut slow = Feed::new(&app, start);
+    let started = Instant::now();
+    while !slow.poll().await?.is_empty() {}
+    let slow_time = started.elapsed();
+    fake.clear_faults();
+
     fake.clear_log();
     let started = Instant::now();
     let mut stream = crm
@@ -153,6 +163,17 @@ async fn main() -> Result<(), Box<dyn Error>> {
         ),
         journal_time,
         "not search-limited"
+    );
+    println!(
+        "{:<16} {:>8} {:>22} {:>14.2?} {:>26}",
+        "journal, 50 ms",
+        changes,
+        format!("downloads {DOWNLOADS_AT_ONCE} at once"),
+        slow_time,
+        format!(
+            "{:.1}s one at a time",
+            journal_calls.downloads as f64 * 0.05
+        )
     );
     println!(
         "{:<16} {:>8} {:>22} {:>14.2?} {:>25.1}s",

@@ -8,6 +8,8 @@ use chrono::{DateTime, Utc};
 use progenitor_client::ClientInfo;
 use std::collections::VecDeque;
 use std::num::NonZeroU32;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 /// The most entries one batch read asks for.
@@ -20,12 +22,16 @@ pub const MAX_CONTENT_BYTES: usize = 64 * 1024 * 1024;
 /// How many times an entry's content is asked for again with a fresh URL.
 const CONTENT_ATTEMPTS: usize = 3;
 
+/// How many entry contents are downloaded at once (they come from storage, not HubSpot's
+/// API, so the app's rate budget does not limit them; order is kept).
+pub const DOWNLOADS_AT_ONCE: usize = 8;
+
 /// Where a feed starts.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Start {
     /// With the oldest entry the journal still holds.
     Earliest,
-    /// With entries published from now on (after the newest entry there is).
+    /// With entries published after the newest entry there is when the feed first reads.
     Latest,
     /// After this offset: the one stored with the last entry applied.
     After(String),
@@ -53,7 +59,8 @@ pub struct FeedCalls {
 ///
 /// Reading follows the journal's batches (`batch/{offset}/next/{count}`, up to 100 entries a
 /// call) and downloads each entry's content from its short-lived URL without credentials (it
-/// is a presigned storage URL, not HubSpot's API); a URL that expired is asked for again.
+/// is a presigned storage URL, not HubSpot's API), [`DOWNLOADS_AT_ONCE`] at a time in order;
+/// a URL that expired is asked for again.
 /// [`next`](Feed::next) waits at the head of the journal, from one second doubling to 30.
 ///
 /// ```no_run
@@ -74,16 +81,14 @@ pub struct FeedCalls {
 /// ```
 #[derive(Debug)]
 pub struct Feed {
-    client: crate::Client,
+    journal: Journal,
     position: Start,
-    local: Option<i32>,
     batch: NonZeroU32,
     ready: VecDeque<JournalEntry>,
     covered_before: Option<DateTime<Utc>>,
     first_wait: Duration,
     max_wait: Duration,
     wait: Duration,
-    calls: FeedCalls,
 }
 
 impl Feed {
@@ -91,22 +96,24 @@ impl Feed {
     /// client carries the app's client-credentials token.
     pub fn new(client: &crate::Client, start: Start) -> Self {
         Self {
-            client: client.clone(),
+            journal: Journal {
+                client: client.clone(),
+                local: None,
+                calls: Arc::default(),
+            },
             position: start,
-            local: None,
             batch: NonZeroU32::new(MAX_BATCH).unwrap_or(NonZeroU32::MIN),
             ready: VecDeque::new(),
             covered_before: None,
             first_wait: Duration::from_secs(1),
             max_wait: Duration::from_secs(30),
             wait: Duration::from_secs(1),
-            calls: FeedCalls::default(),
         }
     }
 
     /// Reads one account's journal (`installPortalId`) instead of the global one.
     pub fn local(mut self, portal_id: i32) -> Self {
-        self.local = Some(portal_id);
+        self.journal.local = Some(portal_id);
         self
     }
 
@@ -139,7 +146,10 @@ impl Feed {
 
     /// The calls made so far.
     pub fn calls(&self) -> FeedCalls {
-        self.calls
+        FeedCalls {
+            reads: self.journal.calls.reads.load(Ordering::Relaxed),
+            downloads: self.journal.calls.downloads.load(Ordering::Relaxed),
+        }
     }
 
     /// The next entry, waiting (with backoff) while the journal has nothing new.
@@ -150,7 +160,7 @@ impl Feed {
                 return Ok(entry);
             }
             if self.fill().await? == 0 {
-                let clock = self.client.inner().clock().clone();
+                let clock = self.journal.client.inner().clock().clone();
                 clock.sleep(self.wait).await;
                 self.wait = self.wait.saturating_mul(2).min(self.max_wait);
             }
@@ -173,32 +183,46 @@ impl Feed {
         Some(entry)
     }
 
-    /// Reads the next batch after the position into `ready`; how many came.
+    /// Reads the next batch after the position into `ready`; how many came. Contents are
+    /// downloaded [`DOWNLOADS_AT_ONCE`] at a time, kept in the journal's order; an entry
+    /// that fails stops the batch there (those before it are handed out, it is read again).
     async fn fill(&mut self) -> Result<usize, Error> {
         if self.position == Start::Latest {
-            self.position = match self.latest().await? {
+            self.position = match self.journal.latest().await? {
                 Some(offset) => Start::After(offset),
                 None => Start::Earliest,
             };
         }
         let listed = match self.position.clone() {
-            Start::After(offset) => match self.after(&offset).await {
+            Start::After(offset) => match self.journal.after(&offset, self.batch).await {
                 Ok(listed) => listed,
                 Err(e) if e.status() == Some(404) => {
                     // At the head, or past retention: the journal still holding the offset
                     // tells which.
-                    if self.read(std::slice::from_ref(&offset)).await?.is_empty() {
+                    let held = self.journal.read(std::slice::from_ref(&offset)).await?;
+                    if held.is_empty() {
                         return Err(Error::JournalOffsetExpired { offset });
                     }
                     Vec::new()
                 }
                 Err(e) => return Err(e),
             },
-            _ => self.earliest().await?,
+            _ => self.journal.earliest(self.batch).await?,
         };
         let count = listed.len();
-        for fetched in listed {
-            let mut entry = self.download(fetched).await?;
+        let mut listed = listed.into_iter();
+        let mut pending = VecDeque::new();
+        loop {
+            while pending.len() < DOWNLOADS_AT_ONCE {
+                let Some(fetched) = listed.next() else { break };
+                pending.push_back(tokio::spawn(self.journal.clone().download(fetched)));
+            }
+            let Some(download) = pending.pop_front() else {
+                break;
+            };
+            let mut entry = download
+                .await
+                .map_err(|e| Error::Other(format!("a journal download stopped: {e}")))??;
             if let Some(before) = self.covered_before {
                 for change in &mut entry.changes {
                     change.covered = change.occurred_at.is_some_and(|at| at < before);
@@ -208,9 +232,30 @@ impl Feed {
         }
         Ok(count)
     }
+}
 
-    async fn latest(&mut self) -> Result<Option<String>, Error> {
-        self.calls.reads += 1;
+/// Calls made, shared by a feed's downloads.
+#[derive(Debug, Default)]
+struct Counts {
+    reads: AtomicU64,
+    downloads: AtomicU64,
+}
+
+/// The journal's reads, for one feed (cheap to clone: downloads run as tasks of their own).
+#[derive(Debug, Clone)]
+struct Journal {
+    client: crate::Client,
+    local: Option<i32>,
+    calls: Arc<Counts>,
+}
+
+impl Journal {
+    fn count_read(&self) {
+        self.calls.reads.fetch_add(1, Ordering::Relaxed);
+    }
+
+    async fn latest(&self) -> Result<Option<String>, Error> {
+        self.count_read();
         let api = self.client.journal();
         let page = match self.local {
             Some(portal) => {
@@ -229,44 +274,42 @@ impl Feed {
             .map(|r| r.current_offset.to_string()))
     }
 
-    async fn earliest(&mut self) -> Result<Vec<JournalFetchResponse>, Error> {
-        self.calls.reads += 1;
+    async fn earliest(&self, count: NonZeroU32) -> Result<Vec<JournalFetchResponse>, Error> {
+        self.count_read();
         let api = self.client.journal();
         let page = match self.local {
             Some(portal) => {
-                let call = api.local_journal_batch_earliest().count(self.batch);
+                let call = api.local_journal_batch_earliest().count(count);
                 call.install_portal_id(portal).send().await?
             }
-            None => {
-                api.journal_batch_earliest()
-                    .count(self.batch)
-                    .send()
-                    .await?
-            }
+            None => api.journal_batch_earliest().count(count).send().await?,
         };
         Ok(page.into_inner().results)
     }
 
-    async fn after(&mut self, offset: &str) -> Result<Vec<JournalFetchResponse>, Error> {
-        self.calls.reads += 1;
+    async fn after(
+        &self,
+        offset: &str,
+        count: NonZeroU32,
+    ) -> Result<Vec<JournalFetchResponse>, Error> {
+        self.count_read();
         let api = self.client.journal();
         let page = match self.local {
             Some(portal) => {
                 let call = api.local_journal_batch_next().offset(offset);
-                let call = call.count(self.batch).install_portal_id(portal);
-                call.send().await?
+                call.count(count).install_portal_id(portal).send().await?
             }
             None => {
                 let call = api.journal_batch_next().offset(offset);
-                call.count(self.batch).send().await?
+                call.count(count).send().await?
             }
         };
         Ok(page.into_inner().results)
     }
 
     /// The entries the journal still holds of `offsets`, with fresh URLs.
-    async fn read(&mut self, offsets: &[String]) -> Result<Vec<JournalFetchResponse>, Error> {
-        self.calls.reads += 1;
+    async fn read(&self, offsets: &[String]) -> Result<Vec<JournalFetchResponse>, Error> {
+        self.count_read();
         let api = self.client.journal();
         let body = BatchInputString {
             inputs: offsets.to_vec(),
@@ -282,7 +325,7 @@ impl Feed {
     }
 
     /// An entry's content, typed; a URL that no longer works is asked for again.
-    async fn download(&mut self, mut fetched: JournalFetchResponse) -> Result<JournalEntry, Error> {
+    async fn download(self, mut fetched: JournalFetchResponse) -> Result<JournalEntry, Error> {
         let offset = fetched.current_offset.to_string();
         let mut reason = String::new();
         for attempt in 0..CONTENT_ATTEMPTS {
@@ -292,7 +335,7 @@ impl Feed {
                     None => return Err(Error::JournalOffsetExpired { offset }),
                 }
             }
-            self.calls.downloads += 1;
+            self.calls.downloads.fetch_add(1, Ordering::Relaxed);
             match fetch(self.client.client(), &fetched.url).await {
                 Ok(Fetched::Content(content)) => {
                     return entry_of(&offset, &content)

@@ -35,7 +35,7 @@ mod subscriptions;
 
 pub use bridge::{Bridge, DEFAULT_DEAL_PROPERTIES, bridge_gap};
 pub use change::{AssociationChange, ChangeKind, DealChange, JournalEntry};
-pub use feed::{Feed, FeedCalls, MAX_BATCH, MAX_CONTENT_BYTES, Start};
+pub use feed::{DOWNLOADS_AT_ONCE, Feed, FeedCalls, MAX_BATCH, MAX_CONTENT_BYTES, Start};
 pub use subscriptions::{
     deal_subscription_requests, deal_subscriptions, subscribe_deals, unsubscribe_deals,
 };

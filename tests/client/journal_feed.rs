@@ -291,7 +291,13 @@ async fn a_feed_resumed_after_a_stored_offset_gives_each_later_entry_once_in_ord
     let second = create(&s.crm, "Second", "20").await;
     s.crm.archive().deal_id(&first).send().await.unwrap();
     assert!(s.fake.restore_deal(&first));
-    // A new feed from the stored offset: exactly the later changes.
+    // A new feed from the stored offset: exactly the later changes, in the journal's order
+    // though the first download (of several at once) is the last to finish.
+    s.fake.add_fault(
+        Fault::new(FaultKind::Slow(Duration::from_millis(300)))
+            .on("journal_content")
+            .times(1),
+    );
     let mut resumed = Feed::new(&s.app, Start::After(stored));
     let later = changes(&drain(&mut resumed).await.unwrap());
     let kinds: Vec<(Option<u64>, &str)> = later
