@@ -71,6 +71,7 @@ mod error;
 mod generated;
 pub mod journal;
 pub mod limits;
+pub mod mirror;
 pub mod operations;
 pub mod paging;
 pub mod pipelines;

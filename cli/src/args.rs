@@ -74,8 +74,25 @@ pub enum Command {
     /// The deal properties: list them, or create one.
     #[command(subcommand)]
     Properties(PropertiesCommand),
+    /// Mirror every deal into a database (SQLite), then apply what changed on each run.
+    Sync(SyncArgs),
     /// Serve a fake HubSpot (the same options as `fake-hubspot`).
     Fake(Box<FakeArgs>),
+}
+
+/// `sync`.
+#[derive(Debug, Args)]
+pub struct SyncArgs {
+    /// The database: sqlite:PATH.
+    #[arg(long, default_value = "sqlite:hubspot-deals.sqlite")]
+    pub db: String,
+    /// The object types whose associations to keep (comma-separated).
+    #[arg(long, value_delimiter = ',', default_values_t = ["contacts".to_string(), "companies".to_string()])]
+    pub associations: Vec<String>,
+    /// Compare the deals HubSpot has with the database's now (else once a day, and after
+    /// the first load), marking those archived, merged or deleted since.
+    #[arg(long)]
+    pub reconcile: bool,
 }
 
 /// `pipelines`.

@@ -1,4 +1,5 @@
-//! `hubspot-deals`: log in to HubSpot once, export and import deals, serve a fake HubSpot.
+//! `hubspot-deals`: log in to HubSpot once, export, import, watch and mirror deals, serve a
+//! fake HubSpot.
 //!
 //! Built on the `hubspot-deals` library's public API only. Exit codes: 0 done, 1 some rows
 //! failed (import), 2 usage error, 3 auth error, 4 HubSpot or network error after retries.
@@ -18,6 +19,7 @@ mod profile;
 mod progress;
 mod schema;
 mod state_file;
+mod sync;
 mod terminal;
 
 use args::{AuthCommand, Cli, Command, DealsCommand, PropertiesCommand};
@@ -67,6 +69,7 @@ async fn run(cli: Cli) -> Result<ExitCode, Failure> {
         Command::Properties(PropertiesCommand::Create(args)) => {
             schema::create_property(&global, args).await
         }
+        Command::Sync(args) => sync::sync(&global, args).await,
         Command::Fake(args) => fake::serve(*args).await,
     }
 }

@@ -3,6 +3,7 @@
 
 mod schema;
 mod security;
+mod sync;
 mod watch;
 
 use hubspot_deals_fake::{FakeHubSpot, FakeHubSpotBuilder, Fault, FaultKind, RateLimits};

@@ -1,0 +1,181 @@
+//! The SQLite mirror: [`Sink`] on one database file, every batch one transaction (WAL, so a
+//! killed process leaves the last committed batch and its position, never half of one).
+
+use hubspot_deals::mirror::{Batch, Position, Sink, SinkError};
+use rusqlite::{Connection, OptionalExtension, params};
+use std::collections::BTreeSet;
+use std::path::Path;
+
+/// The tables, created when missing. Every property beside the typed columns is kept in
+/// `deals.properties` as one JSON object (`json_extract(properties, '$.name')`): a deal is one
+/// row however many properties the account defines, and a property created later needs no
+/// new column.
+const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS deals (
+    id TEXT PRIMARY KEY,
+    name TEXT,
+    amount REAL,
+    pipeline_id TEXT,
+    pipeline_label TEXT,
+    stage_id TEXT,
+    stage_label TEXT,
+    close_date TEXT,
+    created_at TEXT NOT NULL,
+    modified_at TEXT NOT NULL,
+    owner_id TEXT,
+    archived INTEGER NOT NULL DEFAULT 0,
+    archived_at TEXT,
+    merged_into TEXT,
+    properties TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS pipelines (
+    id TEXT PRIMARY KEY,
+    label TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS stages (
+    pipeline_id TEXT NOT NULL,
+    id TEXT NOT NULL,
+    label TEXT NOT NULL,
+    display_order INTEGER NOT NULL,
+    probability REAL,
+    PRIMARY KEY (pipeline_id, id)
+);
+CREATE TABLE IF NOT EXISTS deal_associations (
+    deal_id TEXT NOT NULL,
+    object_type TEXT NOT NULL,
+    object_id TEXT NOT NULL,
+    labels TEXT NOT NULL,
+    PRIMARY KEY (deal_id, object_type, object_id)
+);
+CREATE TABLE IF NOT EXISTS sync_state (
+    key TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
+";
+
+/// A mirror in a SQLite file.
+pub struct SqliteSink {
+    db: Connection,
+}
+
+impl SqliteSink {
+    /// Opens (or creates) the database at `path`, with the mirror's tables.
+    pub fn open(path: &Path) -> Result<Self, SinkError> {
+        let db = Connection::open(path)?;
+        db.pragma_update(None, "journal_mode", "WAL")?;
+        db.pragma_update(None, "synchronous", "NORMAL")?;
+        db.execute_batch(SCHEMA)?;
+        Ok(Self { db })
+    }
+
+    fn apply_now(&mut self, batch: Batch) -> Result<(), SinkError> {
+        let tx = self.db.transaction()?;
+        if let Some(pipelines) = &batch.pipelines {
+            tx.execute("DELETE FROM stages", [])?;
+            tx.execute("DELETE FROM pipelines", [])?;
+            let mut pipeline =
+                tx.prepare_cached("INSERT INTO pipelines (id, label) VALUES (?1, ?2)")?;
+            let mut stage = tx.prepare_cached(
+                "INSERT INTO stages (pipeline_id, id, label, display_order, probability)
+                 VALUES (?1, ?2, ?3, ?4, ?5)",
+            )?;
+            for p in pipelines {
+                pipeline.execute(params![p.id, p.label])?;
+                for (id, label, order, probability) in &p.stages {
+                    stage.execute(params![p.id, id, label, order, probability])?;
+                }
+            }
+        }
+        {
+            let mut deal = tx.prepare_cached(
+                "INSERT INTO deals (id, name, amount, pipeline_id, pipeline_label, stage_id,
+                     stage_label, close_date, created_at, modified_at, owner_id, archived,
+                     archived_at, merged_into, properties)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, 0, NULL, NULL, ?12)
+                 ON CONFLICT (id) DO UPDATE SET name = ?2, amount = ?3, pipeline_id = ?4,
+                     pipeline_label = ?5, stage_id = ?6, stage_label = ?7, close_date = ?8,
+                     created_at = ?9, modified_at = ?10, owner_id = ?11, archived = 0,
+                     archived_at = NULL, merged_into = NULL, properties = ?12",
+            )?;
+            for d in &batch.deals {
+                deal.execute(params![
+                    d.id,
+                    d.name,
+                    d.amount,
+                    d.pipeline_id,
+                    d.pipeline_label,
+                    d.stage_id,
+                    d.stage_label,
+                    d.close_date.map(|t| t.to_rfc3339()),
+                    d.created_at.to_rfc3339(),
+                    d.modified_at.to_rfc3339(),
+                    d.owner_id,
+                    serde_json::to_string(&d.properties)?,
+                ])?;
+            }
+            let mut clear = tx.prepare_cached(
+                "DELETE FROM deal_associations WHERE deal_id = ?1 AND object_type = ?2",
+            )?;
+            let mut associate = tx.prepare_cached(
+                "INSERT INTO deal_associations (deal_id, object_type, object_id, labels)
+                 VALUES (?1, ?2, ?3, ?4)",
+            )?;
+            for set in &batch.associations {
+                clear.execute(params![set.deal_id, set.object_type])?;
+                for (object_id, labels) in &set.objects {
+                    let labels = serde_json::to_string(labels)?;
+                    associate.execute(params![set.deal_id, set.object_type, object_id, labels])?;
+                }
+            }
+            let mut gone = tx.prepare_cached(
+                "UPDATE deals SET archived = 1,
+                     archived_at = COALESCE(?2, archived_at),
+                     merged_into = COALESCE(?3, merged_into)
+                 WHERE id = ?1",
+            )?;
+            for g in &batch.gone {
+                gone.execute(params![
+                    g.deal_id,
+                    g.archived_at.map(|t| t.to_rfc3339()),
+                    g.merged_into
+                ])?;
+            }
+            tx.execute(
+                "INSERT INTO sync_state (key, value) VALUES ('position', ?1)
+                 ON CONFLICT (key) DO UPDATE SET value = ?1",
+                params![serde_json::to_string(&batch.position)?],
+            )?;
+        }
+        tx.commit()?;
+        Ok(())
+    }
+}
+
+impl Sink for SqliteSink {
+    async fn position(&mut self) -> Result<Position, SinkError> {
+        let stored: Option<String> = self
+            .db
+            .query_row(
+                "SELECT value FROM sync_state WHERE key = 'position'",
+                [],
+                |row| row.get(0),
+            )
+            .optional()?;
+        match stored {
+            Some(text) => Ok(serde_json::from_str(&text)?),
+            None => Ok(Position::default()),
+        }
+    }
+
+    async fn apply(&mut self, batch: Batch) -> Result<(), SinkError> {
+        self.apply_now(batch)
+    }
+
+    async fn live_ids(&mut self) -> Result<BTreeSet<String>, SinkError> {
+        let mut query = self.db.prepare("SELECT id FROM deals WHERE archived = 0")?;
+        let ids = query
+            .query_map([], |row| row.get::<_, String>(0))?
+            .collect::<Result<_, _>>()?;
+        Ok(ids)
+    }
+}

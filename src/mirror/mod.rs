@@ -1,0 +1,181 @@
+//! A copy of every deal kept in a database: the engine behind `hubspot-deals sync`, on a
+//! [`Sink`] any database can implement (this crate has no database dependency; the command
+//! line's SQLite sink is one).
+//!
+//! A [`sync`] run reads the account's pipelines, its property names, then either every deal
+//! (the first run, page by page, resumable) or the deals changed since the last run
+//! (`changed_since`, past the 10,000 cap), each group of pages with its deals' associations
+//! (associations v4, 1,000 deals a call per type), and hands each group to the sink as one
+//! [`Batch`] that carries the position to store with it. A reconcile pass (the first run,
+//! then when asked) lists archived deals and compares the ids HubSpot still has with the
+//! sink's, so a deletion no feed told of is found.
+//!
+//! **Right by construction.** A batch is applied in one transaction, and its [`Position`]
+//! with it: a run killed at any point starts the next one where the last batch left it, and
+//! applying a batch twice changes nothing (rows are replaced by id).
+
+mod run;
+
+pub use run::{Options, sync};
+
+use chrono::{DateTime, Utc};
+use std::collections::{BTreeMap, BTreeSet};
+use std::future::Future;
+
+/// Where a mirror stands: stored by the sink in the same transaction as each batch.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
+pub struct Position {
+    /// The first load finished.
+    pub loaded: bool,
+    /// During the first load: the listing's cursor to go on from (`None`: the start).
+    pub list_after: Option<String>,
+    /// Deals changed since this time are read by the next incremental run (`changed_since`
+    /// starts its overlap before it). Set when the first load starts.
+    pub watermark: Option<DateTime<Utc>>,
+    /// When the last reconcile pass finished.
+    pub reconciled_at: Option<DateTime<Utc>>,
+}
+
+/// One deal as the mirror keeps it: typed core columns, every other property as it came.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct DealRow {
+    /// The deal id.
+    pub id: String,
+    /// `dealname`.
+    pub name: Option<String>,
+    /// `amount`, as a number (`None` when empty or not a number: the text stays in
+    /// `properties`).
+    pub amount: Option<f64>,
+    /// `pipeline`, and its label.
+    pub pipeline_id: Option<String>,
+    /// The pipeline's label, when the pipeline is known.
+    pub pipeline_label: Option<String>,
+    /// `dealstage`.
+    pub stage_id: Option<String>,
+    /// The stage's label, when the stage is known.
+    pub stage_label: Option<String>,
+    /// `closedate`.
+    pub close_date: Option<DateTime<Utc>>,
+    /// When it was created.
+    pub created_at: DateTime<Utc>,
+    /// When it last changed.
+    pub modified_at: DateTime<Utc>,
+    /// `hubspot_owner_id`.
+    pub owner_id: Option<String>,
+    /// Every property read, by name (`None`: no value).
+    pub properties: BTreeMap<String, Option<String>>,
+}
+
+/// A deal's associations with one object type, as a whole: the sink replaces what it held
+/// for the pair (deal, object type) with these.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Associations {
+    /// The deal.
+    pub deal_id: String,
+    /// The object type (`contacts`, `companies`).
+    pub object_type: String,
+    /// Each associated object's id, with its labels (empty for an unlabelled association).
+    pub objects: BTreeMap<String, Vec<String>>,
+}
+
+/// A deal that is no longer live.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Gone {
+    /// The deal.
+    pub deal_id: String,
+    /// When it was archived (`None`: unknown, e.g. deleted for good).
+    pub archived_at: Option<DateTime<Utc>>,
+    /// The deal it was merged into, when it was merged.
+    pub merged_into: Option<String>,
+}
+
+/// A pipeline and its stages, as the mirror keeps them.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct PipelineRow {
+    /// The pipeline id.
+    pub id: String,
+    /// Its label.
+    pub label: String,
+    /// Its stages: (id, label, display order, probability).
+    pub stages: Vec<(String, String, i64, Option<f64>)>,
+}
+
+/// What one transaction applies: rows replaced by id, and the position to store with them.
+#[derive(Debug, Clone, Default, PartialEq)]
+#[non_exhaustive]
+pub struct Batch {
+    /// The pipelines, all of them (replacing the sink's), when read in this run.
+    pub pipelines: Option<Vec<PipelineRow>>,
+    /// Live deals, as they are now (a deal archived before is live again).
+    pub deals: Vec<DealRow>,
+    /// Associations, each (deal, object type) as a whole.
+    pub associations: Vec<Associations>,
+    /// Deals no longer live.
+    pub gone: Vec<Gone>,
+    /// The position after this batch.
+    pub position: Position,
+}
+
+/// Why a sink failed (its own error, boxed).
+pub type SinkError = Box<dyn std::error::Error + Send + Sync>;
+
+/// Where a mirror is kept. Implement it for another database: each method is one
+/// statement or transaction; [`apply`](Sink::apply) must be atomic and idempotent.
+pub trait Sink {
+    /// The stored position (the default when nothing is stored yet).
+    fn position(&mut self) -> impl Future<Output = Result<Position, SinkError>> + Send;
+    /// Applies a batch in one transaction, position included.
+    fn apply(&mut self, batch: Batch) -> impl Future<Output = Result<(), SinkError>> + Send;
+    /// The ids of the deals held as live.
+    fn live_ids(&mut self) -> impl Future<Output = Result<BTreeSet<String>, SinkError>> + Send;
+}
+
+/// What a run did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Summary {
+    /// Deals written (added or changed).
+    pub deals: u64,
+    /// Deals marked archived or deleted.
+    pub gone: u64,
+    /// Of those, merged into another.
+    pub merged: u64,
+    /// (deal, object type) association sets written.
+    pub associations: u64,
+    /// Batches applied.
+    pub batches: u64,
+    /// Whether this run was the (rest of the) first load.
+    pub first_load: bool,
+}
+
+/// Why a run stopped.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum MirrorError {
+    /// HubSpot (or the network) failed after the client's retries.
+    Api(crate::Error),
+    /// The sink failed.
+    Sink(SinkError),
+}
+
+impl std::fmt::Display for MirrorError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Api(e) => write!(f, "{e}"),
+            Self::Sink(e) => write!(f, "the database failed: {e}"),
+        }
+    }
+}
+
+impl std::error::Error for MirrorError {}
+
+impl From<crate::Error> for MirrorError {
+    fn from(e: crate::Error) -> Self {
+        Self::Api(e)
+    }
+}

@@ -1,0 +1,398 @@
+//! [`sync`]: one run of the mirror.
+
+use super::{
+    Associations, Batch, DealRow, Gone, MirrorError, PipelineRow, Position, Sink, Summary,
+};
+use crate::associations::read_many;
+use crate::paging::ResumePoint;
+use crate::stages::Stages;
+use crate::{Client, Error};
+use chrono::{DateTime, Utc};
+use futures_core::Stream;
+use progenitor_client::ClientInfo;
+use std::collections::{BTreeSet, HashMap};
+use std::pin::Pin;
+use std::time::Duration;
+
+/// The property naming the ids merged into a deal (`;`-separated).
+const MERGED_IDS: &str = "hs_merged_object_ids";
+
+/// How a run goes.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct Options {
+    /// The object types whose associations are kept (default contacts and companies).
+    pub associated: Vec<String>,
+    /// Deals per batch (one transaction; default 1,000: one association call per type).
+    pub batch_deals: usize,
+    /// Reconcile when the last reconcile is older than this (default one day); the first
+    /// load always ends with one.
+    pub reconcile_every: Duration,
+    /// Reconcile in this run whatever the time.
+    pub reconcile: bool,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Self {
+            associated: vec!["contacts".into(), "companies".into()],
+            batch_deals: crate::limits::ASSOCIATIONS_BATCH_READ_INPUTS,
+            reconcile_every: Duration::from_secs(24 * 3600),
+            reconcile: false,
+        }
+    }
+}
+
+/// The next item of a stream.
+async fn next<S: Stream + Unpin>(stream: &mut S) -> Option<S::Item> {
+    std::future::poll_fn(|cx| Pin::new(&mut *stream).poll_next(cx)).await
+}
+
+fn sink_error(e: super::SinkError) -> MirrorError {
+    MirrorError::Sink(e)
+}
+
+/// The pipelines and stages, as rows.
+fn pipeline_rows(stages: &Stages) -> Vec<PipelineRow> {
+    let mut rows: Vec<PipelineRow> = Vec::new();
+    for stage in stages.all() {
+        let row = match rows.iter_mut().find(|p| p.id == stage.pipeline_id) {
+            Some(row) => row,
+            None => {
+                rows.push(PipelineRow {
+                    id: stage.pipeline_id.clone(),
+                    label: stage.pipeline_label.clone(),
+                    stages: Vec::new(),
+                });
+                rows.last_mut().expect("just pushed")
+            }
+        };
+        row.stages.push((
+            stage.id.clone(),
+            stage.label.clone(),
+            stage.display_order,
+            stage.probability,
+        ));
+    }
+    rows
+}
+
+/// A time HubSpot gives as text: RFC 3339, or epoch milliseconds.
+fn time_of(text: &str) -> Option<DateTime<Utc>> {
+    DateTime::parse_from_rfc3339(text)
+        .map(|t| t.with_timezone(&Utc))
+        .ok()
+        .or_else(|| DateTime::from_timestamp_millis(text.trim().parse().ok()?))
+}
+
+/// A deal as a row: core columns typed, labels looked up.
+fn row(
+    id: String,
+    properties: HashMap<String, Option<String>>,
+    created_at: DateTime<Utc>,
+    modified_at: DateTime<Utc>,
+    stages: &Stages,
+) -> DealRow {
+    let text = |name: &str| {
+        properties
+            .get(name)
+            .cloned()
+            .flatten()
+            .filter(|v| !v.is_empty())
+    };
+    let stage_id = text("dealstage");
+    let pipeline_id = text("pipeline");
+    let stage = stage_id
+        .as_deref()
+        .and_then(|s| match pipeline_id.as_deref() {
+            Some(p) => stages.get_in(p, s),
+            None => stages.get(s),
+        });
+    let pipeline_label = pipeline_id.as_deref().and_then(|p| {
+        stages
+            .all()
+            .iter()
+            .find(|s| s.pipeline_id == p)
+            .map(|s| s.pipeline_label.clone())
+    });
+    DealRow {
+        name: text("dealname"),
+        amount: text("amount").and_then(|a| a.trim().parse().ok()),
+        stage_label: stage.map(|s| s.label.clone()),
+        pipeline_label,
+        close_date: text("closedate").and_then(|c| time_of(&c)),
+        created_at,
+        modified_at,
+        owner_id: text("hubspot_owner_id"),
+        pipeline_id,
+        stage_id,
+        properties: properties.into_iter().collect(),
+        id,
+    }
+}
+
+/// The deals merged into each row's deal (`hs_merged_object_ids`), as gone.
+fn merged_away(rows: &[DealRow]) -> Vec<Gone> {
+    rows.iter()
+        .flat_map(|row| {
+            let ids = row
+                .properties
+                .get(MERGED_IDS)
+                .cloned()
+                .flatten()
+                .unwrap_or_default();
+            ids.split(';')
+                .map(str::trim)
+                .filter(|id| !id.is_empty() && *id != row.id)
+                .map(|id| Gone {
+                    deal_id: id.to_string(),
+                    archived_at: None,
+                    merged_into: Some(row.id.clone()),
+                })
+                .collect::<Vec<_>>()
+        })
+        .collect()
+}
+
+/// Applies rows with their associations and `position` as one batch.
+async fn flush<S: Sink>(
+    client: &Client,
+    sink: &mut S,
+    options: &Options,
+    rows: Vec<DealRow>,
+    position: &Position,
+    summary: &mut Summary,
+) -> Result<(), MirrorError> {
+    let mut associations = Vec::new();
+    let ids: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
+    for object_type in &options.associated {
+        let mut found = if ids.is_empty() {
+            Default::default()
+        } else {
+            read_many(client, object_type, ids.iter().cloned()).await?
+        };
+        for id in &ids {
+            let objects = found
+                .remove(id)
+                .unwrap_or_default()
+                .into_iter()
+                .map(|a| {
+                    let labels = a
+                        .association_types
+                        .iter()
+                        .filter_map(|t| t.label.clone())
+                        .collect();
+                    (a.to_object_id.as_str().to_string(), labels)
+                })
+                .collect();
+            associations.push(Associations {
+                deal_id: id.clone(),
+                object_type: object_type.clone(),
+                objects,
+            });
+        }
+    }
+    let gone = merged_away(&rows);
+    summary.deals += rows.len() as u64;
+    summary.gone += gone.len() as u64;
+    summary.merged += gone.len() as u64;
+    summary.associations += associations.len() as u64;
+    summary.batches += 1;
+    let batch = Batch {
+        pipelines: None,
+        deals: rows,
+        associations,
+        gone,
+        position: position.clone(),
+    };
+    sink.apply(batch).await.map_err(sink_error)
+}
+
+/// The name of every deal property the account defines, and `hs_merged_object_ids`.
+async fn property_names(client: &Client) -> Result<Vec<String>, Error> {
+    let all = client.properties().list_properties().send().await?;
+    let mut names: BTreeSet<String> = all
+        .into_inner()
+        .results
+        .into_iter()
+        .map(|p| p.name)
+        .collect();
+    names.insert(MERGED_IDS.into());
+    Ok(names.into_iter().collect())
+}
+
+/// One run: the first load (or its rest, after a kill), else the deals changed since the last
+/// run; then a reconcile when due. See the [module docs](super).
+///
+/// ```no_run
+/// # async fn run<S: hubspot_deals::mirror::Sink>(client: hubspot_deals::Client, mut sink: S)
+/// # -> Result<(), hubspot_deals::mirror::MirrorError> {
+/// use hubspot_deals::mirror::{self, Options};
+/// let summary = mirror::sync(&client, &mut sink, &Options::default()).await?;
+/// println!("{} deals written, {} gone", summary.deals, summary.gone);
+/// # Ok(()) }
+/// ```
+pub async fn sync<S: Sink>(
+    client: &Client,
+    sink: &mut S,
+    options: &Options,
+) -> Result<Summary, MirrorError> {
+    let clock = client.inner().clock().clone();
+    let mut summary = Summary::default();
+    let mut position = sink.position().await.map_err(sink_error)?;
+    let stages = Stages::load(client).await?;
+    let names = property_names(client).await?;
+    sink.apply(Batch {
+        pipelines: Some(pipeline_rows(&stages)),
+        position: position.clone(),
+        ..Batch::default()
+    })
+    .await
+    .map_err(sink_error)?;
+    let per_batch = options.batch_deals.max(1);
+    if !position.loaded {
+        summary.first_load = true;
+        position.watermark.get_or_insert_with(|| clock.now());
+        let start = ResumePoint {
+            after: position.list_after.clone(),
+            skip: 0,
+        };
+        let mut pages = client
+            .deals()
+            .list()
+            .properties(names.clone())
+            .resume(start)
+            .pages();
+        let mut rows = Vec::new();
+        loop {
+            let Some(page) = next(&mut pages).await else {
+                break;
+            };
+            let page = page?;
+            rows.extend(
+                page.deals
+                    .into_iter()
+                    .map(|d| row(d.id, d.properties, d.created_at, d.updated_at, &stages)),
+            );
+            if page.next.is_none() {
+                break;
+            }
+            if rows.len() >= per_batch {
+                position.list_after = page.next;
+                let group = std::mem::take(&mut rows);
+                flush(client, sink, options, group, &position, &mut summary).await?;
+            }
+        }
+        position.loaded = true;
+        position.list_after = None;
+        flush(client, sink, options, rows, &position, &mut summary).await?;
+    } else {
+        let since = position.watermark.unwrap_or(DateTime::<Utc>::MIN_UTC);
+        let mut changes = client
+            .deals()
+            .changed_since(since)
+            .properties(names)
+            .stream();
+        let mut rows = Vec::new();
+        while let Some(change) = next(&mut changes).await {
+            let change = change?;
+            let deal = change.deal;
+            rows.push(row(
+                deal.id,
+                deal.properties,
+                deal.created_at,
+                deal.updated_at,
+                &stages,
+            ));
+            let watermark = position
+                .watermark
+                .map_or(change.watermark, |w| w.max(change.watermark));
+            position.watermark = Some(watermark);
+            if rows.len() >= per_batch {
+                let group = std::mem::take(&mut rows);
+                flush(client, sink, options, group, &position, &mut summary).await?;
+            }
+        }
+        if !rows.is_empty() {
+            flush(client, sink, options, rows, &position, &mut summary).await?;
+        }
+    }
+    let due = position.reconciled_at.is_none_or(|at| {
+        let every =
+            chrono::Duration::from_std(options.reconcile_every).unwrap_or(chrono::Duration::MAX);
+        at.checked_add_signed(every)
+            .is_none_or(|next| next <= clock.now())
+    });
+    if summary.first_load || options.reconcile || due {
+        reconcile(client, sink, &mut position, &mut summary).await?;
+    }
+    Ok(summary)
+}
+
+/// Marks the deals the sink holds as live that HubSpot no longer has live: archived (with
+/// the time, from the archived listing), merged (pointing to the survivor, from live deals'
+/// `hs_merged_object_ids`), or deleted for good (neither).
+async fn reconcile<S: Sink>(
+    client: &Client,
+    sink: &mut S,
+    position: &mut Position,
+    summary: &mut Summary,
+) -> Result<(), MirrorError> {
+    let started = client.inner().clock().now();
+    let mut live = BTreeSet::new();
+    let mut merged_into = HashMap::new();
+    let mut listing = client.deals().list().properties([MERGED_IDS]).stream();
+    while let Some(deal) = next(&mut listing).await {
+        let deal = deal?;
+        let ids = deal
+            .properties
+            .get(MERGED_IDS)
+            .cloned()
+            .flatten()
+            .unwrap_or_default();
+        for merged in ids
+            .split(';')
+            .map(str::trim)
+            .filter(|i| !i.is_empty() && *i != deal.id)
+        {
+            merged_into.insert(merged.to_string(), deal.id.clone());
+        }
+        live.insert(deal.id);
+    }
+    let held = sink.live_ids().await.map_err(sink_error)?;
+    let missing: BTreeSet<&String> = held.difference(&live).collect();
+    let mut archived_at = HashMap::new();
+    if !missing.is_empty() {
+        let mut archived = client
+            .deals()
+            .list()
+            .archived(true)
+            .properties(["hs_object_id"])
+            .stream();
+        while let Some(deal) = next(&mut archived).await {
+            let deal = deal?;
+            if missing.contains(&deal.id) {
+                archived_at.insert(deal.id, deal.archived_at);
+            }
+        }
+    }
+    let gone: Vec<Gone> = missing
+        .into_iter()
+        .map(|id| Gone {
+            deal_id: id.clone(),
+            archived_at: archived_at.get(id).copied().flatten().or(Some(started)),
+            merged_into: merged_into.get(id).cloned(),
+        })
+        .collect();
+    summary.gone += gone.len() as u64;
+    summary.merged += gone.iter().filter(|g| g.merged_into.is_some()).count() as u64;
+    summary.batches += 1;
+    position.reconciled_at = Some(started);
+    let batch = Batch {
+        gone,
+        position: position.clone(),
+        ..Batch::default()
+    };
+    sink.apply(batch).await.map_err(sink_error)?;
+    Ok(())
+}
