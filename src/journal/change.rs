@@ -334,6 +334,29 @@ mod tests {
     }
 
     #[test]
+    fn values_given_as_numbers_or_booleans_read_as_text() {
+        let event = json!({"action": "UPDATE", "objectTypeId": "0-3", "objectId": 1,
+            "propertyChanges": [{"propertyName": "hs_is_closed", "oldValue": false, "newValue": true},
+                                {"propertyName": "amount", "newValue": 12.5}]});
+        let kinds: Vec<ChangeKind> = changes_of(&event).into_iter().map(|c| c.kind).collect();
+        assert_eq!(
+            kinds,
+            [
+                ChangeKind::PropertyChanged {
+                    name: "hs_is_closed".into(),
+                    old: Some("false".into()),
+                    new: Some("true".into())
+                },
+                ChangeKind::PropertyChanged {
+                    name: "amount".into(),
+                    old: None,
+                    new: Some("12.5".into())
+                }
+            ]
+        );
+    }
+
+    #[test]
     fn a_merge_names_every_merged_id_but_the_survivor() {
         let event = json!({"action": "MERGE", "objectTypeId": "0-3", "objectId": 9,
             "primaryObjectId": 3, "mergedObjectIds": [4, 9], "newObjectId": 9});

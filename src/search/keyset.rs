@@ -1,9 +1,12 @@
 //! The keyset walk both searches stand on: the matches ordered by one numeric property (the
 //! key), paged by offset until the next page would pass HubSpot's 10,000-result cap, then
 //! searched again from the last key given (`key > last` when no two deals share a key, else
-//! `key >= last`, passing over the deals already given with it). Deals sharing a key (a month-end bulk update) are neither lost nor repeated;
-//! more than 10,000 of them sharing one key cannot be paged past, and the stream then ends
-//! with an error that says so.
+//! `key >= last`, passing over the deals already given with it). Deals sharing a key (a
+//! month-end bulk update) are neither lost nor repeated. When more than 10,000 share one
+//! modification time (HubSpot's search applies only one sort, so it cannot page past them by
+//! time), the walk goes through that millisecond by id (`hs_lastmodifieddate = k` and
+//! `hs_object_id > last`, sorted by id), then on after it; this needs room for two filters in
+//! each of the caller's groups, and without it the stream ends with an error that says so.
 
 use super::{filter, next_offset, page, with_filter};
 use crate::Error;
@@ -125,6 +128,26 @@ impl Walk {
     }
 }
 
+/// A walk through the deals sharing one modification time, by id.
+struct Tie {
+    /// The shared key.
+    at: i64,
+    /// The searches of this window take ids after this one (`None`: from the first).
+    from_id: Option<i64>,
+    /// The last id seen, where the next window starts.
+    last_id: Option<i64>,
+}
+
+/// Whether each of `groups` can take two more filters within HubSpot's limits.
+fn room_for_two(groups: &[FilterGroup]) -> bool {
+    use crate::limits::{SEARCH_FILTERS, SEARCH_FILTERS_PER_GROUP};
+    let total: usize = groups.iter().map(|g| g.filters.len()).sum();
+    groups
+        .iter()
+        .all(|g| g.filters.len() + 2 <= SEARCH_FILTERS_PER_GROUP)
+        && total + 2 * groups.len().max(1) <= SEARCH_FILTERS
+}
+
 async fn walk(producer: Producer<Vec<Keyed>>, walk: Walk, total: Arc<AtomicU64>) {
     let Walk {
         client,
@@ -140,16 +163,39 @@ async fn walk(producer: Producer<Vec<Keyed>>, walk: Walk, total: Arc<AtomicU64>)
     // The latest key given, and the deals given with it.
     let (mut latest, mut at_latest) = (start, pass_over.clone());
     let mut offset = 0;
+    // Going through one millisecond by id, and whether the next search starts strictly
+    // after `start` (once such a millisecond is through).
+    let mut tie: Option<Tie> = None;
+    let mut strictly_after = false;
     loop {
         let Some(slot) = producer.reserve().await else {
             return;
         };
         let mut search = request.clone();
-        if let Some(from) = start {
-            let onwards = filter(key.property(), key.from(), from.to_string());
-            search.filter_groups = with_filter(&groups, onwards);
+        match &tie {
+            Some(t) => {
+                let at = filter(key.property(), FilterOperator::Eq, t.at.to_string());
+                let mut narrowed = with_filter(&groups, at);
+                if let Some(id) = t.from_id {
+                    let after = filter("hs_object_id", FilterOperator::Gt, id.to_string());
+                    narrowed = with_filter(&narrowed, after);
+                }
+                search.filter_groups = narrowed;
+                search.sorts = vec!["hs_object_id".into()];
+            }
+            None => {
+                if let Some(from) = start {
+                    let operator = if strictly_after {
+                        FilterOperator::Gt
+                    } else {
+                        key.from()
+                    };
+                    let onwards = filter(key.property(), operator, from.to_string());
+                    search.filter_groups = with_filter(&groups, onwards);
+                }
+                search.sorts = vec![key.property().into()];
+            }
         }
-        search.sorts = vec![key.property().into()];
         search.after = (offset > 0).then(|| offset.to_string());
         let found = match page(&client, search).await {
             Ok(found) => found,
@@ -165,6 +211,12 @@ async fn walk(producer: Producer<Vec<Keyed>>, walk: Walk, total: Arc<AtomicU64>)
                 Ok(k) => k,
                 Err(error) => return slot.send(Err(error)),
             };
+            if let Some(t) = &mut tie {
+                match Key::ObjectId.of(&deal) {
+                    Ok(id) => t.last_id = Some(id),
+                    Err(error) => return slot.send(Err(error)),
+                }
+            }
             if Some(k) == start && pass_over.contains(&deal.id) {
                 continue;
             }
@@ -177,20 +229,47 @@ async fn walk(producer: Producer<Vec<Keyed>>, walk: Walk, total: Arc<AtomicU64>)
         }
         slot.send(Ok(given));
         match next {
-            None => return,
+            None => match tie.take() {
+                // The millisecond is through: on after it.
+                Some(t) => {
+                    start = Some(t.at);
+                    strictly_after = true;
+                    offset = 0;
+                }
+                None => return,
+            },
+            // In a tie walk, ids are unique: search again after the last one.
+            Some(after) if after + limit > SEARCH_RESULTS && tie.is_some() => {
+                if let Some(t) = &mut tie {
+                    t.from_id = t.last_id;
+                }
+                offset = 0;
+            }
             Some(after) if after + limit > SEARCH_RESULTS => {
                 // A whole window without a later key: more deals share it than a search can
-                // page through.
+                // page through by that key.
                 if let Some(k) = latest
                     && latest == start
                 {
+                    if key == Key::LastModified && room_for_two(&groups) {
+                        tie = Some(Tie {
+                            at: k,
+                            from_id: None,
+                            last_id: None,
+                        });
+                        pass_over = at_latest.clone();
+                        offset = 0;
+                        continue;
+                    }
                     let message = format!(
-                        "more than {SEARCH_RESULTS} deals {}: HubSpot's search cannot page past them",
+                        "more than {SEARCH_RESULTS} deals {}: HubSpot's search cannot page past \
+                         them (the search's filter groups leave no room to go through them by id)",
                         key.sharing(k),
                     );
                     return producer.fail(Error::Other(message)).await;
                 }
                 start = latest;
+                strictly_after = false;
                 pass_over = at_latest.clone();
                 offset = 0;
             }

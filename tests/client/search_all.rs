@@ -371,30 +371,66 @@ async fn the_overlap_catches_changes_the_search_index_had_not_seen() {
 }
 
 #[tokio::test]
-async fn more_changes_in_one_millisecond_than_a_search_can_page_is_an_error() {
+async fn more_changes_in_one_millisecond_than_a_search_can_page_all_come_once() {
     let clock = ManualClock::default();
     let fake = oauth_fake(&clock).start().await.unwrap();
     let seeder = pat_client(&fake, &clock, RetryPolicy::default());
     let start = at(&clock);
     let name = |i: usize| vec![("dealname", format!("Deal {}-{}", i / 100, i % 100))];
     batch_create_deals(&seeder, 10_100, name, || {}).await;
+    // One more, a millisecond later: the walk goes on past the shared millisecond.
+    clock.advance(Duration::from_millis(1));
+    batch_create_deals(
+        &seeder,
+        1,
+        |_| vec![("dealname", "Later".to_string())],
+        || {},
+    )
+    .await;
     let client = Client::builder()
         .private_app_token(PAT)
         .base_url(fake.base_url())
         .clock(Arc::new(clock.clone()))
         .build()
         .unwrap();
-    let results: Vec<_> = client
+    let given: Vec<_> = client
         .deals()
         .changed_since(start)
         .overlap(Duration::ZERO)
         .stream()
+        .map(|c| c.unwrap().deal)
         .collect()
         .await;
-    let (given, errors): (Vec<_>, Vec<_>) = results.into_iter().partition(Result::is_ok);
-    assert_eq!(given.len(), 10_000, "the first 10,000 are given");
-    assert_eq!(errors.len(), 1);
-    let error = errors.into_iter().next().unwrap().unwrap_err();
+    let ids: std::collections::BTreeSet<&str> = given.iter().map(|d| d.id.as_str()).collect();
+    assert_eq!(given.len(), 10_101, "every deal");
+    assert_eq!(ids.len(), 10_101, "none twice");
+    assert_eq!(
+        given.last().unwrap().properties["dealname"].as_deref(),
+        Some("Later"),
+        "the later millisecond after the shared one"
+    );
+
+    // Filter groups that leave no room to go through the millisecond by id: said so.
+    let full = FilterGroup {
+        filters: (0..5)
+            .map(|_| Filter {
+                property_name: "dealname".into(),
+                operator: FilterOperator::HasProperty,
+                value: None,
+                high_value: None,
+                values: vec![],
+            })
+            .collect(),
+    };
+    let results: Vec<_> = client
+        .deals()
+        .changed_since(start)
+        .overlap(Duration::ZERO)
+        .filter_groups(vec![full])
+        .stream()
+        .collect()
+        .await;
+    let error = results.into_iter().find_map(Result::err).unwrap();
     assert!(
         error
             .to_string()

@@ -134,7 +134,7 @@ async fn sync_loads_every_deal_then_applies_changes_archives_and_merges() {
         .unwrap();
     assert_eq!(labels, "Appointment Scheduled / Sales Pipeline");
 
-    // Changes between runs: updates, an archive, a merge, association changes.
+    // Changes between runs: updates, an archive, a merge.
     let http = reqwest::Client::new();
     for id in &ids[10..15] {
         let response = http
@@ -265,4 +265,138 @@ async fn a_sync_killed_at_any_point_then_run_again_equals_the_fake() {
         )
         .unwrap();
     assert!(position.contains("\"loaded\":true"), "{position}");
+}
+
+/// Sends `body` to `path` of the fake with the private-app token; the answer's status.
+async fn call(fake: &FakeHubSpot, method: &str, path: &str, body: String) -> u16 {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let method = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
+    reqwest::Client::new()
+        .request(method, format!("{}{path}", fake.base_url()))
+        .header("Authorization", format!("Bearer {PAT}"))
+        .header("Content-Type", "application/json")
+        .body(body)
+        .send()
+        .await
+        .unwrap()
+        .status()
+        .as_u16()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_property_created_between_runs_and_deals_the_search_index_trails_are_picked_up() {
+    use hubspot_deals::clock::ManualClock;
+    use std::sync::Arc;
+    use std::time::Duration;
+    let clock = ManualClock::new(chrono::Utc::now());
+    let fake = base()
+        .clock(Arc::new(clock.clone()))
+        .search_indexing_lag(Duration::from_secs(30))
+        .start()
+        .await
+        .unwrap();
+    let ids = fake
+        .seed_deals((0..20).map(|i| [("dealname".to_string(), format!("Indexed {i}"))]))
+        .unwrap();
+    assert_eq!(ids, 20);
+    clock.advance(Duration::from_secs(60));
+    let scratch = Scratch::new("sync-later");
+    scratch.login(&fake);
+    let db = scratch.file("deals.sqlite");
+    let sync = ["sync", "--db", "sqlite:deals.sqlite"];
+    exits(&scratch.run(&fake, &sync), 0);
+
+    // A property the account did not have, and a deal search does not see yet.
+    let created = r#"{"name": "erp_tier", "label": "ERP tier", "type": "string",
+                      "fieldType": "text", "groupName": "dealinformation"}"#;
+    assert_eq!(
+        call(&fake, "POST", "/crm/v3/properties/deals", created.into()).await,
+        201
+    );
+    let body = r#"{"properties": {"dealname": "Late", "erp_tier": "gold"}}"#;
+    assert_eq!(
+        call(&fake, "POST", "/crm/v3/objects/deals", body.into()).await,
+        201
+    );
+    let missed = scratch.run(&fake, &sync);
+    exits(&missed, 0);
+    let count = |db: &std::path::Path| -> i64 {
+        Connection::open(db)
+            .unwrap()
+            .query_row("SELECT count(*) FROM deals WHERE name = 'Late'", [], |r| {
+                r.get(0)
+            })
+            .unwrap()
+    };
+    assert_eq!(count(&db), 0, "not in search yet, as at HubSpot");
+    // Indexed later, with a modification time before the last run: the overlap finds it.
+    clock.advance(Duration::from_secs(31));
+    exits(&scratch.run(&fake, &sync), 0);
+    assert_eq!(count(&db), 1);
+    let tier: String = Connection::open(&db)
+        .unwrap()
+        .query_row(
+            "SELECT json_extract(properties, '$.erp_tier') FROM deals WHERE name = 'Late'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(tier, "gold");
+    assert_eq!(mirrored(&db), truth(&client(&fake)).await);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn twelve_thousand_deals_changed_at_one_instant_all_reach_the_database() {
+    use hubspot_deals::clock::ManualClock;
+    use std::sync::Arc;
+    let clock = ManualClock::new(chrono::Utc::now());
+    let fake = base().clock(Arc::new(clock.clone())).start().await.unwrap();
+    fake.seed_deals((0..12_000).map(|i| [("dealname".to_string(), format!("Same {i}"))]))
+        .unwrap();
+    let scratch = Scratch::new("sync-same-time");
+    scratch.login(&fake);
+    let db = scratch.file("deals.sqlite");
+    let sync = [
+        "sync",
+        "--db",
+        "sqlite:deals.sqlite",
+        "--associations",
+        "contacts",
+    ];
+    exits(&scratch.run(&fake, &sync), 0);
+    // Every deal updated with the same hs_lastmodifieddate (the fake's clock stands still).
+    let api = client(&fake);
+    let ids: Vec<String> = api
+        .deals()
+        .list()
+        .stream()
+        .map(|d| d.unwrap().id)
+        .collect()
+        .await;
+    let updates: Vec<_> = ids
+        .iter()
+        .map(|id| hubspot_deals::types::BatchUpdateInput {
+            id: id.clone(),
+            properties: [("dealname".to_string(), format!("Month end {id}"))].into(),
+            ..Default::default()
+        })
+        .collect();
+    let done: Vec<_> = api.deals().update_all(updates).stream().collect().await;
+    assert_eq!(done.len(), 12_000);
+    let second = scratch.run(&fake, &sync);
+    exits(&second, 0);
+    assert!(
+        text(&second.stderr).contains("12000 deals written"),
+        "{}",
+        text(&second.stderr)
+    );
+    let renamed: i64 = Connection::open(&db)
+        .unwrap()
+        .query_row(
+            "SELECT count(*) FROM deals WHERE name = 'Month end ' || id",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(renamed, 12_000);
 }
