@@ -5,7 +5,9 @@
 //! A [`sync`] run reads the account's pipelines, its property names, then either every deal
 //! (the first run, page by page, resumable) or the deals changed since the last run
 //! (`changed_since`, past the 10,000 cap), each group of pages with its deals' associations
-//! (associations v4, 1,000 deals a call per type), and hands each group to the sink as one
+//! (associations v4, 1,000 deals a call per type) and stage history (`dealstage` with
+//! history: the first load's listing carries it, 50 deals a page; later runs read it by
+//! batch, 50 deals a call, as HubSpot allows), and hands each group to the sink as one
 //! [`Batch`] that carries the position to store with it. A reconcile pass (the first run,
 //! then when asked) lists archived deals and compares the ids HubSpot still has with the
 //! sink's, so a deletion no feed told of is found.
@@ -66,6 +68,21 @@ pub struct DealRow {
     pub owner_id: Option<String>,
     /// Every property read, by name (`None`: no value).
     pub properties: BTreeMap<String, Option<String>>,
+    /// Its way through the stages (`dealstage`'s history), oldest first; `None` when this
+    /// batch did not read it (keep what is held).
+    pub stage_history: Option<Vec<StageSpan>>,
+}
+
+/// A deal's time in one stage.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct StageSpan {
+    /// The stage id (`dealstage`'s value then).
+    pub stage_id: String,
+    /// When the deal entered it.
+    pub entered_at: DateTime<Utc>,
+    /// When it left (`None`: it is there now).
+    pub left_at: Option<DateTime<Utc>>,
 }
 
 /// A deal's associations with one object type, as a whole: the sink replaces what it held

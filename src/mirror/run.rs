@@ -1,11 +1,13 @@
 //! [`sync`]: one run of the mirror.
 
 use super::{
-    Associations, Batch, DealRow, Gone, MirrorError, PipelineRow, Position, Sink, Summary,
+    Associations, Batch, DealRow, Gone, MirrorError, PipelineRow, Position, Sink, StageSpan,
+    Summary,
 };
 use crate::associations::read_many;
 use crate::paging::ResumePoint;
 use crate::stages::Stages;
+use crate::types::{BatchRead, DealId, HistoricalValue};
 use crate::{Client, Error};
 use chrono::{DateTime, Utc};
 use futures_core::Stream;
@@ -85,6 +87,62 @@ fn time_of(text: &str) -> Option<DateTime<Utc>> {
         .or_else(|| DateTime::from_timestamp_millis(text.trim().parse().ok()?))
 }
 
+/// The property whose history is the stage history.
+const STAGE: &str = "dealstage";
+
+/// A stage history from `dealstage`'s past values (any order): oldest first, each left when
+/// the next was entered.
+fn spans(history: &[HistoricalValue]) -> Vec<StageSpan> {
+    let mut values: Vec<&HistoricalValue> = history.iter().collect();
+    values.sort_by_key(|v| v.timestamp);
+    let mut spans: Vec<StageSpan> = Vec::new();
+    for value in values {
+        if let Some(last) = spans.last_mut() {
+            last.left_at = Some(value.timestamp);
+        }
+        spans.push(StageSpan {
+            stage_id: value.value.clone(),
+            entered_at: value.timestamp,
+            left_at: None,
+        });
+    }
+    spans
+}
+
+/// Reads the stage history of `rows` that lack it, 50 deals a call.
+async fn read_stage_history(client: &Client, rows: &mut [DealRow]) -> Result<(), Error> {
+    let wanted: Vec<usize> = (0..rows.len())
+        .filter(|i| rows[*i].stage_history.is_none())
+        .collect();
+    for chunk in wanted.chunks(crate::limits::LIST_PAGE_WITH_HISTORY) {
+        let body = BatchRead {
+            id_property: None,
+            inputs: chunk
+                .iter()
+                .map(|i| DealId {
+                    id: rows[*i].id.clone(),
+                })
+                .collect(),
+            properties: vec![STAGE.into()],
+            properties_with_history: vec![STAGE.into()],
+        };
+        let read = client.batch_read().body(body).send().await?.into_inner();
+        let mut found: HashMap<String, Vec<HistoricalValue>> = read
+            .results
+            .into_iter()
+            .map(|d| {
+                let mut history = d.properties_with_history;
+                (d.id, history.remove(STAGE).unwrap_or_default())
+            })
+            .collect();
+        for i in chunk {
+            let history = found.remove(&rows[*i].id).unwrap_or_default();
+            rows[*i].stage_history = Some(spans(&history));
+        }
+    }
+    Ok(())
+}
+
 /// A deal as a row: core columns typed, labels looked up.
 fn row(
     id: String,
@@ -127,6 +185,7 @@ fn row(
         pipeline_id,
         stage_id,
         properties: properties.into_iter().collect(),
+        stage_history: None,
         id,
     }
 }
@@ -159,10 +218,11 @@ async fn flush<S: Sink>(
     client: &Client,
     sink: &mut S,
     options: &Options,
-    rows: Vec<DealRow>,
+    mut rows: Vec<DealRow>,
     position: &Position,
     summary: &mut Summary,
 ) -> Result<(), MirrorError> {
+    read_stage_history(client, &mut rows).await?;
     let mut associations = Vec::new();
     let ids: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
     for object_type in &options.associated {
@@ -261,6 +321,7 @@ pub async fn sync<S: Sink>(
             .deals()
             .list()
             .properties(names.clone())
+            .properties_with_history([STAGE])
             .resume(start)
             .pages();
         let mut rows = Vec::new();
@@ -269,11 +330,16 @@ pub async fn sync<S: Sink>(
                 break;
             };
             let page = page?;
-            rows.extend(
-                page.deals
-                    .into_iter()
-                    .map(|d| row(d.id, d.properties, d.created_at, d.updated_at, &stages)),
-            );
+            rows.extend(page.deals.into_iter().map(|d| {
+                // Asked for: a deal without it has no stage history.
+                let history = d
+                    .properties_with_history
+                    .get(STAGE)
+                    .map_or_else(Vec::new, |h| spans(h));
+                let mut row = row(d.id, d.properties, d.created_at, d.updated_at, &stages);
+                row.stage_history = Some(history);
+                row
+            }));
             if page.next.is_none() {
                 break;
             }

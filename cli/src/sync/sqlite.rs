@@ -47,6 +47,13 @@ CREATE TABLE IF NOT EXISTS deal_associations (
     labels TEXT NOT NULL,
     PRIMARY KEY (deal_id, object_type, object_id)
 );
+CREATE TABLE IF NOT EXISTS stage_history (
+    deal_id TEXT NOT NULL,
+    stage_id TEXT NOT NULL,
+    entered_at TEXT NOT NULL,
+    left_at TEXT,
+    PRIMARY KEY (deal_id, entered_at, stage_id)
+);
 CREATE TABLE IF NOT EXISTS sync_state (
     key TEXT PRIMARY KEY,
     value TEXT NOT NULL
@@ -112,6 +119,21 @@ impl SqliteSink {
                     d.owner_id,
                     serde_json::to_string(&d.properties)?,
                 ])?;
+            }
+            let mut forget = tx.prepare_cached("DELETE FROM stage_history WHERE deal_id = ?1")?;
+            let mut span = tx.prepare_cached(
+                "INSERT OR REPLACE INTO stage_history (deal_id, stage_id, entered_at, left_at)
+                 VALUES (?1, ?2, ?3, ?4)",
+            )?;
+            for d in &batch.deals {
+                let Some(history) = &d.stage_history else {
+                    continue;
+                };
+                forget.execute(params![d.id])?;
+                for s in history {
+                    let left = s.left_at.map(|t| t.to_rfc3339());
+                    span.execute(params![d.id, s.stage_id, s.entered_at.to_rfc3339(), left])?;
+                }
             }
             let mut clear = tx.prepare_cached(
                 "DELETE FROM deal_associations WHERE deal_id = ?1 AND object_type = ?2",

@@ -113,7 +113,13 @@ async fn sync_loads_every_deal_then_applies_changes_archives_and_merges() {
     let scratch = Scratch::new("sync");
     scratch.login(&fake);
     let db = scratch.file("deals.sqlite");
-    let sync = ["sync", "--db", "sqlite:deals.sqlite"];
+    let sync = [
+        "sync",
+        "--budget",
+        "unlimited",
+        "--db",
+        "sqlite:deals.sqlite",
+    ];
     let first = scratch.run(&fake, &sync);
     exits(&first, 0);
     assert!(
@@ -191,6 +197,34 @@ async fn sync_loads_every_deal_then_applies_changes_archives_and_merges() {
         assert_eq!(into.as_deref(), Some(survivor.as_str()), "{merged}");
     }
 
+    // Each deal's way through the stages: a changed deal entered closedwon after its
+    // first stage, which it left then.
+    let history: Vec<(String, Option<String>)> = db_conn
+        .prepare(
+            "SELECT stage_id, left_at FROM stage_history WHERE deal_id = ?1 ORDER BY entered_at",
+        )
+        .unwrap()
+        .query_map([&ids[10]], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap()
+        .map(|r| r.unwrap())
+        .collect();
+    assert_eq!(history.len(), 2, "{history:?}");
+    assert_eq!(history[0].0, "appointmentscheduled");
+    assert!(history[0].1.is_some(), "left");
+    assert_eq!(
+        (history[1].0.as_str(), history[1].1.as_deref()),
+        ("closedwon", None)
+    );
+    let spans: i64 = db_conn
+        .query_row("SELECT count(*) FROM stage_history", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(
+        spans,
+        2_500 + 5 + 1,
+        "one span a deal (the merged ones keep theirs), two for the five moved, one for the \
+         deal the merge made"
+    );
+
     // A run with nothing changed changes nothing.
     let before = mirrored(&db);
     exits(&scratch.run(&fake, &sync), 0);
@@ -241,18 +275,48 @@ async fn a_sync_killed_at_any_point_then_run_again_equals_the_fake() {
     scratch.login(&fake);
     let db = scratch.file("deals.sqlite");
     // SIGKILL at several points of the first load (each run goes on from the last commit).
-    for millis in [150, 400, 700, 1_000] {
+    // 60 calls a second: the first load takes over a second. Each run is killed as soon as
+    // it has committed more than the last one (watched, not timed: a busy machine only
+    // makes it slower).
+    let held = || -> i64 {
+        Connection::open(&db)
+            .and_then(|c| c.query_row("SELECT count(*) FROM deals", [], |r| r.get(0)))
+            .unwrap_or(0)
+    };
+    let mut progress = Vec::new();
+    for _ in 0..3 {
+        let before = held();
         let mut child = scratch
             .command(&fake)
-            .args(["sync", "--db", "sqlite:deals.sqlite"])
+            .args(["sync", "--budget", "600", "--db", "sqlite:deals.sqlite"])
             .stderr(std::process::Stdio::null())
             .spawn()
             .unwrap();
-        std::thread::sleep(Duration::from_millis(millis));
+        let deadline = std::time::Instant::now() + Duration::from_secs(120);
+        while held() <= before
+            && child.try_wait().unwrap().is_none()
+            && std::time::Instant::now() < deadline
+        {
+            std::thread::sleep(Duration::from_millis(10));
+        }
         let _ = child.kill();
         let _ = child.wait();
+        progress.push(held());
     }
-    let last = scratch.run(&fake, &["sync", "--db", "sqlite:deals.sqlite"]);
+    assert!(
+        progress.iter().any(|held| (1..3_000).contains(held)),
+        "at least one kill lands inside the first load: {progress:?}"
+    );
+    let last = scratch.run(
+        &fake,
+        &[
+            "sync",
+            "--budget",
+            "unlimited",
+            "--db",
+            "sqlite:deals.sqlite",
+        ],
+    );
     exits(&last, 0);
     fake.clear_faults();
     assert_eq!(mirrored(&db), truth(&client(&fake)).await);
@@ -303,7 +367,13 @@ async fn a_property_created_between_runs_and_deals_the_search_index_trails_are_p
     let scratch = Scratch::new("sync-later");
     scratch.login(&fake);
     let db = scratch.file("deals.sqlite");
-    let sync = ["sync", "--db", "sqlite:deals.sqlite"];
+    let sync = [
+        "sync",
+        "--budget",
+        "unlimited",
+        "--db",
+        "sqlite:deals.sqlite",
+    ];
     exits(&scratch.run(&fake, &sync), 0);
 
     // A property the account did not have, and a deal search does not see yet.
@@ -358,6 +428,8 @@ async fn twelve_thousand_deals_changed_at_one_instant_all_reach_the_database() {
     let db = scratch.file("deals.sqlite");
     let sync = [
         "sync",
+        "--budget",
+        "unlimited",
         "--db",
         "sqlite:deals.sqlite",
         "--associations",
