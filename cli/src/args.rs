@@ -93,6 +93,10 @@ pub struct SyncArgs {
     /// the first load), marking those archived, merged or deleted since.
     #[arg(long)]
     pub reconcile: bool,
+    /// Seconds before the last run's watermark a run starts reading changes (HubSpot's
+    /// search index trails changes; deals changed in that window are read again).
+    #[arg(long, default_value_t = 300)]
+    pub overlap: u64,
 }
 
 /// `pipelines`.

@@ -32,6 +32,9 @@ pub struct Options {
     pub reconcile_every: Duration,
     /// Reconcile in this run whatever the time.
     pub reconcile: bool,
+    /// How far before the watermark an incremental run starts (default five minutes: HubSpot's
+    /// search index trails changes; deals changed in that window are read again).
+    pub overlap: Duration,
 }
 
 impl Default for Options {
@@ -41,6 +44,7 @@ impl Default for Options {
             batch_deals: crate::limits::ASSOCIATIONS_BATCH_READ_INPUTS,
             reconcile_every: Duration::from_secs(24 * 3600),
             reconcile: false,
+            overlap: crate::search::DEFAULT_OVERLAP,
         }
     }
 }
@@ -357,6 +361,7 @@ pub async fn sync<S: Sink>(
         let mut changes = client
             .deals()
             .changed_since(since)
+            .overlap(options.overlap)
             .properties(names)
             .stream();
         let mut rows = Vec::new();

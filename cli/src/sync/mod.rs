@@ -45,6 +45,7 @@ pub async fn sync(global: &Global, args: SyncArgs) -> Result<ExitCode, Failure> 
     let mut options = Options::default();
     options.associated = args.associations.clone();
     options.reconcile = args.reconcile;
+    options.overlap = std::time::Duration::from_secs(args.overlap);
     let started = Instant::now();
     let summary = mirror::sync(&client, &mut sink, &options)
         .await
