@@ -571,10 +571,7 @@ impl<I: Send + 'static, T: Send + 'static> BatchRun<I, T> {
     /// Sends everything and counts the outcomes.
     pub async fn run(self) -> Summary {
         let mut stream = self.stream();
-        while std::future::poll_fn(|cx| Pin::new(&mut stream).poll_next(cx))
-            .await
-            .is_some()
-        {}
+        while crate::stream::next(&mut stream).await.is_some() {}
         stream.summary()
     }
 }

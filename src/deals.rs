@@ -8,6 +8,20 @@ use crate::paging::ListDeals;
 use crate::search::{ChangedSince, SearchAll};
 use crate::types::{BatchUpdateInput, Deal, DealUpsert, NewDeal, SearchRequest, UpsertedDeal};
 
+/// The property naming the ids merged into a deal (`;`-separated; HubSpot keeps the ids of
+/// every deal merged into it, its own among them after some merges).
+pub(crate) const MERGED_IDS: &str = "hs_merged_object_ids";
+
+/// The ids merged into deal `id`, read from its `hs_merged_object_ids` value: never `id`
+/// itself, never blank.
+pub(crate) fn merged_ids<'a>(id: &'a str, value: Option<&'a str>) -> impl Iterator<Item = &'a str> {
+    value
+        .unwrap_or_default()
+        .split(';')
+        .map(str::trim)
+        .filter(move |merged| !merged.is_empty() && *merged != id)
+}
+
 /// The bulk helpers of a client; see [`Client::deals`].
 #[derive(Debug, Clone, Copy)]
 pub struct Deals<'a> {

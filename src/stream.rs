@@ -119,15 +119,16 @@ impl<T: Unpin> Stream for Items<T> {
     }
 }
 
+/// The next item of a stream (the crate has no `StreamExt`).
+pub(crate) async fn next<S: Stream + Unpin>(stream: &mut S) -> Option<S::Item> {
+    std::future::poll_fn(|cx| Pin::new(&mut *stream).poll_next(cx)).await
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use std::sync::Arc;
     use std::sync::atomic::{AtomicUsize, Ordering};
-
-    async fn next<S: Stream + Unpin>(stream: &mut S) -> Option<S::Item> {
-        std::future::poll_fn(|cx| Pin::new(&mut *stream).poll_next(cx)).await
-    }
 
     #[tokio::test]
     async fn the_producer_stays_one_page_ahead() {

@@ -11,9 +11,10 @@ use futures_util::StreamExt;
 use hubspot_deals::{Client, RateLimit};
 use std::io::Write;
 use std::process::Command;
-use std::time::Instant;
 
-const TOKEN: &str = "pat-na1-bench-0000-0000-000000000000";
+mod support;
+
+use support::{TOKEN, measure};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let _ = rustls::crypto::ring::default_provider().install_default();
@@ -25,38 +26,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .nth(1)
         .and_then(|n| n.parse().ok())
         .unwrap_or(100_000);
-    let binary = std::env::current_exe()?
-        .parent()
-        .and_then(|examples| examples.parent())
-        .map(|profile| profile.join("hubspot-deals"))
-        .filter(|path| path.exists())
-        .ok_or("build the binary first: cargo build --release -p hubspot-deals-cli")?;
-    // The fake in a process of its own, so this one stays small (a child's peak memory
-    // counts what it inherits before it starts its program).
-    let mut fake = Command::new(&binary)
-        .args([
-            "fake",
-            "--port",
-            "0",
-            "--rate-limit",
-            "unlimited",
-            "--token",
-            TOKEN,
-        ])
-        .arg("--seed-deals")
-        .arg(deals.to_string())
-        .stdout(std::process::Stdio::piped())
-        .spawn()?;
-    let mut lines = std::io::BufReader::new(fake.stdout.take().ok_or("no stdout")?);
-    let mut first = String::new();
-    std::io::BufRead::read_line(&mut lines, &mut first)?;
-    // The rest of what it prints, read so it never writes to a closed pipe.
-    std::thread::spawn(move || std::io::copy(&mut lines, &mut std::io::sink()));
-    let base_url = first
-        .split_whitespace()
-        .last()
-        .ok_or("the fake did not say where it listens")?
-        .to_string();
+    let binary = support::binary()?;
+    let seed = ["--seed-deals".to_string(), deals.to_string()];
+    let (mut fake, base_url) = support::start_fake(&binary, &seed)?;
     let dir = std::env::temp_dir().join(format!("export-bench-{}", std::process::id()));
     std::fs::create_dir_all(&dir)?;
     let mut cli = Command::new(&binary);
@@ -101,27 +73,6 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let _ = fake.kill();
     let _ = fake.wait();
     Ok(())
-}
-
-/// Runs a process to its end: wall seconds, CPU seconds (user and system), peak RSS in MiB.
-fn measure(command: &mut Command) -> Result<(f64, f64, u64), Box<dyn std::error::Error>> {
-    let start = Instant::now();
-    let child = command.spawn()?;
-    let pid = child.id() as libc::pid_t;
-    let mut status = 0;
-    // SAFETY: `usage` is a plain C struct the call fills; `pid` is our own child.
-    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
-    let waited = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
-    if waited != pid || status != 0 {
-        return Err(format!("the export failed (status {status})").into());
-    }
-    let seconds = |t: libc::timeval| t.tv_sec as f64 + t.tv_usec as f64 / 1e6;
-    let cpu = seconds(usage.ru_utime) + seconds(usage.ru_stime);
-    Ok((
-        start.elapsed().as_secs_f64(),
-        cpu,
-        usage.ru_maxrss as u64 / 1024,
-    ))
 }
 
 /// The library's stream, each deal a JSON line, as the command line writes them.

@@ -13,9 +13,10 @@
 //! the default five-minute overlap would read every one of them again.
 
 use std::process::Command;
-use std::time::Instant;
 
-const TOKEN: &str = "pat-na1-bench-0000-0000-000000000000";
+mod support;
+
+use support::{TOKEN, measure};
 
 /// Calls the fake (plain HTTP on loopback) with the private-app token; the answer's body.
 fn call(
@@ -49,27 +50,6 @@ fn requests(base_url: &str) -> Result<u64, Box<dyn std::error::Error>> {
         .ok_or_else(|| "the fake's stats have no request count".into())
 }
 
-/// Runs a process to its end: wall seconds, CPU seconds (user and system), peak RSS in MiB.
-fn measure(command: &mut Command) -> Result<(f64, f64, u64), Box<dyn std::error::Error>> {
-    let start = Instant::now();
-    let child = command.spawn()?;
-    let pid = child.id() as libc::pid_t;
-    let mut status = 0;
-    // SAFETY: `usage` is a plain C struct the call fills; `pid` is our own child.
-    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
-    let waited = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
-    if waited != pid || status != 0 {
-        return Err(format!("the sync failed (status {status})").into());
-    }
-    let seconds = |t: libc::timeval| t.tv_sec as f64 + t.tv_usec as f64 / 1e6;
-    let cpu = seconds(usage.ru_utime) + seconds(usage.ru_stime);
-    Ok((
-        start.elapsed().as_secs_f64(),
-        cpu,
-        usage.ru_maxrss as u64 / 1024,
-    ))
-}
-
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let _ = rustls::crypto::ring::default_provider().install_default();
     let deals: usize = std::env::args()
@@ -80,36 +60,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .nth(2)
         .and_then(|n| n.parse().ok())
         .unwrap_or(190);
-    let binary = std::env::current_exe()?
-        .parent()
-        .and_then(|examples| examples.parent())
-        .map(|profile| profile.join("hubspot-deals"))
-        .filter(|path| path.exists())
-        .ok_or("build the binary first: cargo build --release -p hubspot-deals-cli")?;
-    let mut fake = Command::new(&binary)
-        .args([
-            "fake",
-            "--port",
-            "0",
-            "--rate-limit",
-            "unlimited",
-            "--token",
-            TOKEN,
-        ])
-        .arg("--seed-deals")
-        .arg(deals.to_string())
-        .arg("--seed-associations")
-        .stdout(std::process::Stdio::piped())
-        .spawn()?;
-    let mut lines = std::io::BufReader::new(fake.stdout.take().ok_or("no stdout")?);
-    let mut first = String::new();
-    std::io::BufRead::read_line(&mut lines, &mut first)?;
-    std::thread::spawn(move || std::io::copy(&mut lines, &mut std::io::sink()));
-    let base_url = first
-        .split_whitespace()
-        .last()
-        .ok_or("the fake did not say where it listens")?
-        .to_string();
+    let binary = support::binary()?;
+    let seed = [
+        "--seed-deals".to_string(),
+        deals.to_string(),
+        "--seed-associations".into(),
+    ];
+    let (mut fake, base_url) = support::start_fake(&binary, &seed)?;
     let dir = std::env::temp_dir().join(format!("sync-bench-{}", std::process::id()));
     std::fs::create_dir_all(&dir)?;
     let mut sync = Command::new(&binary);

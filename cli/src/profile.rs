@@ -171,7 +171,7 @@ pub fn app_client(global: &Global) -> Result<Option<(Client, i64)>, Failure> {
     };
     let own = app.base_url.as_deref().unwrap_or(HUBSPOT);
     let base_url = match &global.base_url {
-        Some(asked) if global.allow_other_origin || origin(asked) == origin(own) => asked.clone(),
+        Some(asked) if may_follow(global, asked, own) => asked.clone(),
         Some(asked) => {
             return Err(Failure::Usage(format!(
                 "the app credentials of profile {:?} were stored for {}, and --base-url points \
@@ -219,7 +219,7 @@ impl Resolved {
         let Source::File(profile) = &self.source else {
             return Ok(asked.clone());
         };
-        if global.allow_other_origin || origin(asked) == origin(own) {
+        if may_follow(global, asked, own) {
             return Ok(asked.clone());
         }
         Err(Failure::Usage(format!(
@@ -232,6 +232,12 @@ impl Resolved {
             origin(asked)
         )))
     }
+}
+
+/// Whether credentials stored for `own` may go to `asked` (`--base-url`): the same origin, or
+/// `--allow-other-origin`.
+fn may_follow(global: &Global, asked: &str, own: &str) -> bool {
+    global.allow_other_origin || origin(asked) == origin(own)
 }
 
 /// A URL's origin (`https://api.hubapi.com`), or the URL itself when it does not parse (the

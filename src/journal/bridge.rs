@@ -2,16 +2,13 @@
 
 use super::feed::{Feed, Start};
 use crate::associations::{Associations, read_many};
+use crate::deals::{MERGED_IDS, merged_ids};
+use crate::stream::next;
 use crate::types::Deal;
 use crate::{Client, Error};
 use chrono::{DateTime, Utc};
-use futures_core::Stream;
 use progenitor_client::ClientInfo;
 use std::collections::{BTreeMap, BTreeSet};
-use std::pin::Pin;
-
-/// The property naming the ids merged into a deal (`;`-separated).
-const MERGED_IDS: &str = "hs_merged_object_ids";
 
 /// The properties HubSpot returns for a deal when none are named; a bridge asked for none
 /// reads these.
@@ -56,13 +53,8 @@ impl Bridge {
         self.changed
             .iter()
             .filter_map(|deal| {
-                let ids = deal.properties.get(MERGED_IDS)?.as_deref()?;
-                let merged: Vec<String> = ids
-                    .split(';')
-                    .map(str::trim)
-                    .filter(|id| !id.is_empty() && *id != deal.id)
-                    .map(str::to_string)
-                    .collect();
+                let value = deal.properties.get(MERGED_IDS).and_then(Option::as_deref);
+                let merged: Vec<String> = merged_ids(&deal.id, value).map(str::to_string).collect();
                 (!merged.is_empty()).then(|| (deal.id.clone(), merged))
             })
             .collect()
@@ -72,11 +64,6 @@ impl Bridge {
     pub fn feed(&self, client: &Client) -> Feed {
         Feed::new(client, Start::Earliest).covered_before(self.covered_before)
     }
-}
-
-/// The next item of a stream.
-async fn next<S: Stream + Unpin>(stream: &mut S) -> Option<S::Item> {
-    std::future::poll_fn(|cx| Pin::new(&mut *stream).poll_next(cx)).await
 }
 
 /// Reads what changed since `since` (the time of the last change applied) through the CRM

@@ -128,14 +128,19 @@ fn text(value: &Value) -> Option<String> {
     }
 }
 
+/// A time given as text: RFC 3339, or epoch milliseconds.
+pub(crate) fn time_of(text: &str) -> Option<DateTime<Utc>> {
+    DateTime::parse_from_rfc3339(text)
+        .map(|t| t.with_timezone(&Utc))
+        .ok()
+        .or_else(|| DateTime::from_timestamp_millis(text.trim().parse().ok()?))
+}
+
 /// A time given as epoch milliseconds or RFC 3339.
-pub(crate) fn time(value: &Value) -> Option<DateTime<Utc>> {
+fn time(value: &Value) -> Option<DateTime<Utc>> {
     match value {
         Value::Number(n) => DateTime::from_timestamp_millis(n.as_i64()?),
-        Value::String(s) => DateTime::parse_from_rfc3339(s)
-            .map(|t| t.with_timezone(&Utc))
-            .ok()
-            .or_else(|| DateTime::from_timestamp_millis(s.parse().ok()?)),
+        Value::String(s) => time_of(s),
         _ => None,
     }
 }

@@ -176,6 +176,19 @@ impl Feed {
         Ok(std::iter::from_fn(|| self.take()).collect())
     }
 
+    /// Fixes where the feed starts, now: [`Start::Latest`] becomes the newest entry there is
+    /// ([`Start::Earliest`] when the journal is empty), so the position can be stored before
+    /// anything is read. Other starts stay as they are.
+    pub async fn fix_start(&mut self) -> Result<&Start, Error> {
+        if self.position == Start::Latest {
+            self.position = match self.journal.latest().await? {
+                Some(offset) => Start::After(offset),
+                None => Start::Earliest,
+            };
+        }
+        Ok(&self.position)
+    }
+
     /// Hands out the next entry read, moving the position past it.
     fn take(&mut self) -> Option<JournalEntry> {
         let entry = self.ready.pop_front()?;
@@ -187,12 +200,7 @@ impl Feed {
     /// downloaded [`DOWNLOADS_AT_ONCE`] at a time, kept in the journal's order; an entry
     /// that fails stops the batch there (those before it are handed out, it is read again).
     async fn fill(&mut self) -> Result<usize, Error> {
-        if self.position == Start::Latest {
-            self.position = match self.journal.latest().await? {
-                Some(offset) => Start::After(offset),
-                None => Start::Earliest,
-            };
-        }
+        self.fix_start().await?;
         let listed = match self.position.clone() {
             Start::After(offset) => match self.journal.after(&offset, self.batch).await {
                 Ok(listed) => listed,

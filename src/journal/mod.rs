@@ -34,6 +34,7 @@ mod feed;
 mod subscriptions;
 
 pub use bridge::{Bridge, DEFAULT_DEAL_PROPERTIES, bridge_gap};
+pub(crate) use change::time_of;
 pub use change::{AssociationChange, ChangeKind, DealChange, JournalEntry};
 pub use feed::{DOWNLOADS_AT_ONCE, Feed, FeedCalls, MAX_BATCH, MAX_CONTENT_BYTES, Start};
 pub use subscriptions::{

@@ -5,19 +5,17 @@ use super::{
     Summary,
 };
 use crate::associations::read_many;
+use crate::deals::{MERGED_IDS, merged_ids};
+use crate::journal::time_of;
 use crate::paging::ResumePoint;
 use crate::stages::Stages;
+use crate::stream::next;
 use crate::types::{BatchRead, DealId, HistoricalValue};
 use crate::{Client, Error};
 use chrono::{DateTime, Utc};
-use futures_core::Stream;
 use progenitor_client::ClientInfo;
 use std::collections::{BTreeSet, HashMap};
-use std::pin::Pin;
 use std::time::Duration;
-
-/// The property naming the ids merged into a deal (`;`-separated).
-const MERGED_IDS: &str = "hs_merged_object_ids";
 
 /// How a run goes.
 #[derive(Debug, Clone)]
@@ -49,11 +47,6 @@ impl Default for Options {
     }
 }
 
-/// The next item of a stream.
-async fn next<S: Stream + Unpin>(stream: &mut S) -> Option<S::Item> {
-    std::future::poll_fn(|cx| Pin::new(&mut *stream).poll_next(cx)).await
-}
-
 fn sink_error(e: super::SinkError) -> MirrorError {
     MirrorError::Sink(e)
 }
@@ -81,14 +74,6 @@ fn pipeline_rows(stages: &Stages) -> Vec<PipelineRow> {
         ));
     }
     rows
-}
-
-/// A time HubSpot gives as text: RFC 3339, or epoch milliseconds.
-fn time_of(text: &str) -> Option<DateTime<Utc>> {
-    DateTime::parse_from_rfc3339(text)
-        .map(|t| t.with_timezone(&Utc))
-        .ok()
-        .or_else(|| DateTime::from_timestamp_millis(text.trim().parse().ok()?))
 }
 
 /// The property whose history is the stage history.
@@ -198,21 +183,12 @@ fn row(
 fn merged_away(rows: &[DealRow]) -> Vec<Gone> {
     rows.iter()
         .flat_map(|row| {
-            let ids = row
-                .properties
-                .get(MERGED_IDS)
-                .cloned()
-                .flatten()
-                .unwrap_or_default();
-            ids.split(';')
-                .map(str::trim)
-                .filter(|id| !id.is_empty() && *id != row.id)
-                .map(|id| Gone {
-                    deal_id: id.to_string(),
-                    archived_at: None,
-                    merged_into: Some(row.id.clone()),
-                })
-                .collect::<Vec<_>>()
+            let value = row.properties.get(MERGED_IDS).and_then(Option::as_deref);
+            merged_ids(&row.id, value).map(|id| Gone {
+                deal_id: id.to_string(),
+                archived_at: None,
+                merged_into: Some(row.id.clone()),
+            })
         })
         .collect()
 }
@@ -415,17 +391,8 @@ async fn reconcile<S: Sink>(
     let mut listing = client.deals().list().properties([MERGED_IDS]).stream();
     while let Some(deal) = next(&mut listing).await {
         let deal = deal?;
-        let ids = deal
-            .properties
-            .get(MERGED_IDS)
-            .cloned()
-            .flatten()
-            .unwrap_or_default();
-        for merged in ids
-            .split(';')
-            .map(str::trim)
-            .filter(|i| !i.is_empty() && *i != deal.id)
-        {
+        let value = deal.properties.get(MERGED_IDS).and_then(Option::as_deref);
+        for merged in merged_ids(&deal.id, value) {
             merged_into.insert(merged.to_string(), deal.id.clone());
         }
         live.insert(deal.id);

@@ -43,14 +43,7 @@ pub async fn login(global: &Global, args: LoginArgs) -> Result<ExitCode, Failure
                 .into(),
         ));
     };
-    let client_secret = match std::env::var("HUBSPOT_CLIENT_SECRET") {
-        Ok(secret) if !secret.trim().is_empty() => Secret::new(secret.trim()),
-        _ => read_secret(
-            "The app's client secret (not shown): ",
-            "client secret",
-            "hubspot-deals auth login --client-id ID < secret.txt",
-        )?,
-    };
+    let client_secret = client_secret("hubspot-deals auth login --client-id ID < secret.txt")?;
     let base_url = global.base_url.clone().unwrap_or_else(|| HUBSPOT.into());
     let listener = Listener::bind(args.port).await?;
     // --port 0 takes a free port (the app must then accept any localhost redirect URL).
@@ -142,6 +135,19 @@ pub async fn login(global: &Global, args: LoginArgs) -> Result<ExitCode, Failure
     Ok(ExitCode::SUCCESS)
 }
 
+/// The app's client secret: `HUBSPOT_CLIENT_SECRET`, else standard input (not echoed on a
+/// terminal; `example` shows how to pipe it in).
+fn client_secret(example: &str) -> Result<Secret, Failure> {
+    match std::env::var("HUBSPOT_CLIENT_SECRET") {
+        Ok(secret) if !secret.trim().is_empty() => Ok(Secret::new(secret.trim())),
+        _ => read_secret(
+            "The app's client secret (not shown): ",
+            "client secret",
+            example,
+        ),
+    }
+}
+
 /// The scopes an app's journal token asks for when `--scopes` is left at its default.
 const JOURNAL_SCOPES: [&str; 3] = [
     "developer.webhooks_journal.read",
@@ -157,14 +163,9 @@ async fn login_app(global: &Global, args: &LoginArgs) -> Result<ExitCode, Failur
             "--client-credentials needs --client-id and --portal-id".into(),
         ));
     };
-    let client_secret = match std::env::var("HUBSPOT_CLIENT_SECRET") {
-        Ok(secret) if !secret.trim().is_empty() => Secret::new(secret.trim()),
-        _ => read_secret(
-            "The app's client secret (not shown): ",
-            "client secret",
-            "hubspot-deals auth login --client-credentials --client-id ID --portal-id N < secret.txt",
-        )?,
-    };
+    let client_secret = client_secret(
+        "hubspot-deals auth login --client-credentials --client-id ID --portal-id N < secret.txt",
+    )?;
     let asked: Vec<String> = args
         .scopes
         .iter()

@@ -129,22 +129,6 @@ pub async fn watch(global: &Global, args: WatchArgs) -> Result<ExitCode, Failure
     }
 }
 
-/// The journal's newest offset now (`None`: the journal is empty).
-async fn latest(app: &Client, portal: i32) -> Result<Option<String>, Error> {
-    let page = app
-        .journal()
-        .local_journal_batch_latest()
-        .count(std::num::NonZeroU32::MIN)
-        .install_portal_id(portal)
-        .send()
-        .await?;
-    Ok(page
-        .into_inner()
-        .results
-        .last()
-        .map(|r| r.current_offset.to_string()))
-}
-
 async fn journal_watch(
     global: &Global,
     args: &WatchArgs,
@@ -159,11 +143,10 @@ async fn journal_watch(
     let start = match (&args.from_offset, &kept.position.offset) {
         (Some(offset), _) | (None, Some(offset)) => Start::After(offset.clone()),
         (None, None) if kept.position.began => Start::Earliest,
-        (None, None) => match latest(&app, local).await? {
-            Some(offset) => Start::After(offset),
-            None => Start::Earliest,
-        },
+        (None, None) => Start::Latest,
     };
+    let mut feed = Feed::new(&app, start).local(local);
+    let start = feed.fix_start().await?.clone();
     if let Some(since) = args.since.filter(|_| kept.position.offset.is_none()) {
         // The deals changed since then, read after the journal's position was taken: the
         // journal gives whatever comes later.
@@ -182,7 +165,6 @@ async fn journal_watch(
     }
     kept.position.began = true;
     kept.save()?;
-    let mut feed = Feed::new(&app, start).local(local);
     loop {
         let entries = match feed.poll().await {
             Ok(entries) => entries,
