@@ -66,8 +66,11 @@ pub struct SqliteSink {
 }
 
 impl SqliteSink {
-    /// Opens (or creates) the database at `path`, with the mirror's tables.
+    /// Opens (or creates) the database at `path`, with the mirror's tables. A new file is
+    /// readable only by the user (0600 on Unix, as every file of deal data the command line
+    /// writes); SQLite gives its `-wal` and `-shm` files the same permissions.
     pub fn open(path: &Path) -> Result<Self, SinkError> {
+        crate::state_file::private_file().create(true).open(path)?;
         let db = Connection::open(path)?;
         db.pragma_update(None, "journal_mode", "WAL")?;
         db.pragma_update(None, "synchronous", "NORMAL")?;

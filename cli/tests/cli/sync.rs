@@ -130,6 +130,17 @@ async fn sync_loads_every_deal_then_applies_changes_archives_and_merges() {
     assert!(text(&first.stderr).contains("(first load)"));
     let api = client(&fake);
     assert_eq!(mirrored(&db), truth(&api).await, "after the first load");
+    #[cfg(unix)]
+    for file in ["deals.sqlite", "deals.sqlite-wal", "deals.sqlite-shm"] {
+        // SQLite removes its -wal and -shm files when the last connection closes.
+        use std::os::unix::fs::PermissionsExt;
+        let Ok(found) = std::fs::metadata(scratch.file(file)) else {
+            assert_ne!(file, "deals.sqlite", "the database is there");
+            continue;
+        };
+        let mode = found.permissions().mode();
+        assert_eq!(mode & 0o777, 0o600, "{file}: deal data for the user alone");
+    }
     let labels: String = Connection::open(&db)
         .unwrap()
         .query_row(
