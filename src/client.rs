@@ -252,6 +252,21 @@ impl Client {
     pub fn builder() -> ClientBuilder {
         ClientBuilder::default()
     }
+
+    /// The requests this client and its clones have sent to HubSpot's API, retries included
+    /// (token refreshes not counted): what a job spent of the account's budget.
+    ///
+    /// ```
+    /// let client = hubspot_deals::Client::builder()
+    ///     .private_app_token("pat-na1-00000000-0000-0000-0000-000000000000")
+    ///     .build()?;
+    /// assert_eq!(client.calls_sent(), 0);
+    /// # Ok::<(), hubspot_deals::BuildError>(())
+    /// ```
+    pub fn calls_sent(&self) -> u64 {
+        use progenitor_client::ClientInfo;
+        self.inner().calls_sent()
+    }
 }
 
 /// Why a [`Client`] could not be built.

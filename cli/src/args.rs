@@ -83,8 +83,12 @@ pub enum Command {
 /// `sync`.
 #[derive(Debug, Args)]
 pub struct SyncArgs {
-    /// The database: sqlite:PATH.
-    #[arg(long, default_value = "sqlite:hubspot-deals.sqlite")]
+    /// The database: sqlite:PATH, or postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE.
+    #[arg(
+        long,
+        default_value = "sqlite:hubspot-deals.sqlite",
+        env = "HUBSPOT_DEALS_DB"
+    )]
     pub db: String,
     /// The object types whose associations to keep (comma-separated).
     #[arg(long, value_delimiter = ',', default_values_t = ["contacts".to_string(), "companies".to_string()])]
@@ -97,6 +101,14 @@ pub struct SyncArgs {
     /// search index trails changes; deals changed in that window are read again).
     #[arg(long, default_value_t = 300)]
     pub overlap: u64,
+    /// Keep going until interrupted: follow the webhooks journal when the profile has app
+    /// credentials (auth login --client-credentials), else run again every --interval
+    /// seconds. On PostgreSQL a second --watch stands by and takes over when the first dies.
+    #[arg(long)]
+    pub watch: bool,
+    /// With --watch and no app credentials: seconds between runs.
+    #[arg(long, default_value_t = 60, requires = "watch")]
+    pub interval: u64,
 }
 
 /// `pipelines`.

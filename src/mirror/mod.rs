@@ -16,8 +16,10 @@
 //! with it: a run killed at any point starts the next one where the last batch left it, and
 //! applying a batch twice changes nothing (rows are replaced by id).
 
+mod follow;
 mod run;
 
+pub use follow::Follower;
 pub use run::{Options, sync};
 
 use chrono::{DateTime, Utc};
@@ -26,6 +28,7 @@ use std::future::Future;
 
 /// Where a mirror stands: stored by the sink in the same transaction as each batch.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
 #[non_exhaustive]
 pub struct Position {
     /// The first load finished.
@@ -37,6 +40,8 @@ pub struct Position {
     pub watermark: Option<DateTime<Utc>>,
     /// When the last reconcile pass finished.
     pub reconciled_at: Option<DateTime<Utc>>,
+    /// Following the webhooks journal ([`Follower`]): the offset of the last entry applied.
+    pub journal_offset: Option<String>,
 }
 
 /// One deal as the mirror keeps it: typed core columns, every other property as it came.
@@ -146,8 +151,9 @@ pub type SinkError = Box<dyn std::error::Error + Send + Sync>;
 pub trait Sink {
     /// The stored position (the default when nothing is stored yet).
     fn position(&mut self) -> impl Future<Output = Result<Position, SinkError>> + Send;
-    /// Applies a batch in one transaction, position included.
-    fn apply(&mut self, batch: Batch) -> impl Future<Output = Result<(), SinkError>> + Send;
+    /// Applies a batch in one transaction, position included; returns how many of its deals
+    /// the sink did not hold before (new deals, for the summary).
+    fn apply(&mut self, batch: Batch) -> impl Future<Output = Result<u64, SinkError>> + Send;
     /// The ids of the deals held as live.
     fn live_ids(&mut self) -> impl Future<Output = Result<BTreeSet<String>, SinkError>> + Send;
 }
@@ -158,6 +164,8 @@ pub trait Sink {
 pub struct Summary {
     /// Deals written (added or changed).
     pub deals: u64,
+    /// Of those, deals the sink did not hold before.
+    pub added: u64,
     /// Deals marked archived or deleted.
     pub gone: u64,
     /// Of those, merged into another.

@@ -47,12 +47,12 @@ impl Default for Options {
     }
 }
 
-fn sink_error(e: super::SinkError) -> MirrorError {
+pub(super) fn sink_error(e: super::SinkError) -> MirrorError {
     MirrorError::Sink(e)
 }
 
 /// The pipelines and stages, as rows.
-fn pipeline_rows(stages: &Stages) -> Vec<PipelineRow> {
+pub(super) fn pipeline_rows(stages: &Stages) -> Vec<PipelineRow> {
     let mut rows: Vec<PipelineRow> = Vec::new();
     for stage in stages.all() {
         let row = match rows.iter_mut().find(|p| p.id == stage.pipeline_id) {
@@ -77,11 +77,11 @@ fn pipeline_rows(stages: &Stages) -> Vec<PipelineRow> {
 }
 
 /// The property whose history is the stage history.
-const STAGE: &str = "dealstage";
+pub(super) const STAGE: &str = "dealstage";
 
 /// A stage history from `dealstage`'s past values (any order): oldest first, each left when
 /// the next was entered.
-fn spans(history: &[HistoricalValue]) -> Vec<StageSpan> {
+pub(super) fn spans(history: &[HistoricalValue]) -> Vec<StageSpan> {
     let mut values: Vec<&HistoricalValue> = history.iter().collect();
     values.sort_by_key(|v| v.timestamp);
     let mut spans: Vec<StageSpan> = Vec::new();
@@ -133,7 +133,7 @@ async fn read_stage_history(client: &Client, rows: &mut [DealRow]) -> Result<(),
 }
 
 /// A deal as a row: core columns typed, labels looked up.
-fn row(
+pub(super) fn row(
     id: String,
     properties: HashMap<String, Option<String>>,
     created_at: DateTime<Utc>,
@@ -193,63 +193,76 @@ fn merged_away(rows: &[DealRow]) -> Vec<Gone> {
         .collect()
 }
 
-/// Applies rows with their associations and `position` as one batch.
-async fn flush<S: Sink>(
+/// Applies `batch` (its deals, the deals it already marks gone, its position) with the
+/// deals' stage history where missing, their associations and the deals they merged away.
+pub(super) async fn flush<S: Sink>(
     client: &Client,
     sink: &mut S,
     options: &Options,
-    mut rows: Vec<DealRow>,
-    position: &Position,
+    mut batch: Batch,
     summary: &mut Summary,
 ) -> Result<(), MirrorError> {
-    read_stage_history(client, &mut rows).await?;
-    let mut associations = Vec::new();
-    let ids: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
-    for object_type in &options.associated {
-        let mut found = if ids.is_empty() {
-            Default::default()
-        } else {
-            read_many(client, object_type, ids.iter().cloned()).await?
-        };
-        for id in &ids {
-            let objects = found
-                .remove(id)
-                .unwrap_or_default()
-                .into_iter()
-                .map(|a| {
-                    let labels = a
-                        .association_types
-                        .iter()
-                        .filter_map(|t| t.label.clone())
-                        .collect();
-                    (a.to_object_id.as_str().to_string(), labels)
-                })
-                .collect();
-            associations.push(Associations {
-                deal_id: id.clone(),
-                object_type: object_type.clone(),
-                objects,
-            });
+    read_stage_history(client, &mut batch.deals).await?;
+    let ids: Vec<String> = batch.deals.iter().map(|r| r.id.clone()).collect();
+    if !ids.is_empty() {
+        for object_type in &options.associated {
+            let found = read_many(client, object_type, ids.iter().cloned()).await?;
+            batch
+                .associations
+                .extend(association_sets(&ids, object_type, found));
         }
     }
-    let gone = merged_away(&rows);
-    summary.deals += rows.len() as u64;
-    summary.gone += gone.len() as u64;
-    summary.merged += gone.len() as u64;
-    summary.associations += associations.len() as u64;
+    let merged = merged_away(&batch.deals);
+    summary.merged += merged.len() as u64;
+    batch.gone.extend(merged);
+    summary.deals += batch.deals.len() as u64;
+    summary.gone += batch.gone.len() as u64;
+    summary.associations += batch.associations.len() as u64;
     summary.batches += 1;
-    let batch = Batch {
-        pipelines: None,
+    summary.added += sink.apply(batch).await.map_err(sink_error)?;
+    Ok(())
+}
+
+/// Each of `ids`' associations with `object_type` as a whole set (empty when `found` has
+/// none for it), labels by name.
+fn association_sets<'a>(
+    ids: &'a [impl AsRef<str>],
+    object_type: &'a str,
+    mut found: crate::associations::Associations,
+) -> impl Iterator<Item = Associations> + 'a {
+    ids.iter().map(move |id| {
+        let objects = found
+            .remove(id.as_ref())
+            .unwrap_or_default()
+            .into_iter()
+            .map(|a| {
+                let labels = a
+                    .association_types
+                    .iter()
+                    .filter_map(|t| t.label.clone())
+                    .collect();
+                (a.to_object_id.as_str().to_string(), labels)
+            })
+            .collect();
+        Associations {
+            deal_id: id.as_ref().to_string(),
+            object_type: object_type.to_string(),
+            objects,
+        }
+    })
+}
+
+/// A batch of `rows` to store with `position`.
+fn rows_at(rows: Vec<DealRow>, position: &Position) -> Batch {
+    Batch {
         deals: rows,
-        associations,
-        gone,
         position: position.clone(),
-    };
-    sink.apply(batch).await.map_err(sink_error)
+        ..Batch::default()
+    }
 }
 
 /// The name of every deal property the account defines, and `hs_merged_object_ids`.
-async fn property_names(client: &Client) -> Result<Vec<String>, Error> {
+pub(super) async fn property_names(client: &Client) -> Result<Vec<String>, Error> {
     let all = client.properties().list_properties().send().await?;
     let mut names: BTreeSet<String> = all
         .into_inner()
@@ -326,12 +339,26 @@ pub async fn sync<S: Sink>(
             if rows.len() >= per_batch {
                 position.list_after = page.next;
                 let group = std::mem::take(&mut rows);
-                flush(client, sink, options, group, &position, &mut summary).await?;
+                flush(
+                    client,
+                    sink,
+                    options,
+                    rows_at(group, &position),
+                    &mut summary,
+                )
+                .await?;
             }
         }
         position.loaded = true;
         position.list_after = None;
-        flush(client, sink, options, rows, &position, &mut summary).await?;
+        flush(
+            client,
+            sink,
+            options,
+            rows_at(rows, &position),
+            &mut summary,
+        )
+        .await?;
     } else {
         let since = position.watermark.unwrap_or(DateTime::<Utc>::MIN_UTC);
         let mut changes = client
@@ -357,11 +384,25 @@ pub async fn sync<S: Sink>(
             position.watermark = Some(watermark);
             if rows.len() >= per_batch {
                 let group = std::mem::take(&mut rows);
-                flush(client, sink, options, group, &position, &mut summary).await?;
+                flush(
+                    client,
+                    sink,
+                    options,
+                    rows_at(group, &position),
+                    &mut summary,
+                )
+                .await?;
             }
         }
         if !rows.is_empty() {
-            flush(client, sink, options, rows, &position, &mut summary).await?;
+            flush(
+                client,
+                sink,
+                options,
+                rows_at(rows, &position),
+                &mut summary,
+            )
+            .await?;
         }
     }
     let due = position.reconciled_at.is_none_or(|at| {
@@ -371,17 +412,21 @@ pub async fn sync<S: Sink>(
             .is_none_or(|next| next <= clock.now())
     });
     if summary.first_load || options.reconcile || due {
-        reconcile(client, sink, &mut position, &mut summary).await?;
+        reconcile(client, sink, options, &mut position, &mut summary).await?;
     }
     Ok(summary)
 }
 
 /// Marks the deals the sink holds as live that HubSpot no longer has live: archived (with
 /// the time, from the archived listing), merged (pointing to the survivor, from live deals'
-/// `hs_merged_object_ids`), or deleted for good (neither).
+/// `hs_merged_object_ids`), or deleted for good (neither). After a run that was not the first
+/// load, every live deal's associations are read again too (1,000 deals a call per type): an
+/// association change does not change the deal's modification time, so no `changed_since`
+/// sees it.
 async fn reconcile<S: Sink>(
     client: &Client,
     sink: &mut S,
+    options: &Options,
     position: &mut Position,
     summary: &mut Summary,
 ) -> Result<(), MirrorError> {
@@ -396,6 +441,24 @@ async fn reconcile<S: Sink>(
             merged_into.insert(merged.to_string(), deal.id.clone());
         }
         live.insert(deal.id);
+    }
+    if !summary.first_load && !options.associated.is_empty() {
+        let ids: Vec<&String> = live.iter().collect();
+        for chunk in ids.chunks(crate::limits::ASSOCIATIONS_BATCH_READ_INPUTS) {
+            let mut batch = Batch {
+                position: position.clone(),
+                ..Batch::default()
+            };
+            for object_type in &options.associated {
+                let found = read_many(client, object_type, chunk.iter().map(|id| (*id).clone()));
+                batch
+                    .associations
+                    .extend(association_sets(chunk, object_type, found.await?));
+            }
+            summary.associations += batch.associations.len() as u64;
+            summary.batches += 1;
+            sink.apply(batch).await.map_err(sink_error)?;
+        }
     }
     let held = sink.live_ids().await.map_err(sink_error)?;
     let missing: BTreeSet<&String> = held.difference(&live).collect();

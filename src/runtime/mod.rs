@@ -33,6 +33,7 @@ use progenitor_client::{ClientHooks, ClientInfo, OperationInfo};
 use reqwest::header::{AUTHORIZATION, HeaderValue};
 use std::fmt;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 /// How calls get their `Authorization` header.
@@ -90,6 +91,8 @@ struct Shared {
     retry: RetryPolicy,
     clock: SharedClock,
     limits: Limits,
+    /// Attempts sent (every replay counted), for [`Runtime::calls_sent`].
+    sent: AtomicU64,
 }
 
 /// How the runtime authenticates, with what it needs for OAuth.
@@ -131,6 +134,7 @@ impl Runtime {
                 retry,
                 clock,
                 limits,
+                sent: AtomicU64::new(0),
             }),
         })
     }
@@ -143,6 +147,12 @@ impl Runtime {
     /// The retry policy calls follow.
     pub fn retry_policy(&self) -> &RetryPolicy {
         &self.shared.retry
+    }
+
+    /// The HTTP requests this client (and its clones) has sent to HubSpot's API, retries
+    /// included: what a run spent of the account's budget. Token refreshes are not counted.
+    pub fn calls_sent(&self) -> u64 {
+        self.shared.sent.load(Ordering::Relaxed)
     }
 
     /// The calls per second the ten-second budget allows now (`None`: unlimited).
@@ -187,6 +197,7 @@ async fn admit(
     let value = shared.credentials.authorization().await?;
     request.headers_mut().insert(AUTHORIZATION, value);
     let waited = permit.waited();
+    shared.sent.fetch_add(1, Ordering::Relaxed);
     Ok((waited, permit.sent()))
 }
 

@@ -1,21 +1,34 @@
-//! `sync`: every deal mirrored into a database (`hubspot_deals::mirror`), SQLite by default.
-//! The first run loads every deal; each later run applies what changed; a reconcile marks
-//! deals archived, merged or deleted since. Killed at any point, the next run goes on from
-//! the last batch committed.
+//! `sync`: every deal mirrored into a database (`hubspot_deals::mirror`), SQLite by default,
+//! PostgreSQL with `--db postgres://`. The first run loads every deal; each later run
+//! applies what changed; a reconcile marks deals archived, merged or deleted since. Killed at
+//! any point, the next run goes on from the last batch committed.
+//!
+//! `--watch` keeps going: from the webhooks journal when the profile has app credentials
+//! beside it (`auth login --client-credentials`), else by a run every `--interval` seconds.
+//! On PostgreSQL one sync writes at a time (an advisory lock): a second `--watch` stands by
+//! and takes over when the first dies.
 
+mod postgres;
 mod sqlite;
 
 use crate::args::{Global, SyncArgs};
 use crate::failure::Failure;
-use crate::profile;
-use hubspot_deals::mirror::{self, MirrorError, Options};
+use crate::{profile, progress};
+use hubspot_deals::Client;
+use hubspot_deals::journal::{self, Feed, Start};
+use hubspot_deals::mirror::{
+    self, Batch, Follower, MirrorError, Options, Position, Sink, SinkError, Summary,
+};
+use indicatif::ProgressBar;
+use std::collections::BTreeSet;
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 /// Where the mirror goes, from `--db`.
 enum Database {
     Sqlite(PathBuf),
+    Postgres(String),
 }
 
 fn database(text: &str) -> Result<Database, Failure> {
@@ -27,47 +40,290 @@ fn database(text: &str) -> Result<Database, Failure> {
         }
         return Ok(Database::Sqlite(PathBuf::from(path)));
     }
+    if text.starts_with("postgres://") || text.starts_with("postgresql://") {
+        return Ok(Database::Postgres(text.to_string()));
+    }
     Err(Failure::Usage(format!(
-        "--db {text:?}: use sqlite:PATH (PostgreSQL is not supported yet)"
+        "--db {:?}: use sqlite:PATH or postgres://USER@HOST/DATABASE",
+        shown_url(text)
     )))
+}
+
+/// A database URL as messages show it: without its password.
+fn shown_url(text: &str) -> String {
+    match url::Url::parse(text) {
+        Ok(mut url) if url.password().is_some() => {
+            let _ = url.set_password(Some("***"));
+            url.to_string()
+        }
+        Ok(url) => url.to_string(),
+        Err(_) if text.contains('@') => "(a URL that does not parse)".into(),
+        Err(_) => text.to_string(),
+    }
 }
 
 /// `sync`.
 pub async fn sync(global: &Global, args: SyncArgs) -> Result<ExitCode, Failure> {
-    let Database::Sqlite(path) = database(&args.db)?;
-    let mut sink = sqlite::SqliteSink::open(&path).map_err(|e| {
-        Failure::Usage(format!(
-            "cannot open {} as the mirror's SQLite database: {e}",
-            path.display()
-        ))
-    })?;
+    let database = database(&args.db)?;
     let client = profile::client(global)?;
+    let app = if args.watch {
+        profile::app_client(global)?
+    } else {
+        None
+    };
+    match database {
+        Database::Sqlite(path) => {
+            let name = path.display().to_string();
+            let sink = sqlite::SqliteSink::open(&path).map_err(|e| {
+                Failure::Usage(format!(
+                    "cannot open {name} as the mirror's SQLite database: {e}"
+                ))
+            })?;
+            run(&args, &client, app, sink, &name).await
+        }
+        Database::Postgres(url) => {
+            let name = shown_url(&url);
+            let sink = postgres::PostgresSink::open(&url, args.watch, Duration::from_secs(2))
+                .await
+                .map_err(|e| {
+                    let e = e.to_string().replace(&url, &name);
+                    Failure::Usage(format!("cannot use {name} as the mirror's database: {e}"))
+                })?;
+            run(&args, &client, app, sink, &name).await
+        }
+    }
+}
+
+fn options(args: &SyncArgs) -> Options {
     let mut options = Options::default();
     options.associated = args.associations.clone();
     options.reconcile = args.reconcile;
-    options.overlap = std::time::Duration::from_secs(args.overlap);
-    let started = Instant::now();
-    let summary = mirror::sync(&client, &mut sink, &options)
-        .await
-        .map_err(|e| match e {
-            MirrorError::Api(e) => Failure::from(e),
-            other => Failure::Remote(format!("{}: {other}", path.display())),
-        })?;
+    options.overlap = Duration::from_secs(args.overlap);
+    options
+}
+
+fn failure(name: &str, e: MirrorError) -> Failure {
+    match e {
+        MirrorError::Api(e) => Failure::from(e),
+        other => Failure::Remote(format!("{name}: {other}")),
+    }
+}
+
+/// One line on standard error for what a run (or a stretch of a watch) did.
+fn report(name: &str, summary: &Summary, calls: u64, took: Duration) {
     eprintln!(
-        "{}: {} deals written, {} archived or deleted ({} merged), {} association sets, \
-         {} transactions in {:.1} s{}",
-        path.display(),
-        summary.deals,
+        "{name}: {} deals added, {} changed, {} archived or deleted ({} merged), \
+         {} association sets written, {calls} calls, {} transactions in {:.1} s{}",
+        summary.added,
+        summary.deals - summary.added,
         summary.gone,
         summary.merged,
         summary.associations,
         summary.batches,
-        started.elapsed().as_secs_f64(),
+        took.as_secs_f64(),
         if summary.first_load {
             " (first load)"
         } else {
             ""
         }
     );
-    Ok(ExitCode::SUCCESS)
+}
+
+/// A sink that moves a progress bar by the deals each batch writes.
+struct Counted<S> {
+    inner: S,
+    bar: ProgressBar,
+}
+
+impl<S: Sink + Send> Sink for Counted<S> {
+    async fn position(&mut self) -> Result<Position, SinkError> {
+        self.inner.position().await
+    }
+
+    async fn apply(&mut self, batch: Batch) -> Result<u64, SinkError> {
+        let deals = batch.deals.len() as u64;
+        let added = self.inner.apply(batch).await?;
+        self.bar.inc(deals);
+        Ok(added)
+    }
+
+    async fn live_ids(&mut self) -> Result<BTreeSet<String>, SinkError> {
+        self.inner.live_ids().await
+    }
+}
+
+async fn run<S: Sink + Send>(
+    args: &SyncArgs,
+    client: &Client,
+    app: Option<(Client, i64)>,
+    sink: S,
+    name: &str,
+) -> Result<ExitCode, Failure> {
+    let options = options(args);
+    if !args.watch {
+        let started = Instant::now();
+        let mut sink = Counted {
+            inner: sink,
+            bar: progress::bar("deals", None),
+        };
+        let summary = mirror::sync(client, &mut sink, &options).await;
+        sink.bar.finish_and_clear();
+        let summary = summary.map_err(|e| failure(name, e))?;
+        report(name, &summary, client.calls_sent(), started.elapsed());
+        return Ok(ExitCode::SUCCESS);
+    }
+    let watching = async {
+        match app {
+            Some((app, portal)) => follow(args, client, &app, portal, sink, name).await,
+            None => poll(args, client, sink, name).await,
+        }
+    };
+    tokio::select! {
+        outcome = watching => outcome,
+        _ = tokio::signal::ctrl_c() => {
+            eprintln!("{name}: stopped; the next sync goes on from the last batch committed");
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+/// One `sync` run inside a watch, reported when it wrote anything.
+async fn pass<S: Sink + Send>(
+    client: &Client,
+    sink: &mut S,
+    options: &Options,
+    name: &str,
+) -> Result<(), Failure> {
+    let started = Instant::now();
+    let calls = client.calls_sent();
+    let summary = mirror::sync(client, sink, options)
+        .await
+        .map_err(|e| failure(name, e))?;
+    if summary.deals + summary.gone > 0 || summary.first_load {
+        let spent = client.calls_sent() - calls;
+        report(name, &summary, spent, started.elapsed());
+    }
+    Ok(())
+}
+
+/// `--watch` without app credentials: a run every `--interval` seconds.
+async fn poll<S: Sink + Send>(
+    args: &SyncArgs,
+    client: &Client,
+    mut sink: S,
+    name: &str,
+) -> Result<ExitCode, Failure> {
+    let options = options(args);
+    eprintln!(
+        "{name}: watching by a run every {} s (log in with --client-credentials to follow the \
+         webhooks journal instead)",
+        args.interval
+    );
+    loop {
+        pass(client, &mut sink, &options, name).await?;
+        tokio::time::sleep(Duration::from_secs(args.interval.max(1))).await;
+    }
+}
+
+/// `--watch` with app credentials: the journal, after a run that brings the database to where
+/// the journal starts (the first time, and after an offset the journal no longer holds).
+async fn follow<S: Sink + Send>(
+    args: &SyncArgs,
+    client: &Client,
+    app: &Client,
+    portal: i64,
+    mut sink: S,
+    name: &str,
+) -> Result<ExitCode, Failure> {
+    let local = i32::try_from(portal)
+        .map_err(|_| Failure::Usage(format!("portal id {portal} is out of the journal's range")))?;
+    journal::subscribe_deals(app, portal, &[]).await?;
+    let mut options = options(args);
+    let stored = sink
+        .position()
+        .await
+        .map_err(|e| failure(name, MirrorError::Sink(e)))?;
+    let mut feed = match stored.journal_offset.clone() {
+        Some(offset) if stored.loaded => Feed::new(app, Start::After(offset)).local(local),
+        _ => catch_up(client, app, local, &mut sink, &options, name).await?,
+    };
+    eprintln!("{name}: following the webhooks journal");
+    let mut follower = Follower::new(client).await?;
+    let mut position = sink
+        .position()
+        .await
+        .map_err(|e| failure(name, MirrorError::Sink(e)))?;
+    let mut last_pass = Instant::now();
+    loop {
+        let entries = match feed.poll().await {
+            Ok(entries) => entries,
+            Err(hubspot_deals::Error::JournalOffsetExpired { offset }) => {
+                eprintln!(
+                    "{name}: the journal no longer holds offset {offset}: reading what changed \
+                     since through the CRM, then following the journal again"
+                );
+                options.reconcile = true;
+                feed = catch_up(client, app, local, &mut sink, &options, name).await?;
+                options.reconcile = args.reconcile;
+                position = sink
+                    .position()
+                    .await
+                    .map_err(|e| failure(name, MirrorError::Sink(e)))?;
+                continue;
+            }
+            Err(e) => return Err(e.into()),
+        };
+        if entries.is_empty() {
+            if last_pass.elapsed() >= options.reconcile_every {
+                // The daily reconcile (a run also catches what the journal was not asked for).
+                pass(client, &mut sink, &options, name).await?;
+                position = sink
+                    .position()
+                    .await
+                    .map_err(|e| failure(name, MirrorError::Sink(e)))?;
+                last_pass = Instant::now();
+            }
+            tokio::time::sleep(Duration::from_secs(1)).await;
+            continue;
+        }
+        let started = Instant::now();
+        let calls = client.calls_sent();
+        let summary = follower
+            .apply(client, &mut sink, &options, &entries, &mut position)
+            .await
+            .map_err(|e| failure(name, e))?;
+        let spent = client.calls_sent() - calls;
+        report(name, &summary, spent, started.elapsed());
+    }
+}
+
+/// Takes the journal's head as the place to follow from, then runs a sync (everything
+/// changed until now), then stores the head as the position: whatever changes after the head
+/// was taken is in the journal, and applying it again is harmless.
+async fn catch_up<S: Sink + Send>(
+    client: &Client,
+    app: &Client,
+    local: i32,
+    sink: &mut S,
+    options: &Options,
+    name: &str,
+) -> Result<Feed, Failure> {
+    let mut feed = Feed::new(app, Start::Latest).local(local);
+    let head = feed.fix_start().await?.clone();
+    pass(client, sink, options, name).await?;
+    let mut position = sink
+        .position()
+        .await
+        .map_err(|e| failure(name, MirrorError::Sink(e)))?;
+    let mut mark = Batch::default();
+    position.journal_offset = match &head {
+        Start::After(offset) => Some(offset.clone()),
+        // An empty journal: from its earliest entry, whenever one comes.
+        _ => None,
+    };
+    mark.position = position;
+    sink.apply(mark)
+        .await
+        .map_err(|e| failure(name, MirrorError::Sink(e)))?;
+    Ok(feed)
 }

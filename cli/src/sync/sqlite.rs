@@ -78,8 +78,9 @@ impl SqliteSink {
         Ok(Self { db })
     }
 
-    fn apply_now(&mut self, batch: Batch) -> Result<(), SinkError> {
+    fn apply_now(&mut self, batch: Batch) -> Result<u64, SinkError> {
         let tx = self.db.transaction()?;
+        let mut added = 0;
         if let Some(pipelines) = &batch.pipelines {
             tx.execute("DELETE FROM stages", [])?;
             tx.execute("DELETE FROM pipelines", [])?;
@@ -107,7 +108,11 @@ impl SqliteSink {
                      created_at = ?9, modified_at = ?10, owner_id = ?11, archived = 0,
                      archived_at = NULL, merged_into = NULL, properties = ?12",
             )?;
+            let mut held = tx.prepare_cached("SELECT 1 FROM deals WHERE id = ?1")?;
             for d in &batch.deals {
+                if !held.exists(params![d.id])? {
+                    added += 1;
+                }
                 deal.execute(params![
                     d.id,
                     d.name,
@@ -172,7 +177,7 @@ impl SqliteSink {
             )?;
         }
         tx.commit()?;
-        Ok(())
+        Ok(added)
     }
 }
 
@@ -192,7 +197,7 @@ impl Sink for SqliteSink {
         }
     }
 
-    async fn apply(&mut self, batch: Batch) -> Result<(), SinkError> {
+    async fn apply(&mut self, batch: Batch) -> Result<u64, SinkError> {
         self.apply_now(batch)
     }
 

@@ -34,7 +34,7 @@ fn kinds(lines: &[Value]) -> Vec<(String, String)> {
 }
 
 /// Logs in with the private-app token and stores the app's client credentials beside it.
-fn login_app(scratch: &Scratch, fake: &FakeHubSpot) {
+pub(super) fn login_app(scratch: &Scratch, fake: &FakeHubSpot) {
     scratch.login(fake);
     let mut child = scratch
         .command(fake)

@@ -1,0 +1,333 @@
+//! The PostgreSQL mirror: [`Sink`] on one database, every batch one transaction of a few
+//! array statements (a table's rows in one `UNNEST`, one round trip however many deals).
+//!
+//! **One writer.** The sink holds a session advisory lock ([`LOCK_KEY`]) on the connection it
+//! writes through, taken before it creates or touches a table: a second `sync` on the same
+//! database waits for it (`--watch`) or is refused, and when the holder dies its connection
+//! closes, PostgreSQL releases the lock, and the one waiting goes on from the position the
+//! holder last committed.
+
+use hubspot_deals::mirror::{Batch, DealRow, Gone, Position, Sink, SinkError};
+use std::collections::{BTreeSet, HashMap};
+use std::time::Duration;
+use tokio_postgres::{Client, NoTls};
+
+/// The advisory lock that makes one sync the writer (a fixed number: "hsdeals" in ASCII).
+pub const LOCK_KEY: i64 = 0x68_73_64_65_61_6c_73;
+
+/// The tables, created when missing (by the lock's holder). Every property beside the typed
+/// columns is kept in `deals.properties` as one `jsonb` object (`properties->>'name'`), for
+/// the reasons the SQLite mirror gives.
+const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS deals (
+    id text PRIMARY KEY,
+    name text,
+    amount double precision,
+    pipeline_id text,
+    pipeline_label text,
+    stage_id text,
+    stage_label text,
+    close_date timestamptz,
+    created_at timestamptz NOT NULL,
+    modified_at timestamptz NOT NULL,
+    owner_id text,
+    archived boolean NOT NULL DEFAULT false,
+    archived_at timestamptz,
+    merged_into text,
+    properties jsonb NOT NULL
+);
+CREATE TABLE IF NOT EXISTS pipelines (
+    id text PRIMARY KEY,
+    label text NOT NULL
+);
+CREATE TABLE IF NOT EXISTS stages (
+    pipeline_id text NOT NULL,
+    id text NOT NULL,
+    label text NOT NULL,
+    display_order bigint NOT NULL,
+    probability double precision,
+    PRIMARY KEY (pipeline_id, id)
+);
+CREATE TABLE IF NOT EXISTS deal_associations (
+    deal_id text NOT NULL,
+    object_type text NOT NULL,
+    object_id text NOT NULL,
+    labels jsonb NOT NULL,
+    PRIMARY KEY (deal_id, object_type, object_id)
+);
+CREATE TABLE IF NOT EXISTS stage_history (
+    deal_id text NOT NULL,
+    stage_id text NOT NULL,
+    entered_at timestamptz NOT NULL,
+    left_at timestamptz,
+    PRIMARY KEY (deal_id, entered_at, stage_id)
+);
+CREATE TABLE IF NOT EXISTS sync_state (
+    key text PRIMARY KEY,
+    value text NOT NULL
+);
+";
+
+const UPSERT_DEALS: &str = "
+INSERT INTO deals (id, name, amount, pipeline_id, pipeline_label, stage_id, stage_label,
+    close_date, created_at, modified_at, owner_id, archived, archived_at, merged_into,
+    properties)
+SELECT id, name, amount, pipeline_id, pipeline_label, stage_id, stage_label, close_date,
+    created_at, modified_at, owner_id, false, NULL, NULL, properties::jsonb
+FROM UNNEST($1::text[], $2::text[], $3::float8[], $4::text[], $5::text[], $6::text[],
+    $7::text[], $8::timestamptz[], $9::timestamptz[], $10::timestamptz[], $11::text[],
+    $12::text[])
+    AS t(id, name, amount, pipeline_id, pipeline_label, stage_id, stage_label, close_date,
+         created_at, modified_at, owner_id, properties)
+ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, amount = EXCLUDED.amount,
+    pipeline_id = EXCLUDED.pipeline_id, pipeline_label = EXCLUDED.pipeline_label,
+    stage_id = EXCLUDED.stage_id, stage_label = EXCLUDED.stage_label,
+    close_date = EXCLUDED.close_date, created_at = EXCLUDED.created_at,
+    modified_at = EXCLUDED.modified_at, owner_id = EXCLUDED.owner_id, archived = false,
+    archived_at = NULL, merged_into = NULL, properties = EXCLUDED.properties";
+
+const FORGET_HISTORY: &str = "DELETE FROM stage_history WHERE deal_id = ANY($1::text[])";
+
+const INSERT_HISTORY: &str = "
+INSERT INTO stage_history (deal_id, stage_id, entered_at, left_at)
+SELECT * FROM UNNEST($1::text[], $2::text[], $3::timestamptz[], $4::timestamptz[])
+ON CONFLICT DO NOTHING";
+
+const CLEAR_ASSOCIATIONS: &str = "
+DELETE FROM deal_associations a USING UNNEST($1::text[], $2::text[]) AS t(deal_id, object_type)
+WHERE a.deal_id = t.deal_id AND a.object_type = t.object_type";
+
+const INSERT_ASSOCIATIONS: &str = "
+INSERT INTO deal_associations (deal_id, object_type, object_id, labels)
+SELECT deal_id, object_type, object_id, labels::jsonb
+FROM UNNEST($1::text[], $2::text[], $3::text[], $4::text[])
+    AS t(deal_id, object_type, object_id, labels)
+ON CONFLICT (deal_id, object_type, object_id) DO UPDATE SET labels = EXCLUDED.labels";
+
+const MARK_GONE: &str = "
+UPDATE deals d SET archived = true,
+    archived_at = COALESCE(t.archived_at, d.archived_at),
+    merged_into = COALESCE(t.merged_into, d.merged_into)
+FROM UNNEST($1::text[], $2::timestamptz[], $3::text[]) AS t(id, archived_at, merged_into)
+WHERE d.id = t.id";
+
+const STORE_POSITION: &str = "
+INSERT INTO sync_state (key, value) VALUES ('position', $1)
+ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value";
+
+/// A second sync found the lock held and was not asked to wait.
+#[derive(Debug)]
+pub struct Held;
+
+impl std::fmt::Display for Held {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(
+            "another sync is writing to this database (it holds the mirror's advisory lock); \
+             run this one when it has finished, or use --watch to stand by and take over",
+        )
+    }
+}
+
+impl std::error::Error for Held {}
+
+/// A mirror in a PostgreSQL database.
+pub struct PostgresSink {
+    db: Client,
+}
+
+impl PostgresSink {
+    /// Connects, takes the writer's lock (waiting for it when `wait`, checking again every
+    /// `every` and saying so once; else failing with [`Held`]), then creates missing tables.
+    pub async fn open(url: &str, wait: bool, every: Duration) -> Result<Self, SinkError> {
+        let (db, connection) = tokio_postgres::connect(url, NoTls).await?;
+        tokio::spawn(async move {
+            // Its error reaches the next statement, which fails with it.
+            let _ = connection.await;
+        });
+        let mut said = false;
+        loop {
+            let row = db
+                .query_one("SELECT pg_try_advisory_lock($1)", &[&LOCK_KEY])
+                .await?;
+            if row.get::<_, bool>(0) {
+                break;
+            }
+            if !wait {
+                return Err(Box::new(Held));
+            }
+            if !said {
+                eprintln!("another sync is writing to this database: standing by to take over");
+                said = true;
+            }
+            tokio::time::sleep(every).await;
+        }
+        if said {
+            eprintln!("the other sync stopped: this one writes now");
+        }
+        db.batch_execute(SCHEMA).await?;
+        Ok(Self { db })
+    }
+
+    async fn apply_now(&mut self, batch: Batch) -> Result<u64, SinkError> {
+        let tx = self.db.transaction().await?;
+        let mut added = 0;
+        if let Some(pipelines) = &batch.pipelines {
+            tx.batch_execute("DELETE FROM stages; DELETE FROM pipelines")
+                .await?;
+            for p in pipelines {
+                tx.execute(
+                    "INSERT INTO pipelines (id, label) VALUES ($1, $2)",
+                    &[&p.id, &p.label],
+                )
+                .await?;
+                for (id, label, order, probability) in &p.stages {
+                    tx.execute(
+                        "INSERT INTO stages (pipeline_id, id, label, display_order, probability)
+                         VALUES ($1, $2, $3, $4, $5)",
+                        &[&p.id, id, label, order, probability],
+                    )
+                    .await?;
+                }
+            }
+        }
+        let deals = last_of_each(&batch.deals, |d| &d.id);
+        if !deals.is_empty() {
+            let column = |f: &dyn Fn(&DealRow) -> Option<String>| -> Vec<Option<String>> {
+                deals.iter().map(|d| f(d)).collect()
+            };
+            let ids: Vec<&str> = deals.iter().map(|d| d.id.as_str()).collect();
+            let properties: Vec<String> = deals
+                .iter()
+                .map(|d| serde_json::to_string(&d.properties))
+                .collect::<Result<_, _>>()?;
+            let held = tx
+                .query_one(
+                    "SELECT count(*) FROM deals WHERE id = ANY($1::text[])",
+                    &[&ids],
+                )
+                .await?;
+            added = ids.len() as u64 - held.get::<_, i64>(0) as u64;
+            tx.execute(
+                UPSERT_DEALS,
+                &[
+                    &ids,
+                    &column(&|d| d.name.clone()),
+                    &deals.iter().map(|d| d.amount).collect::<Vec<_>>(),
+                    &column(&|d| d.pipeline_id.clone()),
+                    &column(&|d| d.pipeline_label.clone()),
+                    &column(&|d| d.stage_id.clone()),
+                    &column(&|d| d.stage_label.clone()),
+                    &deals.iter().map(|d| d.close_date).collect::<Vec<_>>(),
+                    &deals.iter().map(|d| d.created_at).collect::<Vec<_>>(),
+                    &deals.iter().map(|d| d.modified_at).collect::<Vec<_>>(),
+                    &column(&|d| d.owner_id.clone()),
+                    &properties,
+                ],
+            )
+            .await?;
+            let with_history: Vec<&DealRow> = deals
+                .iter()
+                .copied()
+                .filter(|d| d.stage_history.is_some())
+                .collect();
+            let forget: Vec<&str> = with_history.iter().map(|d| d.id.as_str()).collect();
+            tx.execute(FORGET_HISTORY, &[&forget]).await?;
+            let (mut deal, mut stage, mut entered, mut left) = (vec![], vec![], vec![], vec![]);
+            for d in &with_history {
+                for span in d.stage_history.iter().flatten() {
+                    deal.push(d.id.as_str());
+                    stage.push(span.stage_id.as_str());
+                    entered.push(span.entered_at);
+                    left.push(span.left_at);
+                }
+            }
+            tx.execute(INSERT_HISTORY, &[&deal, &stage, &entered, &left])
+                .await?;
+        }
+        if !batch.associations.is_empty() {
+            let sets = last_of_each(&batch.associations, |a| (&a.deal_id, &a.object_type));
+            let deal: Vec<&str> = sets.iter().map(|a| a.deal_id.as_str()).collect();
+            let kind: Vec<&str> = sets.iter().map(|a| a.object_type.as_str()).collect();
+            tx.execute(CLEAR_ASSOCIATIONS, &[&deal, &kind]).await?;
+            let (mut deal, mut kind, mut object, mut labels) = (vec![], vec![], vec![], vec![]);
+            for set in &sets {
+                for (object_id, names) in &set.objects {
+                    deal.push(set.deal_id.as_str());
+                    kind.push(set.object_type.as_str());
+                    object.push(object_id.as_str());
+                    labels.push(serde_json::to_string(names)?);
+                }
+            }
+            tx.execute(INSERT_ASSOCIATIONS, &[&deal, &kind, &object, &labels])
+                .await?;
+        }
+        if !batch.gone.is_empty() {
+            let gone: Vec<&Gone> = last_of_each(&batch.gone, |g| &g.deal_id);
+            let ids: Vec<&str> = gone.iter().map(|g| g.deal_id.as_str()).collect();
+            let at: Vec<_> = gone.iter().map(|g| g.archived_at).collect();
+            let into: Vec<Option<&str>> = gone.iter().map(|g| g.merged_into.as_deref()).collect();
+            tx.execute(MARK_GONE, &[&ids, &at, &into]).await?;
+        }
+        let position = serde_json::to_string(&batch.position)?;
+        tx.execute(STORE_POSITION, &[&position]).await?;
+        tx.commit().await?;
+        Ok(added)
+    }
+}
+
+/// The last of the items sharing a key, in their first one's place: one statement may touch
+/// a row once, and a batch may hold a deal twice (changed again while it was read).
+fn last_of_each<'a, T, K: std::hash::Hash + Eq>(
+    items: &'a [T],
+    key: impl Fn(&'a T) -> K,
+) -> Vec<&'a T> {
+    let mut place: HashMap<K, usize> = HashMap::new();
+    let mut kept: Vec<&T> = Vec::with_capacity(items.len());
+    for item in items {
+        match place.get(&key(item)) {
+            Some(&at) => kept[at] = item,
+            None => {
+                place.insert(key(item), kept.len());
+                kept.push(item);
+            }
+        }
+    }
+    kept
+}
+
+impl Sink for PostgresSink {
+    async fn position(&mut self) -> Result<Position, SinkError> {
+        let stored = self
+            .db
+            .query_opt("SELECT value FROM sync_state WHERE key = 'position'", &[])
+            .await?;
+        match stored {
+            Some(row) => Ok(serde_json::from_str(row.get::<_, &str>(0))?),
+            None => Ok(Position::default()),
+        }
+    }
+
+    async fn apply(&mut self, batch: Batch) -> Result<u64, SinkError> {
+        self.apply_now(batch).await
+    }
+
+    async fn live_ids(&mut self) -> Result<BTreeSet<String>, SinkError> {
+        let rows = self
+            .db
+            .query("SELECT id FROM deals WHERE NOT archived", &[])
+            .await?;
+        Ok(rows.iter().map(|r| r.get::<_, String>(0)).collect())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::last_of_each;
+
+    #[test]
+    fn a_key_seen_twice_keeps_its_last_item_in_its_first_place() {
+        let items = [("a", 1), ("b", 2), ("a", 3), ("c", 4), ("b", 5)];
+        let kept: Vec<_> = last_of_each(&items, |i| i.0).into_iter().copied().collect();
+        assert_eq!(kept, [("a", 3), ("b", 5), ("c", 4)]);
+    }
+}

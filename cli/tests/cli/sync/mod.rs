@@ -1,0 +1,241 @@
+//! `sync` against the fake, on SQLite and on PostgreSQL: each scenario ends with the
+//! database compared with the fake's own state (every live deal's typed columns and every
+//! property, associations, archived and merged ids).
+
+mod db;
+mod follow;
+mod scenarios;
+
+use super::{PAT, Scratch};
+use db::{Db, Deal, Mirror};
+use futures_util::StreamExt;
+use hubspot_deals::{Client, RateLimit, associations};
+use hubspot_deals_fake::FakeHubSpot;
+use std::collections::{BTreeMap, BTreeSet};
+
+/// Runs the scenario `$scenario(scratch, db)` as two tests, `sqlite` and `postgres`, in a
+/// module of its name (`$tag` names the PostgreSQL database and the scratch folder).
+macro_rules! on_both {
+    ($scenario:ident, $tag:literal) => {
+        mod $scenario {
+            use crate::Scratch;
+            use crate::sync::db::Db;
+
+            #[tokio::test(flavor = "multi_thread")]
+            async fn sqlite() {
+                let scratch = Scratch::new(concat!("sync-", $tag, "-sqlite"));
+                let db = Db::sqlite(&scratch);
+                super::$scenario(scratch, db).await;
+            }
+
+            #[tokio::test(flavor = "multi_thread")]
+            async fn postgres() {
+                let Some(db) = Db::postgres($tag).await else {
+                    return;
+                };
+                super::$scenario(Scratch::new(concat!("sync-", $tag, "-postgres")), db).await;
+            }
+        }
+    };
+}
+pub(crate) use on_both;
+
+fn client(fake: &FakeHubSpot) -> Client {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    Client::builder()
+        .private_app_token(PAT)
+        .base_url(fake.base_url())
+        .rate_limit(RateLimit::unlimited())
+        .build()
+        .unwrap()
+}
+
+/// `sync` into `db` at no rate limit, with `more` arguments.
+fn sync_args(db: &Db, more: &[&str]) -> Vec<String> {
+    let mut args: Vec<String> = ["sync", "--budget", "unlimited", "--db"]
+        .map(String::from)
+        .to_vec();
+    args.push(db.arg());
+    args.extend(more.iter().map(|a| a.to_string()));
+    args
+}
+
+/// Runs `sync` into `db` with `more` arguments; its output.
+fn run_sync(scratch: &Scratch, fake: &FakeHubSpot, db: &Db, more: &[&str]) -> std::process::Output {
+    let args = sync_args(db, more);
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    scratch.run(fake, &args)
+}
+
+/// What the fake holds, read through the API: every live deal with every property the
+/// account defines, and their contacts and companies.
+async fn truth(client: &Client) -> Mirror {
+    let mut names: Vec<String> = client
+        .properties()
+        .list_properties()
+        .send()
+        .await
+        .unwrap()
+        .into_inner()
+        .results
+        .into_iter()
+        .map(|p| p.name)
+        .collect();
+    names.push("hs_merged_object_ids".into());
+    let deals: Vec<_> = client
+        .deals()
+        .list()
+        .properties(names)
+        .stream()
+        .map(|d| d.unwrap())
+        .collect()
+        .await;
+    let ids: Vec<String> = deals.iter().map(|d| d.id.clone()).collect();
+    let rows = deals
+        .into_iter()
+        .map(|d| {
+            let value = |name: &str| {
+                d.properties
+                    .get(name)
+                    .cloned()
+                    .flatten()
+                    .filter(|v| !v.is_empty())
+            };
+            let deal = Deal {
+                name: value("dealname"),
+                amount: value("amount").and_then(|a| a.parse().ok()),
+                stage: value("dealstage"),
+                properties: db::with_values(d.properties.clone()),
+            };
+            (d.id, deal)
+        })
+        .collect();
+    let mut pairs = BTreeSet::new();
+    for object_type in ["contacts", "companies"] {
+        let found = associations::read_many(client, object_type, ids.clone())
+            .await
+            .unwrap();
+        for (deal, objects) in found {
+            for object in objects {
+                let to = object.to_object_id.as_str().to_string();
+                pairs.insert((deal.clone(), object_type.to_string(), to));
+            }
+        }
+    }
+    Mirror {
+        rows,
+        associations: pairs,
+    }
+}
+
+/// The deals merged away, each with the deal it went into, from the live deals'
+/// `hs_merged_object_ids`.
+async fn merged_away(client: &Client) -> BTreeMap<String, String> {
+    let deals: Vec<_> = client
+        .deals()
+        .list()
+        .properties(["hs_merged_object_ids"])
+        .stream()
+        .map(|d| d.unwrap())
+        .collect()
+        .await;
+    let mut merged = BTreeMap::new();
+    for deal in deals {
+        let value = deal
+            .properties
+            .get("hs_merged_object_ids")
+            .cloned()
+            .flatten();
+        for id in value.iter().flat_map(|v| v.split(';')) {
+            if !id.is_empty() && id != deal.id {
+                merged.insert(id.to_string(), deal.id.clone());
+            }
+        }
+    }
+    merged
+}
+
+/// The database equals the fake: live deals and associations, and every deal it marks
+/// archived is archived at the fake or merged into the deal it names.
+async fn assert_mirrors(db: &Db, client: &Client, when: &str) {
+    let held = db.mirrored().await;
+    let truth = truth(client).await;
+    if held != truth {
+        let missing: Vec<_> = truth
+            .rows
+            .keys()
+            .filter(|k| !held.rows.contains_key(*k))
+            .take(5)
+            .collect();
+        let extra: Vec<_> = held
+            .rows
+            .keys()
+            .filter(|k| !truth.rows.contains_key(*k))
+            .take(5)
+            .collect();
+        let differ: Vec<_> = truth
+            .rows
+            .iter()
+            .filter(|(k, v)| held.rows.get(*k).is_some_and(|h| h != *v))
+            .take(2)
+            .map(|(k, v)| (k, v, &held.rows[k]))
+            .collect();
+        panic!(
+            "{} {when}: the database differs from the fake: {} live deals held, {} at the fake; \
+             missing {missing:?}, extra {extra:?}, differing {differ:#?}; associations held {}, \
+             at the fake {}",
+            db.kind(),
+            held.rows.len(),
+            truth.rows.len(),
+            held.associations.len(),
+            truth.associations.len()
+        );
+    }
+    let archived_at_fake: BTreeSet<String> = client
+        .deals()
+        .list()
+        .archived(true)
+        .stream()
+        .map(|d| d.unwrap().id)
+        .collect()
+        .await;
+    let merged = merged_away(client).await;
+    for (id, into) in db.archived().await {
+        match (merged.get(&id), &into) {
+            (Some(survivor), Some(into)) => {
+                assert_eq!(survivor, into, "{} {when}: {id} merged into", db.kind())
+            }
+            (None, None) => assert!(
+                archived_at_fake.contains(&id),
+                "{} {when}: {id} is marked archived but the fake has it live or never had it",
+                db.kind()
+            ),
+            (Some(survivor), None) => {
+                panic!(
+                    "{} {when}: {id} was merged into {survivor}, not said",
+                    db.kind()
+                )
+            }
+            (None, Some(into)) => panic!(
+                "{} {when}: {id} said merged into {into}, which does not name it",
+                db.kind()
+            ),
+        }
+    }
+}
+
+/// Sends `body` to `path` of the fake with the private-app token; the answer's status.
+async fn call(fake: &FakeHubSpot, method: &str, path: &str, body: String) -> u16 {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let method = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
+    reqwest::Client::new()
+        .request(method, format!("{}{path}", fake.base_url()))
+        .header("Authorization", format!("Bearer {PAT}"))
+        .header("Content-Type", "application/json")
+        .body(body)
+        .send()
+        .await
+        .unwrap()
+        .status()
+        .as_u16()
+}
