@@ -1,7 +1,9 @@
-//! `hubspot-deals sync` into SQLite against the fake (each in a process of its own): the first
-//! load of N deals with associations, then an incremental run after 1,000 changes. Prints
-//! wall time, the share of the fastest the budget allows (calls / calls a second), calls,
-//! CPU time and peak memory of the sync process.
+//! `hubspot-deals sync` against the fake (each in a process of its own), into SQLite, then
+//! into PostgreSQL when `HUBSPOT_DEALS_POSTGRES` names a server (`.ci/postgres start` starts
+//! one): the first load of N deals with associations, then an incremental run after 1,000
+//! changes. Prints wall time, the share of the fastest the budget allows (calls / calls a
+//! second), calls, CPU time and peak memory of the sync process, and the database's write
+//! throughput on its own (the time spent inside its transactions, as `sync` reports it).
 //!
 //! ```sh
 //! cargo build --release -p hubspot-deals-cli
@@ -69,7 +71,70 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let (mut fake, base_url) = support::start_fake(&binary, &seed)?;
     let dir = std::env::temp_dir().join(format!("sync-bench-{}", std::process::id()));
     std::fs::create_dir_all(&dir)?;
-    let mut sync = Command::new(&binary);
+    let mut targets = vec![(
+        "SQLite",
+        format!("sqlite:{}", dir.join("deals.sqlite").display()),
+    )];
+    if let Ok(server) = std::env::var("HUBSPOT_DEALS_POSTGRES") {
+        targets.push(("PostgreSQL", fresh_database(&server)?));
+    } else {
+        println!("(PostgreSQL skipped: set HUBSPOT_DEALS_POSTGRES to a server's URL)");
+    }
+    for (kind, db) in targets {
+        bench(kind, &db, &binary, &base_url, &dir, deals, budget)?;
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+    let _ = fake.kill();
+    let _ = fake.wait();
+    Ok(())
+}
+
+/// A new database on the PostgreSQL server `server` names; its URL.
+fn fresh_database(server: &str) -> Result<String, Box<dyn std::error::Error>> {
+    let name = format!("sync_bench_{}", std::process::id());
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    runtime.block_on(async {
+        let (admin, connection) = tokio_postgres::connect(server, tokio_postgres::NoTls).await?;
+        tokio::spawn(connection);
+        admin
+            .batch_execute(&format!("DROP DATABASE IF EXISTS {name}"))
+            .await?;
+        admin
+            .batch_execute(&format!("CREATE DATABASE {name}"))
+            .await?;
+        Ok::<_, Box<dyn std::error::Error>>(())
+    })?;
+    let mut url = url::Url::parse(server)?;
+    url.set_path(&name);
+    Ok(url.to_string())
+}
+
+/// The line of `sync`'s standard error (kept in `log`) that gives the database's throughput.
+fn throughput(log: &std::path::Path) -> String {
+    std::fs::read_to_string(log)
+        .unwrap_or_default()
+        .lines()
+        .find_map(|line| {
+            line.split_once(": the database wrote")
+                .map(|(_, rest)| rest.trim().to_string())
+        })
+        .unwrap_or_else(|| "(not reported)".into())
+}
+
+/// The first load then an incremental run after 1,000 changes, into `db`.
+fn bench(
+    kind: &str,
+    db: &str,
+    binary: &std::path::Path,
+    base_url: &str,
+    dir: &std::path::Path,
+    deals: usize,
+    budget: u32,
+) -> Result<(), Box<dyn std::error::Error>> {
+    let log = dir.join(format!("{kind}.log"));
+    let mut sync = Command::new(binary);
     // No overlap: the fake's search has no index lag, and its deals were all made seconds
     // before the first load (the default five minutes would read them all again).
     sync.args([
@@ -79,22 +144,24 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         "--overlap",
         "0",
         "--db",
+        db,
     ])
-    .arg(format!("sqlite:{}", dir.join("deals.sqlite").display()))
     .env("HUBSPOT_ACCESS_TOKEN", TOKEN)
-    .env("HUBSPOT_BASE_URL", &base_url)
-    .env("HUBSPOT_DEALS_CONFIG_DIR", &dir);
+    .env("HUBSPOT_BASE_URL", base_url)
+    .env("HUBSPOT_DEALS_CONFIG_DIR", dir);
     let per_second = f64::from(budget) / 10.0;
 
-    let before = requests(&base_url)?;
+    sync.stderr(std::fs::File::create(&log)?);
+    let before = requests(base_url)?;
     let (wall, cpu, rss) = measure(&mut sync)?;
-    let calls = requests(&base_url)? - before - 1;
+    let calls = requests(base_url)? - before - 1;
     let fastest = calls as f64 / per_second;
     println!(
-        "first load: {deals} deals in {wall:.1} s wall ({:.0} % of the fastest {budget} calls per 10 s allows, {fastest:.1} s), \
-         {calls} calls ({:.2} per 100 deals), {cpu:.2} s CPU, peak memory {rss} MiB",
+        "{kind} first load: {deals} deals in {wall:.1} s wall ({:.0} % of the fastest {budget} calls per 10 s allows, {fastest:.1} s), \
+         {calls} calls ({:.2} per 100 deals), {cpu:.2} s CPU, peak memory {rss} MiB; {}",
         100.0 * fastest / wall,
-        calls as f64 * 100.0 / deals as f64
+        calls as f64 * 100.0 / deals as f64,
+        throughput(&log)
     );
 
     // 1,000 changes, then the incremental run.
@@ -121,12 +188,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             Some(body),
         )?;
     }
-    let before = requests(&base_url)?;
+    sync.stderr(std::fs::File::create(&log)?);
+    let before = requests(base_url)?;
     let (wall, cpu, _) = measure(&mut sync)?;
-    let calls = requests(&base_url)? - before - 1;
-    println!("incremental after 1,000 changes: {calls} calls, {wall:.1} s wall, {cpu:.2} s CPU");
-    let _ = std::fs::remove_dir_all(&dir);
-    let _ = fake.kill();
-    let _ = fake.wait();
+    let calls = requests(base_url)? - before - 1;
+    println!(
+        "{kind} incremental after 1,000 changes: {calls} calls, {wall:.1} s wall, {cpu:.2} s CPU; {}",
+        throughput(&log)
+    );
     Ok(())
 }

@@ -45,6 +45,17 @@ pub struct Global {
     #[arg(long, global = true, env = "HUBSPOT_RATE_LIMIT", default_value = "free",
           value_parser = parse_rate_limit)]
     pub budget: hubspot_deals::RateLimit,
+    /// Share the budget with every other process naming the same Redis (redis://HOST[:PORT],
+    /// or rediss:// for TLS): their calls together stay within --budget. While Redis cannot
+    /// be reached, each goes on at a share of the budget (--shared-budget-workers).
+    #[arg(long, global = true, env = "HUBSPOT_DEALS_SHARED_BUDGET")]
+    pub shared_budget: Option<String>,
+    /// The shared budget's name: one per HubSpot account (default: the profile's name).
+    #[arg(long, global = true, requires = "shared_budget")]
+    pub shared_budget_name: Option<String>,
+    /// How many processes share the budget: each takes this share of it while Redis is down.
+    #[arg(long, global = true, default_value_t = 2, requires = "shared_budget")]
+    pub shared_budget_workers: u32,
 }
 
 fn parse_rate_limit(text: &str) -> Result<hubspot_deals::RateLimit, String> {

@@ -14,7 +14,7 @@ use crate::failure::{Failure, LOGIN_AGAIN};
 use crate::state_file;
 use chrono::{DateTime, Utc};
 use hubspot_deals::auth::{OAuth, Tokens};
-use hubspot_deals::{Client, Secret};
+use hubspot_deals::{Client, Secret, SharedBudget, WhenUnavailable};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -313,9 +313,22 @@ pub fn resolve_stored(global: &Global) -> Result<Option<Resolved>, Failure> {
 pub fn client(global: &Global) -> Result<Client, Failure> {
     let resolved = resolve(global)?;
     let base_url = resolved.base_url(global)?;
-    let builder = Client::builder()
+    let mut builder = Client::builder()
         .base_url(&base_url)
         .rate_limit(global.budget);
+    if let Some(url) = &global.shared_budget {
+        let name = global
+            .shared_budget_name
+            .as_deref()
+            .unwrap_or(&global.profile);
+        let when_down = WhenUnavailable::local(global.shared_budget_workers);
+        let shared = SharedBudget::redis(url, name, when_down).map_err(|e| {
+            Failure::Usage(format!(
+                "--shared-budget: {e} (expected redis://HOST[:PORT])"
+            ))
+        })?;
+        builder = builder.shared_budget(shared);
+    }
     let builder = match resolved.stored.clone() {
         Stored::PrivateApp { token, .. } => builder.private_app_token(token),
         Stored::ServiceKey { key, .. } => builder.service_key(key),

@@ -129,10 +129,38 @@ fn report(name: &str, summary: &Summary, calls: u64, took: Duration) {
     );
 }
 
-/// A sink that moves a progress bar by the deals each batch writes.
+/// A sink that moves a progress bar by the deals each batch writes, and keeps the time the
+/// database took (the write throughput on its own).
 struct Counted<S> {
     inner: S,
     bar: ProgressBar,
+    deals: u64,
+    writing: Duration,
+}
+
+impl<S> Counted<S> {
+    fn new(inner: S, bar: ProgressBar) -> Self {
+        Self {
+            inner,
+            bar,
+            deals: 0,
+            writing: Duration::ZERO,
+        }
+    }
+
+    /// What the database did on its own: "N deals written in S s (R deals/s)".
+    fn throughput(&self) -> String {
+        let seconds = self.writing.as_secs_f64();
+        let rate = if seconds > 0.0 {
+            self.deals as f64 / seconds
+        } else {
+            0.0
+        };
+        format!(
+            "the database wrote {} deals in {seconds:.2} s ({rate:.0} deals/s)",
+            self.deals
+        )
+    }
 }
 
 impl<S: Sink + Send> Sink for Counted<S> {
@@ -142,7 +170,10 @@ impl<S: Sink + Send> Sink for Counted<S> {
 
     async fn apply(&mut self, batch: Batch) -> Result<u64, SinkError> {
         let deals = batch.deals.len() as u64;
+        let started = Instant::now();
         let added = self.inner.apply(batch).await?;
+        self.writing += started.elapsed();
+        self.deals += deals;
         self.bar.inc(deals);
         Ok(added)
     }
@@ -162,14 +193,12 @@ async fn run<S: Sink + Send>(
     let options = options(args);
     if !args.watch {
         let started = Instant::now();
-        let mut sink = Counted {
-            inner: sink,
-            bar: progress::bar("deals", None),
-        };
+        let mut sink = Counted::new(sink, progress::bar("deals", None));
         let summary = mirror::sync(client, &mut sink, &options).await;
         sink.bar.finish_and_clear();
         let summary = summary.map_err(|e| failure(name, e))?;
         report(name, &summary, client.calls_sent(), started.elapsed());
+        eprintln!("{name}: {}", sink.throughput());
         return Ok(ExitCode::SUCCESS);
     }
     let watching = async {

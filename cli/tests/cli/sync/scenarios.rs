@@ -363,6 +363,23 @@ async fn sync_refuses_a_database_it_cannot_use() {
         std::fs::read_to_string(scratch.file("not-a-db.sqlite")).unwrap(),
         "plain text, not SQLite"
     );
+    // A shared budget that is not a Redis URL.
+    let shared = scratch.run(
+        &fake,
+        &[
+            "--shared-budget",
+            "http://localhost/",
+            "sync",
+            "--db",
+            "sqlite:x.sqlite",
+        ],
+    );
+    exits(&shared, 2);
+    assert!(
+        text(&shared.stderr).contains("--shared-budget"),
+        "{}",
+        text(&shared.stderr)
+    );
     // A server that is not there: said, with the URL's password left out.
     let nowhere = "postgres://mirror:s3cret-pw@127.0.0.1:9/deals";
     let refused = scratch.run(&fake, &["sync", "--db", nowhere]);
