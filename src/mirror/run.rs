@@ -418,8 +418,8 @@ pub async fn sync<S: Sink>(
 }
 
 /// Marks the deals the sink holds as live that HubSpot no longer has live: archived (with
-/// the time, from the archived listing), merged (pointing to the survivor, from live deals'
-/// `hs_merged_object_ids`), or deleted for good (neither). After a run that was not the first
+/// the time, from the archived listing), merged (pointing to the survivor, from live and
+/// archived deals' `hs_merged_object_ids`), or deleted for good (neither). After a run that was not the first
 /// load, every live deal's associations are read again too (1,000 deals a call per type): an
 /// association change does not change the deal's modification time, so no `changed_since`
 /// sees it.
@@ -468,10 +468,17 @@ async fn reconcile<S: Sink>(
             .deals()
             .list()
             .archived(true)
-            .properties(["hs_object_id"])
+            .properties([MERGED_IDS])
             .stream();
         while let Some(deal) = next(&mut archived).await {
             let deal = deal?;
+            // A survivor archived since: the deals merged into it still point to it.
+            let value = deal.properties.get(MERGED_IDS).and_then(Option::as_deref);
+            for merged in merged_ids(&deal.id, value) {
+                merged_into
+                    .entry(merged.to_string())
+                    .or_insert_with(|| deal.id.clone());
+            }
             if missing.contains(&deal.id) {
                 archived_at.insert(deal.id, deal.archived_at);
             }

@@ -5,8 +5,9 @@
 //!
 //! `--watch` keeps going: from the webhooks journal when the profile has app credentials
 //! beside it (`auth login --client-credentials`), else by a run every `--interval` seconds.
-//! On PostgreSQL one sync writes at a time (an advisory lock): a second `--watch` stands by
-//! and takes over when the first dies.
+//! One sync writes to a database at a time (PostgreSQL: a session advisory lock; SQLite: a
+//! lock on `PATH.lock`): a second `--watch` stands by and takes over when the first dies, a
+//! second one-shot sync is refused.
 
 mod postgres;
 mod sqlite;
@@ -74,11 +75,13 @@ pub async fn sync(global: &Global, args: SyncArgs) -> Result<ExitCode, Failure> 
     match database {
         Database::Sqlite(path) => {
             let name = path.display().to_string();
-            let sink = sqlite::SqliteSink::open(&path).map_err(|e| {
-                Failure::Usage(format!(
-                    "cannot open {name} as the mirror's SQLite database: {e}"
-                ))
-            })?;
+            let sink = sqlite::SqliteSink::open(&path, args.watch, Duration::from_secs(2))
+                .await
+                .map_err(|e| {
+                    Failure::Usage(format!(
+                        "cannot open {name} as the mirror's SQLite database: {e}"
+                    ))
+                })?;
             run(&args, &client, app, sink, &name).await
         }
         Database::Postgres(url) => {
@@ -90,6 +93,59 @@ pub async fn sync(global: &Global, args: SyncArgs) -> Result<ExitCode, Failure> 
                     Failure::Usage(format!("cannot use {name} as the mirror's database: {e}"))
                 })?;
             run(&args, &client, app, sink, &name).await
+        }
+    }
+}
+
+/// A second sync found another writing to the database and was not asked to wait.
+#[derive(Debug)]
+pub struct Held;
+
+impl std::fmt::Display for Held {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(
+            "another sync is writing to this database (it holds the mirror's writer lock); \
+             run this one when it has finished, or use --watch to stand by and take over",
+        )
+    }
+}
+
+impl std::error::Error for Held {}
+
+/// Waiting for the writer's lock: said once, checked again every `every`; without `wait`,
+/// [`Held`] at once.
+pub struct Standby {
+    wait: bool,
+    every: Duration,
+    said: bool,
+}
+
+impl Standby {
+    fn new(wait: bool, every: Duration) -> Self {
+        Self {
+            wait,
+            every,
+            said: false,
+        }
+    }
+
+    /// The lock is held by another: wait `every` (saying so the first time), or fail.
+    async fn wait(&mut self) -> Result<(), SinkError> {
+        if !self.wait {
+            return Err(Box::new(Held));
+        }
+        if !self.said {
+            eprintln!("another sync is writing to this database: standing by to take over");
+            self.said = true;
+        }
+        tokio::time::sleep(self.every).await;
+        Ok(())
+    }
+
+    /// The lock is ours.
+    fn taken(&self) {
+        if self.said {
+            eprintln!("the other sync stopped: this one writes now");
         }
     }
 }

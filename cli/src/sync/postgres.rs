@@ -7,6 +7,7 @@
 //! closes, PostgreSQL releases the lock, and the one waiting goes on from the position the
 //! holder last committed.
 
+use super::Standby;
 use hubspot_deals::mirror::{Batch, DealRow, Gone, Position, Sink, SinkError};
 use std::collections::{BTreeSet, HashMap};
 use std::time::Duration;
@@ -115,21 +116,6 @@ const STORE_POSITION: &str = "
 INSERT INTO sync_state (key, value) VALUES ('position', $1)
 ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value";
 
-/// A second sync found the lock held and was not asked to wait.
-#[derive(Debug)]
-pub struct Held;
-
-impl std::fmt::Display for Held {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(
-            "another sync is writing to this database (it holds the mirror's advisory lock); \
-             run this one when it has finished, or use --watch to stand by and take over",
-        )
-    }
-}
-
-impl std::error::Error for Held {}
-
 /// A mirror in a PostgreSQL database.
 pub struct PostgresSink {
     db: Client,
@@ -137,14 +123,14 @@ pub struct PostgresSink {
 
 impl PostgresSink {
     /// Connects, takes the writer's lock (waiting for it when `wait`, checking again every
-    /// `every` and saying so once; else failing with [`Held`]), then creates missing tables.
+    /// `every`; else failing with [`super::Held`]), then creates missing tables.
     pub async fn open(url: &str, wait: bool, every: Duration) -> Result<Self, SinkError> {
         let (db, connection) = tokio_postgres::connect(url, NoTls).await?;
         tokio::spawn(async move {
             // Its error reaches the next statement, which fails with it.
             let _ = connection.await;
         });
-        let mut said = false;
+        let mut standby = Standby::new(wait, every);
         loop {
             let row = db
                 .query_one("SELECT pg_try_advisory_lock($1)", &[&LOCK_KEY])
@@ -152,18 +138,9 @@ impl PostgresSink {
             if row.get::<_, bool>(0) {
                 break;
             }
-            if !wait {
-                return Err(Box::new(Held));
-            }
-            if !said {
-                eprintln!("another sync is writing to this database: standing by to take over");
-                said = true;
-            }
-            tokio::time::sleep(every).await;
+            standby.wait().await?;
         }
-        if said {
-            eprintln!("the other sync stopped: this one writes now");
-        }
+        standby.taken();
         db.batch_execute(SCHEMA).await?;
         Ok(Self { db })
     }

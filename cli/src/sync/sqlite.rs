@@ -5,6 +5,9 @@ use hubspot_deals::mirror::{Batch, Position, Sink, SinkError};
 use rusqlite::{Connection, OptionalExtension, params};
 use std::collections::BTreeSet;
 use std::path::Path;
+use std::time::Duration;
+
+use super::Standby;
 
 /// The tables, created when missing. Every property beside the typed columns is kept in
 /// `deals.properties` as one JSON object (`json_extract(properties, '$.name')`): a deal is one
@@ -63,19 +66,45 @@ CREATE TABLE IF NOT EXISTS sync_state (
 /// A mirror in a SQLite file.
 pub struct SqliteSink {
     db: Connection,
+    /// `PATH.lock`, locked while this sink writes: one sync at a time (a second one's rows,
+    /// read earlier, could otherwise overwrite newer ones).
+    _writer: std::fs::File,
 }
 
 impl SqliteSink {
-    /// Opens (or creates) the database at `path`, with the mirror's tables. A new file is
-    /// readable only by the user (0600 on Unix, as every file of deal data the command line
-    /// writes); SQLite gives its `-wal` and `-shm` files the same permissions.
-    pub fn open(path: &Path) -> Result<Self, SinkError> {
-        crate::state_file::private_file().create(true).open(path)?;
+    /// Takes the writer's lock (`PATH.lock`; waiting for it when `wait`, checking every
+    /// `every`, else failing with [`super::Held`]), then opens (or creates) the database at
+    /// `path`, with the mirror's tables. A new file is readable only by the user (0600 on
+    /// Unix, as every file of deal data the command line writes); SQLite gives its `-wal`
+    /// and `-shm` files the same permissions.
+    pub async fn open(path: &Path, wait: bool, every: Duration) -> Result<Self, SinkError> {
+        let mut lock_path = path.as_os_str().to_owned();
+        lock_path.push(".lock");
+        let writer = crate::state_file::private_file()
+            .create(true)
+            .truncate(false)
+            .open(&lock_path)?;
+        let mut standby = Standby::new(wait, every);
+        loop {
+            match writer.try_lock() {
+                Ok(()) => break,
+                Err(std::fs::TryLockError::WouldBlock) => standby.wait().await?,
+                Err(std::fs::TryLockError::Error(e)) => return Err(e.into()),
+            }
+        }
+        standby.taken();
+        crate::state_file::private_file()
+            .create(true)
+            .truncate(false)
+            .open(path)?;
         let db = Connection::open(path)?;
         db.pragma_update(None, "journal_mode", "WAL")?;
         db.pragma_update(None, "synchronous", "NORMAL")?;
         db.execute_batch(SCHEMA)?;
-        Ok(Self { db })
+        Ok(Self {
+            db,
+            _writer: writer,
+        })
     }
 
     fn apply_now(&mut self, batch: Batch) -> Result<u64, SinkError> {

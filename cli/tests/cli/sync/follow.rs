@@ -1,5 +1,5 @@
 //! `sync --watch`: following the webhooks journal through kills and an offset the journal
-//! no longer holds; and on PostgreSQL, a standby that takes over when the writer dies.
+//! no longer holds; a standby that takes over when the writer dies.
 
 use super::super::watch::login_app;
 use super::super::{Scratch, base, exits, text};
@@ -182,19 +182,16 @@ async fn follows_the_journal_through_kills_and_an_expired_offset(scratch: Scratc
     converges(&db, &api, &watcher, "after an expired offset").await;
 }
 
-/// Two `sync --watch` on one PostgreSQL database: one writes, the other stands by and takes
-/// over when the first is killed, with nothing lost; a one-shot sync meanwhile is refused.
-#[tokio::test(flavor = "multi_thread")]
-async fn a_standby_watch_takes_over_when_the_writer_dies() {
-    let Some(db) = Db::postgres("takeover").await else {
-        return;
-    };
+on_both!(a_standby_watch_takes_over_when_the_writer_dies, "takeover");
+
+/// Two `sync --watch` on one database: one writes, the other stands by and takes over when
+/// the first is killed, with nothing lost; a one-shot sync meanwhile is refused.
+async fn a_standby_watch_takes_over_when_the_writer_dies(scratch: Scratch, db: Db) {
     let fake = base().start().await.unwrap();
     let ids = fake
         .seed_deals((0..200).map(|i| [("dealname".to_string(), format!("Shared {i}"))]))
         .unwrap();
     assert_eq!(ids, 200);
-    let scratch = Scratch::new("sync-takeover");
     scratch.login(&fake);
     let api = client(&fake);
     let polled = ["--interval", "1", "--reconcile"];

@@ -128,17 +128,19 @@ async fn truth(client: &Client) -> Mirror {
     }
 }
 
-/// The deals merged away, each with the deal it went into, from the live deals'
-/// `hs_merged_object_ids`.
+/// The deals merged away, each with the deal it went into, from the live and archived
+/// deals' `hs_merged_object_ids` (a survivor may have been archived since).
 async fn merged_away(client: &Client) -> BTreeMap<String, String> {
-    let deals: Vec<_> = client
-        .deals()
-        .list()
-        .properties(["hs_merged_object_ids"])
-        .stream()
-        .map(|d| d.unwrap())
-        .collect()
-        .await;
+    let mut deals = Vec::new();
+    for archived in [false, true] {
+        let listing = client
+            .deals()
+            .list()
+            .archived(archived)
+            .properties(["hs_merged_object_ids"])
+            .stream();
+        deals.extend(listing.map(|d| d.unwrap()).collect::<Vec<_>>().await);
+    }
     let mut merged = BTreeMap::new();
     for deal in deals {
         let value = deal

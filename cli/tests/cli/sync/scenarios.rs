@@ -46,7 +46,7 @@ async fn loads_then_applies_every_kind_of_change(scratch: Scratch, db: Db) {
     assert_mirrors(&db, &api, "after the first load").await;
     if let Db::Sqlite(path) = &db {
         #[cfg(unix)]
-        for file in ["", "-wal", "-shm"] {
+        for file in ["", "-wal", "-shm", ".lock"] {
             // SQLite removes its -wal and -shm files when the last connection closes.
             use std::os::unix::fs::PermissionsExt;
             let path = format!("{}{file}", path.display());
@@ -168,8 +168,9 @@ impl Random {
 
 on_both!(killed_at_random_points_then_run_again, "killed");
 
-/// Twenty runs, each killed (SIGKILL) at a random point while the fake changes under it,
-/// each followed by a run to the end: the database then equals the fake every time.
+/// Twenty runs, each killed (SIGKILL) at a random point while the fake changes under it
+/// (updates, an archive, a restore, a new deal, now and then a merge), each followed by a
+/// run to the end: the database then equals the fake every time.
 async fn killed_at_random_points_then_run_again(scratch: Scratch, db: Db) {
     use hubspot_deals_fake::{Fault, FaultKind};
     let slow = Fault::new(FaultKind::Slow(Duration::from_millis(10)));
@@ -179,6 +180,8 @@ async fn killed_at_random_points_then_run_again(scratch: Scratch, db: Db) {
     let api = client(&fake);
     let mut random = Random::new();
     let mut inside_first_load = false;
+    // The deal archived in the last run, restored in this one.
+    let mut archived: Vec<&String> = Vec::new();
     for run in 0..20 {
         let before = db.count("SELECT count(*) FROM deals").await;
         let mut child = scratch
@@ -188,7 +191,7 @@ async fn killed_at_random_points_then_run_again(scratch: Scratch, db: Db) {
             .stderr(std::process::Stdio::null())
             .spawn()
             .unwrap();
-        // Changes while it runs: updates, an archive, a new deal, now and then a merge.
+        // Changes while it runs.
         let id = &ids[random.below(ids.len() as u64) as usize];
         let body = format!(r#"{{"properties": {{"dealname": "Run {run}"}}}}"#);
         call(&fake, "PATCH", &format!("/crm/v3/objects/deals/{id}"), body).await;
@@ -200,6 +203,10 @@ async fn killed_at_random_points_then_run_again(scratch: Scratch, db: Db) {
             String::new(),
         )
         .await;
+        if let Some(back) = archived.pop() {
+            fake.restore_deal(back);
+        }
+        archived.push(gone);
         let body = format!(r#"{{"properties": {{"dealname": "New in run {run}"}}}}"#);
         call(&fake, "POST", "/crm/v3/objects/deals", body).await;
         if run % 5 == 4 {
