@@ -23,7 +23,7 @@ use std::collections::{BTreeMap, BTreeSet};
 ///
 /// ```no_run
 /// # async fn run<S: hubspot_deals::mirror::Sink>(client: hubspot_deals::Client, app: hubspot_deals::Client, mut sink: S)
-/// # -> Result<(), Box<dyn std::error::Error>> {
+/// # -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
 /// use hubspot_deals::journal::{Feed, Start};
 /// use hubspot_deals::mirror::{Follower, Options};
 /// let mut position = sink.position().await?;
@@ -201,5 +201,111 @@ impl Follower {
             }
         }
         Ok(rows)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Touched;
+    use crate::journal::{ChangeKind, DealChange, JournalEntry};
+    use chrono::{DateTime, Utc};
+
+    fn at(seconds: i64) -> Option<DateTime<Utc>> {
+        DateTime::from_timestamp(seconds, 0)
+    }
+
+    fn change(deal: u64, seconds: i64, kind: ChangeKind) -> DealChange {
+        DealChange {
+            deal_id: Some(deal),
+            occurred_at: at(seconds),
+            kind,
+            covered: false,
+        }
+    }
+
+    fn entry(changes: Vec<DealChange>) -> JournalEntry {
+        JournalEntry {
+            offset: "o".into(),
+            published_at: None,
+            changes,
+        }
+    }
+
+    fn known() -> Vec<String> {
+        vec!["amount".into(), "dealname".into()]
+    }
+
+    #[test]
+    fn every_deal_named_is_read_with_the_ids_a_merge_took_and_the_time_of_each_deletion() {
+        let entries = [
+            entry(vec![
+                change(1, 10, ChangeKind::Deleted),
+                change(2, 30, ChangeKind::Restored),
+            ]),
+            entry(vec![
+                change(1, 20, ChangeKind::Deleted),
+                change(
+                    3,
+                    25,
+                    ChangeKind::Merged {
+                        merged: vec![4, 5],
+                        properties: Default::default(),
+                    },
+                ),
+                DealChange {
+                    deal_id: None,
+                    occurred_at: at(99),
+                    kind: ChangeKind::Restored,
+                    covered: false,
+                },
+            ]),
+        ];
+        let touched = Touched::of(&entries, &known());
+        let ids: Vec<&str> = touched.ids.iter().map(String::as_str).collect();
+        assert_eq!(ids, ["1", "2", "3", "4", "5"]);
+        assert_eq!(touched.deleted_at.len(), 1);
+        assert_eq!(
+            touched.deleted_at["1"],
+            at(20).unwrap(),
+            "the last deletion"
+        );
+        assert_eq!(
+            touched.latest,
+            at(30),
+            "an event about no deal moves nothing"
+        );
+        assert!(!touched.new_property);
+    }
+
+    #[test]
+    fn a_property_the_follower_does_not_know_is_noticed_wherever_it_is_named() {
+        let changed = |name: &str| {
+            entry(vec![change(
+                1,
+                1,
+                ChangeKind::PropertyChanged {
+                    name: name.into(),
+                    old: None,
+                    new: Some("x".into()),
+                },
+            )])
+        };
+        assert!(!Touched::of(&[changed("amount")], &known()).new_property);
+        assert!(Touched::of(&[changed("erp_tier")], &known()).new_property);
+        let created = |name: &str| {
+            let properties = [(name.to_string(), "x".to_string())].into();
+            entry(vec![change(1, 1, ChangeKind::Created { properties })])
+        };
+        assert!(!Touched::of(&[created("dealname")], &known()).new_property);
+        assert!(Touched::of(&[created("erp_tier")], &known()).new_property);
+        let snapshot = entry(vec![change(
+            1,
+            1,
+            ChangeKind::Snapshot {
+                properties: [("erp_tier".to_string(), "x".to_string())].into(),
+            },
+        )]);
+        assert!(Touched::of(&[snapshot], &known()).new_property);
+        assert!(Touched::of(&[], &known()).ids.is_empty());
     }
 }
