@@ -646,6 +646,11 @@ async fn on_a_terminal_the_progress_bar_draws_and_the_summary_prints() {
         drawn.contains("Exported 500 deals to t.jsonl."),
         "{drawn:?}"
     );
+    let sync = scratch.on_terminal(&fake, "sync --budget unlimited --db sqlite:t.sqlite");
+    let drawn = text(&sync.stdout);
+    assert_eq!(code(&sync), 0, "{drawn}");
+    assert!(drawn.contains("deals ("), "sync's bar: {drawn:?}");
+    assert!(drawn.contains("500 deals added"), "{drawn:?}");
     let search = scratch.on_terminal(&fake, "deals search --filter 'amount LT 30'");
     let table = text(&search.stdout);
     assert!(
