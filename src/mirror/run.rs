@@ -339,26 +339,14 @@ pub async fn sync<S: Sink>(
             if rows.len() >= per_batch {
                 position.list_after = page.next;
                 let group = std::mem::take(&mut rows);
-                flush(
-                    client,
-                    sink,
-                    options,
-                    rows_at(group, &position),
-                    &mut summary,
-                )
-                .await?;
+                let batch = rows_at(group, &position);
+                flush(client, sink, options, batch, &mut summary).await?;
             }
         }
         position.loaded = true;
         position.list_after = None;
-        flush(
-            client,
-            sink,
-            options,
-            rows_at(rows, &position),
-            &mut summary,
-        )
-        .await?;
+        let batch = rows_at(rows, &position);
+        flush(client, sink, options, batch, &mut summary).await?;
     } else {
         let since = position.watermark.unwrap_or(DateTime::<Utc>::MIN_UTC);
         let mut changes = client
@@ -384,25 +372,13 @@ pub async fn sync<S: Sink>(
             position.watermark = Some(watermark);
             if rows.len() >= per_batch {
                 let group = std::mem::take(&mut rows);
-                flush(
-                    client,
-                    sink,
-                    options,
-                    rows_at(group, &position),
-                    &mut summary,
-                )
-                .await?;
+                let batch = rows_at(group, &position);
+                flush(client, sink, options, batch, &mut summary).await?;
             }
         }
         if !rows.is_empty() {
-            flush(
-                client,
-                sink,
-                options,
-                rows_at(rows, &position),
-                &mut summary,
-            )
-            .await?;
+            let batch = rows_at(rows, &position);
+            flush(client, sink, options, batch, &mut summary).await?;
         }
     }
     let due = position.reconciled_at.is_none_or(|at| {

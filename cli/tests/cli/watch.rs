@@ -65,7 +65,7 @@ fn archive(scratch: &Scratch, fake: &FakeHubSpot, id: &str) {
 }
 
 /// Renames a deal through the API.
-async fn rename(fake: &FakeHubSpot, id: &str, name: &str) {
+pub(super) async fn rename(fake: &FakeHubSpot, id: &str, name: &str) {
     let _ = rustls::crypto::ring::default_provider().install_default();
     let response = reqwest::Client::new()
         .patch(format!("{}/crm/v3/objects/deals/{id}", fake.base_url()))

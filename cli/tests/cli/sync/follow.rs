@@ -1,10 +1,12 @@
 //! `sync --watch`: following the webhooks journal through kills and an offset the journal
 //! no longer holds; a standby that takes over when the writer dies.
 
-use super::super::watch::login_app;
+use super::super::watch::{login_app, rename};
 use super::super::{Scratch, base, exits, text};
 use super::db::Db;
-use super::{assert_mirrors, call, client, merged_away, on_both, run_sync, truth};
+use super::{
+    assert_mirrors, call, change_every_way, client, merged_away, on_both, run_sync, seeded, truth,
+};
 use hubspot_deals::Client;
 use hubspot_deals::clock::ManualClock;
 use hubspot_deals_fake::{FakeHubSpot, JournalOptions};
@@ -87,12 +89,6 @@ async fn converges(db: &Db, api: &Client, watcher: &Watcher, when: &str) {
     assert_mirrors(db, api, when).await;
 }
 
-async fn rename(fake: &FakeHubSpot, id: &str, name: &str) {
-    let body = format!(r#"{{"properties": {{"dealname": "{name}"}}}}"#);
-    let path = format!("/crm/v3/objects/deals/{id}");
-    assert_eq!(call(fake, "PATCH", &path, body).await, 200);
-}
-
 on_both!(
     follows_the_journal_through_kills_and_an_expired_offset,
     "journal"
@@ -106,47 +102,16 @@ async fn follows_the_journal_through_kills_and_an_expired_offset(scratch: Scratc
         .start()
         .await
         .unwrap();
-    let ids = fake
-        .seed_associated_deals((0..300).map(|i| {
-            let properties = vec![
-                ("dealname".to_string(), format!("Followed {i}")),
-                ("dealstage".to_string(), "appointmentscheduled".to_string()),
-            ];
-            let associated = vec![
-                ("contacts".to_string(), format!("{}", 500 + i % 40)),
-                ("companies".to_string(), format!("{}", 900 + i % 7)),
-            ];
-            (properties, associated)
-        }))
-        .unwrap();
+    let ids = seeded(&fake, 300).await;
     login_app(&scratch, &fake);
     let api = client(&fake);
     let mut watcher = Watcher::start(&scratch, &fake, &db, "first", &[]);
     watcher.wait_for("following the webhooks journal");
     converges(&db, &api, &watcher, "after the first load").await;
 
-    // Every kind of change, told by the journal alone (no run reconciles here).
-    rename(&fake, &ids[1], "Renamed").await;
-    let body = r#"{"properties": {"dealstage": "closedwon", "amount": "1250"}}"#;
-    let path = format!("/crm/v3/objects/deals/{}", ids[2]);
-    assert_eq!(call(&fake, "PATCH", &path, body.into()).await, 200);
-    for id in [&ids[3], &ids[4]] {
-        exits(&scratch.run(&fake, &["deals", "archive", id]), 0);
-    }
-    assert!(fake.restore_deal(&ids[4]));
-    let merge = format!(
-        r#"{{"primaryObjectId": "{}", "objectIdToMerge": "{}"}}"#,
-        ids[5], ids[6]
-    );
-    assert_eq!(
-        call(&fake, "POST", "/crm/v3/objects/deals/merge", merge).await,
-        200
-    );
-    let v4 = "/crm/v4/objects/deals";
-    let added = format!("{v4}/{}/associations/default/contacts/7777", ids[7]);
-    assert_eq!(call(&fake, "PUT", &added, String::new()).await, 200);
-    let removed = format!("{v4}/{}/associations/companies/{}", ids[8], 900 + 8 % 7);
-    assert_eq!(call(&fake, "DELETE", &removed, String::new()).await, 204);
+    // Every kind of change, told by the journal alone (no run reconciles here), and a
+    // property created then set on a new deal.
+    change_every_way(&scratch, &fake, &ids, 1).await;
     let created = r#"{"name": "erp_tier", "label": "ERP tier", "type": "string",
                       "fieldType": "text", "groupName": "dealinformation"}"#;
     assert_eq!(
@@ -166,19 +131,19 @@ async fn follows_the_journal_through_kills_and_an_expired_offset(scratch: Scratc
     );
 
     // Killed, changes while stopped, started again: it goes on after the last entry applied.
-    rename(&fake, &ids[9], "Renamed while stopped").await;
+    rename(&fake, &ids[20], "Renamed while stopped").await;
     let watcher = Watcher::start(&scratch, &fake, &db, "second", &[]);
     converges(&db, &api, &watcher, "after a restart").await;
     watcher.kill();
 
     // Stopped longer than the journal keeps entries: a run reads what changed (and the
     // reconcile what went), then the journal goes on from its head.
-    rename(&fake, &ids[10], "Renamed in the gap").await;
-    exits(&scratch.run(&fake, &["deals", "archive", &ids[11]]), 0);
+    rename(&fake, &ids[21], "Renamed in the gap").await;
+    exits(&scratch.run(&fake, &["deals", "archive", &ids[22]]), 0);
     clock.advance(Duration::from_secs(4 * 24 * 3600));
     let mut watcher = Watcher::start(&scratch, &fake, &db, "third", &[]);
     watcher.wait_for("no longer holds offset");
-    rename(&fake, &ids[12], "Renamed after the gap").await;
+    rename(&fake, &ids[23], "Renamed after the gap").await;
     converges(&db, &api, &watcher, "after an expired offset").await;
 }
 

@@ -6,7 +6,7 @@ mod db;
 mod follow;
 mod scenarios;
 
-use super::{PAT, Scratch};
+use super::{PAT, Scratch, exits};
 use db::{Db, Deal, Mirror};
 use futures_util::StreamExt;
 use hubspot_deals::{Client, RateLimit, associations};
@@ -240,4 +240,51 @@ async fn call(fake: &FakeHubSpot, method: &str, path: &str, body: String) -> u16
         .unwrap()
         .status()
         .as_u16()
+}
+
+/// Deals seeded with a name, an amount, a stage, a contact and a company.
+async fn seeded(fake: &FakeHubSpot, count: usize) -> Vec<String> {
+    fake.seed_associated_deals((0..count).map(|i| {
+        let properties = vec![
+            ("dealname".to_string(), format!("Mirrored {i}")),
+            ("amount".to_string(), format!("{}.5", i * 3)),
+            ("dealstage".to_string(), "appointmentscheduled".to_string()),
+        ];
+        let associated = vec![
+            ("contacts".to_string(), format!("{}", 500 + i % 40)),
+            ("companies".to_string(), format!("{}", 900 + i % 7)),
+        ];
+        (properties, associated)
+    }))
+    .unwrap()
+}
+
+/// Changes every way a mirror must follow, to [`seeded`] deals from `ids[at]` on:
+/// `at..at + 5` renamed `Changed` and moved to `closedwon`; `at + 5` archived; `at + 6`
+/// archived then restored; `at + 7` and `at + 8` merged; a contact (7777) associated with
+/// `at + 9` and its company taken from `at + 10` (association-only changes, which leave a
+/// deal's modification time as it was).
+async fn change_every_way(scratch: &Scratch, fake: &FakeHubSpot, ids: &[String], at: usize) {
+    for id in &ids[at..at + 5] {
+        let body = r#"{"properties": {"dealname": "Changed", "dealstage": "closedwon"}}"#;
+        let path = format!("/crm/v3/objects/deals/{id}");
+        assert_eq!(call(fake, "PATCH", &path, body.into()).await, 200);
+    }
+    for id in &ids[at + 5..at + 7] {
+        exits(&scratch.run(fake, &["deals", "archive", id]), 0);
+    }
+    assert!(fake.restore_deal(&ids[at + 6]));
+    let merge = format!(
+        r#"{{"primaryObjectId": "{}", "objectIdToMerge": "{}"}}"#,
+        ids[at + 7],
+        ids[at + 8]
+    );
+    let path = "/crm/v3/objects/deals/merge";
+    assert_eq!(call(fake, "POST", path, merge).await, 200);
+    let v4 = "/crm/v4/objects/deals";
+    let added = format!("{v4}/{}/associations/default/contacts/7777", ids[at + 9]);
+    assert_eq!(call(fake, "PUT", &added, String::new()).await, 200);
+    let company = 900 + (at + 10) % 7;
+    let removed = format!("{v4}/{}/associations/companies/{company}", ids[at + 10]);
+    assert_eq!(call(fake, "DELETE", &removed, String::new()).await, 204);
 }

@@ -5,28 +5,10 @@
 
 use super::super::{Scratch, base, exits, text};
 use super::db::Db;
-use super::{assert_mirrors, call, client, on_both, run_sync};
+use super::{assert_mirrors, call, change_every_way, client, on_both, run_sync, seeded};
 use futures_util::StreamExt;
-use hubspot_deals_fake::FakeHubSpot;
 use serde_json::json;
 use std::time::Duration;
-
-/// Deals seeded with a name, an amount, a stage, a contact and a company.
-async fn seeded(fake: &FakeHubSpot, count: usize) -> Vec<String> {
-    fake.seed_associated_deals((0..count).map(|i| {
-        let properties = vec![
-            ("dealname".to_string(), format!("Mirrored {i}")),
-            ("amount".to_string(), format!("{}.5", i * 3)),
-            ("dealstage".to_string(), "appointmentscheduled".to_string()),
-        ];
-        let associated = vec![
-            ("contacts".to_string(), format!("{}", 500 + i % 40)),
-            ("companies".to_string(), format!("{}", 900 + i % 7)),
-        ];
-        (properties, associated)
-    }))
-    .unwrap()
-}
 
 on_both!(loads_then_applies_every_kind_of_change, "changes");
 
@@ -67,29 +49,8 @@ async fn loads_then_applies_every_kind_of_change(scratch: Scratch, db: Db) {
     assert_eq!(labels[0], ["Appointment Scheduled", "Sales Pipeline"]);
 
     // Between runs: updates, an archive, an archive then a restore, a merge, and
-    // association-only changes (which leave the deal's modification time as it was).
-    for id in &ids[10..15] {
-        let body = r#"{"properties": {"dealname": "Changed", "dealstage": "closedwon"}}"#;
-        let path = format!("/crm/v3/objects/deals/{id}");
-        assert_eq!(call(&fake, "PATCH", &path, body.into()).await, 200);
-    }
-    for id in [&ids[20], &ids[21]] {
-        exits(&scratch.run(&fake, &["deals", "archive", id]), 0);
-    }
-    assert!(fake.restore_deal(&ids[21]));
-    let merge = format!(
-        r#"{{"primaryObjectId": "{}", "objectIdToMerge": "{}"}}"#,
-        ids[30], ids[31]
-    );
-    assert_eq!(
-        call(&fake, "POST", "/crm/v3/objects/deals/merge", merge).await,
-        200
-    );
-    let v4 = "/crm/v4/objects/deals";
-    let added = format!("{v4}/{}/associations/default/contacts/7777", ids[40]);
-    assert_eq!(call(&fake, "PUT", &added, String::new()).await, 200);
-    let removed = format!("{v4}/{}/associations/companies/{}", ids[41], 900 + 41 % 7);
-    assert_eq!(call(&fake, "DELETE", &removed, String::new()).await, 204);
+    // association-only changes.
+    change_every_way(&scratch, &fake, &ids, 10).await;
 
     let second = run_sync(&scratch, &fake, &db, &["--reconcile"]);
     exits(&second, 0);
@@ -99,15 +60,15 @@ async fn loads_then_applies_every_kind_of_change(scratch: Scratch, db: Db) {
     let archived = db
         .query(&format!(
             "SELECT archived, archived_at IS NOT NULL FROM deals WHERE id = '{}'",
-            ids[20]
+            ids[15]
         ))
         .await;
     assert_eq!(archived[0], [1, 1], "archived, with its time");
-    let restored = format!("SELECT archived FROM deals WHERE id = '{}'", ids[21]);
+    let restored = format!("SELECT archived FROM deals WHERE id = '{}'", ids[16]);
     assert_eq!(db.count(&restored).await, 0, "restored deals come back");
     let contact = format!(
         "SELECT count(*) FROM deal_associations WHERE deal_id = '{}' AND object_id = '7777'",
-        ids[40]
+        ids[19]
     );
     assert_eq!(db.count(&contact).await, 1, "an association added alone");
 
