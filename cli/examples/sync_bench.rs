@@ -70,23 +70,27 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     ];
     let (mut fake, base_url) = support::start_fake(&binary, &seed)?;
     let dir = std::env::temp_dir().join(format!("sync-bench-{}", std::process::id()));
-    std::fs::create_dir_all(&dir)?;
-    let mut targets = vec![(
-        "SQLite",
-        format!("sqlite:{}", dir.join("deals.sqlite").display()),
-    )];
-    if let Ok(server) = std::env::var("HUBSPOT_DEALS_POSTGRES") {
-        targets.push(("PostgreSQL", fresh_database(&server)?));
-    } else {
-        println!("(PostgreSQL skipped: set HUBSPOT_DEALS_POSTGRES to a server's URL)");
-    }
-    for (kind, db) in targets {
-        bench(kind, &db, &binary, &base_url, &dir, deals, budget)?;
-    }
+    let outcome = std::fs::create_dir_all(&dir)
+        .map_err(Into::into)
+        .and_then(|()| {
+            let mut targets = vec![(
+                "SQLite",
+                format!("sqlite:{}", dir.join("deals.sqlite").display()),
+            )];
+            if let Ok(server) = std::env::var("HUBSPOT_DEALS_POSTGRES") {
+                targets.push(("PostgreSQL", fresh_database(&server)?));
+            } else {
+                println!("(PostgreSQL skipped: set HUBSPOT_DEALS_POSTGRES to a server's URL)");
+            }
+            targets
+                .iter()
+                .try_for_each(|(kind, db)| bench(kind, db, &binary, &base_url, &dir, deals, budget))
+        });
+    // The fake goes whatever happened (a failed run used to leave it serving).
     let _ = std::fs::remove_dir_all(&dir);
     let _ = fake.kill();
     let _ = fake.wait();
-    Ok(())
+    outcome
 }
 
 /// A new database on the PostgreSQL server `server` names; its URL.
