@@ -45,7 +45,7 @@ pub struct Global {
     #[arg(long, global = true, env = "HUBSPOT_RATE_LIMIT", default_value = "free",
           value_parser = parse_rate_limit)]
     pub budget: hubspot_deals::RateLimit,
-    /// Share the budget with every other process naming the same Redis (redis://HOST[:PORT],
+    /// Share the budget with every other process naming the same Redis (redis://HOST:PORT,
     /// or rediss:// for TLS): their calls together stay within --budget. While Redis cannot
     /// be reached, each goes on at a share of the budget (--shared-budget-workers).
     #[arg(long, global = true, env = "HUBSPOT_DEALS_SHARED_BUDGET")]
@@ -94,7 +94,8 @@ pub enum Command {
 /// `sync`.
 #[derive(Debug, Args)]
 pub struct SyncArgs {
-    /// The database: sqlite:PATH, or postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE.
+    /// The database: sqlite:PATH, or postgres://USER:PASSWORD@HOST:PORT/DATABASE (password
+    /// and port optional; a password is better kept in HUBSPOT_DEALS_DB).
     #[arg(
         long,
         default_value = "sqlite:hubspot-deals.sqlite",
