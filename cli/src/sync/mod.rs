@@ -324,20 +324,14 @@ async fn follow<S: Sink + Send>(
         .map_err(|_| Failure::Usage(format!("portal id {portal} is out of the journal's range")))?;
     journal::subscribe_deals(app, portal, &[]).await?;
     let mut options = options(args);
-    let stored = sink
-        .position()
-        .await
-        .map_err(|e| failure(name, MirrorError::Sink(e)))?;
-    let mut feed = match stored.journal_offset.clone() {
-        Some(offset) if stored.loaded => Feed::new(app, Start::After(offset)).local(local),
+    let held = stored(&mut sink, name).await?;
+    let mut feed = match held.journal_offset.clone() {
+        Some(offset) if held.loaded => Feed::new(app, Start::After(offset)).local(local),
         _ => catch_up(client, app, local, &mut sink, &options, name).await?,
     };
     eprintln!("{name}: following the webhooks journal");
     let mut follower = Follower::new(client).await?;
-    let mut position = sink
-        .position()
-        .await
-        .map_err(|e| failure(name, MirrorError::Sink(e)))?;
+    let mut position = stored(&mut sink, name).await?;
     let mut last_pass = Instant::now();
     loop {
         let entries = match feed.poll().await {
@@ -350,10 +344,7 @@ async fn follow<S: Sink + Send>(
                 options.reconcile = true;
                 feed = catch_up(client, app, local, &mut sink, &options, name).await?;
                 options.reconcile = args.reconcile;
-                position = sink
-                    .position()
-                    .await
-                    .map_err(|e| failure(name, MirrorError::Sink(e)))?;
+                position = stored(&mut sink, name).await?;
                 continue;
             }
             Err(e) => return Err(e.into()),
@@ -362,10 +353,7 @@ async fn follow<S: Sink + Send>(
             if last_pass.elapsed() >= options.reconcile_every {
                 // The daily reconcile (a run also catches what the journal was not asked for).
                 pass(client, &mut sink, &options, name).await?;
-                position = sink
-                    .position()
-                    .await
-                    .map_err(|e| failure(name, MirrorError::Sink(e)))?;
+                position = stored(&mut sink, name).await?;
                 last_pass = Instant::now();
             }
             tokio::time::sleep(Duration::from_secs(1)).await;
@@ -382,6 +370,12 @@ async fn follow<S: Sink + Send>(
     }
 }
 
+/// The position the sink holds.
+async fn stored<S: Sink>(sink: &mut S, name: &str) -> Result<Position, Failure> {
+    let position = sink.position().await;
+    position.map_err(|e| failure(name, MirrorError::Sink(e)))
+}
+
 /// Takes the journal's head as the place to follow from, then runs a sync (everything
 /// changed until now), then stores the head as the position: whatever changes after the head
 /// was taken is in the journal, and applying it again is harmless.
@@ -396,10 +390,7 @@ async fn catch_up<S: Sink + Send>(
     let mut feed = Feed::new(app, Start::Latest).local(local);
     let head = feed.fix_start().await?.clone();
     pass(client, sink, options, name).await?;
-    let mut position = sink
-        .position()
-        .await
-        .map_err(|e| failure(name, MirrorError::Sink(e)))?;
+    let mut position = stored(sink, name).await?;
     let mut mark = Batch::default();
     position.journal_offset = match &head {
         Start::After(offset) => Some(offset.clone()),
