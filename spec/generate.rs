@@ -4,64 +4,29 @@
 //! `xtask` (which proves a downloaded document generates before it replaces `spec/`), so both
 //! use exactly the same settings.
 
+use crate::normalize::registry::{self, Api};
 use quote::ToTokens;
 use std::str::FromStr;
 
 /// The Rust path of the handwritten runtime state handed to every hook.
 pub const INNER_TYPE: &str = "crate::runtime::Runtime";
 
-/// Readable names for the types users handle, each with the names HubSpot's documents give
-/// the same schema across API versions (the first one a document has gets the name). The
-/// names stay when the client is regenerated from another version; each renamed type's docs
-/// say which HubSpot schema it is.
-#[rustfmt::skip]
-pub const NAMES: &[(&str, &[&str])] = &[
-    ("Deal",                 &["SimplePublicObject"]),
-    ("DealWithAssociations", &["SimplePublicObjectWithAssociations"]),
-    ("DealPage",             &["CollectionResponseSimplePublicObjectWithAssociationsForwardPaging"]),
-    ("SearchPage",           &["CollectionResponseWithTotalSimplePublicObject",
-                               "CollectionResponseWithTotalSimplePublicObjectForwardPaging"]),
-    ("SearchRequest",        &["PublicObjectSearchRequest"]),
-    ("NewDeal",              &["SimplePublicObjectInputForCreate"]),
-    ("DealUpdate",           &["SimplePublicObjectInput"]),
-    ("DealId",               &["SimplePublicObjectId"]),
-    ("MergeRequest",         &["PublicMergeInput"]),
-    ("GdprDeleteRequest",    &["PublicGdprDeleteInput"]),
-    ("BatchCreate",          &["BatchInputSimplePublicObjectBatchInputForCreate"]),
-    ("BatchCreateInput",     &["SimplePublicObjectBatchInputForCreate"]),
-    ("BatchUpdate",          &["BatchInputSimplePublicObjectBatchInput"]),
-    ("BatchUpdateInput",     &["SimplePublicObjectBatchInput"]),
-    ("BatchUpsert",          &["BatchInputSimplePublicObjectBatchInputUpsert"]),
-    ("DealUpsert",           &["SimplePublicObjectBatchInputUpsert"]),
-    ("BatchRead",            &["BatchReadInputSimplePublicObjectId"]),
-    ("BatchIds",             &["BatchInputSimplePublicObjectId"]),
-    ("BatchResult",          &["BatchResponseSimplePublicObjectWithErrors",
-                               "BatchResponseSimplePublicObject"]),
-    ("BatchStatus",          &["BatchResponseSimplePublicObjectWithErrorsStatus",
-                               "BatchResponseSimplePublicObjectStatus"]),
-    ("BatchUpsertResult",    &["BatchResponseSimplePublicUpsertObjectWithErrors",
-                               "BatchResponseSimplePublicUpsertObject"]),
-    ("BatchUpsertStatus",    &["BatchResponseSimplePublicUpsertObjectWithErrorsStatus",
-                               "BatchResponseSimplePublicUpsertObjectStatus"]),
-    ("UpsertedDeal",         &["SimplePublicUpsertObject"]),
-    ("BatchError",           &["StandardError"]),
-    ("ErrorBody",            &["Error"]),
-    ("HistoricalValue",      &["ValueWithTimestamp"]),
-    ("NewAssociation",       &["PublicAssociationsForObject"]),
-    ("AssociationCategory",  &["AssociationSpecAssociationCategory"]),
-    ("AssociationPage",      &["CollectionResponseAssociatedId"]),
-    ("AssociationLabels",    &["LabelsBetweenObjectPair"]),
-    ("DefaultAssociation",   &["PublicDefaultAssociation"]),
-    ("DefaultAssociations",  &["BatchResponsePublicDefaultAssociation"]),
-    ("LabelledAssociation",  &["MultiAssociatedObjectWithLabel"]),
-    ("LabelledAssociationPage", &["CollectionResponseMultiAssociatedObjectWithLabelForwardPaging"]),
-    ("DealAssociations",     &["PublicAssociationMultiWithLabel"]),
-    ("AssociationsBatch",    &["BatchResponsePublicAssociationMultiWithLabelWithErrors"]),
-    ("AssociationsBatchStatus", &["BatchResponsePublicAssociationMultiWithLabelWithErrorsStatus"]),
-    ("AssociationsBatchRead", &["BatchInputPublicFetchAssociationsBatchRequest"]),
-    ("AssociationsReadInput", &["PublicFetchAssociationsBatchRequest"]),
-    ("AssociationLabelList", &["CollectionResponseAssociationSpecWithLabelNoPaging"]),
-];
+/// The readable names `api`'s types take, each with the names HubSpot's documents give the
+/// same schema across API versions (the first one a document has gets the name): the ones
+/// every document shares, `api`'s own in the registry, then every other API's (a deals
+/// document of 2025-09 carries the associations API's operations and types). The names stay
+/// when the client is regenerated from another version; each renamed type's docs say which
+/// HubSpot schema it is.
+pub fn names(api: &Api) -> impl Iterator<Item = &'static (&'static str, &'static [&'static str])> {
+    let others = registry::APIS
+        .iter()
+        .filter(move |other| other.name != api.name)
+        .flat_map(|other| other.names.iter());
+    registry::shared_names()
+        .iter()
+        .chain(api.names)
+        .chain(others)
+}
 
 /// The schema the normalizer gives associated objects' ids (text or a number on the wire).
 pub const OBJECT_ID_SCHEMA: &str = "ObjectId";
@@ -95,18 +60,16 @@ pub const KEPT: &[&str] = &[
     "PublicObjectWarning",
 ];
 
-/// The schemas of a (normalized) document that [`NAMES`] does not name and [`KEPT`] does not
-/// list: they keep HubSpot's name, which `cargo xtask update-spec` reports.
-pub fn unnamed_schemas(doc: &serde_json::Value) -> Vec<String> {
+/// The schemas of a (normalized) document of `api` that [`names`] does not name and [`KEPT`]
+/// does not list: they keep HubSpot's name, which `cargo xtask update-spec` reports.
+pub fn unnamed_schemas(doc: &serde_json::Value, api: &Api) -> Vec<String> {
     doc.pointer("/components/schemas")
         .and_then(serde_json::Value::as_object)
         .into_iter()
         .flat_map(|schemas| schemas.keys())
         .filter(|name| {
             !KEPT.contains(&name.as_str())
-                && !NAMES
-                    .iter()
-                    .any(|(_, hubspot)| hubspot.contains(&name.as_str()))
+                && !names(api).any(|(_, hubspot)| hubspot.contains(&name.as_str()))
         })
         .cloned()
         .collect()
@@ -114,7 +77,7 @@ pub fn unnamed_schemas(doc: &serde_json::Value) -> Vec<String> {
 
 /// For each readable name, the type Progenitor would name after the first of its HubSpot
 /// schemas that `doc` has (inline enums are named after their schema and field).
-fn renames(doc: &serde_json::Value) -> Vec<(&'static str, &'static str)> {
+fn renames(doc: &serde_json::Value, api: &Api) -> Vec<(&'static str, &'static str)> {
     let schemas = doc.pointer("/components/schemas");
     let has = |name: &str| {
         let inline_enum = [
@@ -132,17 +95,24 @@ fn renames(doc: &serde_json::Value) -> Vec<(&'static str, &'static str)> {
         });
         inline_enum || schemas.and_then(|s| s.get(name)).is_some()
     };
-    NAMES
-        .iter()
-        .filter_map(|(ours, hubspot)| hubspot.iter().find(|h| has(h)).map(|h| (*ours, *h)))
-        .collect()
+    let mut renamed: Vec<(&'static str, &'static str)> = Vec::new();
+    for (ours, hubspot) in names(api) {
+        let found = hubspot.iter().find(|h| has(h));
+        if let Some(h) = found
+            && !renamed.iter().any(|(o, _)| o == ours)
+        {
+            renamed.push((*ours, *h));
+        }
+    }
+    renamed
 }
 
-/// Generates the client for `doc` (already normalized) and returns formatted Rust source.
+/// Generates the client for `doc` (a normalized document of `api`) and returns formatted
+/// Rust source.
 ///
 /// Progenitor reports some unsupported documents by panicking; the panic is caught and
 /// returned as an error message, so callers can print one readable line.
-pub fn generate(doc: &serde_json::Value) -> Result<String, String> {
+pub fn generate(doc: &serde_json::Value, api: &Api) -> Result<String, String> {
     let spec: openapiv3::OpenAPI = serde_json::from_value(doc.clone())
         .map_err(|e| format!("the document is not a valid OpenAPI 3.0 document: {e}"))?;
     let inner = proc_macro2::TokenStream::from_str(INNER_TYPE)
@@ -162,7 +132,7 @@ pub fn generate(doc: &serde_json::Value) -> Result<String, String> {
         "crate::associations::ObjectId",
         [progenitor::TypeImpl::Display].into_iter(),
     );
-    for (ours, hubspot) in renames(doc) {
+    for (ours, hubspot) in renames(doc, api) {
         let mut patch = progenitor::TypePatch::default();
         patch.with_rename(ours).with_attr(format!(
             "#[doc = \"\"] #[doc = \"HubSpot's schema `{hubspot}`.\"]"

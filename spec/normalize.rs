@@ -1,15 +1,23 @@
-//! The normalizer: turns one of HubSpot's deals OpenAPI documents into the form Progenitor
-//! generates a usable client from.
+//! The normalizer: turns one of HubSpot's OpenAPI documents into the form Progenitor
+//! generates a usable client from, for the API of the registry (`src/registry.rs`) it
+//! documents.
 //!
 //! It is a pure function of a `serde_json::Value` and it is idempotent
 //! (`normalize(normalize(d)) == normalize(d)`). It is shared, through `#[path]`, by `build.rs`
-//! (which normalizes `spec/deals.json` before generating) and by `xtask` (which normalizes a
-//! downloaded document before writing `spec/`). Every fix it applies is listed in
+//! (which normalizes each `spec/` document before generating) and by `xtask` (which normalizes
+//! a downloaded document before writing `spec/`). Every fix it applies is listed in
 //! `spec/README.md`; keep the two in step.
 
 use serde_json::{Map, Value, json};
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
+
+/// The registry of HubSpot's APIs, their versions and operations (shared with the client).
+#[allow(dead_code)] // each includer reads its own part of it
+#[path = "../src/registry.rs"]
+pub mod registry;
+
+pub use registry::Api;
 
 /// Vendor extensions that carry API structure and survive normalization; every other `x-*`
 /// key is dropped (HubSpot's carry prose, product tiers and client-library lists).
@@ -20,8 +28,13 @@ const KEPT_EXTENSIONS: &[&str] = &["x-hubspot-rate-limit-exemptions"];
 pub enum NormalizeError {
     /// The value is not an OpenAPI 3.0 document.
     NotOpenApi3(String),
-    /// The document has no CRM deals paths.
-    NoDealsPaths,
+    /// The document has none of the API's paths.
+    NoPaths {
+        /// The API's title.
+        api: &'static str,
+        /// Where its paths live.
+        roots: String,
+    },
     /// Two operations map to the same method name.
     DuplicateOperation {
         name: String,
@@ -36,10 +49,10 @@ impl fmt::Display for NormalizeError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::NotOpenApi3(why) => write!(f, "not an OpenAPI 3.0 document: {why}"),
-            Self::NoDealsPaths => write!(
+            Self::NoPaths { api, roots } => write!(
                 f,
-                "the document has no CRM deals paths (expected paths under /crm/.../objects/0-3, \
-                 /objects/deals or /objects/{{objectType}}); is it HubSpot's deals document?"
+                "the document has none of the {api} API's paths (expected paths under {roots}); \
+                 is it HubSpot's {api} document?"
             ),
             Self::DuplicateOperation {
                 name,
@@ -56,138 +69,255 @@ impl fmt::Display for NormalizeError {
 
 impl std::error::Error for NormalizeError {}
 
-/// Normalizes a deals document; see the module docs and `spec/README.md`.
-pub fn normalize(doc: &Value) -> Result<Value, NormalizeError> {
-    check_openapi3(doc)?;
+/// Normalizes a document of `api`; see the module docs and `spec/README.md`.
+pub fn normalize(doc: &Value, api: &Api) -> Result<Value, NormalizeError> {
+    check_openapi3_structure(doc)?;
     let mut doc = drop_vendor_noise(doc);
-    pin_deal_paths(&mut doc);
-    name_operations(&mut doc)?;
+    name_and_pin_operations(&mut doc, api)?;
     errors_as_json(&mut doc)?;
     declare_batch_statuses(&mut doc);
     unify_batch_responses(&mut doc);
+    journal_single_reads(&mut doc);
     relax_error_schemas(&mut doc);
     numeric_object_ids(&mut doc);
     nullable_response_property_values(&mut doc);
     drop_path_parameter_patterns(&mut doc);
     optional_search_cursor(&mut doc);
-    drop_unreachable_schemas(&mut doc);
-    Ok(canonical(&doc))
-}
-
-/// Normalizes the document of an API around deals (`routes::NEIGHBOURS`): the same fixes as
-/// deals where they apply (vendor noise dropped, JSON errors, no path patterns, unreachable
-/// schemas dropped), its `{objectType}` pinned to `deals`, and its operations named from the
-/// routes table. Its prose is dropped: `spec/` holds only the structure of HubSpot's text,
-/// and each operation's description is ours (`routes::NEIGHBOUR_DOCS`).
-pub fn normalize_neighbour(
-    doc: &Value,
-    neighbour: &routes::Neighbour,
-) -> Result<Value, NormalizeError> {
-    check_openapi3_structure(doc)?;
-    let mut doc = strip_descriptions(&drop_vendor_noise(doc));
-    pin_object_type(&mut doc, neighbour)?;
-    errors_as_json(&mut doc)?;
-    unify_batch_responses(&mut doc);
-    journal_single_reads(&mut doc);
     describe_responses(&mut doc);
-    numeric_object_ids(&mut doc);
-    relax_error_schemas(&mut doc);
-    drop_path_parameter_patterns(&mut doc);
+    blank_scope_labels(&mut doc);
     drop_unreachable_schemas(&mut doc);
     Ok(canonical(&doc))
 }
 
-/// The neighbour's paths with the object type (`{objectType}`, `{fromObjectType}`) as
-/// `deals` (under each of its prefixes, `vN` or a date version), the parameter dropped, and
-/// each operation named by its route. Paths for no object type in particular (usage
-/// reports, every object type's settings at once) are not about deals and are dropped.
-fn pin_object_type(doc: &mut Value, neighbour: &routes::Neighbour) -> Result<(), NormalizeError> {
-    let Some(paths) = doc.get_mut("paths").and_then(Value::as_object_mut) else {
-        return Err(NormalizeError::Missing("`paths`".into()));
-    };
-    let mut unknown = None;
-    for (path, mut item) in std::mem::take(paths) {
-        // Still for any object type, or already pinned (a committed `spec/` document); an
-        // API for no object type keeps its paths under its prefixes.
-        let split = if neighbour.object_type {
-            ["/{objectType}", "/{fromObjectType}", "/deals"]
-                .iter()
-                .find_map(|segment| path.split_once(segment))
-        } else {
-            neighbour
-                .prefixes
-                .iter()
-                .find_map(|prefix| Some((*prefix, path.strip_prefix(prefix)?)))
-        };
-        let Some((before, rest)) = split else {
-            continue;
-        };
-        let pinned = if neighbour.object_type {
-            format!("{before}/deals{rest}")
-        } else {
-            path.clone()
-        };
-        for parameter in ["objectType", "fromObjectType"] {
-            drop_parameter(item.get_mut("parameters"), parameter);
-        }
-        if let Some(operations) = item.as_object_mut() {
-            for (method, operation) in operations.iter_mut() {
-                if !METHODS.contains(&method.as_str()) {
-                    continue;
-                }
-                for parameter in ["objectType", "fromObjectType"] {
-                    drop_parameter(operation.get_mut("parameters"), parameter);
-                }
-                let known = neighbour.routes.iter().find(|r| {
-                    r.method.eq_ignore_ascii_case(method)
-                        && r.path == rest
-                        && neighbour.prefixes.iter().any(|p| same_prefix(before, p))
-                });
-                match known {
-                    Some(route) => {
-                        operation["operationId"] = Value::String(route.name.to_string());
-                        if let Some((_, doc)) = routes::NEIGHBOUR_DOCS
-                            .iter()
-                            .find(|(name, _)| *name == route.name)
-                        {
-                            operation["description"] = Value::String(doc.to_string());
-                        }
-                    }
-                    None => {
-                        unknown.get_or_insert(format!("{} {path}", method.to_ascii_uppercase()));
-                    }
+/// The scopes a security scheme lists keep their names (they are structure: which scope an
+/// operation takes) and lose HubSpot's labels of them (prose).
+fn blank_scope_labels(doc: &mut Value) {
+    let schemes = doc
+        .pointer_mut("/components/securitySchemes")
+        .and_then(Value::as_object_mut);
+    for scheme in schemes.into_iter().flat_map(|s| s.values_mut()) {
+        let flows = scheme.get_mut("flows").and_then(Value::as_object_mut);
+        for flow in flows.into_iter().flat_map(|f| f.values_mut()) {
+            if let Some(scopes) = flow.get_mut("scopes").and_then(Value::as_object_mut) {
+                for label in scopes.values_mut() {
+                    *label = Value::String(String::new());
                 }
             }
         }
-        paths.insert(pinned, item);
-    }
-    match unknown {
-        Some(operation) => Err(NormalizeError::Missing(format!(
-            "a name for {operation} in the {} routes table (src/routes.rs)",
-            neighbour.name
-        ))),
-        None if paths.is_empty() => Err(NormalizeError::Missing(format!(
-            "paths under {}",
-            neighbour.prefixes.join(" or ")
-        ))),
-        None => Ok(()),
     }
 }
 
-/// Whether `path` is `prefix` (`/crm/v4/associations`) or its date-versioned form
-/// (`/crm/associations/2026-03`): the same segments once the version is taken out.
-fn same_prefix(path: &str, prefix: &str) -> bool {
-    let is_version = |s: &str| {
-        is_date_version(s)
-            || (s.len() > 1 && s.starts_with('v') && s[1..].bytes().all(|b| b.is_ascii_digit()))
+/// Whether a path's object-type segment is one this project's APIs are pinned to: a name of
+/// deals, or still a parameter (`{objectType}`, `{fromObjectType}`).
+fn deal_or_any(segment: &str) -> bool {
+    segment.starts_with('{') || registry::DEAL_OBJECT_TYPES.contains(&segment)
+}
+
+/// Names each operation from the registry (its own API's rows first, then any other API's:
+/// an association path in a deals document takes the associations API's name), writes the
+/// path as the registry does (the object type pinned, path parameters named as the registry
+/// names them) and our description. A path under none of the API's roots, or under a root
+/// for another object type, is not about this API and goes. An operation no row has keeps
+/// a name made from its method and path (`cargo xtask update-spec` reports it).
+fn name_and_pin_operations(doc: &mut Value, api: &Api) -> Result<(), NormalizeError> {
+    let Some(paths) = doc.get_mut("paths").and_then(Value::as_object_mut) else {
+        return Err(NormalizeError::Missing("`paths`".into()));
     };
-    let unversioned = |p: &str| -> Vec<String> {
-        p.split('/')
-            .filter(|s| !s.is_empty() && !is_version(s))
-            .map(str::to_string)
-            .collect()
+    let mut ordered: Vec<(String, Value)> = std::mem::take(paths).into_iter().collect();
+    // Concrete paths first: a generic path that pins to one of them adds only what it lacks.
+    ordered.sort_by_key(|(path, _)| {
+        path.contains("{objectType}") || path.contains("{fromObjectType}")
+    });
+    let mut seen: BTreeMap<String, String> = BTreeMap::new();
+    let mut duplicate = None;
+    for (path, item) in ordered {
+        let Some(item) = item.as_object() else {
+            continue;
+        };
+        let mut shared_parameters = item.get("parameters").cloned();
+        for (method, operation) in item {
+            if !METHODS.contains(&method.as_str()) {
+                continue;
+            }
+            let Some((pinned, renames)) = pinned_path(api, method, &path) else {
+                continue;
+            };
+            let mut operation = operation.clone();
+            let name = match &renames {
+                Renamed::Known {
+                    operation: known, ..
+                } => {
+                    operation["description"] = Value::String(known.doc.to_string());
+                    known.name.to_string()
+                }
+                Renamed::Unknown => unknown_operation_name(method, &pinned),
+            };
+            let renames = renames.parameters();
+            rename_path_parameters(operation.get_mut("parameters"), &renames);
+            let mut shared = shared_parameters.clone();
+            rename_path_parameters(shared.as_mut(), &renames);
+            operation["operationId"] = Value::String(name.clone());
+            let here = format!("{} {path}", method.to_ascii_uppercase());
+            if let Some(first) = seen.insert(name.clone(), here.clone()) {
+                duplicate.get_or_insert(NormalizeError::DuplicateOperation {
+                    name,
+                    first,
+                    second: here,
+                });
+            }
+            let target = paths
+                .entry(pinned)
+                .or_insert_with(|| Value::Object(Map::new()));
+            if target.get(method.as_str()).is_none() {
+                // Path-level parameters move onto the operation: a pinned path may gather
+                // operations from paths whose shared parameters had other names.
+                if let Some(Value::Array(shared)) = shared.take() {
+                    let own = operation
+                        .as_object_mut()
+                        .map(|o| o.entry("parameters").or_insert_with(|| json!([])));
+                    if let Some(Value::Array(own)) = own {
+                        for parameter in shared {
+                            let name = parameter["name"].clone();
+                            if !own.iter().any(|p| p["name"] == name) {
+                                own.push(parameter);
+                            }
+                        }
+                    }
+                }
+                target[method.as_str()] = operation;
+            }
+        }
+        shared_parameters.take();
+    }
+    if paths.is_empty() {
+        return Err(NormalizeError::NoPaths {
+            api: api.title,
+            roots: api_roots(api).join(", "),
+        });
+    }
+    duplicate.map_or(Ok(()), Err)
+}
+
+/// Every root of every version of `api`, for messages.
+fn api_roots(api: &Api) -> Vec<String> {
+    let mut all = Vec::new();
+    for version in api.versions() {
+        for spellings in api.roots(&version) {
+            for root in spellings {
+                if !all.contains(&root) {
+                    all.push(root);
+                }
+            }
+        }
+    }
+    all
+}
+
+/// What [`pinned_path`] found for an operation.
+enum Renamed {
+    /// A registry row: each path parameter's name as the document wrote it and as the row
+    /// does (`None`: dropped, the object type).
+    Known {
+        operation: &'static registry::Operation,
+        parameters: Vec<(String, Option<String>)>,
+    },
+    /// No row has it.
+    Unknown,
+}
+
+impl Renamed {
+    fn parameters(&self) -> Vec<(String, Option<String>)> {
+        match self {
+            Renamed::Known { parameters, .. } => parameters.clone(),
+            Renamed::Unknown => Vec::new(),
+        }
+    }
+}
+
+/// The path `path` becomes in a client of `api` (its root's object type pinned, its
+/// parameters named by the registry) and how it was named; `None` when it is not about `api`.
+fn pinned_path(api: &Api, method: &str, path: &str) -> Option<(String, Renamed)> {
+    let pin = |root: &str| match api.object_type {
+        Some(object) => root.replace("{objectType}", object),
+        None => root.to_string(),
     };
-    path == prefix || unversioned(path) == unversioned(prefix)
+    if let Ok(found) = registry::find_where(method, path, deal_or_any) {
+        let object_segment = found.object_type.clone();
+        let root = found.api.roots(&found.version)[found.operation.root][0].clone();
+        let mut renames: Vec<(String, Option<String>)> = Vec::new();
+        if let Some(segment) = object_segment.as_deref().and_then(parameter_name) {
+            renames.push((segment.to_string(), None));
+        }
+        for (name, written) in &found.params {
+            if let Some(old) = parameter_name(written) {
+                renames.push((old.to_string(), Some(name.to_string())));
+            }
+        }
+        let pinned = format!("{}{}", pin(&root), found.operation.path);
+        return Some((
+            pinned,
+            Renamed::Known {
+                operation: found.operation,
+                parameters: renames,
+            },
+        ));
+    }
+    // Not a known operation: still this API's when it is under one of its roots (for deals
+    // or any object type), with the object type pinned.
+    let segments: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
+    for root in api_roots(api) {
+        let pattern: Vec<&str> = root.split('/').filter(|s| !s.is_empty()).collect();
+        if segments.len() < pattern.len() {
+            continue;
+        }
+        let mut object = None;
+        let fits = pattern.iter().zip(&segments).all(|(want, got)| {
+            if *want == "{objectType}" {
+                object = Some(*got);
+                deal_or_any(got)
+            } else {
+                want == got
+            }
+        });
+        if fits {
+            let rest = segments[pattern.len()..].join("/");
+            let pinned = if rest.is_empty() {
+                pin(&root)
+            } else {
+                format!("{}/{rest}", pin(&root))
+            };
+            let _ = object;
+            return Some((pinned, Renamed::Unknown));
+        }
+    }
+    None
+}
+
+/// `objectId` of `{objectId}`.
+fn parameter_name(segment: &str) -> Option<&str> {
+    segment.strip_prefix('{')?.strip_suffix('}')
+}
+
+/// A name for an operation the registry lacks, from its method and path:
+/// `get_deal_id_history` for `GET …/{dealId}/history`.
+pub fn unknown_operation_name(method: &str, path: &str) -> String {
+    let mut name = method.to_ascii_lowercase();
+    let segments: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
+    let from = segments
+        .iter()
+        .position(|s| registry::DEAL_OBJECT_TYPES.contains(s) || s.starts_with("{"))
+        .map_or(0, |i| i + 1);
+    for segment in &segments[from.min(segments.len())..] {
+        name.push('_');
+        name.push_str(&snake(segment.trim_matches(|c| c == '{' || c == '}')));
+    }
+    name
+}
+
+/// The names the registry gives `api`'s operations, whichever version.
+#[allow(dead_code)] // read by build.rs and the client's tests, not by xtask
+pub fn operation_names(api: &Api) -> impl Iterator<Item = &'static str> {
+    api.operations.iter().map(|o| o.name)
 }
 
 /// Gives every response the description OpenAPI requires, in our words (by its status).
@@ -213,83 +343,12 @@ fn describe_responses(doc: &mut Value) {
     });
 }
 
-/// Removes the parameter `name` from a parameters list.
-fn drop_parameter(parameters: Option<&mut Value>, name: &str) {
-    if let Some(list) = parameters.and_then(Value::as_array_mut) {
-        list.retain(|p| p.get("name").and_then(Value::as_str) != Some(name));
-    }
-}
-
 /// Removes every `description` and `summary`: what is left is the API's structure.
 ///
 /// Used to compare documents structurally, and by `xtask` to drop HubSpot's prose before our
 /// own descriptions are applied.
 pub fn strip_descriptions(doc: &Value) -> Value {
     map_schema_aware(doc, false, &|key| key == "description" || key == "summary")
-}
-
-/// The deals operations' names and routes (shared with the client's operation table).
-#[path = "../src/routes.rs"]
-mod routes;
-
-pub use routes::Neighbour;
-
-/// The APIs around deals generated like deals (`src/routes.rs`).
-pub fn neighbours() -> impl Iterator<Item = &'static Neighbour> + Clone {
-    routes::NEIGHBOURS.iter()
-}
-
-/// Every operation name [`operation_name`] gives a deals operation, in any version.
-#[allow(dead_code)] // read by build.rs and tests/client/operation_table.rs, not by xtask
-pub fn operation_names() -> impl Iterator<Item = &'static str> {
-    routes::ROUTES.iter().map(|route| route.name)
-}
-
-/// The method name for an operation, derived from its HTTP method and path, so that it is
-/// short and the same across HubSpot's v3 and date-versioned documents.
-///
-/// ```text
-/// GET  /crm/v3/objects/0-3                 -> get_page
-/// POST /crm/objects/2026-03/0-3/batch/read -> batch_read
-/// ```
-pub fn operation_name(method: &str, path: &str) -> String {
-    let segments: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
-    let rest: Vec<&str> = match segments.iter().position(|s| *s == "objects") {
-        Some(i) => {
-            let mut j = i + 1;
-            if segments.get(j).is_some_and(|s| is_date_version(s)) {
-                j += 1;
-            }
-            segments.iter().skip(j + 1).copied().collect()
-        }
-        None => segments.clone(),
-    };
-    let is_param = |s: &str| s.starts_with('{');
-    // The route whose segments match: literals equal, `{…}` against any parameter.
-    let known = routes::ROUTES
-        .iter()
-        .find(|route| {
-            let segments: Vec<&str> = route.path.split('/').filter(|s| !s.is_empty()).collect();
-            route.method.eq_ignore_ascii_case(method)
-                && segments.len() == rest.len()
-                && segments.iter().zip(&rest).all(|(want, have)| {
-                    if is_param(want) {
-                        is_param(have)
-                    } else {
-                        want == have
-                    }
-                })
-        })
-        .map(|route| route.name.to_string());
-    let method = method.to_ascii_lowercase();
-    known.unwrap_or_else(|| {
-        let mut name = method;
-        for segment in rest {
-            name.push('_');
-            name.push_str(&snake(segment.trim_matches(|c| c == '{' || c == '}')));
-        }
-        name
-    })
 }
 
 /// Sorts every object's keys so that the written document is stable and diffs read well.
@@ -303,14 +362,6 @@ pub fn canonical(value: &Value) -> Value {
         Value::Array(items) => Value::Array(items.iter().map(canonical).collect()),
         other => other.clone(),
     }
-}
-
-fn is_date_version(segment: &str) -> bool {
-    let bytes = segment.as_bytes();
-    bytes.len() >= 7
-        && bytes[..4].iter().all(u8::is_ascii_digit)
-        && bytes[4] == b'-'
-        && bytes[5..7].iter().all(u8::is_ascii_digit)
 }
 
 fn snake(segment: &str) -> String {
@@ -328,30 +379,6 @@ fn snake(segment: &str) -> String {
         }
     }
     out
-}
-
-fn is_deals_path(path: &str) -> bool {
-    let segments: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
-    let Some(i) = segments.iter().position(|s| *s == "objects") else {
-        return false;
-    };
-    let mut j = i + 1;
-    if segments.get(j).is_some_and(|s| is_date_version(s)) {
-        j += 1;
-    }
-    matches!(
-        segments.get(j),
-        Some(&"0-3") | Some(&"deals") | Some(&"{objectType}")
-    )
-}
-
-fn check_openapi3(doc: &Value) -> Result<(), NormalizeError> {
-    check_openapi3_structure(doc)?;
-    let paths = doc["paths"].as_object().into_iter().flat_map(|p| p.keys());
-    if !paths.clone().any(|p| is_deals_path(p)) {
-        return Err(NormalizeError::NoDealsPaths);
-    }
-    Ok(())
 }
 
 /// That `doc` is an OpenAPI 3.0 document with paths.
@@ -446,66 +473,7 @@ fn for_each_operation(doc: &mut Value, mut f: impl FnMut(&str, &str, &mut Map<St
     }
 }
 
-/// A path written for any object (`/crm/objects/2025-09/{objectType}/{objectId}`) and the
-/// parameters it declares, as the deals path it is in a deals client: the object segment
-/// becomes `0-3` and its id `{dealId}`, so every version's surface takes `deal_id` and none
-/// asks for an object type that can only be deals.
-fn pin_deal_paths(doc: &mut Value) {
-    let Some(paths) = doc.get_mut("paths").and_then(Value::as_object_mut) else {
-        return;
-    };
-    for (path, mut item) in std::mem::take(paths) {
-        let (pinned, renames) = pin_deal_path(&path);
-        if !renames.is_empty()
-            && let Some(item) = item.as_object_mut()
-        {
-            rename_path_parameters(item.get_mut("parameters"), &renames);
-            for operation in item.values_mut() {
-                if let Some(operation) = operation.as_object_mut() {
-                    rename_path_parameters(operation.get_mut("parameters"), &renames);
-                }
-            }
-        }
-        // A concrete deals path wins over a generic one that pins to the same path.
-        if renames.is_empty() || !paths.contains_key(&pinned) {
-            paths.insert(pinned, item);
-        }
-    }
-}
-
-/// The pinned path, and each renamed path parameter (`None`: dropped).
-fn pin_deal_path(path: &str) -> (String, Vec<(&'static str, Option<&'static str>)>) {
-    let mut segments: Vec<&str> = path.split('/').collect();
-    let mut renames = Vec::new();
-    let Some(i) = segments.iter().position(|s| *s == "objects") else {
-        return (path.to_string(), renames);
-    };
-    let mut j = i + 1;
-    if segments.get(j).is_some_and(|s| is_date_version(s)) {
-        j += 1;
-    }
-    let object = match segments.get(j) {
-        Some(&"{objectType}") => "objectType",
-        Some(&"{fromObjectType}") => "fromObjectType",
-        _ => return (path.to_string(), renames),
-    };
-    segments[j] = "0-3";
-    renames.push((object, None));
-    match segments.get(j + 1) {
-        Some(&"{objectId}") => renames.push(("objectId", Some("dealId"))),
-        Some(&"{fromObjectId}") => renames.push(("fromObjectId", Some("dealId"))),
-        _ => {}
-    }
-    if renames.len() == 2 {
-        segments[j + 1] = "{dealId}";
-    }
-    (segments.join("/"), renames)
-}
-
-fn rename_path_parameters(
-    parameters: Option<&mut Value>,
-    renames: &[(&'static str, Option<&'static str>)],
-) {
+fn rename_path_parameters(parameters: Option<&mut Value>, renames: &[(String, Option<String>)]) {
     let Some(parameters) = parameters.and_then(Value::as_array_mut) else {
         return;
     };
@@ -516,33 +484,15 @@ fn rename_path_parameters(
         let Some(name) = parameter["name"].as_str() else {
             return true;
         };
-        match renames.iter().find(|(old, _)| *old == name) {
+        match renames.iter().find(|(old, _)| old == name) {
             Some((_, Some(new))) => {
-                parameter["name"] = Value::String((*new).to_string());
+                parameter["name"] = Value::String(new.clone());
                 true
             }
             Some((_, None)) => false,
             None => true,
         }
     });
-}
-
-fn name_operations(doc: &mut Value) -> Result<(), NormalizeError> {
-    let mut seen: BTreeMap<String, String> = BTreeMap::new();
-    let mut duplicate = None;
-    for_each_operation(doc, |path, method, operation| {
-        let name = operation_name(method, path);
-        let here = format!("{} {path}", method.to_ascii_uppercase());
-        if let Some(first) = seen.insert(name.clone(), here.clone()) {
-            duplicate.get_or_insert(NormalizeError::DuplicateOperation {
-                name: name.clone(),
-                first,
-                second: here,
-            });
-        }
-        operation.insert("operationId".into(), Value::String(name));
-    });
-    duplicate.map_or(Ok(()), Err)
 }
 
 fn error_response(description: &str) -> Value {
@@ -964,22 +914,22 @@ mod tests {
             (
                 "get",
                 "/crm/objects/2026-09-beta/0-3/{dealId}/associations/{toObjectType}",
-                "list_associations",
+                "read_associations",
             ),
             (
                 "put",
                 "/crm/objects/2026-03/{fromObjectType}/{fromObjectId}/associations/default/{toObjectType}/{toObjectId}",
-                "associate_default",
+                "create_default_association",
             ),
             (
                 "put",
                 "/crm/objects/2026-03/{objectType}/{objectId}/associations/{toObjectType}/{toObjectId}",
-                "associate",
+                "create_labelled_association",
             ),
             (
                 "delete",
                 "/crm/objects/2026-03/{objectType}/{objectId}/associations/{toObjectType}/{toObjectId}",
-                "disassociate",
+                "remove_associations",
             ),
             (
                 "get",
@@ -988,8 +938,17 @@ mod tests {
             ),
         ];
         for (method, path, expected) in cases {
-            assert_eq!(operation_name(method, path), expected, "{method} {path}");
+            let (pinned, renamed) = pinned_path(&registry::DEALS, method, path).unwrap();
+            let name = match renamed {
+                Renamed::Known { operation, .. } => operation.name.to_string(),
+                Renamed::Unknown => unknown_operation_name(method, &pinned),
+            };
+            assert_eq!(name, expected, "{method} {path}");
         }
+        assert!(
+            pinned_path(&registry::DEALS, "get", "/crm/v3/objects/contacts/{id}").is_none(),
+            "another object type's path is not about deals"
+        );
     }
 
     #[test]
@@ -998,7 +957,7 @@ mod tests {
         let batch = json!({"description": "ok", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/BatchResponseWithErrors"}}}});
         doc["paths"]["/crm/v3/objects/0-3/batch/create"] =
             json!({"post": {"responses": {"200": batch}}});
-        let out = normalize(&doc).unwrap();
+        let out = normalize(&doc, &registry::DEALS).unwrap();
         let responses = &out["paths"]["/crm/v3/objects/0-3/batch/create"]["post"]["responses"];
         for status in ["200", "201", "207"] {
             assert_eq!(
@@ -1028,7 +987,7 @@ mod tests {
             .as_object_mut()
             .unwrap()
             .retain(|path, _| path.contains("2025-09"));
-        let out = normalize(&doc).unwrap();
+        let out = normalize(&doc, &registry::DEALS).unwrap();
         let get = &out["paths"]["/crm/objects/2025-09/0-3/{dealId}"]["get"];
         assert_eq!(get["operationId"], "get_by_id");
         let names: Vec<&str> = get["parameters"]
@@ -1038,21 +997,28 @@ mod tests {
             .map(|p| p["name"].as_str().unwrap())
             .collect();
         assert_eq!(names, ["dealId", "archived"]);
-        let default = &out["paths"]["/crm/objects/2025-09/0-3/{dealId}/associations/default/{toObjectType}/{toObjectId}"];
+        // An association path of a deals document takes the associations API's name and
+        // parameter names; the path's shared parameters move onto its operation.
+        let default = &out["paths"]["/crm/objects/2025-09/0-3/{fromObjectId}/associations/default/{toObjectType}/{toObjectId}"]
+            ["put"];
         let names: Vec<&str> = default["parameters"]
             .as_array()
             .unwrap()
             .iter()
             .map(|p| p["name"].as_str().unwrap())
             .collect();
-        assert_eq!(names, ["dealId", "toObjectType", "toObjectId"]);
-        assert_eq!(default["put"]["operationId"], "associate_default");
-        assert_eq!(normalize(&out).unwrap(), out, "idempotent");
+        assert_eq!(names, ["fromObjectId", "toObjectType", "toObjectId"]);
+        assert_eq!(default["operationId"], "create_default_association");
+        assert_eq!(
+            normalize(&out, &registry::DEALS).unwrap(),
+            out,
+            "idempotent"
+        );
     }
 
     #[test]
     fn applies_every_fix() {
-        let out = normalize(&minimal()).unwrap();
+        let out = normalize(&minimal(), &registry::DEALS).unwrap();
         let get = &out["paths"]["/crm/v3/objects/0-3/{dealId}"]["get"];
         assert_eq!(get["operationId"], "get_by_id");
         assert!(get["responses"].get("default").is_none());
@@ -1115,8 +1081,8 @@ mod tests {
 
     #[test]
     fn is_idempotent() {
-        let once = normalize(&minimal()).unwrap();
-        assert_eq!(normalize(&once).unwrap(), once);
+        let once = normalize(&minimal(), &registry::DEALS).unwrap();
+        assert_eq!(normalize(&once, &registry::DEALS).unwrap(), once);
     }
 
     #[test]
@@ -1135,26 +1101,32 @@ mod tests {
     #[test]
     fn rejects_what_is_not_a_deals_document() {
         assert!(matches!(
-            normalize(&json!([1])),
+            normalize(&json!([1]), &registry::DEALS),
             Err(NormalizeError::NotOpenApi3(_))
         ));
         assert!(matches!(
-            normalize(&json!({"swagger": "2.0", "paths": {}})),
+            normalize(&json!({"swagger": "2.0", "paths": {}}), &registry::DEALS),
             Err(NormalizeError::NotOpenApi3(_))
         ));
         assert!(matches!(
-            normalize(&json!({"openapi": "3.1.0", "paths": {}})),
+            normalize(&json!({"openapi": "3.1.0", "paths": {}}), &registry::DEALS),
             Err(NormalizeError::NotOpenApi3(_))
         ));
         let contacts = json!({"openapi": "3.0.1", "paths": {"/crm/v3/objects/contacts": {}}});
-        assert_eq!(normalize(&contacts), Err(NormalizeError::NoDealsPaths));
+        assert_eq!(
+            normalize(&contacts, &registry::DEALS),
+            Err(NormalizeError::NoPaths {
+                api: "deals",
+                roots: api_roots(&registry::DEALS).join(", ")
+            })
+        );
         let mut no_error = minimal();
         no_error["components"]["schemas"]
             .as_object_mut()
             .unwrap()
             .remove("Error");
         assert!(matches!(
-            normalize(&no_error),
+            normalize(&no_error, &registry::DEALS),
             Err(NormalizeError::Missing(_))
         ));
     }
@@ -1166,27 +1138,9 @@ mod tests {
             "/crm/v3/objects/deals": {"get": {"responses": {}}}
         }, "components": {"schemas": {"Error": {}}}});
         assert!(matches!(
-            normalize(&doc),
+            normalize(&doc, &registry::DEALS),
             Err(NormalizeError::DuplicateOperation { ref name, .. }) if name == "get_page"
         ));
-    }
-
-    #[test]
-    fn every_operation_around_deals_has_our_description() {
-        for neighbour in neighbours() {
-            for route in neighbour.routes {
-                let docs = routes::NEIGHBOUR_DOCS
-                    .iter()
-                    .filter(|(n, _)| *n == route.name);
-                assert_eq!(docs.count(), 1, "{}: one description", route.name);
-            }
-        }
-        let named = neighbours().flat_map(|n| n.routes.iter()).count();
-        assert_eq!(
-            routes::NEIGHBOUR_DOCS.len(),
-            named,
-            "no description of nothing"
-        );
     }
 
     #[test]
@@ -1219,23 +1173,6 @@ mod tests {
             answer("/webhooks-journal/journal/2026-03/latest"),
             json!({"description": "kept"})
         );
-    }
-
-    #[test]
-    fn prefixes_match_their_date_versions_and_nothing_else() {
-        assert!(same_prefix("/crm/v3/pipelines", "/crm/v3/pipelines"));
-        assert!(same_prefix("/crm/pipelines/2026-03", "/crm/v3/pipelines"));
-        assert!(same_prefix(
-            "/crm/associations/2026-03",
-            "/crm/v4/associations"
-        ));
-        assert!(same_prefix("/crm/objects/2026-03", "/crm/v4/objects"));
-        assert!(!same_prefix("/crm/objects/2026-03", "/crm/v4/associations"));
-        assert!(!same_prefix("/crm/v3/properties", "/crm/v3/pipelines"));
-        assert!(!same_prefix(
-            "/crm/v4/associations/usage",
-            "/crm/v4/associations"
-        ));
     }
 
     #[test]

@@ -18,4 +18,8 @@
 //! # Ok(()) }
 //! ```
 
-generated_client!("association_labels_client.rs");
+generated_client!(
+    "association_labels_client.rs",
+    association_labels,
+    "The labels deals' associations may carry ([`crate::association_labels`]), through this client's runtime."
+);

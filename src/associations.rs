@@ -1,5 +1,5 @@
-//! Associations v4 from deals: the client Progenitor generates from `spec/associations.json`
-//! (HubSpot's associations v4 API with the from-object type pinned to deals), through the
+//! Associations from deals: the client Progenitor generates from `spec/associations.json`
+//! (HubSpot's associations API, 2026-09, with the from-object type pinned to deals), through the
 //! same runtime as deals (auth, rate limit, retries, errors), and [`read_many`], which reads
 //! the associations of any number of deals in HubSpot's batches of 1,000.
 //!
@@ -9,22 +9,32 @@
 //!
 //! ```no_run
 //! # async fn run(client: hubspot_deals::Client) -> Result<(), hubspot_deals::Error> {
-//! let page = client
+//! use hubspot_deals::associations::types;
+//! let read = types::AssociationsBatchRead {
+//!     inputs: vec![types::AssociationsReadInput { id: "12345".into(), after: None }],
+//! };
+//! let batch = client
 //!     .associations()
-//!     .read_associations()
-//!     .object_id("12345")
+//!     .batch_read_associations()
 //!     .to_object_type("contacts")
+//!     .body(read)
 //!     .send()
 //!     .await?
 //!     .into_inner();
-//! for contact in &page.results {
-//!     let labels: Vec<_> = contact.association_types.iter().filter_map(|t| t.label.as_deref()).collect();
-//!     println!("contact {}: {labels:?}", contact.to_object_id);
+//! for deal in &batch.results {
+//!     for contact in &deal.to {
+//!         let labels: Vec<_> = contact.association_types.iter().filter_map(|t| t.label.as_deref()).collect();
+//!         println!("deal {} -> contact {}: {labels:?}", deal.from.id, contact.to_object_id);
+//!     }
 //! }
 //! # Ok(()) }
 //! ```
 
-generated_client!("associations_client.rs");
+generated_client!(
+    "associations_client.rs",
+    associations,
+    "Deals' associations with contacts, companies, line items… ([`crate::associations`]), through this client's runtime."
+);
 
 use crate::limits::ASSOCIATIONS_BATCH_READ_INPUTS;
 use std::collections::BTreeMap;

@@ -29,51 +29,10 @@ pub struct Deals<'a> {
 }
 
 impl Client {
-    /// What a generated client of an API around deals is made of: this client's base URL,
-    /// HTTP client and runtime, so it shares credentials, budget and retries.
-    fn parts(&self) -> (&str, reqwest::Client, crate::runtime::Runtime) {
-        use progenitor_client::ClientInfo;
-        (self.baseurl(), self.client().clone(), self.inner().clone())
-    }
-
     /// The bulk helpers: streams over every deal, search past HubSpot's 10,000-result cap,
     /// incremental sync, batches of any size.
     pub fn deals(&self) -> Deals<'_> {
         Deals { client: self }
-    }
-
-    /// Deal pipelines and stages ([`crate::pipelines`]), through this client's runtime: the
-    /// same credentials, rate budget and retries.
-    pub fn pipelines(&self) -> crate::pipelines::Client {
-        let (url, http, runtime) = self.parts();
-        crate::pipelines::Client::new_with_client(url, http, runtime)
-    }
-
-    /// Deal property definitions ([`crate::properties`]), through this client's runtime.
-    pub fn properties(&self) -> crate::properties::Client {
-        let (url, http, runtime) = self.parts();
-        crate::properties::Client::new_with_client(url, http, runtime)
-    }
-
-    /// Deals' associations with contacts, companies, line items… ([`crate::associations`]),
-    /// through this client's runtime.
-    pub fn associations(&self) -> crate::associations::Client {
-        let (url, http, runtime) = self.parts();
-        crate::associations::Client::new_with_client(url, http, runtime)
-    }
-
-    /// The webhooks journal ([`crate::journal`]), through this client's runtime (give the
-    /// client an app's client-credentials token for it).
-    pub fn journal(&self) -> crate::journal::Client {
-        let (url, http, runtime) = self.parts();
-        crate::journal::Client::new_with_client(url, http, runtime)
-    }
-
-    /// The labels deals' associations may carry ([`crate::association_labels`]), through
-    /// this client's runtime.
-    pub fn association_labels(&self) -> crate::association_labels::Client {
-        let (url, http, runtime) = self.parts();
-        crate::association_labels::Client::new_with_client(url, http, runtime)
     }
 }
 

@@ -1,11 +1,4 @@
-//! The client Progenitor generates from `spec/deals.json` (see `build.rs`). Private: the
-//! crate root re-exports what users need.
-#![allow(
-    missing_docs,
-    unused_imports,
-    clippy::all,
-    unreachable_pub,
-    rustdoc::all
-)]
+//! The deals client Progenitor generates from `spec/deals.json` (see `build.rs`), with the
+//! runtime's hooks. Private: the crate root re-exports what users need.
 
-include!(concat!(env!("OUT_DIR"), "/deals_client.rs"));
+generated_client!("deals_client.rs");

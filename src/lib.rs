@@ -27,21 +27,25 @@
 //! # Ok(()) }
 //! ```
 //!
-//! HubSpot's v3 document (the default `spec/`) has 12 operations: `get_page`, `create`,
-//! `get_by_id`, `update`, `archive`, `batch_read`, `batch_create`, `batch_update`,
-//! `batch_upsert`, `batch_archive`, `search` and `merge`. A client generated from a
-//! date-versioned document (`cargo xtask update-spec --api-version 2026-03`) also has
-//! `gdpr_delete` and the associations (`list_associations`, `associate`,
-//! `associate_default`, `disassociate`); [`operations::OPERATIONS`] lists all 17.
-//! Request and response types are in [`types`]. Every `send()` returns [`Error`]; its docs
-//! show how to match not found, validation, rate limited, revoked tokens and missing scopes.
+//! The client speaks HubSpot's current date version (2026-09) of every API it generates: deals
+//! (12 operations: `get_page`, `create`, `get_by_id`, `update`, `archive`, `batch_read`,
+//! `batch_create`, `batch_update`, `batch_upsert`, `batch_archive`, `search`, `merge`), and
+//! beside it [`pipelines`], [`properties`], [`associations`], [`association_labels`] and the
+//! webhooks [`journal`] (2026-03, its newest general release). The [`registry`] names every
+//! API, version, end date and operation; [`versions`] says which versions this build calls
+//! and when HubSpot ends them; `cargo xtask update-spec --api-version V` regenerates the
+//! client for another version. Request and response types are in [`types`]. Every `send()`
+//! returns [`Error`]; its docs show how to match not found, validation, rate limited,
+//! revoked tokens and missing scopes.
 //! (`send_raw()` returns Progenitor's own result, for callers who want the raw response.)
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 
-/// A private module `generated` holding the client Progenitor generated into `OUT_DIR/$file`
-/// (by `build.rs`, from a `spec/` document), and its `Client`, `builder` and `types` made
-/// public: how each API around deals is included.
+/// A private module `generated` holding the client Progenitor generated into
+/// `OUT_DIR/{api}_client.rs` (by `build.rs`, from `spec/{api}.json`), its `Client`,
+/// `builder` and `types` made public, the runtime's hooks on it, and an accessor on the deals
+/// [`Client`] that hands it this client's credentials, budget and retries: how each API
+/// registers itself.
 macro_rules! generated_client {
     ($file:literal) => {
         #[allow(
@@ -56,6 +60,19 @@ macro_rules! generated_client {
         }
 
         pub use generated::{Client, builder, types};
+
+        crate::runtime::hooks!(Client);
+    };
+    ($file:literal, $accessor:ident, $doc:literal) => {
+        generated_client!($file);
+
+        impl crate::Client {
+            #[doc = $doc]
+            pub fn $accessor(&self) -> Client {
+                let (url, http, runtime) = crate::runtime::parts(self);
+                Client::new_with_client(url, http, runtime)
+            }
+        }
     };
 }
 
@@ -77,8 +94,8 @@ pub mod paging;
 pub mod pipelines;
 pub mod properties;
 mod rate_limit;
+pub mod registry;
 mod retry;
-mod routes;
 mod runtime;
 pub mod search;
 mod secret;
@@ -87,6 +104,7 @@ pub mod stream;
 #[cfg(feature = "rustls")]
 mod tls;
 mod transport;
+pub mod versions;
 #[cfg(feature = "webhooks")]
 pub mod webhooks;
 

@@ -1,9 +1,9 @@
-//! HubSpot's documented limits, and the API versions HubSpot publishes: one home for each, read
-//! by the client, the fake HubSpot, the command line and `cargo xtask`.
+//! HubSpot's documented limits: one home for each, read by the client, the fake HubSpot and
+//! the command line.
 //!
 //! Sources and confidence are in the project's notes on HubSpot's API; where HubSpot's pages
-//! disagree, the comment says which figure is taken. (A plain file of constants without
-//! imports: xtask includes it by path, as it must build when the client does not.)
+//! disagree, the comment says which figure is taken. HubSpot's API versions and their end
+//! dates are in the [`registry`](crate::registry).
 //!
 //! ```
 //! use hubspot_deals::limits;
@@ -67,6 +67,3 @@ pub const DAILY_FREE_STARTER: u32 = 250_000;
 pub const DAILY_PROFESSIONAL: u32 = 625_000;
 /// Calls per day, Enterprise accounts.
 pub const DAILY_ENTERPRISE: u32 = 1_000_000;
-
-/// The date-versioned APIs HubSpot publishes for deals (besides `v3`), oldest first.
-pub const DATE_VERSIONS: &[&str] = &["2025-09", "2026-03", "2026-09", "2026-09-beta"];

@@ -13,4 +13,8 @@
 //! # Ok(()) }
 //! ```
 
-generated_client!("pipelines_client.rs");
+generated_client!(
+    "pipelines_client.rs",
+    pipelines,
+    "Deal pipelines and stages ([`crate::pipelines`]), through this client's runtime: the same credentials, rate budget and retries."
+);

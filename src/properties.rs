@@ -11,7 +11,11 @@
 //! # Ok(()) }
 //! ```
 
-generated_client!("properties_client.rs");
+generated_client!(
+    "properties_client.rs",
+    properties,
+    "Deal property definitions ([`crate::properties`]), through this client's runtime."
+);
 
 /// Whether `value` is one `property` can hold, by the rules HubSpot applies to a write:
 /// `number` a plain decimal (no exponent, separators or spaces), `date` and `datetime`

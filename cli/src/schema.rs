@@ -139,7 +139,7 @@ pub async fn create_property(
             OptionInput {
                 value: value.trim().to_string(),
                 label: label.trim().to_string(),
-                display_order: Some(i as i32),
+                display_order: i as i32,
                 hidden: false,
                 description: None,
             }

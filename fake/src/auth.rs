@@ -7,9 +7,8 @@
 //! labelled by their number (`oauth-7`), so logs and counters keep them apart; the token map
 //! is bounded ([`MAX_ACCESS_TOKENS`]).
 
-use super::errors::ApiError;
+use crate::errors::ApiError;
 use chrono::{DateTime, Utc};
-use hubspot_deals::operations::Scope;
 use serde_json::{Value, json};
 use std::collections::{BTreeSet, HashMap, VecDeque};
 use std::time::Duration;
@@ -45,9 +44,9 @@ const EXPIRED_MEMORY: chrono::Duration = chrono::Duration::hours(24);
 const OAUTH_BUDGET: &str = "oauth-app";
 
 /// The scope deal reads need.
-pub const READ_SCOPE: &str = Scope::DealsRead.as_str();
+pub const READ_SCOPE: &str = hubspot_deals::registry::DEALS_READ;
 /// The scope deal writes need.
-pub const WRITE_SCOPE: &str = Scope::DealsWrite.as_str();
+pub const WRITE_SCOPE: &str = hubspot_deals::registry::DEALS_WRITE;
 
 /// What kind of credential made a call (OAuth calls carry fewer rate-limit headers).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]

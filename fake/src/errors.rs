@@ -55,7 +55,7 @@ impl ApiError {
             .iter()
             .map(|p| {
                 json!({"isValid": false, "message": p.message, "error": p.code, "name": p.name,
-                       "localizedErrorMessage": p.message, "portalId": super::PORTAL_ID})
+                       "localizedErrorMessage": p.message, "portalId": crate::PORTAL_ID})
             })
             .collect();
         let errors: Vec<Value> = problems
@@ -92,6 +92,11 @@ impl ApiError {
             Some("VALIDATION_ERROR"),
             format!("HTTP method {method} is not supported by this resource"),
         )
+    }
+
+    /// 410 for a version HubSpot has retired (the fake's calendar, `--as-of`).
+    pub fn gone(message: impl Into<String>) -> Self {
+        Self::new(410, Some("GONE"), message)
     }
 
     /// 409 for something that already exists (a property name).
@@ -244,3 +249,6 @@ impl PropertyProblem {
         }
     }
 }
+
+/// A handler's answer: status and body (`None` for 204).
+pub(crate) type Answer = Result<(u16, Option<serde_json::Value>), ApiError>;

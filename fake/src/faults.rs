@@ -1,24 +1,19 @@
 //! Fault injection: per operation, by rate or for the first N matching calls, drawn from a
 //! seeded generator so a run can be repeated exactly.
 
-use hubspot_deals::operations::OPERATIONS;
 use std::fmt;
 use std::time::Duration;
 
-/// The name of the OAuth token endpoint as a fault target.
-pub(crate) const OAUTH_TOKEN: &str = "oauth_token";
-
-/// Whether faults can be aimed at `name`: an operation of the table, or the token endpoint.
+/// Whether faults can be aimed at `name`: an operation of the registry (by the client's
+/// name, any API, the OAuth token endpoint's `oauth_token` among them).
 pub(crate) fn is_target(name: &str) -> bool {
-    name == OAUTH_TOKEN || OPERATIONS.iter().any(|o| o.name == name)
+    hubspot_deals::operations::find(name).is_some()
 }
 
 /// Every name faults can be aimed at.
 pub(crate) fn targets() -> Vec<&'static str> {
-    OPERATIONS
-        .iter()
-        .map(|o| o.name)
-        .chain([OAUTH_TOKEN])
+    hubspot_deals::operations::all()
+        .map(|(_, operation)| operation.name)
         .collect()
 }
 
@@ -78,8 +73,9 @@ impl Fault {
         }
     }
 
-    /// Limits the fault to an operation (a name from
-    /// [`hubspot_deals::operations::OPERATIONS`], or `oauth_token`); call again to add more.
+    /// Limits the fault to an operation, by the client's name of it (any API's, from
+    /// [`hubspot_deals::operations::all`]: `get_page`, `list_pipelines`, `oauth_token`); call
+    /// again to add more.
     pub fn on(mut self, operation: impl Into<String>) -> Self {
         self.operations.push(operation.into());
         self

@@ -34,37 +34,24 @@
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 
-mod associations;
+mod apis;
 mod auth;
-mod authorize;
-mod batch;
 mod errors;
 mod faults;
 mod journal;
-mod journal_log;
 mod limits;
 mod log;
-mod oauth_api;
-mod objects;
 pub mod options;
-mod pipelines;
-mod properties;
 mod query;
-mod render;
-mod routes;
-mod schemas;
-mod search;
 mod server;
-mod state;
 mod store;
-mod validate;
-mod values;
 mod webhooks;
+mod world;
 
 pub use auth::{FAKE_HUB_DOMAIN, FAKE_USER_EMAIL, FAKE_USER_ID};
 pub use auth::{MAX_ACCESS_TOKENS, READ_SCOPE, TokenKind, WRITE_SCOPE, token_label};
 pub use faults::{Fault, FaultKind};
-pub use journal_log::{BATCH_ENTRIES, EVENTS_PER_ENTRY, JournalOptions};
+pub use journal::{BATCH_ENTRIES, EVENTS_PER_ENTRY, JournalOptions};
 pub use limits::RateLimits;
 pub use log::{Counters, LOG_CAPACITY, LoggedRequest, OTHER_TOKENS, TOKEN_LABEL_CAPACITY};
 pub use store::Pipeline;
@@ -98,6 +85,7 @@ pub struct FakeHubSpotBuilder {
     indexing_lag: Duration,
     webhooks: Option<WebhookSubscriber>,
     journal: JournalOptions,
+    as_of: Option<String>,
 }
 
 impl fmt::Debug for FakeHubSpotBuilder {
@@ -114,11 +102,16 @@ impl fmt::Debug for FakeHubSpotBuilder {
     }
 }
 
+/// Every deal scope: the objects' and the schemas' (pipelines and property definitions).
+const DEAL_SCOPES: [&str; 4] = [
+    READ_SCOPE,
+    WRITE_SCOPE,
+    hubspot_deals::registry::SCHEMAS_READ,
+    hubspot_deals::registry::SCHEMAS_WRITE,
+];
+
 fn all_scopes() -> BTreeSet<String> {
-    [READ_SCOPE, WRITE_SCOPE]
-        .iter()
-        .map(|s| s.to_string())
-        .collect()
+    DEAL_SCOPES.iter().map(|s| s.to_string()).collect()
 }
 
 /// What fault draws and correlation ids follow when the fake is not seeded.
@@ -138,6 +131,7 @@ impl Default for FakeHubSpotBuilder {
             indexing_lag: Duration::ZERO,
             webhooks: None,
             journal: JournalOptions::default(),
+            as_of: None,
         }
     }
 }
@@ -149,9 +143,10 @@ impl FakeHubSpotBuilder {
         self
     }
 
-    /// Accepts this private-app token with both deal scopes.
+    /// Accepts this private-app token with every deal scope (reading and writing deals, and
+    /// their pipelines and property definitions).
     pub fn private_app_token(self, token: impl Into<String>) -> Self {
-        self.token_with_scopes(token, [READ_SCOPE, WRITE_SCOPE])
+        self.token_with_scopes(token, DEAL_SCOPES)
     }
 
     /// Accepts this private-app token with only these scopes (others get 403 `MISSING_SCOPES`).
@@ -223,7 +218,7 @@ impl FakeHubSpotBuilder {
         self
     }
 
-    /// The scopes OAuth access tokens carry (default: deal read and write).
+    /// The scopes OAuth access tokens carry (default: every deal scope).
     pub fn oauth_scopes(mut self, scopes: impl IntoIterator<Item = impl Into<String>>) -> Self {
         self.tokens.oauth_scopes = scopes.into_iter().map(Into::into).collect();
         self
@@ -296,6 +291,36 @@ impl FakeHubSpotBuilder {
         self
     }
 
+    /// Answers as HubSpot will on `day`: an operation of a version HubSpot
+    /// retires before that day (the registry's end dates: OAuth v1 on 2027-02-16, the v4
+    /// associations on 2027-03-30, the v3 CRM APIs from 2027-09-01) is refused with 410
+    /// Gone, naming the version to use. Date versions past their 18 months of support are
+    /// still answered, as HubSpot's versioning guide says (no fixes, no removal announced).
+    /// Without it the fake serves every version.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// use hubspot_deals_fake::FakeHubSpot;
+    /// let fake = FakeHubSpot::builder()
+    ///     .private_app_token("pat-na1-test")
+    ///     .as_of("2027-10-01".parse()?)
+    ///     .start()
+    ///     .await?;
+    /// let http = reqwest::Client::new();
+    /// let old = http
+    ///     .get(format!("{}/crm/v3/objects/deals", fake.base_url()))
+    ///     .bearer_auth("pat-na1-test")
+    ///     .send()
+    ///     .await?;
+    /// assert_eq!(old.status(), 410);
+    /// # Ok(()) }
+    /// ```
+    pub fn as_of(mut self, day: chrono::NaiveDate) -> Self {
+        self.as_of = Some(day.format("%Y-%m-%d").to_string());
+        self
+    }
+
     /// Starts serving on `127.0.0.1` in the current tokio runtime.
     pub async fn start(self) -> std::io::Result<FakeHubSpot> {
         let listener = tokio::net::TcpListener::bind(("127.0.0.1", self.port)).await?;
@@ -308,7 +333,7 @@ impl FakeHubSpotBuilder {
         let outbox = self.webhooks.map(|subscriber| {
             webhooks::Outbox::start(subscriber, self.clock.clone(), deliveries.clone())
         });
-        let mut world = state::World::new(
+        let mut world = world::World::new(
             base_url.clone(),
             store,
             self.tokens,
@@ -321,7 +346,8 @@ impl FakeHubSpotBuilder {
             self.indexing_lag,
         );
         world.webhooks = outbox;
-        world.journal_log = journal_log::Journal::new(self.journal);
+        world.journal_log = journal::log::Journal::new(self.journal);
+        world.as_of = self.as_of;
         if let Some(seed) = self.seed {
             world.secrets = fastrand::Rng::with_seed(seed);
         }
@@ -340,7 +366,7 @@ impl FakeHubSpotBuilder {
 /// A running fake HubSpot; it stops when dropped.
 pub struct FakeHubSpot {
     base_url: String,
-    world: Arc<Mutex<state::World>>,
+    world: Arc<Mutex<world::World>>,
     stop: watch::Sender<()>,
     deliveries: webhooks::Deliveries,
 }
@@ -364,7 +390,7 @@ impl FakeHubSpot {
         &self.base_url
     }
 
-    fn world(&self) -> MutexGuard<'_, state::World> {
+    fn world(&self) -> MutexGuard<'_, world::World> {
         self.world.lock().unwrap_or_else(|e| e.into_inner())
     }
 
@@ -465,7 +491,7 @@ impl FakeHubSpot {
             let associations = associated
                 .into_iter()
                 .map(|(object, to)| {
-                    associations::default_kind(&object)
+                    store::targets::default_kind(&object)
                         .map(|(object, kind)| (object.to_string(), to, kind.to_string()))
                         .ok_or_else(|| {
                             format!("deals do not associate with {object:?}: use contacts, companies or line_items")
@@ -484,7 +510,7 @@ impl FakeHubSpot {
     pub fn append_journal_events(&self, events: Vec<serde_json::Value>) {
         let mut world = self.world();
         let now = world.now();
-        let state::World {
+        let world::World {
             journal_log,
             secrets,
             ..

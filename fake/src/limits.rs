@@ -3,8 +3,8 @@
 //! zone) and the search budget (per second, exempt from the ten-second one), with HubSpot's
 //! `X-HubSpot-RateLimit-*` headers.
 
-use super::auth::TokenKind;
-use super::errors::ApiError;
+use crate::auth::TokenKind;
+use crate::errors::ApiError;
 use chrono::{DateTime, NaiveDate, Utc};
 use hubspot_deals::limits;
 use std::collections::{HashMap, VecDeque};

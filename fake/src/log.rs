@@ -75,7 +75,7 @@ impl Log {
             let key = if known { token.as_str() } else { OTHER_TOKENS };
             *c.by_token.entry(key.to_string()).or_default() += 1;
         }
-        if entry.operation == super::faults::OAUTH_TOKEN {
+        if entry.operation == "oauth_token" {
             c.token_requests += 1;
         }
         if entry.fault.is_some() {

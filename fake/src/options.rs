@@ -83,6 +83,16 @@ pub struct FakeOptions {
     /// How long the webhooks journal keeps entries, in seconds (HubSpot: three days).
     #[arg(long, value_name = "SECONDS", default_value_t = 3 * 24 * 3600)]
     pub journal_retention: u64,
+    /// Answers as HubSpot will on this day (YYYY-MM-DD): every version HubSpot retires before
+    /// it (OAuth v1 on 2027-02-16, the v4 associations on 2027-03-30, the v3 CRM APIs in
+    /// September 2027) is refused with 410 Gone. Without it, every version is served.
+    #[arg(long, value_name = "DATE", value_parser = calendar_day)]
+    pub as_of: Option<chrono::NaiveDate>,
+}
+
+fn calendar_day(value: &str) -> Result<chrono::NaiveDate, String> {
+    chrono::NaiveDate::parse_from_str(value, "%Y-%m-%d")
+        .map_err(|e| format!("expected a day as YYYY-MM-DD, got {value:?} ({e})"))
 }
 
 fn pair(value: &str) -> Result<(String, String), String> {
@@ -172,6 +182,12 @@ impl FakeOptions {
             summary.push(format!("posts signed webhook events to {url}"));
             builder = builder.webhook_subscriber(super::WebhookSubscriber::new(url, secret));
         }
+        if let Some(day) = self.as_of {
+            summary.push(format!(
+                "answers as HubSpot will on {day}: versions retired by then are refused (410)"
+            ));
+            builder = builder.as_of(day);
+        }
         for fault in &self.faults {
             summary.push(format!("injects fault {fault}"));
             builder = builder.fault(fault.clone());
@@ -241,10 +257,10 @@ impl FromStr for Fault {
         for part in parts {
             fault = match part.split_once('=') {
                 Some(("on", operation)) => {
-                    if !super::faults::is_target(operation) {
+                    if !crate::faults::is_target(operation) {
                         return Err(format!(
                             "unknown operation {operation:?} in on={operation}; use one of {}",
-                            super::faults::targets().join(", ")
+                            crate::faults::targets().join(", ")
                         ));
                     }
                     fault.on(operation)

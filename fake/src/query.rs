@@ -2,7 +2,7 @@
 //! comma-separated; booleans are `true` or `false` in any letter case (HubSpot's Python SDK
 //! sends `True`).
 
-use super::errors::ApiError;
+use crate::errors::ApiError;
 
 #[derive(Debug, Default)]
 pub(crate) struct Query {

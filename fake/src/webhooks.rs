@@ -8,6 +8,7 @@
 //! `deal.associationChange`. Deliveries go one at a time,
 //! in the order the changes happened.
 
+use crate::store::changes::Change;
 use bytes::Bytes;
 use chrono::{DateTime, Utc};
 use http_body_util::Full;
@@ -88,39 +89,6 @@ pub struct WebhookDelivery {
     pub status: u16,
 }
 
-/// A change to a deal that subscribers are told of.
-#[derive(Debug, Clone, PartialEq)]
-pub(crate) enum Notice {
-    Created(u64),
-    PropertyChanged {
-        id: u64,
-        name: String,
-        /// The value before (`None`: it had none).
-        old: Option<String>,
-        value: String,
-    },
-    /// Archived, or (`gdpr`) removed for good.
-    Deleted {
-        id: u64,
-        gdpr: bool,
-    },
-    /// Brought back from the archive.
-    Restored(u64),
-    Merged {
-        primary: u64,
-        merged: Vec<u64>,
-        new_id: u64,
-    },
-    AssociationChanged {
-        id: u64,
-        object: String,
-        to: String,
-        /// How the store records the association's type.
-        kind: String,
-        removed: bool,
-    },
-}
-
 /// The subscription id the fake gives each event type.
 fn subscription(kind: &str) -> u64 {
     match kind {
@@ -174,7 +142,7 @@ impl Outbox {
     }
 
     /// Queues the events of one request's changes.
-    pub fn publish(&mut self, changes: Vec<Notice>, portal_id: u64, now: DateTime<Utc>) {
+    pub fn publish(&mut self, changes: Vec<Change>, portal_id: u64, now: DateTime<Utc>) {
         if changes.is_empty() {
             return;
         }
@@ -182,17 +150,17 @@ impl Outbox {
             .into_iter()
             .map(|change| {
                 let (kind, object_id, extra) = match change {
-                    Notice::Created(id) => ("deal.creation", id, json!({})),
-                    Notice::PropertyChanged { id, name, value, .. } => (
+                    Change::Created(id) => ("deal.creation", id, json!({})),
+                    Change::PropertyChanged { id, name, value, .. } => (
                         "deal.propertyChange",
                         id,
                         json!({"propertyName": name, "propertyValue": value}),
                     ),
-                    Notice::Deleted { id, .. } => ("deal.deletion", id, json!({})),
+                    Change::Deleted { id, .. } => ("deal.deletion", id, json!({})),
                     // HubSpot's webhooks v3 have no restore event: a restored deal is told
                     // as created again.
-                    Notice::Restored(id) => ("deal.creation", id, json!({})),
-                    Notice::Merged {
+                    Change::Restored(id) => ("deal.creation", id, json!({})),
+                    Change::Merged {
                         primary,
                         merged,
                         new_id,
@@ -202,7 +170,7 @@ impl Outbox {
                         json!({"primaryObjectId": primary, "mergedObjectIds": merged,
                                "newObjectId": new_id}),
                     ),
-                    Notice::AssociationChanged {
+                    Change::AssociationChanged {
                         id,
                         object,
                         to,

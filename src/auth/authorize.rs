@@ -7,8 +7,13 @@ use crate::error::AuthError;
 use crate::secret::Secret;
 use chrono::Utc;
 
-/// The scopes asked for unless others are given.
-pub const DEFAULT_SCOPES: &[&str] = &["crm.objects.deals.read", "crm.objects.deals.write"];
+/// The scopes asked for unless others are given: reading and writing deals, and reading
+/// their property definitions (what exports of every property and the CLI read).
+pub const DEFAULT_SCOPES: &[&str] = &[
+    crate::registry::DEALS_READ,
+    crate::registry::DEALS_WRITE,
+    crate::registry::SCHEMAS_READ,
+];
 
 const AUTHORIZE_URL: &str = "https://app.hubspot.com/oauth/authorize";
 

@@ -1,4 +1,4 @@
-//! HubSpot's v3 token API beside the grant: what a token is (introspection), and ending one
+//! HubSpot's current token API beside the grant: what a token is (introspection), and ending one
 //! (revocation). Both authenticate with the app's client id and secret.
 //!
 //! ```no_run
@@ -20,10 +20,7 @@ use crate::secret::Secret;
 use chrono::Utc;
 use std::time::Duration;
 
-/// The introspection endpoint, relative to the API's base URL.
-pub const INTROSPECT_PATH: &str = "/oauth/v3/token/introspect";
-/// The revocation endpoint, relative to the API's base URL.
-pub const REVOKE_PATH: &str = "/oauth/v3/token/revoke";
+use super::{INTROSPECT_PATH, REVOKE_PATH};
 
 /// Which kind of token a token is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -27,9 +27,13 @@ mod introspect;
 mod oauth;
 
 pub use authorize::{AuthorizeUrl, DEFAULT_SCOPES, exchange_code};
-pub use introspect::{INTROSPECT_PATH, REVOKE_PATH, TokenInfo, TokenUse, introspect, revoke};
+pub use introspect::{TokenInfo, TokenUse, introspect, revoke};
 pub(crate) use oauth::Session;
-pub use oauth::{DEFAULT_TOKEN_URL, FAILURE_COOLDOWN, OAuth, TOKEN_PATH, TokenApi};
+pub use oauth::{FAILURE_COOLDOWN, OAuth, TokenApi};
+
+// The OAuth version and endpoint paths the client uses, from the registry (`build.rs` writes
+// them): `OAUTH_VERSION`, `TOKEN_PATH`, `INTROSPECT_PATH`, `REVOKE_PATH`, `DEFAULT_TOKEN_URL`.
+include!(concat!(env!("OUT_DIR"), "/oauth_paths.rs"));
 
 use crate::secret::Secret;
 use chrono::{DateTime, Utc};

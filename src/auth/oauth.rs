@@ -24,34 +24,72 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 use tokio::sync::watch;
 
-/// HubSpot's token endpoint, relative to the API's base URL.
-pub const TOKEN_PATH: &str = "/oauth/v1/token";
-
-/// Which of HubSpot's token APIs refreshes tokens; both take the same form and give the same
-/// tokens (v3 adds the hub id and scopes to its answer).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-#[non_exhaustive]
-pub enum TokenApi {
-    /// `POST /oauth/v1/token`, as HubSpot's setup guide shows (the default).
-    #[default]
-    V1,
-    /// `POST /oauth/v3/token`, with introspection and revocation beside it
-    /// ([`introspect`](super::introspect), [`revoke`](super::revoke)).
-    V3,
+/// Which of HubSpot's token APIs grants tokens: its current date-versioned one (the
+/// default), or an older one. All take the same form and give the same tokens; v1's answer
+/// lacks the hub id and scopes.
+///
+/// ```
+/// use hubspot_deals::auth::TokenApi;
+/// assert_eq!(TokenApi::default().path(), hubspot_deals::auth::TOKEN_PATH);
+/// assert_eq!(TokenApi::named("2026-03").unwrap().path(), "/oauth/2026-03/token");
+/// assert_eq!(TokenApi::V1.path(), "/oauth/v1/token");
+/// assert!(TokenApi::named("v2").is_none());
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TokenApi {
+    version: &'static str,
 }
 
-impl TokenApi {
-    /// The endpoint's path under the API's base URL.
-    pub fn path(self) -> &'static str {
-        match self {
-            Self::V1 => TOKEN_PATH,
-            Self::V3 => "/oauth/v3/token",
-        }
+impl Default for TokenApi {
+    fn default() -> Self {
+        Self::CURRENT
     }
 }
 
-/// HubSpot's token endpoint.
-pub const DEFAULT_TOKEN_URL: &str = "https://api.hubapi.com/oauth/v1/token";
+impl TokenApi {
+    /// `POST /oauth/{current}/token`, with introspection and revocation beside it: HubSpot's
+    /// current token API (the default).
+    pub const CURRENT: TokenApi = TokenApi {
+        version: super::OAUTH_VERSION,
+    };
+    /// `POST /oauth/v1/token`: retired by HubSpot on 2027-02-16.
+    pub const V1: TokenApi = TokenApi { version: "v1" };
+    /// `POST /oauth/v3/token`: unsupported from September 2027.
+    pub const V3: TokenApi = TokenApi { version: "v3" };
+
+    /// The token API of HubSpot's OAuth version `version` (`2026-03`, `v3`), if the registry
+    /// knows it.
+    pub fn named(version: &str) -> Option<TokenApi> {
+        crate::registry::OAUTH
+            .versions()
+            .into_iter()
+            .find(|v| v.name == version)
+            .map(|v| TokenApi { version: v.name })
+    }
+
+    /// Its version (`2026-09`, `v1`).
+    pub fn version(self) -> &'static str {
+        self.version
+    }
+
+    /// The endpoint's path under the API's base URL.
+    pub fn path(self) -> String {
+        format!("/oauth/{}/token", self.version)
+    }
+}
+
+/// Warns once when `token_url` is an OAuth version HubSpot ends soon (`crate::versions`).
+fn note_token_api(token_url: &str, clock: &dyn crate::clock::Clock) {
+    let Ok(url) = reqwest::Url::parse(token_url) else {
+        return;
+    };
+    if let Ok(found) = crate::registry::find("POST", url.path())
+        && found.api.name == crate::registry::OAUTH.name
+    {
+        let in_use = crate::versions::of(&crate::registry::OAUTH, found.version.name);
+        crate::versions::note_version(in_use, clock);
+    }
+}
 
 /// After a failed refresh, callers without a valid token get its error for this long.
 pub const FAILURE_COOLDOWN: Duration = Duration::from_secs(5);
@@ -87,7 +125,7 @@ impl OAuth {
             refresh_token: refresh_token.into(),
             client_credentials: None,
             token_url: None,
-            token_api: TokenApi::V1,
+            token_api: TokenApi::CURRENT,
             refresh_margin: Duration::from_secs(300),
             store: None,
             initial: None,
@@ -131,7 +169,7 @@ impl OAuth {
         self
     }
 
-    /// Refreshes at this token API under the client's base URL (default [`TokenApi::V1`]);
+    /// Refreshes at this token API under the client's base URL (default [`TokenApi::CURRENT`]);
     /// [`OAuth::token_url`] overrides it.
     #[must_use]
     pub fn token_api(mut self, api: TokenApi) -> Self {
@@ -571,6 +609,7 @@ fn abandoned() -> AuthError {
 
 impl Inner {
     async fn refresh(&self, refresh_token: &Secret) -> Result<Tokens, AuthError> {
+        note_token_api(&self.token_url, self.clock.as_ref());
         if let Some(scopes) = &self.config.client_credentials {
             let scope = scopes.join(" ");
             let form = [

@@ -26,7 +26,11 @@
 //! # Ok(()) }
 //! ```
 
-generated_client!("webhooks_journal_client.rs");
+generated_client!(
+    "webhooks_journal_client.rs",
+    journal,
+    "The webhooks journal ([`crate::journal`]), through this client's runtime (give the client an app's client-credentials token for it)."
+);
 
 mod bridge;
 mod change;

@@ -25,11 +25,10 @@ mod run;
 use crate::auth::{self, Auth, Session};
 use crate::clock::SharedClock;
 use crate::error::Error;
-use crate::generated::Client;
 use crate::operations::Budget;
 use crate::rate_limit::{InFlight, Limiter, RateLimit, Refused, SharedBudget};
 use crate::retry::RetryPolicy;
-use progenitor_client::{ClientHooks, ClientInfo, OperationInfo};
+use progenitor_client::OperationInfo;
 use reqwest::header::{AUTHORIZATION, HeaderValue};
 use std::fmt;
 use std::sync::Arc;
@@ -201,59 +200,79 @@ async fn admit(
     Ok((waited, permit.sent()))
 }
 
-/// The runtime's hooks, the same for every generated client (deals, and the APIs around
-/// deals): admission before the first attempt, then the attempts.
-macro_rules! runtime_hooks {
+/// The first attempt's admission, Progenitor's `pre` hook for every generated client. A
+/// failure here (no token, a wait beyond the maximum) ends the call before anything is sent.
+pub(crate) async fn pre_hook<E>(
+    runtime: &Runtime,
+    request: &mut reqwest::Request,
+    info: &OperationInfo,
+) -> Result<(), progenitor_client::Error<E>> {
+    let shared = &runtime.shared;
+    let policy = crate::operations::CallPolicy::of(info.operation_id, request.method());
+    crate::versions::note_call(info.operation_id, shared.clock.as_ref());
+    match admit(shared, policy.budget, request).await {
+        Ok((waited, in_flight)) => {
+            call::note_start(&policy, shared.limits.timeout, waited);
+            call::hold(in_flight);
+            Ok(())
+        }
+        Err(error) => {
+            call::note_start(&policy, shared.limits.timeout, Duration::ZERO);
+            let text = match &error {
+                Error::Auth(auth) => auth.to_custom(),
+                other => other.to_string(),
+            };
+            call::fail(error);
+            Err(progenitor_client::Error::Custom(text))
+        }
+    }
+}
+
+/// The attempts (send, observe, classify, decide, replay): Progenitor's `exec` hook for
+/// every generated client.
+pub(crate) async fn exec_hook(
+    runtime: &Runtime,
+    client: &reqwest::Client,
+    request: reqwest::Request,
+    info: &OperationInfo,
+) -> reqwest::Result<reqwest::Response> {
+    run::run(&runtime.shared, client, request, info.operation_id).await
+}
+
+/// The runtime's hooks on a generated client (deals, or an API around deals): each API's
+/// module registers its own client with this, through `generated_client!`.
+macro_rules! hooks {
     ($client:ty) => {
-        impl ClientHooks<Runtime> for $client {
-            /// The first attempt's admission. A failure here (no token, a wait beyond the maximum)
-            /// ends the call before anything is sent.
+        impl progenitor_client::ClientHooks<$crate::runtime::Runtime> for $client {
             async fn pre<E>(
                 &self,
                 request: &mut reqwest::Request,
-                info: &OperationInfo,
+                info: &progenitor_client::OperationInfo,
             ) -> Result<(), progenitor_client::Error<E>> {
-                let shared = &self.inner().shared;
-                let policy = crate::operations::CallPolicy::of(info.operation_id, request.method());
-                match admit(shared, policy.budget, request).await {
-                    Ok((waited, in_flight)) => {
-                        call::note_start(&policy, shared.limits.timeout, waited);
-                        call::hold(in_flight);
-                        Ok(())
-                    }
-                    Err(error) => {
-                        call::note_start(&policy, shared.limits.timeout, Duration::ZERO);
-                        let text = match &error {
-                            Error::Auth(auth) => auth.to_custom(),
-                            other => other.to_string(),
-                        };
-                        call::fail(error);
-                        Err(progenitor_client::Error::Custom(text))
-                    }
-                }
+                let runtime = progenitor_client::ClientInfo::inner(self);
+                $crate::runtime::pre_hook(runtime, request, info).await
             }
 
-            /// The attempts: send, observe, classify, decide, replay.
             async fn exec(
                 &self,
                 request: reqwest::Request,
-                info: &OperationInfo,
+                info: &progenitor_client::OperationInfo,
             ) -> reqwest::Result<reqwest::Response> {
-                run::run(
-                    &self.inner().shared,
-                    self.client(),
-                    request,
-                    info.operation_id,
-                )
-                .await
+                let runtime = progenitor_client::ClientInfo::inner(self);
+                let client = progenitor_client::ClientInfo::client(self);
+                $crate::runtime::exec_hook(runtime, client, request, info).await
             }
         }
     };
 }
+pub(crate) use hooks;
 
-runtime_hooks!(Client);
-runtime_hooks!(crate::pipelines::Client);
-runtime_hooks!(crate::properties::Client);
-runtime_hooks!(crate::associations::Client);
-runtime_hooks!(crate::association_labels::Client);
-runtime_hooks!(crate::journal::Client);
+/// What a generated client of another API is made of, taken from a deals client: its base
+/// URL, HTTP client and runtime, so it shares credentials, budget and retries.
+pub(crate) fn parts(client: &crate::Client) -> (&str, reqwest::Client, Runtime) {
+    (
+        progenitor_client::ClientInfo::baseurl(client),
+        progenitor_client::ClientInfo::client(client).clone(),
+        progenitor_client::ClientInfo::inner(client).clone(),
+    )
+}

@@ -44,9 +44,9 @@ async fn contacts_of(client: &Client, id: &str) -> Vec<String> {
 }
 
 #[cfg(all(
-    hubspot_deals_op = "associate",
-    hubspot_deals_op = "associate_default",
-    hubspot_deals_op = "disassociate"
+    hubspot_deals_op = "create_labelled_association",
+    hubspot_deals_op = "create_default_association",
+    hubspot_deals_op = "remove_associations"
 ))]
 #[tokio::test]
 async fn associate_with_a_type_or_the_default_then_remove() {
@@ -56,8 +56,8 @@ async fn associate_with_a_type_or_the_default_then_remove() {
         association_type_id: 3,
     };
     let labels = client
-        .associate()
-        .deal_id(&id)
+        .create_labelled_association()
+        .object_id(&id)
         .to_object_type("contacts")
         .to_object_id("901")
         .body(vec![spec])
@@ -74,8 +74,8 @@ async fn associate_with_a_type_or_the_default_then_remove() {
         (id.as_str(), "0-1", "901")
     );
     let default = client
-        .associate_default()
-        .deal_id(&id)
+        .create_default_association()
+        .from_object_id(&id)
         .to_object_type("contacts")
         .to_object_id("902")
         .send()
@@ -86,8 +86,8 @@ async fn associate_with_a_type_or_the_default_then_remove() {
     assert_eq!(default.results[0].association_spec.association_type_id, 3);
     assert_eq!(contacts_of(&client, &id).await, ["901", "902"]);
     client
-        .disassociate()
-        .deal_id(&id)
+        .remove_associations()
+        .object_id(&id)
         .to_object_type("contacts")
         .to_object_id("901")
         .send()
@@ -95,8 +95,8 @@ async fn associate_with_a_type_or_the_default_then_remove() {
         .unwrap();
     assert_eq!(contacts_of(&client, &id).await, ["902"]);
     let refused = client
-        .associate_default()
-        .deal_id(&id)
+        .create_default_association()
+        .from_object_id(&id)
         .to_object_type("tickets")
         .to_object_id("1")
         .send()
@@ -109,16 +109,16 @@ async fn associate_with_a_type_or_the_default_then_remove() {
 }
 
 #[cfg(all(
-    hubspot_deals_op = "list_associations",
-    hubspot_deals_op = "associate_default"
+    hubspot_deals_op = "read_associations",
+    hubspot_deals_op = "create_default_association"
 ))]
 #[tokio::test]
 async fn associations_are_listed_page_by_page() {
     let (_fake, client, id) = fake_with_deal().await;
     for contact in ["11", "12", "13"] {
         client
-            .associate_default()
-            .deal_id(&id)
+            .create_default_association()
+            .from_object_id(&id)
             .to_object_type("contacts")
             .to_object_id(contact)
             .send()
@@ -126,8 +126,8 @@ async fn associations_are_listed_page_by_page() {
             .unwrap();
     }
     let first = client
-        .list_associations()
-        .deal_id(&id)
+        .read_associations()
+        .object_id(&id)
         .to_object_type("contacts")
         .limit(2)
         .send()
@@ -142,8 +142,8 @@ async fn associations_are_listed_page_by_page() {
     assert_eq!(ids, ["11", "12"]);
     let after = first.paging.and_then(|p| p.next).map(|n| n.after).unwrap();
     let rest = client
-        .list_associations()
-        .deal_id(&id)
+        .read_associations()
+        .object_id(&id)
         .to_object_type("contacts")
         .after(after)
         .send()

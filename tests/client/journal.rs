@@ -45,7 +45,7 @@ async fn subscribing_a_deals_feed_twice_leaves_the_same_two_subscriptions() {
     assert_eq!(
         fake.counters()
             .by_operation
-            .get("journal_subscriptions_upsert"),
+            .get("upsert_journal_subscription"),
         None,
         "as asked already: listed, not sent again"
     );

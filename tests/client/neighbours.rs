@@ -75,7 +75,7 @@ async fn pipelines_list_read_and_create_through_the_runtime() {
         "the error names the operation and keeps HubSpot's category: {error}"
     );
     let calls: Vec<String> = fake.requests().into_iter().map(|r| r.operation).collect();
-    assert!(calls.contains(&"pipelines_create".to_string()), "{calls:?}");
+    assert!(calls.contains(&"create_pipeline".to_string()), "{calls:?}");
 }
 
 #[tokio::test]
@@ -196,7 +196,7 @@ async fn stages_read_by_id_and_label_and_reload_for_a_new_stage() {
     let reloads = fake
         .requests()
         .iter()
-        .filter(|r| r.operation == "pipelines_get_all")
+        .filter(|r| r.operation == "list_pipelines")
         .count();
     assert_eq!(
         reloads, 2,

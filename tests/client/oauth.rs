@@ -605,7 +605,7 @@ async fn a_long_token_lifetime_is_kept_whole() {
     assert_eq!(
         paths,
         [
-            "/oauth/v1/token",
+            hubspot_deals::auth::TOKEN_PATH,
             hubspot_deals::operations::OBJECT_PATH,
             hubspot_deals::operations::OBJECT_PATH
         ],

@@ -1,13 +1,10 @@
 //! Maintainer tasks for hubspot-deals, run as `cargo xtask <task>`.
 //!
-//! - `update-spec`: fetch HubSpot's deals document, normalize it, prove it generates, and
-//!   write `spec/` (see `cargo xtask update-spec --help`).
+//! - `update-spec`: fetch HubSpot's documents of the registry's APIs, normalize them, prove
+//!   they generate, and write `spec/` (see `cargo xtask update-spec --help`).
 
 #[path = "../../spec/generate.rs"]
 mod generate;
-#[allow(dead_code)] // xtask reads the versions; the client reads the rest
-#[path = "../../src/limits.rs"]
-mod limits;
 #[path = "../../spec/normalize.rs"]
 mod normalize;
 #[path = "../../spec/surface.rs"]
@@ -25,7 +22,7 @@ const USAGE: &str = "\
 usage: cargo xtask <task>
 
 tasks:
-  update-spec    fetch HubSpot's deals OpenAPI document, normalize it and write spec/
+  update-spec    fetch HubSpot's OpenAPI documents, normalize them and write spec/
                  (cargo xtask update-spec --help for its options)";
 
 fn main() -> ExitCode {

@@ -1,10 +1,11 @@
 //! Checks of `spec/` against HubSpot's own documents (run with `--ignored` where
-//! `HUBSPOT_DEALS_REFERENCE` names their folder) and of the committed surface snapshot against
-//! what the shared generator produces from `spec/deals.json`.
+//! `HUBSPOT_DEALS_REFERENCE` names their folder) and of the committed surface snapshots
+//! against what the shared generator produces from each `spec/` document.
 
 #[path = "../tests/support/reference.rs"]
 mod reference;
 
+use crate::normalize::registry::{self, Api};
 use crate::{generate, normalize, surface};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
@@ -20,134 +21,182 @@ fn read_json(path: &Path) -> Value {
     serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
 }
 
-#[test]
-#[ignore = "needs HubSpot's documents: set HUBSPOT_DEALS_REFERENCE to their folder (CI does)"]
-fn every_reference_document_normalizes_idempotently_and_generates() {
-    let dir = reference::deals_dir();
-    let mut seen = 0;
-    for entry in std::fs::read_dir(dir).unwrap() {
-        let path = entry.unwrap().path();
-        if path.extension().is_none_or(|e| e != "json") {
-            continue;
-        }
-        let once = normalize::normalize(&read_json(&path))
-            .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-        assert_eq!(
-            normalize::normalize(&once).unwrap(),
-            once,
-            "{}: not idempotent",
-            path.display()
-        );
-        let source =
-            generate::generate(&once).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-        let surface = surface::surface(&source).unwrap();
-        for operation in [
-            "get_page",
-            "create",
-            "get_by_id",
-            "update",
-            "archive",
-            "batch_read",
-            "batch_create",
-            "batch_update",
-            "batch_upsert",
-            "batch_archive",
-            "search",
-            "merge",
-        ] {
-            assert!(
-                surface.contains(&format!("operation {operation}: ")),
-                "{}: no `{operation}` operation",
-                path.display()
-            );
-        }
-        seen += 1;
-    }
-    assert_eq!(seen, 6, "expected HubSpot's six deals documents");
+/// The APIs generated from a document.
+fn documented() -> impl Iterator<Item = &'static Api> {
+    registry::APIS.iter().filter(|api| api.document.is_some())
+}
+
+/// `spec/{api}.json`.
+fn spec(api: &Api) -> Value {
+    read_json(&workspace().join(format!("spec/{}.json", api.name)))
+}
+
+/// HubSpot's documents of `api` in the reference folder: each version's that is there, and
+/// the extra files the registry names.
+fn reference_documents(api: &Api) -> Vec<(String, Value)> {
+    let document = api.document.unwrap();
+    let dir = reference::api_dir(document.reference);
+    let mut files: Vec<String> = api
+        .versions()
+        .iter()
+        .filter_map(|v| api.file(v.name))
+        .collect();
+    files.extend(document.also.iter().map(|f| f.to_string()));
+    files
+        .into_iter()
+        .filter(|file| dir.join(file).is_file())
+        .map(|file| {
+            let doc = read_json(&dir.join(&file));
+            (file, doc)
+        })
+        .collect()
 }
 
 #[test]
 #[ignore = "needs HubSpot's documents: set HUBSPOT_DEALS_REFERENCE to their folder (CI does)"]
-fn the_apis_around_deals_match_hubspots_structure_in_every_version() {
-    for neighbour in normalize::neighbours() {
-        let ours = read_json(&workspace().join(format!("spec/{}.json", neighbour.name)));
-        let (followed, others) = neighbour.upstream.files.split_first().unwrap();
-        let followed = reference::neighbour_document(neighbour.upstream.api, followed);
-        let theirs = normalize::normalize_neighbour(&read_json(&followed), neighbour).unwrap();
-        assert!(
-            theirs == ours,
-            "spec/{}.json differs from HubSpot's structure at {}; rerun `cargo xtask update-spec --document {}`",
-            neighbour.name,
-            first_difference(&theirs, &ours, String::new()),
-            neighbour.name
-        );
-        assert_eq!(
-            normalize::normalize_neighbour(&ours, neighbour).unwrap(),
-            ours,
-            "{}: not idempotent",
-            neighbour.name
-        );
-        // Every route is in one of HubSpot's documents, and each of them generates.
-        let mut surfaces = vec![surface::surface(&generate::generate(&ours).unwrap()).unwrap()];
-        for file in others {
-            let other = reference::neighbour_document(neighbour.upstream.api, file);
-            let other = normalize::normalize_neighbour(&read_json(&other), neighbour)
-                .unwrap_or_else(|e| panic!("{} {file}: {e}", neighbour.name));
-            surfaces.push(surface::surface(&generate::generate(&other).unwrap()).unwrap());
+fn every_reference_document_normalizes_idempotently_generates_and_names_every_operation() {
+    // Every document of every API, normalized and generated once.
+    let mut surfaces: Vec<(&str, String, String)> = Vec::new();
+    for api in documented() {
+        for (file, doc) in reference_documents(api) {
+            let at = format!("{} {file}", api.name);
+            let once = normalize::normalize(&doc, api).unwrap_or_else(|e| panic!("{at}: {e}"));
+            assert_eq!(
+                normalize::normalize(&once, api).unwrap(),
+                once,
+                "{at}: not idempotent"
+            );
+            let unknown = crate::update_spec::unknown_operations(&once, api);
+            assert!(
+                unknown.is_empty(),
+                "{at}: operations without a registry row: {unknown:?}"
+            );
+            let source = generate::generate(&once, api).unwrap_or_else(|e| panic!("{at}: {e}"));
+            surfaces.push((api.name, file, surface::surface(&source).unwrap()));
         }
-        for route in neighbour.routes {
+    }
+    assert!(
+        surfaces.len() >= 20,
+        "expected HubSpot's documents of every API, found {}",
+        surfaces.len()
+    );
+    // Every row of the registry is in one of HubSpot's documents (an association operation
+    // of a deals document counts for the associations API).
+    for api in documented() {
+        for operation in api.operations {
+            let named = format!("operation {}: ", operation.name);
             assert!(
                 surfaces
                     .iter()
-                    .any(|s| s.contains(&format!("operation {}: ", route.name))),
+                    .any(|(_, _, surface)| surface.contains(&named)),
                 "{}: no document has `{}`",
-                neighbour.name,
-                route.name
+                api.name,
+                operation.name
             );
         }
     }
 }
 
 #[test]
-fn committed_surface_snapshots_of_the_apis_around_deals_match() {
-    for neighbour in normalize::neighbours() {
-        let ours = read_json(&workspace().join(format!("spec/{}.json", neighbour.name)));
-        let doc = normalize::normalize_neighbour(&ours, neighbour).unwrap();
-        let actual = surface::surface(&generate::generate(&doc).unwrap()).unwrap();
-        let path = workspace().join(format!("spec/{}-surface.txt", neighbour.name));
+#[ignore = "needs HubSpot's documents: set HUBSPOT_DEALS_REFERENCE to their folder (CI does)"]
+fn every_spec_document_has_the_structure_of_hubspots_at_its_version() {
+    for api in documented() {
+        let ours = spec(api);
+        let version = ours["info"]["version"].as_str().unwrap();
+        assert_eq!(
+            version,
+            api.default_version(),
+            "spec/{}.json is of version {version}, not the API's default",
+            api.name
+        );
+        let file = api.file(version).unwrap();
+        let path = reference::api_dir(api.document.unwrap().reference).join(&file);
+        let theirs = normalize::normalize(&read_json(&path), api).unwrap();
+        let (theirs, ours) = (
+            normalize::strip_descriptions(&theirs),
+            normalize::strip_descriptions(&ours),
+        );
+        if theirs != ours {
+            let changes = crate::diff::api_changes(&theirs, &ours);
+            panic!(
+                "spec/{}.json differs structurally from HubSpot's {file} normalized, at {}: \
+                 {changes:#?}; rerun `cargo xtask update-spec --document {}`",
+                api.name,
+                first_difference(&theirs, &ours, String::new()),
+                api.name
+            );
+        }
+    }
+}
+
+#[test]
+fn committed_surface_snapshots_match_the_generated_clients() {
+    for api in documented() {
+        let doc = normalize::normalize(&spec(api), api).unwrap();
+        let actual = surface::surface(&generate::generate(&doc, api).unwrap()).unwrap();
+        let path = workspace().join(format!("spec/{}-surface.txt", api.name));
         let committed = std::fs::read_to_string(&path).unwrap_or_default();
+        if committed != actual {
+            if std::env::var_os("UPDATE_SNAPSHOT").is_some() {
+                std::fs::write(&path, &actual).unwrap();
+                continue;
+            }
+            let first = committed
+                .lines()
+                .zip(actual.lines())
+                .position(|(a, b)| a != b);
+            panic!(
+                "{} is stale (first differing line: {first:?}); rerun `cargo xtask update-spec \
+                 --document {}` or `UPDATE_SNAPSHOT=1 cargo test -p xtask` and review the diff",
+                path.display(),
+                api.name
+            );
+        }
+    }
+}
+
+#[test]
+fn every_spec_document_is_normalized_and_its_operations_are_ours() {
+    for api in documented() {
+        let ours = spec(api);
+        let normalized = normalize::normalize(&ours, api).unwrap();
         assert!(
-            committed == actual,
-            "{} is stale; rerun `cargo xtask update-spec --document {}` and review the diff",
-            path.display(),
-            neighbour.name
+            normalized == ours,
+            "spec/{}.json is not in normalized form at {}; run `cargo xtask update-spec --document {}`",
+            api.name,
+            first_difference(&normalized, &ours, String::new()),
+            api.name
+        );
+        assert_eq!(
+            crate::update_spec::unknown_operations(&ours, api),
+            Vec::<String>::new(),
+            "spec/{}.json",
+            api.name
         );
     }
 }
 
 #[test]
-fn every_schema_of_spec_has_a_readable_name() {
-    let spec = read_json(&workspace().join("spec/deals.json"));
-    assert_eq!(generate::unnamed_schemas(&spec), Vec::<String>::new());
+fn every_schema_of_spec_deals_has_a_readable_name() {
+    let spec = spec(&registry::DEALS);
+    assert_eq!(
+        generate::unnamed_schemas(&spec, &registry::DEALS),
+        Vec::<String>::new()
+    );
 }
 
 #[test]
 #[ignore = "needs HubSpot's documents: set HUBSPOT_DEALS_REFERENCE to their folder (CI does)"]
-fn every_schema_of_every_version_has_a_readable_name_that_generates() {
-    let dir = reference::deals_dir();
-    for entry in std::fs::read_dir(dir).unwrap() {
-        let path = entry.unwrap().path();
-        if path.extension().is_none_or(|e| e != "json") {
-            continue;
-        }
-        let doc = normalize::normalize(&read_json(&path)).unwrap();
+fn every_schema_of_every_deals_version_has_a_readable_name_that_generates() {
+    let deals = &registry::DEALS;
+    for (file, doc) in reference_documents(deals) {
+        let doc = normalize::normalize(&doc, deals).unwrap();
         assert_eq!(
-            generate::unnamed_schemas(&doc),
+            generate::unnamed_schemas(&doc, deals),
             Vec::<String>::new(),
-            "{}",
-            path.display()
+            "{file}"
         );
-        let source = generate::generate(&doc).unwrap();
+        let source = generate::generate(&doc, deals).unwrap();
         for name in [
             "Deal",
             "DealPage",
@@ -161,38 +210,15 @@ fn every_schema_of_every_version_has_a_readable_name_that_generates() {
         ] {
             assert!(
                 source.contains(&format!("pub struct {name} ")),
-                "{}: no type {name}",
-                path.display()
+                "{file}: no type {name}"
             );
         }
     }
 }
 
 #[test]
-#[ignore = "needs HubSpot's documents: set HUBSPOT_DEALS_REFERENCE to their folder (CI does)"]
-fn spec_has_the_structure_of_normalized_upstream_v3() {
-    let dir = reference::deals_dir();
-    let upstream = normalize::normalize(&read_json(&dir.join("v3.json"))).unwrap();
-    let ours = read_json(&workspace().join("spec/deals.json"));
-    let (upstream, ours) = (
-        normalize::strip_descriptions(&upstream),
-        normalize::strip_descriptions(&ours),
-    );
-    if upstream != ours {
-        let changes = crate::diff::api_changes(&upstream, &ours);
-        panic!("spec/deals.json differs structurally from normalized v3: {changes:#?}");
-    }
-}
-
-#[test]
-fn spec_is_normalized_and_fully_described() {
-    let ours = read_json(&workspace().join("spec/deals.json"));
-    let normalized = normalize::normalize(&ours).unwrap();
-    assert!(
-        normalized == ours,
-        "spec/deals.json is not in normalized form at {}; run `cargo xtask update-spec`",
-        first_difference(&normalized, &ours, String::new())
-    );
+fn spec_deals_is_fully_described() {
+    let ours = spec(&registry::DEALS);
     let mut undescribed = Vec::new();
     for (path, item) in ours["paths"].as_object().unwrap() {
         for (method, op) in item.as_object().unwrap() {
@@ -222,29 +248,6 @@ fn spec_is_normalized_and_fully_described() {
         undescribed.is_empty(),
         "without our description: {undescribed:?}"
     );
-}
-
-#[test]
-fn committed_surface_snapshot_matches_the_generated_client() {
-    let ours = read_json(&workspace().join("spec/deals.json"));
-    let source = generate::generate(&normalize::normalize(&ours).unwrap()).unwrap();
-    let actual = surface::surface(&source).unwrap();
-    let snapshot_path = workspace().join("spec/surface.txt");
-    let committed = std::fs::read_to_string(&snapshot_path).unwrap_or_default();
-    if committed != actual {
-        if std::env::var_os("UPDATE_SNAPSHOT").is_some() {
-            std::fs::write(&snapshot_path, &actual).unwrap();
-            return;
-        }
-        let first = committed
-            .lines()
-            .zip(actual.lines())
-            .position(|(a, b)| a != b);
-        panic!(
-            "spec/surface.txt is stale (first differing line: {first:?}); rerun \
-             `cargo xtask update-spec` or `UPDATE_SNAPSHOT=1 cargo test -p xtask` and review the diff"
-        );
-    }
 }
 
 /// The JSON pointer of the first place where `a` and `b` differ.

@@ -53,7 +53,7 @@ fn workspace() -> PathBuf {
         .to_path_buf()
 }
 
-/// A scratch copy of the committed `spec/deals.json` and `spec/surface.txt`.
+/// A scratch copy of the committed `spec/deals.json` and `spec/deals-surface.txt`.
 fn scratch_spec() -> PathBuf {
     static NEXT: AtomicUsize = AtomicUsize::new(0);
     let dir = std::env::temp_dir().join(format!(
@@ -62,7 +62,7 @@ fn scratch_spec() -> PathBuf {
         NEXT.fetch_add(1, Ordering::SeqCst)
     ));
     std::fs::create_dir_all(&dir).unwrap();
-    for file in ["deals.json", "surface.txt"] {
+    for file in ["deals.json", "deals-surface.txt"] {
         std::fs::copy(workspace().join("spec").join(file), dir.join(file)).unwrap();
     }
     dir
@@ -93,9 +93,13 @@ fn update_spec(dir: &Path, args: &[&str]) -> Output {
         .unwrap()
 }
 
-fn reference_v3() -> String {
-    std::fs::read_to_string(reference::deals_document("v3.json")).unwrap()
+/// HubSpot's deals document of the version `spec/` follows.
+fn reference_current() -> String {
+    std::fs::read_to_string(reference::deals_document("2026-09.json")).unwrap()
 }
+
+/// The path deals live under in the committed `spec/deals.json`.
+const DEALS: &str = "/crm/objects/2026-09/0-3";
 
 fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
@@ -104,8 +108,8 @@ fn text(bytes: &[u8]) -> String {
 #[test]
 #[ignore = "needs HubSpot's documents: set HUBSPOT_DEALS_REFERENCE to their folder (CI does)"]
 fn success_and_check_against_a_served_reference_document() {
-    let v3 = reference_v3();
-    let base = serve(vec![("/deals.json", 200, v3)]);
+    let current = reference_current();
+    let base = serve(vec![("/deals.json", 200, current)]);
     let url = format!("{base}/deals.json");
     let dir = scratch_spec();
     let before = snapshot(&dir);
@@ -130,7 +134,7 @@ fn success_and_check_against_a_served_reference_document() {
     doc["paths"]
         .as_object_mut()
         .unwrap()
-        .remove("/crm/v3/objects/0-3/merge");
+        .remove(&format!("{DEALS}/merge"));
     doc["components"]["schemas"]["Filter"]["required"] = serde_json::json!(["operator"]);
     std::fs::write(&deals, serde_json::to_string_pretty(&doc).unwrap()).unwrap();
     let edited = snapshot(&dir);
@@ -138,7 +142,7 @@ fn success_and_check_against_a_served_reference_document() {
     assert_eq!(check.status.code(), Some(1), "{}", text(&check.stderr));
     let out = text(&check.stdout);
     assert!(
-        out.contains("+ operation merge (POST /crm/v3/objects/0-3/merge)"),
+        out.contains(&format!("+ operation merge (POST {DEALS}/merge)")),
         "{out}"
     );
     assert!(out.contains("~ schema Filter"), "{out}");
@@ -185,7 +189,10 @@ fn a_date_versioned_document_updates_with_a_printed_api_diff() {
         printed.contains("~ operation get_by_id (GET /crm/objects/2026-03/0-3/{dealId})"),
         "{printed}"
     );
-    assert!(printed.contains("+ operation associate"), "{printed}");
+    assert!(
+        printed.contains("+ operation create_labelled_association"),
+        "{printed}"
+    );
     let doc: serde_json::Value =
         serde_json::from_slice(&std::fs::read(dir.join("deals.json")).unwrap()).unwrap();
     let op = &doc["paths"]["/crm/objects/2026-03/0-3/{dealId}"]["get"];
@@ -205,7 +212,7 @@ fn a_schema_without_a_readable_name_is_reported() {
     .unwrap();
     doc["components"]["schemas"]["BrandNewThing"] =
         doc["components"]["schemas"]["SimplePublicObjectInput"].clone();
-    let update = doc["paths"]["/crm/v3/objects/0-3/{dealId}"]["patch"]["requestBody"]["content"]
+    let update = doc["paths"][format!("{DEALS}/{{dealId}}")]["patch"]["requestBody"]["content"]
         ["application/json"]["schema"]
         .as_object_mut()
         .unwrap();
@@ -261,7 +268,7 @@ fn bad_inputs_each_get_one_clear_line_and_leave_spec_untouched() {
     assert_rejected(&["--from", &format!("{base}/swagger")], "Swagger 2");
     assert_rejected(
         &["--from", &format!("{base}/contacts")],
-        "no CRM deals paths",
+        "none of the deals API's paths",
     );
     assert_rejected(
         &["--from", "/nonexistent/deals.json"],
@@ -290,7 +297,7 @@ fn a_document_that_normalizes_but_does_not_generate_changes_nothing() {
     let dir = scratch_spec();
     // Two different success types for one operation: Progenitor cannot generate it.
     let source = changed_spec(&dir, |doc| {
-        doc["paths"]["/crm/v3/objects/0-3"]["get"]["responses"]["201"] = serde_json::json!({
+        doc["paths"][DEALS]["get"]["responses"]["201"] = serde_json::json!({
             "description": "also",
             "content": {"text/plain": {"schema": {"type": "string"}}}
         });
@@ -311,13 +318,13 @@ fn a_spec_that_is_not_json_is_reported_and_left_alone() {
 #[test]
 fn the_document_and_its_surface_are_written_as_a_pair() {
     let dir = scratch_spec();
-    // surface.txt cannot be replaced (it is a folder): the new deals.json must not stay.
-    std::fs::remove_file(dir.join("surface.txt")).unwrap();
-    std::fs::create_dir(dir.join("surface.txt")).unwrap();
-    std::fs::write(dir.join("surface.txt").join("keep"), "x").unwrap();
+    // deals-surface.txt cannot be replaced (it is a folder): the new deals.json must not stay.
+    std::fs::remove_file(dir.join("deals-surface.txt")).unwrap();
+    std::fs::create_dir(dir.join("deals-surface.txt")).unwrap();
+    std::fs::write(dir.join("deals-surface.txt").join("keep"), "x").unwrap();
     let before = std::fs::read(dir.join("deals.json")).unwrap();
     let source = changed_spec(&dir, |doc| {
-        doc["paths"]["/crm/v3/objects/0-3"]["get"]["parameters"]
+        doc["paths"][DEALS]["get"]["parameters"]
             .as_array_mut()
             .unwrap()
             .retain(|p| p["name"] != "archived");
@@ -349,8 +356,35 @@ fn every_document_updates_from_a_reference_folder_or_none_does() {
     // written as committed, and a check then finds nothing to change.
     let dir = scratch_spec();
     let from = reference.display().to_string();
-    let all = update_spec(&dir, &["--document", "all", "--from", &from]);
+    let all = update_spec(
+        &dir,
+        &[
+            "--document",
+            "all",
+            "--api-version",
+            "2026-09",
+            "--from",
+            &from,
+        ],
+    );
     assert!(all.status.success(), "{}", text(&all.stderr));
+    let printed = text(&all.stdout);
+    for api in [
+        "deals",
+        "pipelines",
+        "properties",
+        "associations",
+        "association_labels",
+    ] {
+        assert!(
+            printed.contains(&format!("{api} API surface")),
+            "the diff of {api}: {printed}"
+        );
+    }
+    assert!(
+        printed.contains("hubspot-webhooks-journal-spec/2026-03.json"),
+        "an API without 2026-09 keeps its newest: {printed}"
+    );
     for name in [
         "deals.json",
         "pipelines.json",
@@ -385,7 +419,7 @@ fn every_document_updates_from_a_reference_folder_or_none_does() {
     )
     .unwrap();
     let empty = scratch_spec();
-    for file in ["deals.json", "surface.txt"] {
+    for file in ["deals.json", "deals-surface.txt"] {
         std::fs::remove_file(empty.join(file)).unwrap();
     }
     let refused = update_spec(

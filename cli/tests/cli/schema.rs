@@ -194,7 +194,7 @@ async fn an_export_of_every_property_and_the_associations_loses_nothing() {
     let counters = fake.counters();
     assert_eq!(counters.by_status.get(&414), None, "no URL too long");
     // 250 deals: one batch read per type.
-    assert_eq!(counters.by_operation["associations_v4_batch_read"], 2);
+    assert_eq!(counters.by_operation["batch_read_associations"], 2);
 
     let csv = scratch.run(
         &fake,

@@ -458,10 +458,19 @@ async fn validation_errors_carry_hubspot_bodies() {
 #[tokio::test]
 async fn unknown_routes_and_methods_get_json_errors() {
     let fake = fake().await;
-    let route = get(format!("{}/crm/v3/objects/dealz", fake.base_url())).await;
+    let route = get(format!("{}/crm/v3/nothing/here", fake.base_url())).await;
     assert_eq!(route.status, 404);
     assert_eq!(route.json["message"], "resource not found");
     assert_eq!(route.category(), Some("OBJECT_NOT_FOUND"));
+    // Another object type is there at HubSpot; the fake keeps none, and answers as HubSpot
+    // does a token without its scopes.
+    let other = get(format!("{}/crm/v3/objects/dealz", fake.base_url())).await;
+    assert_eq!(other.status, 403);
+    assert_eq!(other.category(), Some("MISSING_SCOPES"));
+    assert_eq!(
+        other.json["errors"][0]["context"]["requiredGranularScopes"],
+        json!(["crm.objects.dealz.read"])
+    );
     let method = send(
         http()
             .put(format!("{}{DEALS}/1", fake.base_url()))

@@ -37,3 +37,31 @@ pub fn deals_documents() -> Vec<(String, serde_json::Value)> {
     );
     documents
 }
+
+/// HubSpot's documents of `api` (`hubspot-{reference}-spec/*.json`, by file stem), read from
+/// the reference folder; fails like [`deals_documents`] when the folder is not there.
+pub fn documents(api: &hubspot_deals::registry::Api) -> Vec<(String, serde_json::Value)> {
+    let reference = api.document.expect("a generated API").reference;
+    let root = std::env::var_os(VARIABLE).unwrap_or_else(|| {
+        panic!("{VARIABLE} is not set: set it to the folder holding hubspot-{reference}-spec/")
+    });
+    let dir = PathBuf::from(root).join(format!("hubspot-{reference}-spec"));
+    let mut documents = Vec::new();
+    for version in api.versions() {
+        let Some(file) = api.file(version.name) else {
+            continue;
+        };
+        let path = dir.join(&file);
+        if path.is_file() {
+            let text = std::fs::read_to_string(&path).expect("readable");
+            documents.push((file, serde_json::from_str(&text).expect("JSON")));
+        }
+    }
+    assert!(
+        !documents.is_empty(),
+        "no document of the {} API in {}",
+        api.name,
+        dir.display()
+    );
+    documents
+}

@@ -43,3 +43,17 @@ pub fn neighbour_document(api: &str, name: &str) -> PathBuf {
     assert!(path.is_file(), "{} is missing", path.display());
     path
 }
+
+/// The folder of HubSpot's documents of an API (`hubspot-{reference}-spec/`).
+pub fn api_dir(reference: &str) -> PathBuf {
+    let root = std::env::var_os(VARIABLE).unwrap_or_else(|| {
+        panic!("{VARIABLE} is not set: set it to the folder holding hubspot-{reference}-spec/")
+    });
+    let dir = PathBuf::from(root).join(format!("hubspot-{reference}-spec"));
+    assert!(
+        dir.is_dir(),
+        "{VARIABLE} names {}, which is not a folder",
+        dir.display()
+    );
+    dir
+}

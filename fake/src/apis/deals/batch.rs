@@ -1,12 +1,14 @@
 //! The batch operations: at most 100 inputs; duplicate ids rejected (update, upsert);
 //! partial failures as 207 with `errors` and `numErrors`.
 
-use super::errors::ApiError;
-use super::objects::{Answer, associations_of, properties_of, string_field, strings};
-use super::query::Query;
-use super::render::{self, Selection};
-use super::state::World;
-use super::store::{Lookup, timestamp};
+use crate::apis::deals::objects::{associations_of, properties_of};
+use crate::apis::{string_field, strings};
+use crate::errors::Answer;
+use crate::errors::ApiError;
+use crate::query::Query;
+use crate::store::render::{self, Selection};
+use crate::store::{Lookup, timestamp};
+use crate::world::World;
 use serde_json::{Value, json};
 use std::collections::BTreeSet;
 

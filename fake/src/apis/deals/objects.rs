@@ -1,16 +1,15 @@
 //! The single-deal operations: list, create, read, update, archive, merge.
 
-use super::errors::ApiError;
-use super::query::Query;
-use super::render::{self, Selection};
-use super::state::World;
-use super::store::Lookup;
+use crate::apis::string_field;
+use crate::errors::Answer;
+use crate::errors::ApiError;
+use crate::query::Query;
+use crate::store::Lookup;
+use crate::store::render::{self, Selection};
+use crate::world::World;
 use hubspot_deals::limits;
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
-
-/// A handler's answer: status and body (`None` for 204).
-pub(crate) type Answer = Result<(u16, Option<Value>), ApiError>;
 
 /// The request's `properties` object (its value types were checked against the spec).
 pub(crate) fn properties_of(body: &Value, at: &str) -> Result<BTreeMap<String, String>, ApiError> {
@@ -23,29 +22,6 @@ pub(crate) fn properties_of(body: &Value, at: &str) -> Result<BTreeMap<String, S
         .iter()
         .map(|(name, value)| (name.clone(), value.as_str().unwrap_or_default().to_string()))
         .collect())
-}
-
-/// The strings of an array field (absent or not an array: none).
-pub(crate) fn strings(body: &Value, name: &str) -> Vec<String> {
-    body.get(name)
-        .and_then(Value::as_array)
-        .map(|items| {
-            items
-                .iter()
-                .filter_map(Value::as_str)
-                .map(str::to_string)
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
-/// A required string field of a JSON object.
-pub(crate) fn string_field<'a>(body: &'a Value, name: &str, at: &str) -> Result<&'a str, ApiError> {
-    body.get(name).and_then(Value::as_str).ok_or_else(|| {
-        ApiError::validation(format!(
-            "Invalid input JSON: {at}{name} is required and must be a string"
-        ))
-    })
 }
 
 /// `associations` of a create input, as (object type, id, label).
@@ -207,4 +183,20 @@ pub(crate) fn merge(world: &mut World, body: &Value) -> Answer {
         200,
         Some(render::deal(deal, &world.store.schema, &selection)),
     ))
+}
+
+/// `POST …/gdpr-delete`: removes the deal for good (it cannot be restored, and its id no
+/// longer resolves).
+pub(crate) fn gdpr_delete(world: &mut World, body: &Value) -> Answer {
+    let key = string_field(body, "objectId", "")?;
+    let id_property = body.get("idProperty").and_then(Value::as_str);
+    let id = match world.store.resolve(key, id_property, false)? {
+        Lookup::Found(id) => id,
+        Lookup::Missing => match world.store.resolve(key, id_property, true)? {
+            Lookup::Found(id) => id,
+            Lookup::Missing => return Err(ApiError::not_found()),
+        },
+    };
+    world.store.remove(id);
+    Ok((204, None))
 }

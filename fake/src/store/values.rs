@@ -5,7 +5,7 @@
 //! since April 2025 non-string values with leading or trailing spaces are refused. Where
 //! HubSpot's exact grammar is not documented, the choices are in the README's table.
 
-use super::errors::PropertyProblem;
+use crate::errors::PropertyProblem;
 use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
 use std::collections::BTreeMap;
 

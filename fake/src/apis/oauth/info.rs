@@ -6,7 +6,7 @@
 //! The account behind every token is the fake's own: hub [`PORTAL_ID`](crate::PORTAL_ID),
 //! user [`FAKE_USER_ID`] (`FAKE_USER_EMAIL`), app [`WEBHOOK_APP_ID`](crate::WEBHOOK_APP_ID).
 
-use super::auth::{FAKE_HUB_DOMAIN, FAKE_USER_EMAIL, FAKE_USER_ID, Known, TokenAnswer, Tokens};
+use crate::auth::{FAKE_HUB_DOMAIN, FAKE_USER_EMAIL, FAKE_USER_ID, Known, TokenAnswer, Tokens};
 use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
 use std::collections::HashMap;

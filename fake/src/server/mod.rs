@@ -1,31 +1,24 @@
 //! The fake's HTTP side: accepts connections on loopback, routes each request, applies
 //! faults, auth, scopes and budgets in HubSpot's order, and logs the outcome.
 
-use super::auth::{Caller, READ_SCOPE, WRITE_SCOPE};
-use super::errors::ApiError;
-use super::faults::FaultKind;
-use super::journal_log::JournalRead;
-use super::log::LoggedRequest;
-use super::objects::Answer;
-use super::query::Query;
-use super::routes::{
-    AssociationsChange, LabelChange, LimitChange, Neighbour, Params, PropertyChange, Route,
-    SchemaChange, SubscriptionCall, route,
-};
-use super::state::World;
-use super::{
-    associations, authorize, batch, oauth_api, objects, pipelines, properties, schemas, search,
-    validate,
-};
+pub(crate) mod router;
+
+use crate::apis::{self, Request as ApiRequest};
+use crate::auth::Caller;
+use crate::errors::{Answer, ApiError};
+use crate::faults::FaultKind;
+use crate::log::LoggedRequest;
+use crate::query::Query;
+use crate::world::World;
 use bytes::Bytes;
 use chrono::{DateTime, Utc};
 use http_body_util::combinators::BoxBody;
 use http_body_util::{BodyExt, Full, Limited, StreamBody};
-use hubspot_deals::operations::{Budget, OperationId};
+use hubspot_deals::registry::{Budget, CallAuth};
 use hyper::body::{Frame, Incoming};
 use hyper::{Request, Response};
+use router::{Call, Route, route};
 use serde_json::{Value, json};
-use std::collections::HashMap;
 use std::convert::Infallible;
 use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex};
@@ -87,76 +80,6 @@ impl Outcome {
     }
 }
 
-/// The JSON body of a request: an object, or for `associate` an array of specs.
-fn parse_json(headers: &hyper::HeaderMap, body: &[u8], array: bool) -> Result<Value, ApiError> {
-    let content_type = headers
-        .get(hyper::header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok());
-    if !content_type.is_some_and(|t| {
-        t.trim_start()
-            .to_ascii_lowercase()
-            .starts_with("application/json")
-    }) {
-        return Err(ApiError::unsupported_media_type(content_type));
-    }
-    let value: Value = serde_json::from_slice(body).map_err(|e| ApiError::malformed_json(&e))?;
-    if array && !value.is_array() {
-        return Err(ApiError::validation(
-            "Invalid input JSON: the body must be a JSON array",
-        ));
-    }
-    if !array && !value.is_object() {
-        return Err(ApiError::validation(
-            "Invalid input JSON: the body must be a JSON object",
-        ));
-    }
-    Ok(value)
-}
-
-/// Runs a deals operation; operations this fake does not serve yet are unknown routes.
-fn deals(
-    world: &mut World,
-    operation: OperationId,
-    params: &Params,
-    query: &Query,
-    body: &Value,
-) -> Answer {
-    let id = params.id.as_str();
-    match operation {
-        OperationId::GetPage => objects::get_page(world, query),
-        OperationId::Create => objects::create(world, body),
-        OperationId::GetById => objects::get_by_id(world, id, query),
-        OperationId::Update => objects::update(world, id, query, body),
-        OperationId::Archive => objects::archive(world, id),
-        OperationId::Merge => objects::merge(world, body),
-        OperationId::BatchRead => batch::read(world, query, body),
-        OperationId::BatchCreate => batch::create(world, body),
-        OperationId::BatchUpdate => batch::update(world, body),
-        OperationId::BatchUpsert => batch::upsert(world, body),
-        OperationId::BatchArchive => batch::archive(world, body),
-        OperationId::Search => search::search(world, body),
-        OperationId::GdprDelete => associations::gdpr_delete(world, body),
-        OperationId::ListAssociations => associations::list(world, params, query),
-        OperationId::Associate => associations::associate(world, params, body),
-        OperationId::AssociateDefault => associations::associate_default(world, params),
-        OperationId::Disassociate => associations::disassociate(world, params),
-        _ => Err(ApiError::not_found()),
-    }
-}
-
-/// The success status a version's document declares for what v3 answers with `status`:
-/// the 2025-09 document declares 200 (not 201) for batch create, and neither it nor 2026-09
-/// declares 207, so their partial failures get the operation's success status with the same
-/// body (`errors`, `numErrors`).
-fn declared_status(version: Option<&str>, operation: OperationId, status: u16) -> u16 {
-    match (version, operation, status) {
-        (Some("2025-09"), OperationId::BatchCreate, 201 | 207) => 200,
-        (Some("2026-09"), OperationId::BatchCreate, 207) => 201,
-        (Some("2025-09" | "2026-09"), _, 207) => 200,
-        _ => status,
-    }
-}
-
 /// Handles a routed request with the world locked (no waiting happens here).
 fn process(
     world: &mut World,
@@ -174,8 +97,6 @@ fn process(
         return Outcome::error(ApiError::uri_too_long(length), correlation_id);
     }
     let now = world.now();
-    let form =
-        || -> HashMap<String, String> { form_urlencoded::parse(body).into_owned().collect() };
     match route {
         Route::NotFound => Outcome::error(ApiError::not_found(), correlation_id),
         Route::MethodNotAllowed(allowed) => {
@@ -197,36 +118,45 @@ fn process(
             }
         }
         Route::Authorize => authorize_page(world, parts),
-        Route::OAuthToken { v3 } => token_grant(world, parts, body, *v3, now, correlation_id),
-        Route::AccessTokenInfo(token) => {
-            let (status, answer) = oauth_api::access_token_info(&world.tokens, token, now);
-            oauth_outcome(status, Some(answer), correlation_id)
-        }
-        Route::RefreshTokenInfo(token) => {
-            let (status, answer) = oauth_api::refresh_token_info(&world.tokens, token, now);
-            oauth_outcome(status, Some(answer), correlation_id)
-        }
-        Route::RevokeRefreshToken(token) => {
-            if world.tokens.revoke(token) {
-                Outcome::json(204, None)
-            } else {
-                Outcome::error(ApiError::not_found(), correlation_id)
+        Route::Retired { call, since } => Outcome::error(retired(call, since), correlation_id),
+        Route::Api(call) if call.api.auth == CallAuth::AppForm => {
+            let request = api_request(call, parts, body);
+            match apis::oauth::handle(world, &request) {
+                Ok((status, answer)) => oauth_outcome(status, answer, correlation_id),
+                Err(error) => Outcome::error(error, correlation_id),
             }
         }
-        Route::Introspect => {
-            let (status, answer) = oauth_api::introspect(&world.tokens, &form(), now);
-            oauth_outcome(status, Some(answer), correlation_id)
-        }
-        Route::Revoke => {
-            let (status, answer) = oauth_api::revoke(&mut world.tokens, &form());
-            oauth_outcome(status, answer, correlation_id)
-        }
-        Route::Deals { .. } => deals_call(world, route, parts, body, now, correlation_id),
-        Route::Neighbour(read) => {
-            let outcome = neighbour_call(world, read, parts, body, now, correlation_id);
+        Route::Api(call) => {
+            let outcome = api_call(world, call, parts, body, now, correlation_id);
             world.publish_changes();
             outcome
         }
+    }
+}
+
+/// What a retired version answers: 410 Gone, naming the date and the version to use.
+/// HubSpot has not said what a sunset endpoint will answer; 410 is what HTTP says of a
+/// resource that is gone for good, no client retries it, and nobody mistakes it for a
+/// missing deal (404) or a bad token (401, which sends clients to refresh or log in again).
+fn retired(call: &Call, since: &str) -> ApiError {
+    let current = call.api.default_version();
+    ApiError::gone(format!(
+        "HubSpot retired the {} API {} on {since}: call version {current} ({})",
+        call.api.title, call.version.name, call.operation.name
+    ))
+}
+
+/// The request as an API's handler reads it.
+fn api_request<'a>(
+    call: &'a Call,
+    parts: &'a hyper::http::request::Parts,
+    body: &'a [u8],
+) -> ApiRequest<'a> {
+    ApiRequest {
+        call,
+        query: Query::parse(parts.uri.query()),
+        headers: &parts.headers,
+        body,
     }
 }
 
@@ -285,16 +215,16 @@ fn authorize_page(world: &mut World, parts: &hyper::http::request::Parts) -> Out
     let World {
         tokens, secrets, ..
     } = world;
-    let (status, headers, body) = match authorize::authorize(tokens, &query, secrets) {
-        authorize::Authorized::Redirect(to) => (
+    let (status, headers, body) = match apis::oauth::authorize::authorize(tokens, &query, secrets) {
+        apis::oauth::authorize::Authorized::Redirect(to) => (
             302,
             vec![("Location", to)],
-            authorize::page("Redirecting", "Back to the app."),
+            apis::oauth::authorize::page("Redirecting", "Back to the app."),
         ),
-        authorize::Authorized::Refused(message) => (
+        apis::oauth::authorize::Authorized::Refused(message) => (
             400,
             Vec::new(),
-            authorize::page("Something went wrong", &message),
+            apis::oauth::authorize::page("Something went wrong", &message),
         ),
     };
     Outcome {
@@ -305,31 +235,6 @@ fn authorize_page(world: &mut World, parts: &hyper::http::request::Parts) -> Out
         token: None,
         limited: false,
     }
-}
-
-/// The OAuth token grant (`/oauth/v1/token`, v3 and 2026-03): v1's answer lacks v3's fields.
-fn token_grant(
-    world: &mut World,
-    parts: &hyper::http::request::Parts,
-    body: &[u8],
-    v3: bool,
-    now: DateTime<Utc>,
-    correlation_id: &str,
-) -> Outcome {
-    // v1 also reads `client_secret` and `refresh_token` from the query; the form wins.
-    let mut form: HashMap<String, String> = Query::parse(parts.uri.query()).pairs();
-    form.extend(form_urlencoded::parse(body).into_owned());
-    let World {
-        tokens, secrets, ..
-    } = world;
-    let (status, mut answer) = tokens.token_endpoint(&form, now, secrets);
-    if !v3 && let Some(fields) = answer.as_object_mut() {
-        // v3 added these to the grant's answer; v1's has none of them.
-        for v3_only in ["hub_id", "scopes", "user_id", "token_use"] {
-            fields.remove(v3_only);
-        }
-    }
-    oauth_outcome(status, Some(answer), correlation_id)
 }
 
 /// A caller let through: the label of its credential (for the log) and the rate-limit
@@ -378,14 +283,9 @@ fn admit(
 }
 
 /// The outcome of an admitted call.
-fn answered(
-    answer: Answer,
-    status: impl FnOnce(u16) -> u16,
-    admitted: Admitted,
-    correlation_id: &str,
-) -> Outcome {
+fn answered(answer: Answer, admitted: Admitted, correlation_id: &str) -> Outcome {
     let mut outcome = match answer {
-        Ok((code, body)) => Outcome::json(status(code), body),
+        Ok((code, body)) => Outcome::json(code, body),
         Err(e) => Outcome::error(e, correlation_id),
     };
     outcome.headers.extend(admitted.headers);
@@ -393,217 +293,51 @@ fn answered(
     outcome
 }
 
-/// A call of the deals API: the caller admitted, the body read, the operation run, its
-/// changes published.
-fn deals_call(
+/// A call of one of the registry's APIs with a bearer token: the caller admitted (its
+/// scope as the registry says, its budget spent), then the operation run by its API's
+/// module. A path for an object type the fake does not keep answers as HubSpot does to a
+/// token without that object's scopes: 403 `MISSING_SCOPES`, naming the scope.
+fn api_call(
     world: &mut World,
-    route: &Route,
+    call: &Call,
     parts: &hyper::http::request::Parts,
     body: &[u8],
     now: DateTime<Utc>,
     correlation_id: &str,
 ) -> Outcome {
-    let Route::Deals {
-        operation,
-        params,
-        version,
-    } = route
-    else {
-        return Outcome::error(ApiError::not_found(), correlation_id);
-    };
+    let operation = call.operation;
     let search = operation.budget == Budget::Search;
-    let admitted = match admit(
-        world,
-        parts,
-        operation.scope.as_str(),
-        search,
-        now,
-        correlation_id,
-    ) {
+    let admitted = match admit(world, parts, operation.scope, search, now, correlation_id) {
         Ok(admitted) => admitted,
         Err(refused) => return refused,
     };
-    let query = Query::parse(parts.uri.query());
-    let answer = if operation.body {
-        let array = operation.id == OperationId::Associate;
-        parse_json(&parts.headers, body, array).and_then(|mut json| {
-            if operation.id == OperationId::Search {
-                search::accepted_forms(&mut json)?;
-            }
-            validate::request_body(operation.name, &json)?;
-            deals(world, operation.id, params, &query, &json)
-        })
-    } else {
-        deals(world, operation.id, params, &query, &Value::Null)
-    };
-    world.publish_changes();
-    let declared = |status| declared_status(*version, operation.id, status);
-    answered(answer, declared, admitted, correlation_id)
+    if let Some(other) = call.other_object_type() {
+        let scope = other_object_scope(call, other);
+        return answered(
+            Err(ApiError::missing_scopes(&scope)),
+            admitted,
+            correlation_id,
+        );
+    }
+    let request = api_request(call, parts, body);
+    let answer = apis::handle(world, &request);
+    answered(answer, admitted, correlation_id)
 }
 
-/// A call around deals: admitted like a deals call (the fake asks for the deals read scope,
-/// or write for a change), then answered.
-fn neighbour_call(
-    world: &mut World,
-    read: &Neighbour,
-    parts: &hyper::http::request::Parts,
-    body: &[u8],
-    now: DateTime<Utc>,
-    correlation_id: &str,
-) -> Outcome {
-    let scope = read.scope().unwrap_or(if read.writes() {
-        WRITE_SCOPE
+/// The scope HubSpot asks of a call about another object type: its schema scope for its
+/// properties and pipelines, else its object scope.
+fn other_object_scope(call: &Call, object_type: &str) -> String {
+    let kind = if ["properties", "pipelines", "legacy_crm"].contains(&call.api.name) {
+        "schemas"
     } else {
-        READ_SCOPE
-    });
-    let admitted = match admit(world, parts, scope, false, now, correlation_id) {
-        Ok(admitted) => admitted,
-        Err(refused) => return refused,
+        "objects"
     };
-    let answer = match read {
-        Neighbour::Schemas => schemas::get_all(),
-        Neighbour::PropertiesV2 => properties::v2_get_all(&world.store.schema),
-        Neighbour::AssociationsBatchRead { to_type } => parse_json(&parts.headers, body, false)
-            .and_then(|json| associations::batch_read_v4(world, to_type, &json)),
-        Neighbour::AssociationsBatch { to_type, change } => parse_json(&parts.headers, body, false)
-            .and_then(|json| match change {
-                AssociationsChange::Create => associations::batch_create(world, to_type, &json),
-                AssociationsChange::Default => associations::batch_default(world, to_type, &json),
-                AssociationsChange::Archive => associations::batch_archive(world, to_type, &json),
-                AssociationsChange::ArchiveLabels => {
-                    associations::batch_archive_labels(world, to_type, &json)
-                }
-            }),
-        Neighbour::AssociationLabels { to_type, change } => match change {
-            LabelChange::List => associations::list_labels(world, to_type),
-            LabelChange::Create => parse_json(&parts.headers, body, false)
-                .and_then(|json| associations::create_label(world, to_type, &json)),
-            LabelChange::Update => parse_json(&parts.headers, body, false)
-                .and_then(|json| associations::update_label(world, to_type, &json)),
-        },
-        Neighbour::PipelineChange {
-            pipeline,
-            stage,
-            change,
-        } => {
-            let json = || parse_json(&parts.headers, body, false);
-            match (stage.as_deref(), change) {
-                (_, SchemaChange::CreateStage) => {
-                    json().and_then(|j| pipelines::create_stage(world, pipeline, &j))
-                }
-                (None, SchemaChange::Update) => {
-                    json().and_then(|j| pipelines::update(world, pipeline, &j))
-                }
-                (None, SchemaChange::Replace) => {
-                    json().and_then(|j| pipelines::replace(world, pipeline, &j))
-                }
-                (None, SchemaChange::Archive) => pipelines::archive(world, pipeline),
-                (stage, SchemaChange::Audit) => pipelines::audits(world, pipeline, stage),
-                (Some(stage), SchemaChange::Update) => {
-                    json().and_then(|j| pipelines::update_stage(world, pipeline, stage, &j))
-                }
-                (Some(stage), SchemaChange::Replace) => {
-                    json().and_then(|j| pipelines::replace_stage(world, pipeline, stage, &j))
-                }
-                (Some(stage), SchemaChange::Archive) => {
-                    pipelines::archive_stage(world, pipeline, stage)
-                }
-            }
-        }
-        Neighbour::JournalSubscriptions(call) => {
-            let now = world.now();
-            let subscriptions = &mut world.journal;
-            let json = || parse_json(&parts.headers, body, false);
-            match call {
-                SubscriptionCall::List => subscriptions.list(),
-                SubscriptionCall::Upsert => json().and_then(|j| subscriptions.upsert(&j, now)),
-                SubscriptionCall::Get(id) => subscriptions.get(id),
-                SubscriptionCall::Archive(id) => subscriptions.archive(id),
-                SubscriptionCall::ArchivePortal(id) => subscriptions.archive_portal(id),
-                SubscriptionCall::CreateFilter => {
-                    json().and_then(|j| subscriptions.create_filter(&j, now))
-                }
-                SubscriptionCall::Filter(id) => subscriptions.filter(id),
-                SubscriptionCall::ArchiveFilter(id) => subscriptions.archive_filter(id),
-                SubscriptionCall::Filters(id) => subscriptions.filters(id),
-            }
-        }
-        Neighbour::Journal { local, read } => {
-            let base_url = world.base_url.clone();
-            let elsewhere = *local
-                && Query::parse(parts.uri.query())
-                    .get("installPortalId")
-                    .is_some_and(|p| p != crate::PORTAL_ID.to_string());
-            let journal = &mut world.journal_log;
-            match read {
-                // Another account's local journal: the fake's app is installed in one.
-                _ if elsewhere => Err(ApiError::not_found()),
-                JournalRead::BatchRead => parse_json(&parts.headers, body, false)
-                    .and_then(|json| journal.read(&json, &base_url, now)),
-                JournalRead::Status(id) => journal.status(id),
-                JournalRead::Earliest | JournalRead::Latest | JournalRead::Next(_) => {
-                    journal.one(read, &base_url, now)
-                }
-                _ => journal.many(read, &base_url, now),
-            }
-        }
-        Neighbour::Snapshots => parse_json(&parts.headers, body, false).and_then(|json| {
-            world
-                .journal_log
-                .snapshot(&json, &world.store, now, &mut world.secrets)
-        }),
-        Neighbour::PropertyChange(change) => {
-            let json = || parse_json(&parts.headers, body, false);
-            match change {
-                PropertyChange::Update(name) => {
-                    json().and_then(|j| properties::update(world, name, &j))
-                }
-                PropertyChange::Archive(name) => properties::archive(world, name),
-                PropertyChange::BatchCreate => {
-                    json().and_then(|j| properties::batch_create(world, &j))
-                }
-                PropertyChange::BatchArchive => {
-                    json().and_then(|j| properties::batch_archive(world, &j))
-                }
-                PropertyChange::Groups => properties::groups(world),
-                PropertyChange::CreateGroup => {
-                    json().and_then(|j| properties::create_group(world, &j))
-                }
-                PropertyChange::Group(name) => properties::get_group(world, name),
-                PropertyChange::UpdateGroup(name) => {
-                    json().and_then(|j| properties::update_group(world, name, &j))
-                }
-                PropertyChange::ArchiveGroup(name) => properties::archive_group(world, name),
-            }
-        }
-        Neighbour::AssociationLabelArchive { to_type, type_id } => {
-            associations::archive_label(world, to_type, type_id)
-        }
-        Neighbour::AssociationLimits { to_type, change } => match change {
-            LimitChange::List => associations::list_limits(world, to_type),
-            LimitChange::Create | LimitChange::Update => parse_json(&parts.headers, body, false)
-                .and_then(|json| {
-                    associations::set_limits(world, to_type, &json, *change == LimitChange::Create)
-                }),
-            LimitChange::Purge => parse_json(&parts.headers, body, false)
-                .and_then(|json| associations::purge_limits(world, to_type, &json)),
-        },
-        Neighbour::PropertiesGetAll => properties::get_all(world),
-        Neighbour::PropertyCreate => parse_json(&parts.headers, body, false)
-            .and_then(|json| properties::create(world, &json)),
-        Neighbour::PropertyGetByName(name) => properties::get_by_name(world, name),
-        Neighbour::PropertiesBatchRead => parse_json(&parts.headers, body, false)
-            .and_then(|json| properties::batch_read(world, &json)),
-        Neighbour::PipelinesGetAll => pipelines::get_all(world),
-        Neighbour::PipelineCreate => {
-            parse_json(&parts.headers, body, false).and_then(|json| pipelines::create(world, &json))
-        }
-        Neighbour::PipelineGetById(id) => pipelines::get_by_id(world, id),
-        Neighbour::PipelineStages { pipeline, stage } => {
-            pipelines::stages(world, pipeline, stage.as_deref())
-        }
+    let access = if call.operation.writes() {
+        "write"
+    } else {
+        "read"
     };
-    answered(answer, |status| status, admitted, correlation_id)
+    format!("crm.{kind}.{}.{access}", object_type.to_ascii_lowercase())
 }
 
 /// The answer to a request whose body could not be read whole: 413 when it is larger than
@@ -692,7 +426,12 @@ async fn handle(
     request: Request<Incoming>,
 ) -> Result<Response<Body>, Dropped> {
     let (parts, incoming) = request.into_parts();
-    let route = route(&parts.method, parts.uri.path());
+    let as_of = world
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .as_of
+        .clone();
+    let route = route(&parts.method, parts.uri.path(), as_of.as_deref());
     let operation = route.name();
     let body = match Limited::new(incoming, MAX_BODY).collect().await {
         Ok(collected) => collected.to_bytes(),

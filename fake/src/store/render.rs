@@ -1,7 +1,7 @@
 //! Deals as HubSpot returns them: the chosen properties (or the defaults) plus the system
 //! ones, `null` for a property without a value, history and associations when asked for.
 
-use super::store::{DEFAULT_PROPERTIES, Deal, SYSTEM_PROPERTIES, Schema, Store, timestamp};
+use crate::store::{DEFAULT_PROPERTIES, Deal, SYSTEM_PROPERTIES, Schema, Store, timestamp};
 use serde_json::{Map, Value, json};
 
 /// What a read asked to see.

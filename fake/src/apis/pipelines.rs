@@ -12,10 +12,10 @@
 //! are in cannot be removed (400, naming how many deals), nor can an account's last
 //! pipeline or a pipeline's last stage.
 
-use super::errors::ApiError;
-use super::objects::Answer;
-use super::state::World;
-use super::store::{Audit, Described, Pipeline, account_created, timestamp};
+use crate::apis::Request;
+use crate::errors::{Answer, ApiError};
+use crate::store::{Audit, Described, Pipeline, account_created, timestamp};
+use crate::world::World;
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
 
@@ -73,9 +73,12 @@ fn stage(world: &World, pipeline: &str, id: &str, order: usize, count: usize) ->
             (label, order as i64, metadata, account_created())
         }
     };
+    // `writePermissions` is required from 2026-09 and harmless before: the fake's stages
+    // are written under the account's permissions, as HubSpot's default stages are.
     json!({
         "id": id, "label": label, "displayOrder": order, "metadata": metadata,
         "createdAt": timestamp(created), "updatedAt": timestamp(created), "archived": false,
+        "writePermissions": "CRM_PERMISSIONS_ENFORCEMENT",
     })
 }
 
@@ -109,6 +112,28 @@ fn find<'a>(world: &'a World, id: &str) -> Result<(usize, &'a Pipeline), ApiErro
         .enumerate()
         .find(|(_, p)| p.id == id)
         .ok_or_else(ApiError::not_found)
+}
+
+/// Runs a pipelines operation.
+pub(crate) fn handle(world: &mut World, request: &Request) -> Answer {
+    let (pipeline, stage) = (request.param("pipelineId"), request.param("stageId"));
+    match request.call.operation.name {
+        "list_pipelines" => get_all(world),
+        "create_pipeline" => create(world, &request.json()?),
+        "get_pipeline" => get_by_id(world, pipeline),
+        "replace_pipeline" => replace(world, pipeline, &request.json()?),
+        "archive_pipeline" => archive(world, pipeline),
+        "update_pipeline" => update(world, pipeline, &request.json()?),
+        "pipeline_audit" => audits(world, pipeline, None),
+        "list_stages" => stages(world, pipeline, None),
+        "create_stage" => create_stage(world, pipeline, &request.json()?),
+        "get_stage" => stages(world, pipeline, Some(stage)),
+        "replace_stage" => replace_stage(world, pipeline, stage, &request.json()?),
+        "archive_stage" => archive_stage(world, pipeline, stage),
+        "update_stage" => update_stage(world, pipeline, stage, &request.json()?),
+        "stage_audit" => audits(world, pipeline, Some(stage)),
+        _ => Err(ApiError::not_found()),
+    }
 }
 
 /// `GET /crm/v3/pipelines/deals`.

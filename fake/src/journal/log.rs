@@ -17,10 +17,10 @@
 //! `toObjectId`, `associationTypeId`, `associationCategory`, `isPrimary`), as a secondary
 //! description of HubSpot's journal gives them. The client reads it leniently.
 
-use super::errors::ApiError;
-use super::objects::Answer;
-use super::store::Store;
-use super::webhooks::Notice;
+use crate::errors::Answer;
+use crate::errors::ApiError;
+use crate::store::Store;
+use crate::store::changes::Change;
 use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
 use std::collections::{HashMap, VecDeque};
@@ -173,7 +173,7 @@ impl Journal {
         let expires = now.checked_add_signed(lifetime).unwrap_or(now);
         json!({
             "url": format!("{base_url}/__fake/journal/{}?expires={}", entry.offset, epoch_ms(expires)),
-            "expiresAt": super::store::timestamp(expires),
+            "expiresAt": crate::store::timestamp(expires),
             "currentOffset": entry.offset.to_string(),
         })
     }
@@ -183,7 +183,7 @@ impl Journal {
             .iter()
             .map(|e| self.fetch(e, base_url, now))
             .collect();
-        let at = super::store::timestamp(now);
+        let at = crate::store::timestamp(now);
         json!({"status": "COMPLETE", "results": results, "startedAt": at, "completedAt": at})
     }
 
@@ -284,7 +284,7 @@ impl Journal {
             .ok_or(404u16)?;
         Ok(json!({
             "offset": entry.offset.to_string(),
-            "publishedAt": super::store::timestamp(entry.published_at),
+            "publishedAt": crate::store::timestamp(entry.published_at),
             "journalEvents": entry.events,
         }))
     }
@@ -398,49 +398,26 @@ pub(crate) enum JournalRead {
 }
 
 impl JournalRead {
-    /// The read at `segments` after `/webhooks-journal/journal[-local]/2026-03`, with its
-    /// method.
-    pub fn at(segments: &[&str]) -> Option<(&'static str, JournalRead)> {
-        let text = |s: &&str| s.to_string();
-        Some(match segments {
-            ["earliest"] => ("GET", JournalRead::Earliest),
-            ["latest"] => ("GET", JournalRead::Latest),
-            ["offset", offset, "next"] => ("GET", JournalRead::Next(text(offset))),
-            ["batch", "earliest", n] => ("GET", JournalRead::BatchEarliest(text(n))),
-            ["batch", "latest", n] => ("GET", JournalRead::BatchLatest(text(n))),
-            ["batch", "read"] => ("POST", JournalRead::BatchRead),
-            ["batch", offset, "next", n] => ("GET", JournalRead::BatchNext(text(offset), text(n))),
-            ["status", id] => ("GET", JournalRead::Status(text(id))),
+    /// The read the journal operation `name` (`journal_next`, `local_journal_batch_next`)
+    /// makes, from its path parameters (`param`).
+    pub fn of(name: &str, param: impl Fn(&str) -> String) -> Option<JournalRead> {
+        Some(match name.strip_prefix("local_").unwrap_or(name) {
+            "journal_earliest" => JournalRead::Earliest,
+            "journal_latest" => JournalRead::Latest,
+            "journal_next" => JournalRead::Next(param("offset")),
+            "journal_batch_earliest" => JournalRead::BatchEarliest(param("count")),
+            "journal_batch_latest" => JournalRead::BatchLatest(param("count")),
+            "journal_batch_next" => JournalRead::BatchNext(param("offset"), param("count")),
+            "journal_batch_read" => JournalRead::BatchRead,
+            "journal_status" => JournalRead::Status(param("statusId")),
             _ => return None,
         })
-    }
-
-    /// The name the log, counters and fault rules use.
-    pub fn name(&self, local: bool) -> &'static str {
-        match (self, local) {
-            (JournalRead::Earliest, false) => "journal_earliest",
-            (JournalRead::Latest, false) => "journal_latest",
-            (JournalRead::Next(_), false) => "journal_next",
-            (JournalRead::BatchEarliest(_), false) => "journal_batch_earliest",
-            (JournalRead::BatchLatest(_), false) => "journal_batch_latest",
-            (JournalRead::BatchNext(..), false) => "journal_batch_next",
-            (JournalRead::BatchRead, false) => "journal_batch_read",
-            (JournalRead::Status(_), false) => "journal_status",
-            (JournalRead::Earliest, true) => "local_journal_earliest",
-            (JournalRead::Latest, true) => "local_journal_latest",
-            (JournalRead::Next(_), true) => "local_journal_next",
-            (JournalRead::BatchEarliest(_), true) => "local_journal_batch_earliest",
-            (JournalRead::BatchLatest(_), true) => "local_journal_batch_latest",
-            (JournalRead::BatchNext(..), true) => "local_journal_batch_next",
-            (JournalRead::BatchRead, true) => "local_journal_batch_read",
-            (JournalRead::Status(_), true) => "local_journal_status",
-        }
     }
 }
 
 /// The journal events of one change, as the subscription `subscription` asked for it.
 pub(crate) fn event(
-    change: &Notice,
+    change: &Change,
     subscription: i64,
     store: &Store,
     now: DateTime<Utc>,
@@ -464,12 +441,12 @@ pub(crate) fn event(
         })
     };
     match change {
-        Notice::Created(id) => {
+        Change::Created(id) => {
             let mut event = object("CREATE", *id);
             event["propertyChanges"] = json!(values(*id));
             event
         }
-        Notice::PropertyChanged {
+        Change::PropertyChanged {
             id,
             name,
             old,
@@ -480,9 +457,9 @@ pub(crate) fn event(
                 json!([{"propertyName": name, "oldValue": old, "newValue": value}]);
             event
         }
-        Notice::Deleted { id, .. } => object("DELETE", *id),
-        Notice::Restored(id) => object("RESTORE", *id),
-        Notice::Merged {
+        Change::Deleted { id, .. } => object("DELETE", *id),
+        Change::Restored(id) => object("RESTORE", *id),
+        Change::Merged {
             primary,
             merged,
             new_id,
@@ -494,14 +471,14 @@ pub(crate) fn event(
             event["propertyChanges"] = json!(values(*new_id));
             event
         }
-        Notice::AssociationChanged {
+        Change::AssociationChanged {
             id,
             object,
             to,
             kind,
             removed,
         } => {
-            let (to_type, category, type_id) = super::associations::journal_spec(object, kind)
+            let (to_type, category, type_id) = crate::store::targets::journal_spec(object, kind)
                 .unwrap_or(("", "HUBSPOT_DEFINED".into(), 0));
             json!({
                 "type": "ASSOCIATION",

@@ -1,7 +1,13 @@
 //! The fake's deals: records, property definitions, pipelines, validation, merges.
 
-use super::errors::{ApiError, PropertyProblem};
-use super::webhooks::Notice;
+pub(crate) mod changes;
+pub(crate) mod definitions;
+pub(crate) mod render;
+pub(crate) mod targets;
+pub(crate) mod values;
+
+use crate::errors::{ApiError, PropertyProblem};
+use crate::store::changes::Change;
 use chrono::{DateTime, Utc};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
@@ -87,7 +93,7 @@ impl Pipeline {
 
 /// One past value of a property.
 #[derive(Debug, Clone)]
-pub(crate) struct Change {
+pub(crate) struct PastValue {
     pub value: String,
     pub at: DateTime<Utc>,
 }
@@ -97,7 +103,7 @@ pub(crate) struct Change {
 pub(crate) struct Deal {
     pub id: u64,
     pub values: BTreeMap<String, String>,
-    pub history: BTreeMap<String, Vec<Change>>,
+    pub history: BTreeMap<String, Vec<PastValue>>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub archived_at: Option<DateTime<Utc>>,
@@ -235,7 +241,7 @@ pub(crate) struct Store {
     /// Merged-away id -> the id it now resolves to.
     aliases: HashMap<u64, u64>,
     /// Changes not yet published to webhook subscribers (`None`: nobody listens).
-    changes: Option<Vec<Notice>>,
+    changes: Option<Vec<Change>>,
     /// (unique property, value) -> the live deal holding it, so lookups by a unique value
     /// and the uniqueness check do not scan every deal.
     unique_live: HashMap<(String, String), u64>,
@@ -290,14 +296,14 @@ impl Store {
     }
 
     /// The changes kept since the last call.
-    pub fn take_changes(&mut self) -> Vec<Notice> {
+    pub fn take_changes(&mut self) -> Vec<Change> {
         self.changes
             .as_mut()
             .map(std::mem::take)
             .unwrap_or_default()
     }
 
-    fn note(&mut self, change: Notice) {
+    fn note(&mut self, change: Change) {
         if let Some(changes) = &mut self.changes {
             changes.push(change);
         }
@@ -380,10 +386,10 @@ impl Store {
                 problems.push(PropertyProblem::missing(name));
             } else if READ_ONLY.contains(&name.as_str()) {
                 problems.push(PropertyProblem::read_only(name));
-            } else if let Some(problem) = super::values::problem(name, value) {
+            } else if let Some(problem) = crate::store::values::problem(name, value) {
                 problems.push(problem);
             } else if let Some(custom) = self.schema.custom.get(name)
-                && let Some(problem) = super::values::custom_problem(
+                && let Some(problem) = crate::store::values::custom_problem(
                     name,
                     (&custom.kind, &custom.field_type, &custom.options),
                     value,
@@ -454,14 +460,14 @@ impl Store {
             archived_at: None,
             associations,
         };
-        let mut values = super::values::stored(values);
+        let mut values = crate::store::values::stored(values);
         if !values.contains_key("pipeline") && values.contains_key("dealstage") {
             values.insert("pipeline".into(), "default".into());
         }
         write(&mut deal, values, now);
         self.deals.insert(id, deal);
         self.index_unique(id, true);
-        self.note(Notice::Created(id));
+        self.note(Change::Created(id));
         id
     }
 
@@ -470,15 +476,15 @@ impl Store {
         let Some(deal) = self.deals.get(&id) else {
             return;
         };
-        let values = super::values::stored(values);
-        let changed: Vec<Notice> = match self.changes {
+        let values = crate::store::values::stored(values);
+        let changed: Vec<Change> = match self.changes {
             None => Vec::new(),
             Some(_) => values
                 .iter()
                 .filter(|(name, value)| {
                     deal.values.get(*name).map_or("", String::as_str) != value.as_str()
                 })
-                .map(|(name, value)| Notice::PropertyChanged {
+                .map(|(name, value)| Change::PropertyChanged {
                     id,
                     name: name.clone(),
                     old: deal.values.get(name).cloned(),
@@ -505,7 +511,7 @@ impl Store {
         let entry = (object.to_string(), to.to_string(), label.to_string());
         if !deal.associations.contains(&entry) {
             deal.associations.push(entry);
-            self.note(Notice::AssociationChanged {
+            self.note(Change::AssociationChanged {
                 id,
                 object: object.to_string(),
                 to: to.to_string(),
@@ -532,7 +538,7 @@ impl Store {
             .collect();
         deal.associations.retain(|a| !removed(a));
         for kind in gone {
-            self.note(Notice::AssociationChanged {
+            self.note(Change::AssociationChanged {
                 id,
                 object: object.to_string(),
                 to: to.to_string(),
@@ -564,7 +570,7 @@ impl Store {
         self.index_unique(id, false);
         if self.deals.remove(&id).is_some() {
             self.aliases.retain(|_, target| *target != id);
-            self.note(Notice::Deleted { id, gdpr: true });
+            self.note(Change::Deleted { id, gdpr: true });
         }
     }
 
@@ -578,7 +584,7 @@ impl Store {
             deal.archived_at = Some(now);
             deal.updated_at = now;
             self.index_unique(id, false);
-            self.note(Notice::Deleted { id, gdpr: false });
+            self.note(Change::Deleted { id, gdpr: false });
         }
     }
 
@@ -601,7 +607,7 @@ impl Store {
             deal.updated_at = now;
         }
         self.index_unique(id, true);
-        self.note(Notice::Restored(id));
+        self.note(Change::Restored(id));
         true
     }
 
@@ -639,9 +645,9 @@ impl Store {
         let id = self.create(values, associations, now);
         if let Some(changes) = &mut self.changes {
             // A merge is one event, not a creation.
-            changes.retain(|change| *change != Notice::Created(id));
+            changes.retain(|change| *change != Change::Created(id));
         }
-        self.note(Notice::Merged {
+        self.note(Change::Merged {
             primary,
             merged: vec![other],
             new_id: id,
@@ -649,7 +655,7 @@ impl Store {
         // The remaining deal carries both deals' associations: each is told as added to it.
         let carried = self.deals.get(&id).map(|d| d.associations.clone());
         for (object, to, kind) in carried.unwrap_or_default() {
-            self.note(Notice::AssociationChanged {
+            self.note(Change::AssociationChanged {
                 id,
                 object,
                 to,
@@ -674,10 +680,13 @@ impl Store {
 
 fn write(deal: &mut Deal, values: BTreeMap<String, String>, now: DateTime<Utc>) {
     for (name, value) in values {
-        deal.history.entry(name.clone()).or_default().push(Change {
-            value: value.clone(),
-            at: now,
-        });
+        deal.history
+            .entry(name.clone())
+            .or_default()
+            .push(PastValue {
+                value: value.clone(),
+                at: now,
+            });
         if value.is_empty() {
             deal.values.remove(&name);
         } else {

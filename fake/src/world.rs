@@ -1,11 +1,12 @@
-//! Everything the fake knows, behind one lock: deals, tokens, budgets, faults, the log.
+//! Everything the fake knows, behind one lock: the account (deals, pipelines, properties,
+//! the journal), tokens, budgets, faults, the log, the calendar.
 
-use super::auth::Tokens;
-use super::faults::Faults;
-use super::limits::Limiter;
-use super::log::Log;
-use super::store::Store;
-use super::webhooks::Outbox;
+use crate::auth::Tokens;
+use crate::faults::Faults;
+use crate::limits::Limiter;
+use crate::log::Log;
+use crate::store::Store;
+use crate::webhooks::Outbox;
 use chrono::{DateTime, Utc};
 use hubspot_deals::clock::SharedClock;
 use std::collections::{BTreeMap, HashMap};
@@ -33,9 +34,12 @@ pub(crate) struct World {
     /// Where deal changes go as webhook events, if anyone subscribed.
     pub webhooks: Option<Outbox>,
     /// The app's webhooks journal subscriptions.
-    pub journal: super::journal::Subscriptions,
+    pub journal: crate::journal::subscriptions::Subscriptions,
     /// The webhooks journal's entries.
-    pub journal_log: super::journal_log::Journal,
+    pub journal_log: crate::journal::log::Journal,
+    /// The fake's calendar day (`YYYY-MM-DD`): versions HubSpot retires before it are
+    /// refused (`None`: every version is served).
+    pub as_of: Option<String>,
 }
 
 impl World {
@@ -63,6 +67,7 @@ impl World {
             webhooks: None,
             journal: Default::default(),
             journal_log: Default::default(),
+            as_of: None,
         }
     }
 
@@ -81,7 +86,7 @@ impl World {
                 self.journal
                     .asking_for(change)
                     .into_iter()
-                    .map(move |id| super::journal_log::event(change, id, store, now))
+                    .map(move |id| crate::journal::log::event(change, id, store, now))
             })
             .collect();
         self.journal_log.record(events, now, &mut self.secrets);

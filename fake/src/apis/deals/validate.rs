@@ -4,7 +4,7 @@
 //! handlers, because HubSpot accepts bodies its schema calls incomplete (a create without
 //! `associations`, an empty search).
 
-use super::errors::ApiError;
+use crate::errors::ApiError;
 use serde_json::Value;
 use std::collections::HashMap;
 use std::sync::OnceLock;

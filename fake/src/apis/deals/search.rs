@@ -9,12 +9,13 @@
 //! 400 naming it, never ignored: an unknown top-level field, a second sort rule, an
 //! association pseudo-property with an operator other than `EQ`/`IN`/`HAS_PROPERTY`.
 
-use super::associations;
-use super::errors::ApiError;
-use super::objects::{Answer, strings};
-use super::render::{self, Selection};
-use super::state::World;
-use super::store::{Deal, QUERY_PROPERTIES};
+use crate::apis::strings;
+use crate::errors::Answer;
+use crate::errors::ApiError;
+use crate::store::render::{self, Selection};
+use crate::store::targets as associations;
+use crate::store::{Deal, QUERY_PROPERTIES};
+use crate::world::World;
 use chrono::DateTime;
 use serde_json::{Value, json};
 use std::cmp::Ordering;

@@ -10,10 +10,10 @@
 //! Which changes a subscription asks for ([`Subscriptions::asking_for`]) decides what the
 //! journal (`journal_log`) records.
 
-use super::errors::ApiError;
-use super::objects::Answer;
-use super::store::timestamp;
-use super::webhooks::Notice;
+use crate::errors::Answer;
+use crate::errors::ApiError;
+use crate::store::changes::Change;
+use crate::store::timestamp;
 use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
 
@@ -143,14 +143,14 @@ impl Filter {
 impl Subscriptions {
     /// The subscriptions that ask the journal to record `change` to a deal (each gets an
     /// event).
-    pub fn asking_for(&self, change: &Notice) -> Vec<i64> {
+    pub fn asking_for(&self, change: &Change) -> Vec<i64> {
         let (kind, action, property, associated) = match change {
-            Notice::Created(_) => ("OBJECT", "CREATE", None, None),
-            Notice::PropertyChanged { name, .. } => ("OBJECT", "UPDATE", Some(name), None),
-            Notice::Deleted { .. } => ("OBJECT", "DELETE", None, None),
-            Notice::Restored(_) => ("OBJECT", "RESTORE", None, None),
-            Notice::Merged { .. } => ("OBJECT", "MERGE", None, None),
-            Notice::AssociationChanged {
+            Change::Created(_) => ("OBJECT", "CREATE", None, None),
+            Change::PropertyChanged { name, .. } => ("OBJECT", "UPDATE", Some(name), None),
+            Change::Deleted { .. } => ("OBJECT", "DELETE", None, None),
+            Change::Restored(_) => ("OBJECT", "RESTORE", None, None),
+            Change::Merged { .. } => ("OBJECT", "MERGE", None, None),
+            Change::AssociationChanged {
                 object, removed, ..
             } => (
                 "ASSOCIATION",
@@ -160,14 +160,14 @@ impl Subscriptions {
                     "ASSOCIATION_ADDED"
                 },
                 None,
-                super::associations::object_type_id(object),
+                crate::store::targets::object_type_id(object),
             ),
         };
-        let gdpr = matches!(change, Notice::Deleted { gdpr: true, .. });
+        let gdpr = matches!(change, Change::Deleted { gdpr: true, .. });
         self.subscriptions
             .iter()
             .filter(|s| {
-                let deals = s.object_type.as_deref() == Some(super::DEALS_TYPE_ID)
+                let deals = s.object_type.as_deref() == Some(crate::DEALS_TYPE_ID)
                     && s.portal.is_none_or(|p| p as u64 == crate::PORTAL_ID);
                 let asked = s.kind == kind
                     && s.actions.iter().any(|a| a == action)

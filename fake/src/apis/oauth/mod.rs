@@ -1,0 +1,62 @@
+//! OAuth: the token grant (authorization code, refresh token, the app's client credentials)
+//! in every version the registry lists (v1, v3, the date versions), v1's token information,
+//! and the token API's introspection and revocation; and the authorize page a person
+//! approves the app on. Calls authenticate with the app's credentials in a form, outside
+//! the account's rate budget.
+
+pub(crate) mod authorize;
+pub(crate) mod info;
+
+use crate::apis::Request;
+use crate::errors::ApiError;
+use crate::world::World;
+use serde_json::Value;
+use std::collections::HashMap;
+
+/// Runs an OAuth operation: the status and body to answer (errors in OAuth's own shape).
+pub(crate) fn handle(
+    world: &mut World,
+    request: &Request,
+) -> Result<(u16, Option<Value>), ApiError> {
+    let now = world.now();
+    let form = || -> HashMap<String, String> {
+        form_urlencoded::parse(request.body).into_owned().collect()
+    };
+    let token = request.param("token");
+    let (status, answer) = match request.call.operation.name {
+        "oauth_token" => {
+            // v1 also reads `client_secret` and `refresh_token` from the query; the form wins.
+            let mut fields = request.query.pairs();
+            fields.extend(form());
+            let World {
+                tokens, secrets, ..
+            } = world;
+            let (status, mut answer) = tokens.token_endpoint(&fields, now, secrets);
+            if request.call.version.name == "v1"
+                && let Some(fields) = answer.as_object_mut()
+            {
+                // v3 and the date versions added these to the grant's answer; v1's has none.
+                for newer in ["hub_id", "scopes", "user_id", "token_use"] {
+                    fields.remove(newer);
+                }
+            }
+            (status, Some(answer))
+        }
+        "oauth_access_token_info" => {
+            let (status, answer) = info::access_token_info(&world.tokens, token, now);
+            (status, Some(answer))
+        }
+        "oauth_refresh_token_info" => {
+            let (status, answer) = info::refresh_token_info(&world.tokens, token, now);
+            (status, Some(answer))
+        }
+        "oauth_delete_refresh_token" if world.tokens.revoke(token) => (204, None),
+        "oauth_introspect" => {
+            let (status, answer) = info::introspect(&world.tokens, &form(), now);
+            (status, Some(answer))
+        }
+        "oauth_revoke" => info::revoke(&mut world.tokens, &form()),
+        _ => return Err(ApiError::not_found()),
+    };
+    Ok((status, answer))
+}
