@@ -43,6 +43,7 @@ mod limits;
 mod log;
 pub mod options;
 mod query;
+mod route;
 mod server;
 mod store;
 mod webhooks;

@@ -2,7 +2,7 @@
 //! a deal's associations with another object type may carry (list, create, rename, remove)
 //! and the limits on how many there may be (kept and listed, not enforced).
 
-use crate::apis::{Request, association_inputs as inputs, batch_answer, string_field};
+use crate::apis::request::{Request, association_inputs as inputs, batch_answer, string_field};
 use crate::errors::{Answer, ApiError};
 use crate::store::targets::{Target, kind, spec_of, target, type_of};
 use crate::store::{UserLabel, timestamp};
@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 /// Runs an association labels operation.
 pub(crate) fn handle(world: &mut World, request: &Request) -> Answer {
     let answer = run(world, request);
-    crate::apis::versioned_batch(answer, request, world.now())
+    crate::apis::request::versioned_batch(answer, request, world.now())
 }
 
 /// Runs the operation, answering as v3 and v4 do.

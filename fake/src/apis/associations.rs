@@ -12,8 +12,8 @@
 //! HubSpot sends them (its documents say text). Limits set through the API are kept and
 //! listed, not enforced.
 
-use crate::apis::Request;
-use crate::apis::{association_inputs as inputs, batch_answer};
+use crate::apis::request::Request;
+use crate::apis::request::{association_inputs as inputs, batch_answer};
 use crate::errors::{Answer, ApiError};
 use crate::query::Query;
 use crate::store::targets::{Target, kind, spec_of, target, type_of};
@@ -35,7 +35,7 @@ pub(crate) struct Params {
 /// Runs an associations operation.
 pub(crate) fn handle(world: &mut World, request: &Request) -> Answer {
     let answer = run(world, request);
-    crate::apis::versioned_batch(answer, request, world.now())
+    crate::apis::request::versioned_batch(answer, request, world.now())
 }
 
 /// Runs the operation, answering as v3 and v4 do.

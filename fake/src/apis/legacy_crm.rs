@@ -3,7 +3,7 @@
 //! deal property definitions in the legacy v2 shape (`GET /properties/v2/deals/properties`).
 //! HubSpot ends these with its numbered APIs (the registry's `legacy_crm` row).
 
-use crate::apis::Request;
+use crate::apis::request::Request;
 use crate::errors::{Answer, ApiError};
 use crate::store::Schema;
 use crate::store::definitions::{Definition, definitions};

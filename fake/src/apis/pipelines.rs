@@ -12,7 +12,7 @@
 //! are in cannot be removed (400, naming how many deals), nor can an account's last
 //! pipeline or a pipeline's last stage.
 
-use crate::apis::Request;
+use crate::apis::request::Request;
 use crate::errors::{Answer, ApiError};
 use crate::store::{Audit, Described, Pipeline, account_created, timestamp};
 use crate::world::World;

@@ -6,7 +6,7 @@
 //! archived, one at a time or in batches; property groups are listed, created, changed and
 //! archived (HubSpot's `dealinformation` stays).
 
-use crate::apis::Request;
+use crate::apis::request::Request;
 use crate::errors::{Answer, ApiError};
 use crate::store::definitions::{Definition, definitions};
 use crate::store::{CustomProperty, timestamp};
@@ -16,7 +16,7 @@ use serde_json::{Value, json};
 /// Runs a properties operation.
 pub(crate) fn handle(world: &mut World, request: &Request) -> Answer {
     let answer = run(world, request);
-    crate::apis::versioned_batch(answer, request, world.now())
+    crate::apis::request::versioned_batch(answer, request, world.now())
 }
 
 /// Runs the operation, answering as v3 and v4 do.

@@ -2,7 +2,7 @@
 //! account's), its subscriptions and filters, and CRM snapshots. The journal's state lives
 //! in `crate::journal`.
 
-use crate::apis::Request;
+use crate::apis::request::Request;
 use crate::errors::{Answer, ApiError};
 use crate::journal::log::JournalRead;
 use crate::world::World;

@@ -1,14 +1,13 @@
 //! The fake's HTTP side: accepts connections on loopback, routes each request, applies
 //! faults, auth, scopes and budgets in HubSpot's order, and logs the outcome.
 
-pub(crate) mod router;
-
 use crate::apis::{self, Request as ApiRequest};
 use crate::auth::Caller;
 use crate::errors::{Answer, ApiError};
 use crate::faults::FaultKind;
 use crate::log::LoggedRequest;
 use crate::query::Query;
+use crate::route::{Call, Route, route};
 use crate::world::World;
 use bytes::Bytes;
 use chrono::{DateTime, Utc};
@@ -17,7 +16,6 @@ use http_body_util::{BodyExt, Full, Limited, StreamBody};
 use hubspot_deals::registry::{Budget, CallAuth};
 use hyper::body::{Frame, Incoming};
 use hyper::{Request, Response};
-use router::{Call, Route, route};
 use serde_json::{Value, json};
 use std::convert::Infallible;
 use std::sync::atomic::Ordering;

@@ -2,7 +2,7 @@
 //! partial failures as 207 with `errors` and `numErrors`.
 
 use crate::apis::deals::objects::{associations_of, properties_of};
-use crate::apis::{string_field, strings};
+use crate::apis::request::{string_field, strings};
 use crate::errors::Answer;
 use crate::errors::ApiError;
 use crate::query::Query;

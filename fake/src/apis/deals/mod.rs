@@ -6,7 +6,7 @@ pub(crate) mod objects;
 pub(crate) mod search;
 pub(crate) mod validate;
 
-use crate::apis::Request;
+use crate::apis::request::Request;
 use crate::errors::{Answer, ApiError};
 use crate::world::World;
 use hubspot_deals::registry::Body;

@@ -1,6 +1,6 @@
 //! The single-deal operations: list, create, read, update, archive, merge.
 
-use crate::apis::string_field;
+use crate::apis::request::string_field;
 use crate::errors::Answer;
 use crate::errors::ApiError;
 use crate::query::Query;

@@ -9,7 +9,7 @@
 //! 400 naming it, never ignored: an unknown top-level field, a second sort rule, an
 //! association pseudo-property with an operator other than `EQ`/`IN`/`HAS_PROPERTY`.
 
-use crate::apis::strings;
+use crate::apis::request::strings;
 use crate::errors::Answer;
 use crate::errors::ApiError;
 use crate::store::render::{self, Selection};

@@ -7,7 +7,7 @@
 pub(crate) mod authorize;
 pub(crate) mod info;
 
-use crate::apis::Request;
+use crate::apis::request::Request;
 use crate::errors::ApiError;
 use crate::world::World;
 use serde_json::Value;
