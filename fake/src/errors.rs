@@ -217,6 +217,15 @@ impl PropertyProblem {
         }
     }
 
+    /// A property the account's rules require for this write.
+    pub fn required(name: &str, why: &str) -> Self {
+        Self {
+            name: name.into(),
+            code: "REQUIRED_PROPERTY",
+            message: format!("\"{name}\" is required: {why}"),
+        }
+    }
+
     pub fn read_only(name: &str) -> Self {
         Self {
             name: name.into(),

@@ -245,6 +245,15 @@ impl FakeHubSpotBuilder {
         self
     }
 
+    /// Gives the account the rule that a deal closed won needs a close date, as an account
+    /// admin can ("conditionally required properties"). HubSpot applies such rules to API
+    /// writes from 2026-09 on: a 2026-09 create or update that breaks it answers 400
+    /// `VALIDATION_ERROR` (`REQUIRED_PROPERTY` for `closedate`); v3 writes are not checked.
+    pub fn require_close_date_when_won(mut self) -> Self {
+        self.schema.close_date_required_when_won = true;
+        self
+    }
+
     /// Adds a pipeline (HubSpot's default pipeline is always there).
     pub fn pipeline(mut self, pipeline: Pipeline) -> Self {
         self.schema.pipelines.retain(|p| p.id != pipeline.id);
@@ -308,6 +317,7 @@ impl FakeHubSpotBuilder {
     ///     .as_of("2027-10-01".parse()?)
     ///     .start()
     ///     .await?;
+    /// # let _ = rustls::crypto::ring::default_provider().install_default();
     /// let http = reqwest::Client::new();
     /// let old = http
     ///     .get(format!("{}/crm/v3/objects/deals", fake.base_url()))

@@ -40,6 +40,9 @@ pub(crate) struct World {
     /// The fake's calendar day (`YYYY-MM-DD`): versions HubSpot retires before it are
     /// refused (`None`: every version is served).
     pub as_of: Option<String>,
+    /// Whether the call being answered is of a version that applies the account's rules to
+    /// writes (2026-09 on).
+    pub account_rules: bool,
 }
 
 impl World {
@@ -68,6 +71,7 @@ impl World {
             journal: Default::default(),
             journal_log: Default::default(),
             as_of: None,
+            account_rules: false,
         }
     }
 
@@ -93,6 +97,20 @@ impl World {
         if let Some(outbox) = &mut self.webhooks {
             outbox.publish(changes, crate::PORTAL_ID, now);
         }
+    }
+
+    /// Checks the values a write gives a deal (`existing`, or a new one): each property's
+    /// value, and the account's rules where the version called applies them.
+    pub fn validate_deal(
+        &self,
+        values: &BTreeMap<String, String>,
+        existing: Option<u64>,
+    ) -> Result<(), crate::errors::ApiError> {
+        self.store.validate(values, existing)?;
+        if self.account_rules {
+            self.store.check_account_rules(values, existing)?;
+        }
+        Ok(())
     }
 
     pub fn now(&self) -> DateTime<Utc> {

@@ -335,6 +335,14 @@ impl Error {
         self.status() == Some(404)
     }
 
+    /// 410: HubSpot no longer serves the API version called (a client generated from a
+    /// retired document, or a fake HubSpot on a later `--as-of` day). Regenerate for a
+    /// current version (`cargo xtask update-spec --document all`) or update the crate;
+    /// [`versions`](crate::versions) says what this build calls.
+    pub fn is_retired(&self) -> bool {
+        self.status() == Some(410)
+    }
+
     /// 400 `VALIDATION_ERROR`.
     pub fn is_validation(&self) -> bool {
         self.category() == Some(&Category::ValidationError)

@@ -21,3 +21,4 @@ mod retries;
 mod search_all;
 mod shared_budget;
 mod telemetry;
+mod versions;

@@ -19,65 +19,15 @@ use crate::world::World;
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
 
-/// HubSpot's default pipeline: (stage id, label, probability, closed).
-const DEFAULT_STAGES: &[(&str, &str, &str, bool)] = &[
-    (
-        "appointmentscheduled",
-        "Appointment Scheduled",
-        "0.2",
-        false,
-    ),
-    ("qualifiedtobuy", "Qualified To Buy", "0.4", false),
-    (
-        "presentationscheduled",
-        "Presentation Scheduled",
-        "0.6",
-        false,
-    ),
-    (
-        "decisionmakerboughtin",
-        "Decision Maker Bought-In",
-        "0.8",
-        false,
-    ),
-    ("contractsent", "Contract Sent", "0.9", false),
-    ("closedwon", "Closed Won", "1.0", true),
-    ("closedlost", "Closed Lost", "0.0", true),
-];
-
 /// A stage in the API's shape.
-fn stage(world: &World, pipeline: &str, id: &str, order: usize, count: usize) -> Value {
-    let key = (pipeline.to_string(), id.to_string());
-    let (label, order, metadata, created) = match world.store.schema.described.get(&key) {
-        Some(given) => (
-            given.label.clone(),
-            given.display_order,
-            given.metadata.clone(),
-            given.created_at,
-        ),
-        None => {
-            let known = DEFAULT_STAGES.iter().find(|(stage, ..)| *stage == id);
-            let (label, probability, closed) = match known {
-                Some((_, label, probability, closed)) => {
-                    (label.to_string(), probability.to_string(), *closed)
-                }
-                None => {
-                    let rising = (order + 1) as f64 / (count + 1) as f64;
-                    (id.to_string(), format!("{:.1}", rising), false)
-                }
-            };
-            let metadata = BTreeMap::from([
-                ("probability".to_string(), probability),
-                ("isClosed".to_string(), closed.to_string()),
-            ]);
-            (label, order as i64, metadata, account_created())
-        }
-    };
+fn stage(world: &World, pipeline: &str, id: &str) -> Value {
+    let stage = world.store.schema.stage(pipeline, id);
     // `writePermissions` is required from 2026-09 and harmless before: the fake's stages
     // are written under the account's permissions, as HubSpot's default stages are.
     json!({
-        "id": id, "label": label, "displayOrder": order, "metadata": metadata,
-        "createdAt": timestamp(created), "updatedAt": timestamp(created), "archived": false,
+        "id": id, "label": stage.label, "displayOrder": stage.display_order,
+        "metadata": stage.metadata, "createdAt": timestamp(stage.created_at),
+        "updatedAt": timestamp(stage.created_at), "archived": false,
         "writePermissions": "CRM_PERMISSIONS_ENFORCEMENT",
     })
 }
@@ -90,12 +40,10 @@ fn render(world: &World, pipeline: &Pipeline, order: usize) -> Value {
         None if pipeline.id == "default" => ("Sales Pipeline".into(), 0, account_created()),
         None => (pipeline.id.clone(), order as i64, account_created()),
     };
-    let count = pipeline.stages.len();
     let stages: Vec<Value> = pipeline
         .stages
         .iter()
-        .enumerate()
-        .map(|(i, id)| stage(world, &pipeline.id, id, i, count))
+        .map(|id| stage(world, &pipeline.id, id))
         .collect();
     json!({
         "id": pipeline.id, "label": label, "displayOrder": order, "stages": stages,

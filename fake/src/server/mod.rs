@@ -138,8 +138,20 @@ fn process(
 /// missing deal (404) or a bad token (401, which sends clients to refresh or log in again).
 fn retired(call: &Call, since: &str) -> ApiError {
     let current = call.api.default_version();
+    let dated = current.as_bytes().first().is_some_and(u8::is_ascii_digit);
+    let instead = if dated {
+        format!("call version {current}")
+    } else {
+        // An API of numbered versions only (the legacy reads): its successors are the
+        // date-versioned CRM APIs.
+        let version = hubspot_deals::registry::DEFAULT_VERSION;
+        format!(
+            "it has no date version: use HubSpot's {version} CRM APIs \
+             (/crm/objects/{version}/deals, /crm/properties/{version}/deals)"
+        )
+    };
     ApiError::gone(format!(
-        "HubSpot retired the {} API {} on {since}: call version {current} ({})",
+        "HubSpot retired the {} API {} on {since} ({}): {instead}",
         call.api.title, call.version.name, call.operation.name
     ))
 }

@@ -3,6 +3,7 @@
 pub(crate) mod changes;
 pub(crate) mod definitions;
 pub(crate) mod render;
+pub(crate) mod stages;
 pub(crate) mod targets;
 pub(crate) mod values;
 
@@ -206,6 +207,9 @@ pub(crate) struct Schema {
     /// Limits set through the API on how many objects of a type a deal may be associated
     /// with under one association type: (object type, category, type id) -> at most.
     pub association_limits: BTreeMap<(&'static str, String, i64), i64>,
+    /// The account's rule that a deal closed won needs a close date (an account setting;
+    /// HubSpot applies such rules to API writes from 2026-09).
+    pub close_date_required_when_won: bool,
 }
 
 impl Default for Schema {
@@ -220,6 +224,7 @@ impl Default for Schema {
             property_groups: BTreeMap::new(),
             pipeline_audit: Vec::new(),
             association_limits: BTreeMap::new(),
+            close_date_required_when_won: false,
         }
     }
 }
@@ -438,6 +443,39 @@ impl Store {
                 ))
                 .with("category", "CONFLICT".into()));
             }
+        }
+        Ok(())
+    }
+
+    /// The rules the account has that HubSpot applies to API writes from 2026-09 on (its
+    /// release notes of 2026-09: conditionally required properties): with the rule set, a
+    /// deal closed won needs a close date. Checked on the deal as it would be after the write
+    /// (`values` over its current ones).
+    pub fn check_account_rules(
+        &self,
+        values: &BTreeMap<String, String>,
+        existing: Option<u64>,
+    ) -> Result<(), ApiError> {
+        if !self.schema.close_date_required_when_won {
+            return Ok(());
+        }
+        let current = existing.and_then(|id| self.deals.get(&id));
+        let after = |name: &str| -> Option<String> {
+            values
+                .get(name)
+                .cloned()
+                .or_else(|| current.and_then(|d| d.values.get(name).cloned()))
+                .filter(|v| !v.is_empty())
+        };
+        let Some(stage) = after("dealstage") else {
+            return Ok(());
+        };
+        let pipeline = after("pipeline").unwrap_or_else(|| "default".into());
+        if self.schema.stage(&pipeline, &stage).is_closed_won() && after("closedate").is_none() {
+            return Err(ApiError::invalid_properties(&[PropertyProblem::required(
+                "closedate",
+                "a deal closed won needs a close date (the account's rule, applied to API writes from 2026-09)",
+            )]));
         }
         Ok(())
     }

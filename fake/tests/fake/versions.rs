@@ -290,3 +290,213 @@ async fn batch_statuses_follow_each_versions_document() {
     assert_eq!(partial("2026-03").await.status, 207);
     assert_eq!(missing("2026-09-beta").await.status, 207);
 }
+
+#[tokio::test]
+async fn each_version_answers_batches_as_its_document_declares() {
+    let fake = fake().await;
+    let base = fake.base_url();
+    let created = post(
+        format!("{base}/crm/objects/2026-09/deals"),
+        json!({"properties": {"dealname": "One"}}),
+    )
+    .await;
+    let id = created.json["id"].clone();
+    let read = |version: &str| {
+        let path = match version {
+            "v3" => format!("{base}/crm/v3/objects/deals/batch/read"),
+            dated => format!("{base}/crm/objects/{dated}/deals/batch/read"),
+        };
+        post(path, json!({"inputs": [{"id": id}, {"id": "999999"}]}))
+    };
+    // A partial failure: 207 where the document declares it, else the success status with
+    // the same `errors` and `numErrors`.
+    for (version, status) in [("v3", 207), ("2026-03", 207), ("2026-09", 200)] {
+        let answer = read(version).await;
+        assert_eq!(answer.status, status, "{version}: {}", answer.text);
+        assert_eq!(answer.json["numErrors"], 1, "{version}");
+        assert_eq!(answer.json["errors"][0]["category"], "OBJECT_NOT_FOUND");
+        assert_eq!(answer.json["results"].as_array().unwrap().len(), 1);
+    }
+    // Batch create: 201 in both, its partial failure too from 2026-09.
+    let traced = json!({"inputs": [
+        {"objectWriteTraceId": "a", "properties": {"dealname": "Good"}},
+        {"objectWriteTraceId": "b", "properties": {"no_such_property": "x"}},
+    ]});
+    let v3 = post(
+        format!("{base}/crm/v3/objects/deals/batch/create"),
+        traced.clone(),
+    )
+    .await;
+    assert_eq!(v3.status, 207, "{}", v3.text);
+    let dated = post(
+        format!("{base}/crm/objects/2026-09/deals/batch/create"),
+        traced,
+    )
+    .await;
+    assert_eq!(dated.status, 201, "{}", dated.text);
+    assert_eq!(dated.json["numErrors"], 1);
+
+    // Properties: batch create answers 201 in v3, 200 from 2026-09.
+    let property = |name: &str| {
+        json!({"inputs": [{"name": name, "label": name, "type": "string", "fieldType": "text",
+                           "groupName": "dealinformation"}]})
+    };
+    let v3 = post(
+        format!("{base}/crm/v3/properties/deals/batch/create"),
+        property("a_v3"),
+    )
+    .await;
+    assert_eq!(v3.status, 201, "{}", v3.text);
+    let dated = post(
+        format!("{base}/crm/properties/2026-09/deals/batch/create"),
+        property("a_dated"),
+    )
+    .await;
+    assert_eq!(dated.status, 200, "{}", dated.text);
+
+    // Associations: removing answers 204 in v4, a batch answer of no results (200) in the
+    // date versions.
+    let pair = json!({"inputs": [{"from": {"id": id}, "to": [{"id": "901"}]}]});
+    let v4 = post(
+        format!("{base}/crm/v4/associations/deals/contacts/batch/archive"),
+        pair.clone(),
+    )
+    .await;
+    assert_eq!((v4.status, v4.text.as_str()), (204, ""));
+    let dated = post(
+        format!("{base}/crm/associations/2026-09/deals/contacts/batch/archive"),
+        pair,
+    )
+    .await;
+    assert_eq!(dated.status, 200, "{}", dated.text);
+    assert_eq!(dated.json["status"], "COMPLETE");
+    assert_eq!(dated.json["results"], json!([]));
+    // Pipelines: 2026-09 stages carry `writePermissions`, which its document requires.
+    let stages = get(format!("{base}/crm/pipelines/2026-09/deals/default/stages")).await;
+    assert_eq!(
+        stages.json["results"][0]["writePermissions"],
+        "CRM_PERMISSIONS_ENFORCEMENT"
+    );
+}
+
+#[tokio::test]
+async fn the_accounts_write_rules_apply_from_2026_09() {
+    let fake = FakeHubSpot::builder()
+        .private_app_token(TOKEN)
+        .rate_limits(RateLimits::UNLIMITED)
+        .require_close_date_when_won()
+        .start()
+        .await
+        .unwrap();
+    let base = fake.base_url();
+    let won = json!({"properties": {"dealname": "Won", "dealstage": "closedwon"}});
+    let v3 = post(format!("{base}/crm/v3/objects/deals"), won.clone()).await;
+    assert_eq!(v3.status, 201, "v3 writes are not checked: {}", v3.text);
+    let refused = post(format!("{base}/crm/objects/2026-09/deals"), won).await;
+    assert_eq!(refused.status, 400, "{}", refused.text);
+    assert_eq!(refused.category(), Some("VALIDATION_ERROR"));
+    assert_eq!(refused.json["errors"][0]["code"], "REQUIRED_PROPERTY");
+    assert_eq!(
+        refused.json["errors"][0]["context"]["propertyName"],
+        json!(["closedate"])
+    );
+    let dated = post(
+        format!("{base}/crm/objects/2026-09/deals"),
+        json!({"properties": {"dealname": "Won", "dealstage": "closedwon",
+                              "closedate": "2026-12-01"}}),
+    )
+    .await;
+    assert_eq!(dated.status, 201, "{}", dated.text);
+    // An update is checked on the deal as it would be after it.
+    let open = post(
+        format!("{base}/crm/objects/2026-09/deals"),
+        json!({"properties": {"dealname": "Open", "dealstage": "qualifiedtobuy"}}),
+    )
+    .await;
+    let open_id = open.json["id"].as_str().unwrap();
+    let closing = crate::support::http::patch(
+        format!("{base}/crm/objects/2026-09/deals/{open_id}"),
+        json!({"properties": {"dealstage": "closedwon"}}),
+    )
+    .await;
+    assert_eq!(closing.status, 400, "{}", closing.text);
+    let dated_id = dated.json["id"].as_str().unwrap();
+    let renamed = crate::support::http::patch(
+        format!("{base}/crm/objects/2026-09/deals/{dated_id}"),
+        json!({"properties": {"dealname": "Still won"}}),
+    )
+    .await;
+    assert_eq!(
+        renamed.status, 200,
+        "its close date stays: {}",
+        renamed.text
+    );
+    assert_eq!(fake.deal_count(), 3, "the refused writes changed nothing");
+}
+
+#[tokio::test]
+async fn the_calendar_refuses_what_hubspot_retires_by_the_day() {
+    let today = FakeHubSpot::builder()
+        .private_app_token(TOKEN)
+        .rate_limits(RateLimits::UNLIMITED)
+        .start()
+        .await
+        .unwrap();
+    let later = FakeHubSpot::builder()
+        .private_app_token(TOKEN)
+        .rate_limits(RateLimits::UNLIMITED)
+        .as_of("2027-10-01".parse().unwrap())
+        .start()
+        .await
+        .unwrap();
+    let paths = [
+        "/crm/v3/objects/deals",
+        "/crm/v3/pipelines/deals",
+        "/crm/v3/properties/deals",
+        "/crm/associations/v4/deals/contacts/labels",
+        "/properties/v2/deals/properties",
+    ];
+    for path in paths {
+        let now = get(format!("{}{path}", today.base_url())).await;
+        assert_eq!(now.status, 200, "{path} today: {}", now.text);
+        let then = get(format!("{}{path}", later.base_url())).await;
+        assert_eq!(then.status, 410, "{path} on 2027-10-01: {}", then.text);
+        assert_eq!(then.category(), Some("GONE"));
+        let message = then.json["message"].as_str().unwrap();
+        assert!(
+            message.contains("retired") && message.contains("2026-09"),
+            "{message}"
+        );
+    }
+    for path in [
+        "/crm/objects/2026-09/deals",
+        "/crm/pipelines/2026-09/deals",
+        "/crm/properties/2026-09/deals",
+        "/crm/associations/2026-09/deals/contacts/labels",
+        "/webhooks-journal/subscriptions/2026-03",
+    ] {
+        let then = get(format!("{}{path}", later.base_url())).await;
+        assert_ne!(
+            then.status, 410,
+            "{path} is served on 2027-10-01: {}",
+            then.text
+        );
+    }
+    let v1 = crate::support::http::send(
+        crate::support::http::http()
+            .post(format!("{}/oauth/v1/token", later.base_url()))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body("grant_type=refresh_token"),
+    )
+    .await;
+    assert_eq!(v1.status, 410, "OAuth v1 is retired: {}", v1.text);
+    let names: Vec<String> = later
+        .requests()
+        .iter()
+        .map(|r| r.operation.clone())
+        .collect();
+    assert!(
+        names.contains(&"get_page".to_string()),
+        "logged by the client's name: {names:?}"
+    );
+}

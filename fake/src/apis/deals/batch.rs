@@ -141,7 +141,7 @@ pub(crate) fn create(world: &mut World, body: &Value) -> Answer {
         let at = format!("inputs[{i}].");
         let checked = properties_of(input, &at).and_then(|values| {
             let associations = associations_of(input, &at)?;
-            world.store.validate(&values, None)?;
+            world.validate_deal(&values, None)?;
             for property in &world.store.schema.unique {
                 if let Some(value) = values.get(property).filter(|v| !v.is_empty())
                     && !batch_uniques.insert((property.clone(), value.clone()))
@@ -196,7 +196,7 @@ pub(crate) fn update(world: &mut World, body: &Value) -> Answer {
         };
         match found {
             Lookup::Found(deal) => {
-                world.store.validate(&values, Some(deal))?;
+                world.validate_deal(&values, Some(deal))?;
                 planned.push((deal, values));
             }
             Lookup::Missing => errors.push(not_found_error(&[id.to_string()], trace)),
@@ -232,7 +232,7 @@ pub(crate) fn upsert(world: &mut World, body: &Value) -> Answer {
             Lookup::Missing => None,
         };
         values.insert(property.to_string(), key.to_string());
-        world.store.validate(&values, existing)?;
+        world.validate_deal(&values, existing)?;
         planned.push((existing, values));
     }
     let now = world.now();

@@ -27,6 +27,8 @@ pub(crate) fn handle(world: &mut World, request: &Request) -> Answer {
     };
     let id = request.param("dealId");
     let query = &request.query;
+    let version = request.call.version.name;
+    world.account_rules = version.as_bytes()[0].is_ascii_digit() && version >= "2026-09";
     let answer = match operation.name {
         "get_page" => objects::get_page(world, query),
         "create" => objects::create(world, &body),
@@ -42,8 +44,9 @@ pub(crate) fn handle(world: &mut World, request: &Request) -> Answer {
         "batch_archive" => batch::archive(world, &body),
         "search" => search::search(world, &body),
         _ => Err(ApiError::not_found()),
-    }?;
-    let (status, body) = answer;
+    };
+    world.account_rules = false;
+    let (status, body) = answer?;
     Ok((
         declared_status(request.call.version.name, operation.name, status),
         body,

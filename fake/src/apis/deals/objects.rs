@@ -113,7 +113,7 @@ pub(crate) fn get_page(world: &mut World, query: &Query) -> Answer {
 pub(crate) fn create(world: &mut World, body: &Value) -> Answer {
     let values = properties_of(body, "")?;
     let associations = associations_of(body, "")?;
-    world.store.validate(&values, None)?;
+    world.validate_deal(&values, None)?;
     let now = world.now();
     let id = world.create_deal(values, associations, now);
     let deal = render::stored(&world.store, id).ok_or_else(ApiError::not_found)?;
@@ -142,7 +142,7 @@ pub(crate) fn update(world: &mut World, key: &str, query: &Query, body: &Value) 
     let Lookup::Found(id) = world.store.resolve(key, query.get("idProperty"), false)? else {
         return Err(ApiError::not_found());
     };
-    world.store.validate(&values, Some(id))?;
+    world.validate_deal(&values, Some(id))?;
     world.store.update(id, values, world.now());
     let deal = render::stored(&world.store, id).ok_or_else(ApiError::not_found)?;
     Ok((200, Some(deal)))
