@@ -87,8 +87,19 @@ pub enum Command {
     Properties(PropertiesCommand),
     /// Mirror every deal into a database (SQLite), then apply what changed on each run.
     Sync(SyncArgs),
+    /// What the profile uses (credentials, HubSpot's API versions and when HubSpot ends
+    /// them, scopes, budget); exit 1 when something it uses ends within 90 days.
+    Doctor(DoctorArgs),
     /// Serve a fake HubSpot (the same options as `fake-hubspot`).
     Fake(Box<FakeArgs>),
+}
+
+/// `doctor`.
+#[derive(Debug, Args)]
+pub struct DoctorArgs {
+    /// Check as of this day (YYYY-MM-DD) instead of today: will the profile still work then?
+    #[arg(long, value_name = "DATE", value_parser = crate::doctor::parse_day)]
+    pub on: Option<NaiveDate>,
 }
 
 /// `sync`.

@@ -13,6 +13,7 @@
 mod args;
 mod auth;
 mod deals;
+mod doctor;
 mod failure;
 mod fake;
 mod profile;
@@ -70,6 +71,7 @@ async fn run(cli: Cli) -> Result<ExitCode, Failure> {
             schema::create_property(&global, args).await
         }
         Command::Sync(args) => sync::sync(&global, args).await,
+        Command::Doctor(args) => doctor::doctor(&global, args).await,
         Command::Fake(args) => fake::serve(*args).await,
     }
 }

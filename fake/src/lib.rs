@@ -87,6 +87,7 @@ pub struct FakeHubSpotBuilder {
     webhooks: Option<WebhookSubscriber>,
     journal: JournalOptions,
     as_of: Option<String>,
+    request_log: Option<std::path::PathBuf>,
 }
 
 impl fmt::Debug for FakeHubSpotBuilder {
@@ -133,6 +134,7 @@ impl Default for FakeHubSpotBuilder {
             webhooks: None,
             journal: JournalOptions::default(),
             as_of: None,
+            request_log: None,
         }
     }
 }
@@ -332,6 +334,14 @@ impl FakeHubSpotBuilder {
         self
     }
 
+    /// Appends every request it handles to `path` as a JSON line (the fields of
+    /// [`LoggedRequest`]), beside the in-memory log: a run's whole record, across fakes and
+    /// processes, to check afterwards (which paths were called, with what status).
+    pub fn request_log_file(mut self, path: impl Into<std::path::PathBuf>) -> Self {
+        self.request_log = Some(path.into());
+        self
+    }
+
     /// Starts serving on `127.0.0.1` in the current tokio runtime.
     pub async fn start(self) -> std::io::Result<FakeHubSpot> {
         let listener = tokio::net::TcpListener::bind(("127.0.0.1", self.port)).await?;
@@ -359,6 +369,13 @@ impl FakeHubSpotBuilder {
         world.webhooks = outbox;
         world.journal_log = journal::log::Journal::new(self.journal);
         world.as_of = self.as_of;
+        if let Some(path) = &self.request_log {
+            let file = std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(path)?;
+            world.log.file = Some(std::io::LineWriter::new(file));
+        }
         if let Some(seed) = self.seed {
             world.secrets = fastrand::Rng::with_seed(seed);
         }
@@ -422,7 +439,12 @@ impl FakeHubSpot {
 
     /// Forgets the request log and counters.
     pub fn clear_log(&self) {
-        self.world().log = log::Log::default();
+        let mut world = self.world();
+        let file = world.log.file.take();
+        world.log = log::Log {
+            file,
+            ..log::Log::default()
+        };
     }
 
     /// Revokes a refresh token, as when a user removes the app; returns whether it existed.

@@ -62,10 +62,19 @@ pub struct Counters {
 pub(crate) struct Log {
     pub requests: std::collections::VecDeque<LoggedRequest>,
     pub counters: Counters,
+    /// Where every entry also goes, one JSON line each (`--request-log`), whatever the
+    /// capacity.
+    pub file: Option<std::io::LineWriter<std::fs::File>>,
 }
 
 impl Log {
     pub fn record(&mut self, entry: LoggedRequest, limited: bool) {
+        if let Some(file) = &mut self.file
+            && let Ok(line) = serde_json::to_string(&entry)
+        {
+            // A failed write loses a line of the file, never the request's answer.
+            let _ = std::io::Write::write_all(file, format!("{line}\n").as_bytes());
+        }
         let c = &mut self.counters;
         c.requests += 1;
         *c.by_status.entry(entry.status).or_default() += 1;

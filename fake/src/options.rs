@@ -88,6 +88,10 @@ pub struct FakeOptions {
     /// September 2027) is refused with 410 Gone. Without it, every version is served.
     #[arg(long, value_name = "DATE", value_parser = calendar_day)]
     pub as_of: Option<chrono::NaiveDate>,
+    /// Append every request handled to FILE, one JSON line each (method, path, operation,
+    /// status, …), for checking a run afterwards.
+    #[arg(long, value_name = "FILE")]
+    pub request_log: Option<std::path::PathBuf>,
 }
 
 fn calendar_day(value: &str) -> Result<chrono::NaiveDate, String> {
@@ -181,6 +185,10 @@ impl FakeOptions {
         if let (Some(url), Some(secret)) = (&self.webhook_url, &self.webhook_secret) {
             summary.push(format!("posts signed webhook events to {url}"));
             builder = builder.webhook_subscriber(super::WebhookSubscriber::new(url, secret));
+        }
+        if let Some(path) = &self.request_log {
+            summary.push(format!("appends every request to {}", path.display()));
+            builder = builder.request_log_file(path);
         }
         if let Some(day) = self.as_of {
             summary.push(format!(

@@ -77,6 +77,16 @@ impl RateLimit {
     /// Public (marketplace) OAuth apps: 110 per 10 s per installing account.
     pub const PUBLIC_APP: Self = Self::per_ten_seconds(limits::TEN_SECONDLY_PUBLIC_APP);
 
+    /// The app's budget (`None`: unlimited).
+    pub const fn app_quota(&self) -> Option<Quota> {
+        self.app
+    }
+
+    /// The search budget (`None`: unlimited).
+    pub const fn search_quota(&self) -> Option<Quota> {
+        self.search
+    }
+
     /// A custom ten-second budget (search keeps 5 per second).
     pub const fn per_ten_seconds(calls: u32) -> Self {
         Self::custom(Quota {

@@ -136,8 +136,22 @@ fn exits(output: &Output, expected: i32) {
     assert_eq!(code(output), expected, "{}", text(&output.stderr));
 }
 
+/// The day every fake of this suite answers as HubSpot will: after OAuth v1 (2027-02-16),
+/// the v4 associations (2027-03-30) and the v3 CRM APIs (September 2027) are retired, so a
+/// command that still calls one fails here.
+const AS_OF: &str = "2027-10-01";
+
+/// The file every fake of this run appends its requests to, checked after the suite by
+/// `.ci/current-paths` (no retired path anywhere in the whole run).
+fn suite_requests() -> PathBuf {
+    PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
+        .join(format!("cli-suite-requests-{}.jsonl", std::process::id()))
+}
+
 fn base() -> FakeHubSpotBuilder {
     FakeHubSpot::builder()
+        .as_of(AS_OF.parse().unwrap())
+        .request_log_file(suite_requests())
         .private_app_token(PAT)
         .oauth_app(CLIENT_ID, CLIENT_SECRET)
         .unique_property("erp_id")
@@ -822,7 +836,11 @@ async fn the_readme_tries_the_command_line_on_the_fake_with_no_account() {
             "--seed-associations",
             "--seed-properties",
             "300",
+            "--as-of",
+            AS_OF,
+            "--request-log",
         ])
+        .arg(suite_requests())
         .stdout(Stdio::piped())
         .spawn()
         .unwrap();
@@ -1158,4 +1176,99 @@ async fn an_incremental_export_takes_filters() {
         &["deals", "export", "--archived", "--filter", "amount GT 1"],
     );
     exits(&archived, 2);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn doctor_says_what_a_profile_uses_and_fails_within_90_days_of_an_end() {
+    let scratch = Scratch::new("doctor");
+    let fake = base().start().await.unwrap();
+    scratch.login(&fake);
+    let today = scratch.run(&fake, &["doctor"]);
+    exits(&today, 0);
+    let out = text(&today.stdout);
+    assert!(out.contains("kind: private app token"), "{out}");
+    assert!(out.contains("works: yes"), "{out}");
+    for api in ["deals", "pipelines", "properties", "associations"] {
+        assert!(
+            out.lines()
+                .any(|l| l.starts_with(api) && l.contains("2026-09") && l.contains("2028-03-08")),
+            "{api}: {out}"
+        );
+    }
+    assert!(
+        !out.lines().any(|l| l.starts_with("oauth")),
+        "no OAuth without it: {out}"
+    );
+    assert!(
+        out.contains("properties create: crm.schemas.deals.write"),
+        "{out}"
+    );
+    assert!(
+        out.contains("ok: nothing this build calls ends within 90 days"),
+        "{out}"
+    );
+
+    // On a day within 90 days of 2026-09's end of support, it says what ends and fails.
+    let later = scratch.run(&fake, &["doctor", "--on", "2028-01-01"]);
+    exits(&later, 1);
+    let out = text(&later.stdout);
+    assert!(
+        out.contains("ends within 90 days of 2028-01-01: deals 2026-09"),
+        "{out}"
+    );
+    assert!(
+        out.lines()
+            .any(|l| l.starts_with("deals") && l.ends_with("67")),
+        "{out}"
+    );
+    let bad_day = scratch.run(&fake, &["doctor", "--on", "next week"]);
+    exits(&bad_day, 2);
+    assert!(text(&bad_day.stderr).contains("YYYY-MM-DD"));
+
+    // An OAuth profile: the token endpoint, the OAuth version, and the scopes the token has
+    // against what each command needs.
+    let oauth = base()
+        .refresh_token("doctor-refresh")
+        .oauth_scopes(["crm.objects.deals.read", "crm.objects.deals.write"])
+        .start()
+        .await
+        .unwrap();
+    let run = scratch
+        .command(&oauth)
+        .env("HUBSPOT_CLIENT_ID", CLIENT_ID)
+        .env("HUBSPOT_CLIENT_SECRET", CLIENT_SECRET)
+        .env("HUBSPOT_REFRESH_TOKEN", "doctor-refresh")
+        .args(["doctor"])
+        .output()
+        .unwrap();
+    exits(&run, 0);
+    let out = text(&run.stdout);
+    assert!(
+        out.contains(&format!(
+            "token endpoint: {}/oauth/2026-09/token",
+            oauth.base_url()
+        )),
+        "{out}"
+    );
+    assert!(
+        out.lines()
+            .any(|l| l.starts_with("oauth") && l.contains("2026-09")),
+        "{out}"
+    );
+    assert!(
+        out.contains("pipelines: crm.objects.deals.read (granted: yes)"),
+        "{out}"
+    );
+    assert!(
+        out.contains("properties create: crm.schemas.deals.write (granted: no, lacks crm.schemas.deals.write)"),
+        "{out}"
+    );
+    assert!(
+        out.contains("missing scopes: crm.schemas.deals.read crm.schemas.deals.write"),
+        "{out}"
+    );
+    assert!(
+        !out.contains("doctor-refresh") && !out.contains(CLIENT_SECRET),
+        "no secret printed"
+    );
 }

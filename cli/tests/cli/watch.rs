@@ -68,7 +68,10 @@ fn archive(scratch: &Scratch, fake: &FakeHubSpot, id: &str) {
 pub(super) async fn rename(fake: &FakeHubSpot, id: &str, name: &str) {
     let _ = rustls::crypto::ring::default_provider().install_default();
     let response = reqwest::Client::new()
-        .patch(format!("{}/crm/v3/objects/deals/{id}", fake.base_url()))
+        .patch(format!(
+            "{}/crm/objects/2026-09/deals/{id}",
+            fake.base_url()
+        ))
         .header("Authorization", format!("Bearer {PAT}"))
         .header("Content-Type", "application/json")
         .body(format!(r#"{{"properties": {{"dealname": "{name}"}}}}"#))

@@ -115,12 +115,18 @@ async fn follows_the_journal_through_kills_and_an_expired_offset(scratch: Scratc
     let created = r#"{"name": "erp_tier", "label": "ERP tier", "type": "string",
                       "fieldType": "text", "groupName": "dealinformation"}"#;
     assert_eq!(
-        call(&fake, "POST", "/crm/v3/properties/deals", created.into()).await,
+        call(
+            &fake,
+            "POST",
+            "/crm/properties/2026-09/deals",
+            created.into()
+        )
+        .await,
         201
     );
     let body = r#"{"properties": {"dealname": "New", "erp_tier": "gold"}}"#;
     assert_eq!(
-        call(&fake, "POST", "/crm/v3/objects/deals", body.into()).await,
+        call(&fake, "POST", "/crm/objects/2026-09/deals", body.into()).await,
         201
     );
     converges(&db, &api, &watcher, "after changes told by the journal").await;

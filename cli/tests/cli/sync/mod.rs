@@ -267,7 +267,7 @@ async fn seeded(fake: &FakeHubSpot, count: usize) -> Vec<String> {
 async fn change_every_way(scratch: &Scratch, fake: &FakeHubSpot, ids: &[String], at: usize) {
     for id in &ids[at..at + 5] {
         let body = r#"{"properties": {"dealname": "Changed", "dealstage": "closedwon"}}"#;
-        let path = format!("/crm/v3/objects/deals/{id}");
+        let path = format!("/crm/objects/2026-09/deals/{id}");
         assert_eq!(call(fake, "PATCH", &path, body.into()).await, 200);
     }
     for id in &ids[at + 5..at + 7] {
@@ -279,12 +279,18 @@ async fn change_every_way(scratch: &Scratch, fake: &FakeHubSpot, ids: &[String],
         ids[at + 7],
         ids[at + 8]
     );
-    let path = "/crm/v3/objects/deals/merge";
+    let path = "/crm/objects/2026-09/deals/merge";
     assert_eq!(call(fake, "POST", path, merge).await, 200);
-    let v4 = "/crm/v4/objects/deals";
-    let added = format!("{v4}/{}/associations/default/contacts/7777", ids[at + 9]);
+    let objects = "/crm/objects/2026-09/deals";
+    let added = format!(
+        "{objects}/{}/associations/default/contacts/7777",
+        ids[at + 9]
+    );
     assert_eq!(call(fake, "PUT", &added, String::new()).await, 200);
     let company = 900 + (at + 10) % 7;
-    let removed = format!("{v4}/{}/associations/companies/{company}", ids[at + 10]);
+    let removed = format!(
+        "{objects}/{}/associations/companies/{company}",
+        ids[at + 10]
+    );
     assert_eq!(call(fake, "DELETE", &removed, String::new()).await, 204);
 }

@@ -155,12 +155,18 @@ async fn killed_at_random_points_then_run_again(scratch: Scratch, db: Db) {
         // Changes while it runs.
         let id = &ids[random.below(ids.len() as u64) as usize];
         let body = format!(r#"{{"properties": {{"dealname": "Run {run}"}}}}"#);
-        call(&fake, "PATCH", &format!("/crm/v3/objects/deals/{id}"), body).await;
+        call(
+            &fake,
+            "PATCH",
+            &format!("/crm/objects/2026-09/deals/{id}"),
+            body,
+        )
+        .await;
         let gone = &ids[random.below(ids.len() as u64) as usize];
         call(
             &fake,
             "DELETE",
-            &format!("/crm/v3/objects/deals/{gone}"),
+            &format!("/crm/objects/2026-09/deals/{gone}"),
             String::new(),
         )
         .await;
@@ -169,7 +175,7 @@ async fn killed_at_random_points_then_run_again(scratch: Scratch, db: Db) {
         }
         archived.push(gone);
         let body = format!(r#"{{"properties": {{"dealname": "New in run {run}"}}}}"#);
-        call(&fake, "POST", "/crm/v3/objects/deals", body).await;
+        call(&fake, "POST", "/crm/objects/2026-09/deals", body).await;
         if run % 5 == 4 {
             let pair = random.below(ids.len() as u64 - 1) as usize;
             let merge = format!(
@@ -177,7 +183,7 @@ async fn killed_at_random_points_then_run_again(scratch: Scratch, db: Db) {
                 ids[pair],
                 ids[pair + 1]
             );
-            call(&fake, "POST", "/crm/v3/objects/deals/merge", merge).await;
+            call(&fake, "POST", "/crm/objects/2026-09/deals/merge", merge).await;
         }
         // A random point: anywhere from before its first commit to near its end.
         tokio::time::sleep(Duration::from_millis(random.below(1_500))).await;
@@ -231,12 +237,18 @@ async fn a_property_created_between_runs_and_deals_search_trails(scratch: Scratc
     let created = r#"{"name": "erp_tier", "label": "ERP tier", "type": "string",
                       "fieldType": "text", "groupName": "dealinformation"}"#;
     assert_eq!(
-        call(&fake, "POST", "/crm/v3/properties/deals", created.into()).await,
+        call(
+            &fake,
+            "POST",
+            "/crm/properties/2026-09/deals",
+            created.into()
+        )
+        .await,
         201
     );
     let body = r#"{"properties": {"dealname": "Late", "erp_tier": "gold"}}"#;
     assert_eq!(
-        call(&fake, "POST", "/crm/v3/objects/deals", body.into()).await,
+        call(&fake, "POST", "/crm/objects/2026-09/deals", body.into()).await,
         201
     );
     exits(&run_sync(&scratch, &fake, &db, &[]), 0);
