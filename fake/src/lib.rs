@@ -104,16 +104,18 @@ impl fmt::Debug for FakeHubSpotBuilder {
     }
 }
 
-/// Every deal scope: the objects' and the schemas' (pipelines and property definitions).
-const DEAL_SCOPES: [&str; 4] = [
-    READ_SCOPE,
-    WRITE_SCOPE,
-    hubspot_deals::registry::SCHEMAS_READ,
-    hubspot_deals::registry::SCHEMAS_WRITE,
-];
-
-fn all_scopes() -> BTreeSet<String> {
-    DEAL_SCOPES.iter().map(|s| s.to_string()).collect()
+/// The scopes a default token has: every scope an operation of the registry's APIs asks of
+/// an account's token (deals, their pipelines, properties and associations, owners, …);
+/// the webhooks journal's scopes go to an app's client-credentials token instead.
+fn account_scopes() -> BTreeSet<String> {
+    hubspot_deals::operations::all()
+        .filter(|(api, operation)| {
+            api.auth == hubspot_deals::registry::CallAuth::Bearer
+                && api.name != hubspot_deals::registry::WEBHOOKS_JOURNAL.name
+                && !operation.scope.is_empty()
+        })
+        .map(|(_, operation)| operation.scope.to_string())
+        .collect()
 }
 
 /// What fault draws and correlation ids follow when the fake is not seeded.
@@ -121,7 +123,7 @@ const DEFAULT_FAULT_SEED: u64 = 0x5EED;
 
 impl Default for FakeHubSpotBuilder {
     fn default() -> Self {
-        let tokens = auth::Tokens::new(all_scopes(), Duration::from_secs(1800));
+        let tokens = auth::Tokens::new(account_scopes(), Duration::from_secs(1800));
         Self {
             port: 0,
             tokens,
@@ -146,10 +148,11 @@ impl FakeHubSpotBuilder {
         self
     }
 
-    /// Accepts this private-app token with every deal scope (reading and writing deals, and
-    /// their pipelines and property definitions).
+    /// Accepts this private-app token with every scope an account's token may have for the
+    /// APIs the fake serves (reading and writing deals, their pipelines, property
+    /// definitions and associations, reading owners).
     pub fn private_app_token(self, token: impl Into<String>) -> Self {
-        self.token_with_scopes(token, DEAL_SCOPES)
+        self.token_with_scopes(token, account_scopes())
     }
 
     /// Accepts this private-app token with only these scopes (others get 403 `MISSING_SCOPES`).
@@ -221,7 +224,7 @@ impl FakeHubSpotBuilder {
         self
     }
 
-    /// The scopes OAuth access tokens carry (default: every deal scope).
+    /// The scopes OAuth access tokens carry (default: every scope of a private-app token).
     pub fn oauth_scopes(mut self, scopes: impl IntoIterator<Item = impl Into<String>>) -> Self {
         self.tokens.oauth_scopes = scopes.into_iter().map(Into::into).collect();
         self
