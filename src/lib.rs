@@ -90,6 +90,7 @@ pub mod journal;
 pub mod limits;
 pub mod mirror;
 pub mod operations;
+pub mod owners;
 pub mod paging;
 pub mod pipelines;
 pub mod properties;

@@ -271,6 +271,8 @@ pub const DEALS_WRITE: &str = "crm.objects.deals.write";
 pub const SCHEMAS_READ: &str = "crm.schemas.deals.read";
 /// `crm.schemas.deals.write`: creating and changing deal properties and pipelines.
 pub const SCHEMAS_WRITE: &str = "crm.schemas.deals.write";
+/// `crm.objects.owners.read`: the account's users and queues who own records.
+pub const OWNERS_READ: &str = "crm.objects.owners.read";
 /// `developer.webhooks_journal.read` (HubSpot's guide's name; its document says
 /// `webhooks-journal-data-access`).
 pub const JOURNAL_READ: &str = "developer.webhooks_journal.read";
@@ -673,6 +675,29 @@ pub const WEBHOOKS_JOURNAL: Api = Api {
     names: &[],
 };
 
+/// Owners: the account's users and queues who own records (a deal's `hubspot_owner_id`).
+#[rustfmt::skip]
+pub const OWNERS: Api = Api {
+    name: "owners",
+    title: "owners",
+    document: Some(Document { reference: "owners", file: "{version}.json", also: &[], upstream: None }),
+    object_type: None,
+    legacy: &[Legacy { name: "v3", roots: &[&["/crm/v3/owners"]], ends: LEGACY_CRM_ENDS }],
+    dated: Some(Dated { roots: &[&["/crm/owners/{version}"]], since: "2026-09", until: None, betas: &[] }),
+    auth: CallAuth::Bearer,
+    operations: &[
+        op("list_owners", GET, 0, "", Reads, OWNERS_READ,
+           "The account's owners, 100 a page by default (500 at most); `archived=true` lists only the archived ones, `email` finds one by address."),
+        op("get_owner", GET, 0, "/{ownerId}", Reads, OWNERS_READ,
+           "One owner, by its owner id, or with `idProperty=userId` by its user id."),
+    ],
+    names: &[
+        ("Owner",     &["PublicOwner"]),
+        ("OwnerPage", &["CollectionResponsePublicOwnerForwardPaging"]),
+        ("Team",      &["PublicTeam"]),
+    ],
+};
+
 /// OAuth: tokens for an app installed in an account (authorization code, refresh, the app's
 /// own client credentials), what a token is, and ending one. Called by hand (the `auth`
 /// module), not generated: token requests must not follow redirects and keep their secrets
@@ -737,6 +762,7 @@ pub const APIS: &[Api] = &[
     ASSOCIATIONS,
     ASSOCIATION_LABELS,
     WEBHOOKS_JOURNAL,
+    OWNERS,
     OAUTH,
     LEGACY_CRM,
 ];

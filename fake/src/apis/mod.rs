@@ -7,6 +7,7 @@ pub(crate) mod associations;
 pub(crate) mod deals;
 pub(crate) mod legacy_crm;
 pub(crate) mod oauth;
+pub(crate) mod owners;
 pub(crate) mod pipelines;
 pub(crate) mod properties;
 pub(crate) mod request;
@@ -26,6 +27,7 @@ pub(crate) fn handle(world: &mut World, request: &Request) -> Answer {
         "association_labels" => association_labels::handle(world, request),
         "webhooks_journal" => webhooks_journal::handle(world, request),
         "legacy_crm" => legacy_crm::handle(world, request),
+        "owners" => owners::handle(world, request),
         _ => Err(ApiError::not_found()),
     }
 }
