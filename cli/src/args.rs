@@ -85,6 +85,8 @@ pub enum Command {
     /// The deal properties: list them, or create one.
     #[command(subcommand)]
     Properties(PropertiesCommand),
+    /// The account's owners: who a deal's `hubspot_owner_id` names.
+    Owners(OwnersArgs),
     /// Mirror every deal into a database (SQLite), then apply what changed on each run.
     Sync(SyncArgs),
     /// What the profile uses (credentials, HubSpot's API versions and when HubSpot ends
@@ -132,6 +134,17 @@ pub struct SyncArgs {
     /// With --watch and no app credentials: seconds between runs.
     #[arg(long, default_value_t = 60, requires = "watch")]
     pub interval: u64,
+}
+
+/// `owners`.
+#[derive(Debug, Args)]
+pub struct OwnersArgs {
+    /// Only the archived owners (deactivated users).
+    #[arg(long)]
+    pub archived: bool,
+    /// JSON even on a terminal.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// `pipelines`.

@@ -16,6 +16,7 @@ mod deals;
 mod doctor;
 mod failure;
 mod fake;
+mod owners;
 mod profile;
 mod progress;
 mod schema;
@@ -64,6 +65,7 @@ async fn run(cli: Cli) -> Result<ExitCode, Failure> {
         Command::Deals(DealsCommand::Archive(args)) => deals::archive(&global, args).await,
         Command::Deals(DealsCommand::Watch(args)) => deals::watch(&global, args).await,
         Command::Pipelines(args) => schema::pipelines(&global, args).await,
+        Command::Owners(args) => owners::owners(&global, args).await,
         Command::Properties(PropertiesCommand::List(args)) => {
             schema::list_properties(&global, args).await
         }

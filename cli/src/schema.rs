@@ -4,15 +4,11 @@
 use crate::args::{CreatePropertyArgs, Global, PipelinesArgs, PropertiesListArgs};
 use crate::failure::Failure;
 use crate::profile;
+use crate::terminal::as_json;
 use crate::terminal::table;
 use hubspot_deals::properties::types::{OptionInput, PropertyCreate};
-use std::io::{IsTerminal, Write};
+use std::io::Write;
 use std::process::ExitCode;
-
-/// Whether to print JSON lines rather than a table.
-fn as_json(asked: bool) -> bool {
-    asked || !std::io::stdout().is_terminal()
-}
 
 /// `pipelines`.
 pub async fn pipelines(global: &Global, args: PipelinesArgs) -> Result<ExitCode, Failure> {

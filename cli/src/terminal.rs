@@ -80,6 +80,11 @@ pub fn table(out: &mut impl std::io::Write, rows: Vec<Vec<String>>) -> Result<()
     Ok(())
 }
 
+/// Whether to print JSON lines rather than a table.
+pub fn as_json(asked: bool) -> bool {
+    asked || !std::io::stdout().is_terminal()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -16,6 +16,7 @@ mod neighbours;
 mod oauth;
 mod operation_table;
 mod operations;
+mod owners;
 mod paging;
 mod retries;
 mod search_all;

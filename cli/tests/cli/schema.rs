@@ -244,3 +244,35 @@ async fn an_export_of_every_property_and_the_associations_loses_nothing() {
     exits(&mixed, 2);
     assert!(text(&mixed.stderr).contains("--properties all"));
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn owners_are_listed_as_json_lines_or_the_archived_ones() {
+    let scratch = Scratch::new("owners");
+    let fake = base().start().await.unwrap();
+    scratch.login(&fake);
+    let listed = scratch.run(&fake, &["owners"]);
+    exits(&listed, 0);
+    let lines: Vec<serde_json::Value> = text(&listed.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let ids: Vec<&str> = lines.iter().map(|o| o["id"].as_str().unwrap()).collect();
+    assert_eq!(ids, ["101", "102", "104", "105"]);
+    assert_eq!(lines[0]["email"], "ada@example.test");
+    let archived = scratch.run(&fake, &["owners", "--archived"]);
+    exits(&archived, 0);
+    let out = text(&archived.stdout);
+    assert_eq!(out.lines().count(), 1);
+    assert!(out.contains("\"id\":\"103\""), "{out}");
+    let owners: Vec<String> = fake
+        .requests()
+        .iter()
+        .filter(|r| r.operation == "list_owners")
+        .map(|r| r.path.clone())
+        .collect();
+    assert_eq!(
+        owners,
+        ["/crm/owners/2026-09", "/crm/owners/2026-09"],
+        "one call each"
+    );
+}

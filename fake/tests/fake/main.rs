@@ -8,6 +8,7 @@ mod connectors;
 mod deals;
 mod labels;
 mod oauth_api;
+mod owners;
 mod pipelines;
 mod process;
 mod properties;
