@@ -94,8 +94,9 @@ impl ClientBuilder {
     }
 
     /// Authenticates with OAuth from a refresh token. Unless the `OAuth` sets its own token
-    /// URL, it refreshes at `/oauth/v1/token` under this client's base URL, so a client
-    /// pointed at a proxy or the fake never sends the client secret to HubSpot itself.
+    /// URL, it refreshes at [`auth::TOKEN_PATH`](crate::auth::TOKEN_PATH) (HubSpot's current
+    /// token API) under this client's base URL, so a client pointed at a proxy or the fake
+    /// never sends the client secret to HubSpot itself.
     pub fn oauth(self, oauth: OAuth) -> Self {
         self.auth(Auth::oauth(oauth))
     }

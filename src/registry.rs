@@ -683,7 +683,7 @@ pub const OWNERS: Api = Api {
     document: Some(Document { reference: "owners", file: "{version}.json", also: &[], upstream: None }),
     object_type: None,
     legacy: &[Legacy { name: "v3", roots: &[&["/crm/v3/owners"]], ends: LEGACY_CRM_ENDS }],
-    dated: Some(Dated { roots: &[&["/crm/owners/{version}"]], since: "2026-09", until: None, betas: &[] }),
+    dated: Some(Dated { roots: &[&["/crm/owners/{version}"]], since: "2026-03", until: None, betas: &[] }),
     auth: CallAuth::Bearer,
     operations: &[
         op("list_owners", GET, 0, "", Reads, OWNERS_READ,

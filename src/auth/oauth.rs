@@ -113,7 +113,7 @@ pub struct OAuth {
 
 impl OAuth {
     /// Credentials that refresh at the token endpoint of the client's base URL
-    /// (`https://api.hubapi.com/oauth/v1/token` for HubSpot).
+    /// (`https://api.hubapi.com/oauth/2026-09/token` for HubSpot: [`TOKEN_PATH`](super::TOKEN_PATH)).
     pub fn new(
         client_id: impl Into<String>,
         client_secret: impl Into<Secret>,

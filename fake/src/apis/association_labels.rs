@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 /// Runs an association labels operation.
 pub(crate) fn handle(world: &mut World, request: &Request) -> Answer {
     let answer = run(world, request);
-    crate::apis::request::versioned_batch(answer, request, world.now())
+    crate::apis::request::versioned_batch(answer, request, world.now(), true)
 }
 
 /// Runs the operation, answering as v3 and v4 do.

@@ -35,7 +35,7 @@ pub(crate) struct Params {
 /// Runs an associations operation.
 pub(crate) fn handle(world: &mut World, request: &Request) -> Answer {
     let answer = run(world, request);
-    crate::apis::request::versioned_batch(answer, request, world.now())
+    crate::apis::request::versioned_batch(answer, request, world.now(), true)
 }
 
 /// Runs the operation, answering as v3 and v4 do.

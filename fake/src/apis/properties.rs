@@ -16,7 +16,7 @@ use serde_json::{Value, json};
 /// Runs a properties operation.
 pub(crate) fn handle(world: &mut World, request: &Request) -> Answer {
     let answer = run(world, request);
-    crate::apis::request::versioned_batch(answer, request, world.now())
+    crate::apis::request::versioned_batch(answer, request, world.now(), false)
 }
 
 /// Runs the operation, answering as v3 and v4 do.

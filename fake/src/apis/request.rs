@@ -118,13 +118,15 @@ pub(crate) fn batch_answer(
 }
 
 /// A batch's answer as the version called declares it, where HubSpot's date versions answer
-/// otherwise than v3 and v4 did: a batch that only removes answers 200 with an empty batch
-/// answer instead of 204 (2026-03 on), and from 2026-09 a batch answers 200 whatever it
-/// did, partial failures included (its `errors` and `numErrors` say what failed).
+/// otherwise than v3 and v4 did: from 2026-09 a batch answers 200 whatever it did, partial
+/// failures included (its `errors` and `numErrors` say what failed); and where
+/// `removals_answer_a_batch` (the associations APIs), a batch that only removes answers 200
+/// with an empty batch answer instead of 204 (2026-03 on).
 pub(crate) fn versioned_batch(
     answer: Answer,
     request: &Request,
     now: chrono::DateTime<chrono::Utc>,
+    removals_answer_a_batch: bool,
 ) -> Answer {
     let (status, body) = answer?;
     let version = request.call.version.name;
@@ -133,7 +135,7 @@ pub(crate) fn versioned_batch(
         return Ok((status, body));
     }
     match status {
-        204 => {
+        204 if removals_answer_a_batch => {
             let at = timestamp(now);
             Ok((
                 200,

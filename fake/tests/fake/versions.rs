@@ -353,6 +353,13 @@ async fn each_version_answers_batches_as_its_document_declares() {
     )
     .await;
     assert_eq!(dated.status, 200, "{}", dated.text);
+    // Its batch archive answers 204 in both (schemathesis found the fake answering 200).
+    let archived = post(
+        format!("{base}/crm/properties/2026-09/deals/batch/archive"),
+        json!({"inputs": [{"name": "a_dated"}]}),
+    )
+    .await;
+    assert_eq!((archived.status, archived.text.as_str()), (204, ""));
 
     // Associations: removing answers 204 in v4, a batch answer of no results (200) in the
     // date versions.

@@ -13,15 +13,36 @@ use crate::world::World;
 use serde_json::Value;
 use std::collections::HashMap;
 
+/// The fields of a token request's body: a form, as HubSpot's documents declare it, or a JSON
+/// object of text, as HubSpot's own generated SDK (`hubspot-sdk`) sends it.
+fn fields(request: &Request) -> HashMap<String, String> {
+    let json = request
+        .headers
+        .get(hyper::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|t| {
+            t.trim_start()
+                .to_ascii_lowercase()
+                .starts_with("application/json")
+        });
+    if json {
+        let object: serde_json::Map<String, Value> =
+            serde_json::from_slice(request.body).unwrap_or_default();
+        return object
+            .into_iter()
+            .filter_map(|(k, v)| v.as_str().map(|v| (k, v.to_string())))
+            .collect();
+    }
+    form_urlencoded::parse(request.body).into_owned().collect()
+}
+
 /// Runs an OAuth operation: the status and body to answer (errors in OAuth's own shape).
 pub(crate) fn handle(
     world: &mut World,
     request: &Request,
 ) -> Result<(u16, Option<Value>), ApiError> {
     let now = world.now();
-    let form = || -> HashMap<String, String> {
-        form_urlencoded::parse(request.body).into_owned().collect()
-    };
+    let form = || fields(request);
     let token = request.param("token");
     let (status, answer) = match request.call.operation.name {
         "oauth_token" => {
