@@ -741,14 +741,16 @@ pub const LEGACY_CRM: Api = Api {
     // Roots by kind: deal properties, deals, object schemas (a version without one has none).
     legacy: &[
         Legacy { name: "v1", roots: &[&["/properties/v1/{objectType}"], &["/deals/v1"], &[]], ends: LEGACY_CRM_ENDS },
-        Legacy { name: "v2", roots: &[&["/properties/v2/{objectType}"], &[], &[]], ends: LEGACY_CRM_ENDS },
+        // `/companies/v2/properties` is the v2 spelling for companies (and any object).
+        Legacy { name: "v2", roots: &[&["/properties/v2/{objectType}", "/{objectType}/v2"], &[], &[]], ends: LEGACY_CRM_ENDS },
         Legacy { name: "v3", roots: &[&[], &[], &["/crm/v3/schemas"]], ends: LEGACY_CRM_ENDS },
     ],
     dated: None,
     auth: CallAuth::Bearer,
     operations: &[
         op("legacy_deal_properties", GET, 0, "/properties", Reads, DEALS_READ, "Deal property definitions in the v1 and v2 shape."),
-        op("legacy_deals_paged", GET, 1, "/deal/paged", Reads, DEALS_READ, "A page of deals in v1's shape (`offset`, `hasMore`)."),
+        op("legacy_deals_paged", GET, 1, "/deal/paged", Reads, DEALS_READ,
+           "A page of deals in v1's shape (`offset`, `hasMore`), each property with its timestamp, source and versions."),
         op("legacy_schemas", GET, 2, "", Reads, DEALS_READ, "The account's custom object schemas (none in the fake)."),
     ],
     names: &[],

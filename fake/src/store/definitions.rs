@@ -24,6 +24,7 @@ const LABELS: &[(&str, &str)] = &[
     ("hs_object_id", "Record ID"),
     ("hs_merged_object_ids", "Merged Deal IDs"),
     ("hs_is_closed", "Is Closed"),
+    ("hs_is_closed_won", "Is Closed Won"),
     ("hs_deal_stage_probability", "Deal Stage Probability"),
     ("default", "Sales Pipeline"),
     ("appointmentscheduled", "Appointment Scheduled"),
@@ -94,7 +95,7 @@ pub(crate) fn definitions(schema: &Schema) -> Vec<Definition> {
                 n if DATETIMES.contains(&n) || n == "hs_lastmodifieddate" => {
                     ("datetime", "date", Vec::new())
                 }
-                "hs_is_closed" => ("bool", "booleancheckbox", Vec::new()),
+                "hs_is_closed" | "hs_is_closed_won" => ("bool", "booleancheckbox", Vec::new()),
                 "hs_deal_stage_probability" | "hs_object_id" => ("number", "number", Vec::new()),
                 "pipeline" => enumeration(
                     schema

@@ -28,6 +28,7 @@ const STANDARD_PROPERTIES: &[&str] = &[
     "hs_object_id",
     "hs_merged_object_ids",
     "hs_is_closed",
+    "hs_is_closed_won",
     "hs_deal_stage_probability",
 ];
 
@@ -37,6 +38,7 @@ pub(crate) const READ_ONLY: &[&str] = &[
     "hs_object_id",
     "hs_merged_object_ids",
     "hs_is_closed",
+    "hs_is_closed_won",
     "hs_deal_stage_probability",
 ];
 
@@ -113,6 +115,22 @@ pub(crate) struct Deal {
 }
 
 impl Deal {
+    /// Its value of property `name`, with the properties HubSpot derives from its stage
+    /// (`hs_is_closed`, `hs_v2_date_entered_{stageId}`, …) computed from the account's
+    /// pipelines and `dealstage`'s history.
+    pub fn value_in(&self, schema: &Schema, name: &str) -> Option<String> {
+        if stages::is_derived(name) {
+            let pipeline = self
+                .values
+                .get("pipeline")
+                .map_or("default", String::as_str);
+            let stage = self.values.get("dealstage").map(String::as_str);
+            let history = self.history.get("dealstage").map_or(&[][..], Vec::as_slice);
+            return stages::derived(schema, name, pipeline, stage, history).flatten();
+        }
+        self.value(name)
+    }
+
     pub fn value(&self, name: &str) -> Option<String> {
         match name {
             "hs_object_id" => Some(self.id.to_string()),

@@ -39,14 +39,15 @@ pub(crate) fn deal(deal: &Deal, schema: &Schema, selection: &Selection) -> Value
         Some(asked) => asked
             .iter()
             .map(String::as_str)
-            .filter(|p| schema.properties.contains(*p))
+            .filter(|p| schema.readable(p))
             .collect(),
     };
     let mut properties = Map::new();
     for name in names.into_iter().chain(SYSTEM_PROPERTIES.iter().copied()) {
         properties.insert(
             name.to_string(),
-            deal.value(name).map_or(Value::Null, Value::String),
+            deal.value_in(schema, name)
+                .map_or(Value::Null, Value::String),
         );
     }
     let mut out = json!({

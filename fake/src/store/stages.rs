@@ -1,9 +1,13 @@
 //! A deal stage as the account knows it: its label, display order, probability and whether
 //! it closes a deal (won or lost), from what was given through the pipelines API, else
 //! HubSpot's defaults. The pipelines API renders it; deals read their derived properties
-//! (`hs_is_closed`, `hs_deal_stage_probability`, `hs_is_closed_won`) from it.
+//! from it (`hs_is_closed`, `hs_deal_stage_probability`, `hs_is_closed_won`), and their
+//! per-stage timing from `dealstage`'s history (`hs_v2_date_entered_{stageId}`,
+//! `hs_v2_date_exited_{stageId}`, `hs_v2_latest_time_in_{stageId}`,
+//! `hs_v2_cumulative_time_in_{stageId}`), as HubSpot computes them: readable by name, not
+//! listed among the properties.
 
-use crate::store::{Schema, account_created};
+use crate::store::{PastValue, Schema, account_created, timestamp};
 use chrono::{DateTime, Utc};
 use std::collections::BTreeMap;
 
@@ -64,6 +68,12 @@ impl Stage {
 }
 
 impl Schema {
+    /// Whether a read may name property `name`: one of the account's, or one HubSpot derives
+    /// from a deal's stage (readable by name though the properties API does not list it).
+    pub(crate) fn readable(&self, name: &str) -> bool {
+        self.properties.contains(name) || is_derived(name)
+    }
+
     /// Stage `id` of pipeline `pipeline` (an unknown one: a stage of that name, open, with a
     /// probability rising with its place in the pipeline).
     pub(crate) fn stage(&self, pipeline: &str, id: &str) -> Stage {
@@ -102,5 +112,208 @@ impl Schema {
             ]),
             created_at: account_created(),
         }
+    }
+}
+
+/// The properties HubSpot derives from a deal's stage: a deal's value of one of them, given
+/// its pipeline, stage and `dealstage`'s history (oldest first); `None` for a name that is
+/// none of them (`Some(None)`: one of them, without a value).
+pub(crate) fn derived(
+    schema: &Schema,
+    name: &str,
+    pipeline: &str,
+    stage: Option<&str>,
+    history: &[PastValue],
+) -> Option<Option<String>> {
+    let current = || stage.map(|s| schema.stage(pipeline, s));
+    let value = match name {
+        "hs_is_closed" => current().map(|s| s.is_closed().to_string()),
+        "hs_is_closed_won" => current().map(|s| s.is_closed_won().to_string()),
+        "hs_deal_stage_probability" => current().map(|s| {
+            s.metadata
+                .get("probability")
+                .cloned()
+                .unwrap_or_else(|| "0".into())
+        }),
+        _ => return timing(name, stage, history),
+    };
+    Some(value)
+}
+
+/// The stage timing properties' prefixes.
+const TIMING: [&str; 4] = [
+    "hs_v2_date_entered_",
+    "hs_v2_date_exited_",
+    "hs_v2_latest_time_in_",
+    "hs_v2_cumulative_time_in_",
+];
+
+/// The stage name HubSpot reads as "the deal's stage now" (`hs_v2_date_entered_current_stage`).
+const CURRENT_STAGE: &str = "current_stage";
+
+/// Whether `name` is one of the properties HubSpot derives from a deal's stage.
+pub(crate) fn is_derived(name: &str) -> bool {
+    [
+        "hs_is_closed",
+        "hs_is_closed_won",
+        "hs_deal_stage_probability",
+    ]
+    .contains(&name)
+        || TIMING
+            .iter()
+            .any(|p| name.strip_prefix(p).is_some_and(|s| !s.is_empty()))
+}
+
+/// A stage timing property's value from `dealstage`'s history: when the deal last entered
+/// the stage, when it last left it, how long (ms) its last finished stay lasted, and every
+/// finished stay together. A stay not yet finished counts only once it is (the fake's values
+/// do not move with the clock between writes); a stage never entered has none.
+fn timing(name: &str, current: Option<&str>, history: &[PastValue]) -> Option<Option<String>> {
+    let (prefix, stage) = TIMING
+        .iter()
+        .find_map(|p| Some((*p, name.strip_prefix(p).filter(|s| !s.is_empty())?)))?;
+    // `hs_v2_date_entered_current_stage`: when the deal entered the stage it is in.
+    let stage = match (prefix, stage) {
+        ("hs_v2_date_entered_", CURRENT_STAGE) => match current {
+            Some(current) => current,
+            None => return Some(None),
+        },
+        _ => stage,
+    };
+    // Each stay in the stage: when it began, and when the next change ended it.
+    let stays: Vec<(DateTime<Utc>, Option<DateTime<Utc>>)> = history
+        .iter()
+        .enumerate()
+        .filter(|(i, change)| {
+            change.value == stage && (*i == 0 || history[i - 1].value != change.value)
+        })
+        .map(|(i, change)| {
+            let left = history[i + 1..]
+                .iter()
+                .find(|later| later.value != stage)
+                .map(|later| later.at);
+            (change.at, left)
+        })
+        .collect();
+    // From the times as HubSpot keeps them: whole milliseconds.
+    let millis = |from: DateTime<Utc>, to: DateTime<Utc>| {
+        (to.timestamp_millis() - from.timestamp_millis()).max(0)
+    };
+    let value = match prefix {
+        "hs_v2_date_entered_" => stays.last().map(|(entered, _)| timestamp(*entered)),
+        "hs_v2_date_exited_" => stays.last().and_then(|(_, left)| left.map(timestamp)),
+        "hs_v2_latest_time_in_" => stays
+            .last()
+            .and_then(|(entered, left)| left.map(|left| millis(*entered, left).to_string())),
+        _ => {
+            let finished: Vec<i64> = stays
+                .iter()
+                .filter_map(|(entered, left)| left.map(|left| millis(*entered, left)))
+                .collect();
+            (!finished.is_empty()).then(|| finished.iter().sum::<i64>().to_string())
+        }
+    };
+    Some(value)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(minute: i64) -> DateTime<Utc> {
+        account_created() + chrono::Duration::minutes(minute)
+    }
+
+    fn moves(stages: &[(&str, i64)]) -> Vec<PastValue> {
+        stages
+            .iter()
+            .map(|(stage, minute)| PastValue {
+                value: stage.to_string(),
+                at: at(*minute),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn stage_timing_follows_dealstages_history() {
+        let schema = Schema::default();
+        let history = moves(&[
+            ("appointmentscheduled", 0),
+            ("qualifiedtobuy", 10),
+            ("appointmentscheduled", 15),
+            ("closedwon", 45),
+        ]);
+        let value = |name: &str| derived(&schema, name, "default", Some("closedwon"), &history);
+        let first = "appointmentscheduled";
+        assert_eq!(
+            value(&format!("hs_v2_date_entered_{first}")),
+            Some(Some(timestamp(at(15))))
+        );
+        assert_eq!(
+            value(&format!("hs_v2_date_exited_{first}")),
+            Some(Some(timestamp(at(45))))
+        );
+        assert_eq!(
+            value(&format!("hs_v2_latest_time_in_{first}")),
+            Some(Some("1800000".into()))
+        );
+        assert_eq!(
+            value(&format!("hs_v2_cumulative_time_in_{first}")),
+            Some(Some("2400000".into())),
+            "10 minutes, then 30"
+        );
+        assert_eq!(
+            value("hs_v2_date_entered_closedwon"),
+            Some(Some(timestamp(at(45))))
+        );
+        assert_eq!(
+            value("hs_v2_date_entered_current_stage"),
+            Some(Some(timestamp(at(45))))
+        );
+        let unstaged = derived(
+            &schema,
+            "hs_v2_date_entered_current_stage",
+            "default",
+            None,
+            &[],
+        );
+        assert_eq!(unstaged, Some(None));
+        assert_eq!(
+            value("hs_v2_date_exited_closedwon"),
+            Some(None),
+            "still in it"
+        );
+        assert_eq!(value("hs_v2_cumulative_time_in_closedwon"), Some(None));
+        assert_eq!(
+            value("hs_v2_date_entered_closedlost"),
+            Some(None),
+            "never entered"
+        );
+        assert_eq!(value("hs_is_closed"), Some(Some("true".into())));
+        assert_eq!(value("hs_is_closed_won"), Some(Some("true".into())));
+        assert_eq!(value("hs_deal_stage_probability"), Some(Some("1.0".into())));
+        assert_eq!(value("dealname"), None, "not derived");
+        assert_eq!(value("hs_v2_date_entered_"), None, "no stage named");
+        let open = derived(
+            &schema,
+            "hs_is_closed",
+            "default",
+            Some("qualifiedtobuy"),
+            &[],
+        );
+        assert_eq!(open, Some(Some("false".into())));
+        let lost = derived(
+            &schema,
+            "hs_is_closed_won",
+            "default",
+            Some("closedlost"),
+            &[],
+        );
+        assert_eq!(lost, Some(Some("false".into())));
+        assert_eq!(
+            derived(&schema, "hs_is_closed", "default", None, &[]),
+            Some(None)
+        );
+        assert!(is_derived("hs_v2_latest_time_in_123") && !is_derived("hs_v2_date_entered_"));
     }
 }

@@ -111,7 +111,8 @@ fn is_datetime(value: &str) -> bool {
     datetime(value).is_some()
 }
 
-fn datetime(value: &str) -> Option<DateTime<Utc>> {
+/// The instant a date or date-time value names (any form `is_datetime` accepts).
+pub(crate) fn datetime(value: &str) -> Option<DateTime<Utc>> {
     let millis = value.strip_prefix('-').unwrap_or(value);
     if !millis.is_empty() && millis.bytes().all(|b| b.is_ascii_digit()) {
         return value

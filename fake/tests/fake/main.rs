@@ -13,5 +13,6 @@ mod pipelines;
 mod process;
 mod properties;
 mod runtime;
+mod taps;
 mod versions;
 mod webhooks;

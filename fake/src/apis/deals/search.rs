@@ -14,7 +14,7 @@ use crate::errors::Answer;
 use crate::errors::ApiError;
 use crate::store::render::{self, Selection};
 use crate::store::targets as associations;
-use crate::store::{Deal, QUERY_PROPERTIES};
+use crate::store::{Deal, QUERY_PROPERTIES, Schema};
 use crate::world::World;
 use chrono::DateTime;
 use serde_json::{Value, json};
@@ -352,7 +352,7 @@ fn contains_token(value: Option<&str>, pattern: &str) -> bool {
     value.is_some_and(|v| tokens(v).any(|t| token_matches(pattern, &t)))
 }
 
-fn matches(deal: &Deal, filter: &Filter) -> bool {
+fn matches(deal: &Deal, filter: &Filter, schema: &Schema) -> bool {
     if let Some(object) = filter.association {
         let mut ids = deal
             .associations
@@ -366,8 +366,11 @@ fn matches(deal: &Deal, filter: &Filter) -> bool {
             _ => ids.next().is_none(),
         };
     }
-    let text = || deal.value(&filter.property).filter(|v| !v.is_empty());
-    let key = || key_of(deal, &filter.property);
+    let text = || {
+        deal.value_in(schema, &filter.property)
+            .filter(|v| !v.is_empty())
+    };
+    let key = || key_of(deal, &filter.property, schema);
     let cmp =
         |wanted: fn(Ordering) -> bool| key().is_some_and(|k| wanted(k.cmp(&filter.value_key)));
     let among = || key().is_some_and(|k| filter.value_keys.contains(&k));
@@ -395,7 +398,7 @@ fn matches(deal: &Deal, filter: &Filter) -> bool {
 
 /// A deal's value of `property` as search compares it: the system ones read straight from
 /// the deal, the rest parsed from their text. `None` when it has no value.
-fn key_of(deal: &Deal, property: &str) -> Option<SortKey> {
+fn key_of(deal: &Deal, property: &str, schema: &Schema) -> Option<SortKey> {
     match property {
         "hs_object_id" => Some(SortKey::Number(deal.id as f64)),
         "hs_lastmodifieddate" => Some(SortKey::Number(deal.updated_at.timestamp_millis() as f64)),
@@ -403,7 +406,7 @@ fn key_of(deal: &Deal, property: &str) -> Option<SortKey> {
             Some(SortKey::Number(deal.created_at.timestamp_millis() as f64))
         }
         _ => deal
-            .value(property)
+            .value_in(schema, property)
             .filter(|v| !v.is_empty())
             .map(|v| SortKey::of(&v)),
     }
@@ -466,19 +469,27 @@ pub(crate) fn search(world: &mut World, body: &Value) -> Answer {
     let properties = strings(body, "properties");
 
     let now = world.now();
+    let schema = &world.store.schema;
     let mut hits: Vec<&Deal> = world
         .store
         .deals()
         .filter(|d| d.archived_at.is_none())
         .filter(|d| world.indexed(d.id, now))
-        .filter(|d| groups.is_empty() || groups.iter().any(|g| g.iter().all(|f| matches(d, f))))
+        .filter(|d| {
+            groups.is_empty()
+                || groups
+                    .iter()
+                    .any(|g| g.iter().all(|f| matches(d, f, schema)))
+        })
         .filter(|d| query.trim().is_empty() || matches_query(d, query))
         .collect();
     match &sort {
         Some((property, descending)) => {
             // Each deal's key is read once; deals without a value come last either way.
-            let mut keyed: Vec<(Option<SortKey>, &Deal)> =
-                hits.into_iter().map(|d| (key_of(d, property), d)).collect();
+            let mut keyed: Vec<(Option<SortKey>, &Deal)> = hits
+                .into_iter()
+                .map(|d| (key_of(d, property, schema), d))
+                .collect();
             keyed.sort_by(|(a, x), (b, y)| {
                 let order = match (a, b) {
                     (Some(a), Some(b)) if *descending => b.cmp(a),
