@@ -100,6 +100,7 @@ mod retry;
 mod runtime;
 pub mod search;
 mod secret;
+pub mod stage_timing;
 pub mod stages;
 pub mod stream;
 #[cfg(feature = "rustls")]

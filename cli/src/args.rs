@@ -424,6 +424,10 @@ pub struct GetArgs {
     /// The properties to show (comma-separated).
     #[arg(long, value_delimiter = ',')]
     pub properties: Vec<String>,
+    /// Also show when the deal entered and left each stage it has been in, and how long it
+    /// stayed (HubSpot's stage-calculated properties; JSON: `stageTiming`).
+    #[arg(long)]
+    pub stage_timing: bool,
     /// JSON even on a terminal.
     #[arg(long)]
     pub json: bool,

@@ -21,5 +21,6 @@ mod paging;
 mod retries;
 mod search_all;
 mod shared_budget;
+mod stage_timing;
 mod telemetry;
 mod versions;

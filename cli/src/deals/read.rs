@@ -4,9 +4,12 @@ use crate::args::{GetArgs, Global, SearchArgs};
 use crate::failure::Failure;
 use crate::profile;
 use crate::terminal::table;
+use chrono::SecondsFormat;
 use futures_util::StreamExt;
+use hubspot_deals::stage_timing;
+use hubspot_deals::stages::Stages;
 use hubspot_deals::types::{FilterGroup, SearchRequest};
-use serde_json::Value;
+use serde_json::{Value, json};
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 
@@ -61,8 +64,64 @@ pub async fn get(global: &Global, args: GetArgs) -> Result<ExitCode, Failure> {
             Failure::from(e)
         }
     })?;
-    let value = serde_json::to_value(&*deal).map_err(|e| Failure::Remote(e.to_string()))?;
-    show(&[value], &args.properties, args.json)?;
+    let mut value = serde_json::to_value(&*deal).map_err(|e| Failure::Remote(e.to_string()))?;
+    if !args.stage_timing {
+        show(&[value], &args.properties, args.json)?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    let stages = Stages::load(&client).await?;
+    let timing = stage_timing::read(&client, &stages, std::slice::from_ref(&deal.id))
+        .await?
+        .remove(&deal.id)
+        .unwrap_or_default();
+    let rows: Vec<Value> = timing
+        .iter()
+        .map(|t| {
+            let label = stages.get(&t.stage_id).map(|s| s.label.clone());
+            json!({
+                "stageId": t.stage_id,
+                "stageLabel": label,
+                "enteredAt": t.entered_at.map(|at| at.to_rfc3339_opts(SecondsFormat::Millis, true)),
+                "exitedAt": t.exited_at.map(|at| at.to_rfc3339_opts(SecondsFormat::Millis, true)),
+                "latestTimeInMs": t.latest_time_in.map(|d| d.as_millis() as u64),
+                "cumulativeTimeInMs": t.cumulative_time_in.map(|d| d.as_millis() as u64),
+            })
+        })
+        .collect();
+    if args.json || !std::io::stdout().is_terminal() {
+        value["stageTiming"] = Value::Array(rows);
+        return show(&[value], &args.properties, true).map(|()| ExitCode::SUCCESS);
+    }
+    show(&[value], &args.properties, false)?;
+    let text = |v: &Value| match v {
+        Value::Null => String::new(),
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    };
+    let mut table_rows = vec![
+        [
+            "stage",
+            "entered",
+            "left",
+            "last stay (ms)",
+            "all stays (ms)",
+        ]
+        .map(String::from)
+        .to_vec(),
+    ];
+    for row in &rows {
+        let stage = row["stageLabel"].as_str().or(row["stageId"].as_str());
+        table_rows.push(vec![
+            stage.unwrap_or_default().to_string(),
+            text(&row["enteredAt"]),
+            text(&row["exitedAt"]),
+            text(&row["latestTimeInMs"]),
+            text(&row["cumulativeTimeInMs"]),
+        ]);
+    }
+    let mut out = std::io::stdout().lock();
+    writeln!(out).map_err(Failure::write)?;
+    table(&mut out, table_rows)?;
     Ok(ExitCode::SUCCESS)
 }
 

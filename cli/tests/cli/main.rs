@@ -1272,3 +1272,119 @@ async fn doctor_says_what_a_profile_uses_and_fails_within_90_days_of_an_end() {
         "no secret printed"
     );
 }
+
+/// Calls the fake's API directly (as another HubSpot user would), returning its JSON answer.
+async fn fake_call(
+    fake: &FakeHubSpot,
+    method: &str,
+    path: &str,
+    body: serde_json::Value,
+) -> serde_json::Value {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let method = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
+    let answer = reqwest::Client::new()
+        .request(method, format!("{}{path}", fake.base_url()))
+        .bearer_auth(PAT)
+        .header("content-type", "application/json")
+        .body(body.to_string())
+        .send()
+        .await
+        .unwrap();
+    serde_json::from_slice(&answer.bytes().await.unwrap()).unwrap_or(serde_json::Value::Null)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn deals_get_shows_stage_timing_that_agrees_with_the_stage_history() {
+    let fake = fake_with(0, base()).await;
+    let scratch = Scratch::new("stage-timing");
+    scratch.login(&fake);
+    let deals = "/crm/objects/2026-09/deals";
+    let created = fake_call(&fake, "POST", deals,
+        serde_json::json!({"properties": {"dealname": "Moving", "dealstage": "appointmentscheduled"}})).await;
+    let id = created["id"].as_str().unwrap().to_string();
+    for stage in ["qualifiedtobuy", "appointmentscheduled", "contractsent"] {
+        std::thread::sleep(Duration::from_millis(5));
+        fake_call(
+            &fake,
+            "PATCH",
+            &format!("{deals}/{id}"),
+            serde_json::json!({"properties": {"dealstage": stage}}),
+        )
+        .await;
+    }
+    let shown = scratch.run(&fake, &["deals", "get", &id, "--stage-timing", "--json"]);
+    exits(&shown, 0);
+    let deal: serde_json::Value = serde_json::from_str(text(&shown.stdout).trim()).unwrap();
+    let timing = deal["stageTiming"].as_array().unwrap();
+    let stages: Vec<&str> = timing
+        .iter()
+        .map(|t| t["stageId"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        stages,
+        ["appointmentscheduled", "qualifiedtobuy", "contractsent"],
+        "pipeline order"
+    );
+    assert_eq!(timing[0]["stageLabel"], "Appointment Scheduled");
+    // The fake's own history of dealstage, oldest first.
+    let read = fake_call(
+        &fake,
+        "GET",
+        &format!("{deals}/{id}?propertiesWithHistory=dealstage"),
+        serde_json::Value::Null,
+    )
+    .await;
+    let mut history: Vec<(String, String)> = read["propertiesWithHistory"]["dealstage"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| {
+            (
+                h["value"].as_str().unwrap().into(),
+                h["timestamp"].as_str().unwrap().into(),
+            )
+        })
+        .collect();
+    history.reverse();
+    let millis = |at: &str| {
+        chrono::DateTime::parse_from_rfc3339(at)
+            .unwrap()
+            .timestamp_millis()
+    };
+    for row in timing {
+        let stage = row["stageId"].as_str().unwrap();
+        let last = history.iter().rposition(|(s, _)| s == stage).unwrap();
+        assert_eq!(
+            millis(row["enteredAt"].as_str().unwrap()),
+            millis(&history[last].1),
+            "{stage}"
+        );
+        match history.get(last + 1) {
+            Some((_, left)) => {
+                assert_eq!(
+                    millis(row["exitedAt"].as_str().unwrap()),
+                    millis(left),
+                    "{stage}"
+                );
+                let stay = millis(left) - millis(&history[last].1);
+                assert_eq!(row["latestTimeInMs"], stay, "{stage}");
+            }
+            None => assert!(row["exitedAt"].is_null(), "{stage}: still there"),
+        }
+    }
+    let stays: i64 = (0..history.len() - 1)
+        .filter(|i| history[*i].0 == "appointmentscheduled")
+        .map(|i| millis(&history[i + 1].1) - millis(&history[i].1))
+        .sum();
+    assert_eq!(
+        timing[0]["cumulativeTimeInMs"], stays,
+        "both stays together"
+    );
+    let missing = scratch.run(&fake, &["deals", "get", "424242", "--stage-timing"]);
+    exits(&missing, 4);
+    assert!(
+        text(&missing.stderr).contains("no deal 424242"),
+        "{}",
+        text(&missing.stderr)
+    );
+}
