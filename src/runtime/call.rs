@@ -98,11 +98,25 @@ pub(crate) fn note_response(
     }
 }
 
+/// Names the server a call goes to on its span (OpenTelemetry's `server.address` and
+/// `server.port`), so calls to different HubSpot endpoints (or fakes) tell apart in traces.
+pub(crate) fn note_server(url: &reqwest::Url) {
+    let span = tracing::Span::current();
+    if let Some(host) = url.host_str() {
+        span.record("server.address", host);
+    }
+    if let Some(port) = url.port_or_known_default() {
+        span.record("server.port", port);
+    }
+}
+
 /// The span of one call.
 fn span(operation: &'static str) -> tracing::Span {
     tracing::info_span!(
         "hubspot_deals.call",
         operation,
+        server.address = tracing::field::Empty,
+        server.port = tracing::field::Empty,
         attempts = tracing::field::Empty,
         status = tracing::field::Empty,
         correlation_id = tracing::field::Empty,

@@ -210,6 +210,7 @@ pub(crate) async fn pre_hook<E>(
     let shared = &runtime.shared;
     let policy = crate::operations::CallPolicy::of(info.operation_id, request.method());
     crate::versions::note_call(info.operation_id, shared.clock.as_ref());
+    call::note_server(request.url());
     match admit(shared, policy.budget, request).await {
         Ok((waited, in_flight)) => {
             call::note_start(&policy, shared.limits.timeout, waited);

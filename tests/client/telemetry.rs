@@ -7,7 +7,7 @@ use crate::support::fake::{
 use crate::support::logs::{Captured, captured_logs};
 use hubspot_deals::clock::{Clock, ManualClock};
 use hubspot_deals::{Client, RateLimit};
-use hubspot_deals_fake::{Fault, FaultKind};
+use hubspot_deals_fake::{FakeHubSpot, Fault, FaultKind};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -89,11 +89,11 @@ async fn each_call_is_one_span_with_its_attempts_status_and_waits() {
         properties_with_history: vec![],
     };
     client.batch_read().body(body).send().await.unwrap();
-    let logs = captured.text();
-    let line = logs
-        .lines()
-        .find(|l| l.contains("operation=\"batch_read\"") && l.contains("close"))
-        .unwrap_or_else(|| panic!("no closed batch_read span:\n{logs}"));
+    let spans = closed_spans(captured, &fake, "batch_read");
+    let [line] = &spans[..] else {
+        panic!("not one closed batch_read span:\n{}", captured.text())
+    };
+    assert!(line.contains("server.address=\"127.0.0.1\""), "{line}");
     for field in [
         "attempts=3",
         "status=200",
@@ -113,12 +113,20 @@ async fn each_call_is_one_span_with_its_attempts_status_and_waits() {
     assert!(waited >= 30_000, "{line}");
 }
 
-/// The closed spans of `operation` in the captured logs.
-fn closed_spans(captured: &Captured, operation: &str) -> Vec<String> {
+/// The closed spans of `operation` in the captured logs, of calls to `fake` (the log holds
+/// every test's calls: the span's `server.port` tells this test's apart).
+fn closed_spans(captured: &Captured, fake: &FakeHubSpot, operation: &str) -> Vec<String> {
+    let port = fake
+        .base_url()
+        .rsplit(':')
+        .next()
+        .unwrap_or_default()
+        .to_string();
     captured
         .text()
         .lines()
         .filter(|l| l.contains(&format!("operation=\"{operation}\"")) && l.contains("close"))
+        .filter(|l| l.contains(&format!("server.port={port}")))
         .map(str::to_string)
         .collect()
 }
@@ -133,12 +141,12 @@ async fn typed_and_raw_calls_each_make_exactly_one_span() {
     assert!(raw.is_err(), "no such deal");
     client.archive().deal_id("424242").send().await.unwrap();
     assert_eq!(
-        closed_spans(captured, "get_by_id").len(),
+        closed_spans(captured, &fake, "get_by_id").len(),
         1,
         "the raw path has its span"
     );
     assert_eq!(
-        closed_spans(captured, "archive").len(),
+        closed_spans(captured, &fake, "archive").len(),
         1,
         "the typed path, one span, not two"
     );
@@ -163,7 +171,7 @@ async fn a_401_replay_counts_as_a_second_attempt() {
         .unwrap();
     let nothing = hubspot_deals::types::BatchIds { inputs: vec![] };
     client.batch_archive().body(nothing).send().await.unwrap();
-    let spans = closed_spans(captured, "batch_archive");
+    let spans = closed_spans(captured, &fake, "batch_archive");
     let [span] = &spans[..] else {
         panic!("{spans:?}")
     };
