@@ -36,6 +36,7 @@ generated_client!(
     "Deals' associations with contacts, companies, line items… ([`crate::associations`]), through this client's runtime."
 );
 
+use crate::cursors::CursorGuard;
 use crate::limits::ASSOCIATIONS_BATCH_READ_INPUTS;
 use std::collections::BTreeMap;
 
@@ -80,6 +81,9 @@ pub async fn read_many(
         .filter(|id: &String| seen.insert(id.clone()))
         .map(|id| (id, None))
         .collect();
+    // Each deal's cursors: one seen before, or empty pages that keep naming a next one, stop
+    // the read instead of looping.
+    let mut guards: std::collections::HashMap<String, CursorGuard> = Default::default();
     while !pending.is_empty() {
         let mut next = Vec::new();
         for chunk in pending.chunks(ASSOCIATIONS_BATCH_READ_INPUTS) {
@@ -116,15 +120,14 @@ pub async fn read_many(
                     .and_then(|paging| paging.next)
                     .map(|next| next.after);
                 if let Some(after) = after {
+                    guards
+                        .entry(result.from.id.clone())
+                        .or_insert_with(|| CursorGuard::new("batch_read_associations", None))
+                        .check(result.to.len(), Some(&after))?;
                     next.push((result.from.id.clone(), Some(after)));
                 }
                 found.entry(result.from.id).or_default().extend(result.to);
             }
-        }
-        if next == pending {
-            return Err(crate::Error::Other(format!(
-                "batch_read_associations to {to_object_type}: HubSpot gave the same cursors again; stopped instead of looping"
-            )));
         }
         pending = next;
     }

@@ -83,6 +83,7 @@ pub mod batch;
 mod classify;
 mod client;
 pub mod clock;
+pub mod cursors;
 mod deals;
 mod error;
 mod generated;

@@ -22,16 +22,14 @@ generated_client!(
     "The account's owners ([`crate::owners`]), through this client's runtime."
 );
 
-use crate::Error;
+use crate::cursors::CursorGuard;
 use crate::stream::{Items, Prefetch};
 
 /// Owners in one page: HubSpot's largest.
 pub const PAGE: i32 = 500;
 
-/// Empty pages in a row that still name a next page before the stream gives up: a server
-/// that keeps handing out new cursors with nothing in them would otherwise be followed
-/// forever.
-pub const EMPTY_PAGES: usize = 3;
+/// Empty pages in a row that still name a next page before the stream gives up.
+pub use crate::cursors::EMPTY_PAGES;
 
 /// Every owner of the account (`archived`: only the archived ones), 500 a call, one page
 /// fetched ahead. A page cursor HubSpot gave before, or [`EMPTY_PAGES`] empty pages in a
@@ -41,8 +39,7 @@ pub fn all(client: &crate::Client, archived: bool) -> Items<types::Owner> {
     let owners = client.owners();
     Items::new(Prefetch::spawn(move |producer| async move {
         let mut after: Option<String> = None;
-        let mut seen = std::collections::HashSet::new();
-        let mut empty = 0;
+        let mut guard = CursorGuard::new("list_owners", None);
         loop {
             let Some(slot) = producer.reserve().await else {
                 return;
@@ -59,22 +56,8 @@ pub fn all(client: &crate::Client, archived: bool) -> Items<types::Owner> {
                 }
             };
             let next = page.paging.and_then(|p| p.next).map(|n| n.after);
-            empty = if page.results.is_empty() {
-                empty + 1
-            } else {
-                0
-            };
-            let stuck = match &next {
-                Some(cursor) if !seen.insert(cursor.clone()) => Some(format!(
-                    "list_owners: HubSpot gave the page cursor {cursor:?} twice; stopped instead of looping"
-                )),
-                Some(_) if empty >= EMPTY_PAGES => Some(format!(
-                    "list_owners: {empty} empty pages in a row still named a next page; stopped instead of following them forever"
-                )),
-                _ => None,
-            };
-            if let Some(message) = stuck {
-                slot.send(Err(Error::Other(message)));
+            if let Err(error) = guard.check(page.results.len(), next.as_deref()) {
+                slot.send(Err(error));
                 return;
             }
             slot.send(Ok(page.results));

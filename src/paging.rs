@@ -22,14 +22,13 @@
 //! ```
 
 use crate::Error;
+use crate::cursors::CursorGuard;
 use crate::generated::Client;
 use crate::limits;
 use crate::stream::{Items, Prefetch, Producer};
 use crate::types::{BatchRead, DealId, DealWithAssociations};
 use futures_core::Stream;
 use progenitor_client::ClientInfo;
-use std::collections::HashSet;
-use std::hash::{BuildHasher, RandomState};
 use std::pin::Pin;
 use std::task::{Context, Poll, ready};
 
@@ -197,9 +196,8 @@ async fn produce<P: Send>(
         let message = format!("page size {size} is out of range: 1 to {max}{with}");
         return producer.fail(Error::InvalidRequest(message)).await;
     }
-    // Cursors seen so far, hashed: a repeated one means the server would loop.
-    let hasher = RandomState::new();
-    let mut seen = HashSet::new();
+    // A cursor seen before, or empty pages that keep naming a next one: the server would loop.
+    let mut guard = CursorGuard::new("get_page", cursor.as_deref());
     let in_body = list.properties_in_body();
     loop {
         let Some(slot) = producer.reserve().await else {
@@ -231,13 +229,8 @@ async fn produce<P: Send>(
             Err(error) => return slot.send(Err(error)),
         };
         let next = page.paging.and_then(|p| p.next).map(|n| n.after);
-        if let Some(after) = &next
-            && (!seen.insert(hasher.hash_one(after)) || Some(after) == cursor.as_ref())
-        {
-            return slot.send(Err(Error::RepeatedCursor {
-                operation: Some("get_page"),
-                cursor: after.clone(),
-            }));
+        if let Err(error) = guard.check(page.results.len(), next.as_deref()) {
+            return slot.send(Err(error));
         }
         let deals = if in_body {
             match with_properties(&list, page.results).await {

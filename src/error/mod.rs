@@ -288,6 +288,15 @@ pub enum Error {
         /// The cursor.
         cursor: String,
     },
+    /// HubSpot gave [`cursors::EMPTY_PAGES`](crate::cursors::EMPTY_PAGES) empty pages in a
+    /// row that each still named a next page: following them could go on for ever, so the
+    /// stream ended (a server bug; nothing it had listed was lost).
+    EmptyPages {
+        /// The operation, when known.
+        operation: Option<&'static str>,
+        /// How many empty pages came in a row.
+        pages: usize,
+    },
     /// The webhooks journal no longer holds the offset a feed was to continue after (HubSpot
     /// keeps entries three days): changes between it and the journal's earliest entry can
     /// only be recovered by reading deals again; see
@@ -388,7 +397,8 @@ impl Error {
             Self::RateLimitWait { operation, .. }
             | Self::SharedBudgetUnavailable { operation, .. }
             | Self::ResponseTooLarge { operation, .. }
-            | Self::RepeatedCursor { operation, .. } => *operation,
+            | Self::RepeatedCursor { operation, .. }
+            | Self::EmptyPages { operation, .. } => *operation,
             _ => None,
         }
     }
@@ -402,7 +412,8 @@ impl Error {
             Self::RateLimitWait { operation, .. }
             | Self::SharedBudgetUnavailable { operation, .. }
             | Self::ResponseTooLarge { operation, .. }
-            | Self::RepeatedCursor { operation, .. } => *operation = Some(name),
+            | Self::RepeatedCursor { operation, .. }
+            | Self::EmptyPages { operation, .. } => *operation = Some(name),
             _ => {}
         }
         self
@@ -559,6 +570,12 @@ impl fmt::Display for Error {
                 f,
                 "{}HubSpot returned the paging cursor {cursor:?} a second time; the stream \
                  stopped instead of looping",
+                Prefix(*operation)
+            ),
+            Self::EmptyPages { operation, pages } => write!(
+                f,
+                "{}HubSpot returned {pages} empty pages in a row that each named a next page; \
+                 the stream stopped instead of following them for ever",
                 Prefix(*operation)
             ),
             Self::JournalOffsetExpired { offset } => write!(

@@ -106,9 +106,10 @@ async fn the_stream_follows_cursors_and_stops_on_one_it_saw_before() {
     .await;
     let error = ids(&recorded(&looping), false).await.unwrap_err();
     assert!(
-        error.to_string().contains("list_owners") && error.to_string().contains("twice"),
+        matches!(error, hubspot_deals::Error::RepeatedCursor { .. }),
         "{error}"
     );
+    assert_eq!(error.operation(), Some("list_owners"));
     assert_eq!(
         looping.requests().len(),
         2,
@@ -123,7 +124,11 @@ async fn empty_pages_that_keep_naming_a_next_one_end_the_stream() {
         .collect();
     let server = Recorder::start(pages).await;
     let error = ids(&recorded(&server), false).await.unwrap_err();
-    assert!(error.to_string().contains("empty pages"), "{error}");
+    assert!(
+        matches!(error, hubspot_deals::Error::EmptyPages { pages: 3, .. }),
+        "{error}"
+    );
+    assert_eq!(error.operation(), Some("list_owners"));
     assert_eq!(
         server.requests().len(),
         hubspot_deals::owners::EMPTY_PAGES,

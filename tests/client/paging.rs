@@ -212,6 +212,43 @@ async fn a_repeated_cursor_ends_the_stream_with_an_error() {
 }
 
 #[tokio::test]
+async fn empty_pages_that_keep_naming_a_next_one_end_the_listing() {
+    // A hostile or broken server: a deal, then ever-new cursors over nothing.
+    let deal = serde_json::json!({"id": "1", "properties": {}, "archived": false,
+        "createdAt": "2024-01-01T00:00:00.000Z", "updatedAt": "2024-01-01T00:00:00.000Z"});
+    let mut pages = vec![json(
+        200,
+        serde_json::json!({"results": [deal], "paging": {"next": {"after": "c0"}}}),
+    )];
+    pages.extend((1..50).map(|i| {
+        json(
+            200,
+            serde_json::json!({"results": [], "paging": {"next": {"after": format!("c{i}")}}}),
+        )
+    }));
+    let server = Recorder::start(pages).await;
+    let client = Client::builder()
+        .private_app_token(crate::support::fake::PAT)
+        .base_url(&server.base_url)
+        .build()
+        .unwrap();
+    let mut stream = client.deals().list().stream();
+    assert_eq!(stream.next().await.unwrap().unwrap().id, "1");
+    let error = stream.next().await.unwrap().unwrap_err();
+    assert!(
+        matches!(error, Error::EmptyPages { pages: 3, .. }),
+        "{error:?}"
+    );
+    assert_eq!(error.operation(), Some("get_page"));
+    assert!(stream.next().await.is_none());
+    assert_eq!(
+        server.requests().len(),
+        1 + hubspot_deals::cursors::EMPTY_PAGES,
+        "gave up after a few empty pages, not fifty"
+    );
+}
+
+#[tokio::test]
 async fn a_page_size_out_of_range_is_a_clear_error() {
     let (fake, client, _clock) = fake_with(1).await;
     for (list, why) in [
