@@ -137,7 +137,7 @@ pub(crate) fn time_of(text: &str) -> Option<DateTime<Utc>> {
 }
 
 /// A time given as epoch milliseconds or RFC 3339.
-fn time(value: &Value) -> Option<DateTime<Utc>> {
+pub(crate) fn time(value: &Value) -> Option<DateTime<Utc>> {
     match value {
         Value::Number(n) => DateTime::from_timestamp_millis(n.as_i64()?),
         Value::String(s) => time_of(s),
@@ -293,23 +293,6 @@ pub(crate) fn changes_of(event: &Value) -> Vec<DealChange> {
     }
 }
 
-/// Reads an entry's content: its events (under `journalEvents`, `events`, or a bare array)
-/// as changes. `Err` says what the content lacks.
-pub(crate) fn entry_of(offset: &str, content: &Value) -> Result<JournalEntry, String> {
-    let events = content
-        .as_array()
-        .or_else(|| content["journalEvents"].as_array())
-        .or_else(|| content["events"].as_array())
-        .ok_or_else(|| {
-            "the content holds no events (expected journalEvents: an array)".to_string()
-        })?;
-    Ok(JournalEntry {
-        offset: offset.to_string(),
-        published_at: time(&content["publishedAt"]),
-        changes: events.iter().flat_map(changes_of).collect(),
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -404,19 +387,5 @@ mod tests {
                 "{changes:?}"
             );
         }
-    }
-
-    #[test]
-    fn content_without_events_is_an_error_that_says_so() {
-        let error = entry_of("o", &json!({"offset": "o"})).unwrap_err();
-        assert!(error.contains("journalEvents"), "{error}");
-        let entry = entry_of(
-            "o",
-            &json!([{"action": "DELETE", "objectTypeId": "0-3",
-            "objectId": 5, "occurredAt": "2026-01-01T00:00:00Z"}]),
-        )
-        .unwrap();
-        assert_eq!(entry.changes[0].kind, ChangeKind::Deleted);
-        assert!(entry.changes[0].occurred_at.is_some());
     }
 }

@@ -1,7 +1,8 @@
 //! [`Feed`]: the journal's entries in order, each read once, with its content fetched and
 //! typed.
 
-use super::change::{JournalEntry, entry_of};
+use super::change::JournalEntry;
+use super::content::{self, MAX_CONTENT_BYTES};
 use super::types::{BatchInputString, JournalFetchResponse};
 use crate::Error;
 use chrono::{DateTime, Utc};
@@ -14,10 +15,6 @@ use std::time::Duration;
 
 /// The most entries one batch read asks for.
 pub const MAX_BATCH: u32 = 100;
-
-/// The largest entry content the feed reads (a bound on what a broken or hostile URL can
-/// make it hold).
-pub const MAX_CONTENT_BYTES: usize = 64 * 1024 * 1024;
 
 /// How many times an entry's content is asked for again with a fresh URL.
 const CONTENT_ATTEMPTS: usize = 3;
@@ -100,6 +97,7 @@ impl Feed {
                 client: client.clone(),
                 local: None,
                 calls: Arc::default(),
+                content_hosts: Arc::default(),
             },
             position: start,
             batch: NonZeroU32::new(MAX_BATCH).unwrap_or(NonZeroU32::MIN),
@@ -114,6 +112,14 @@ impl Feed {
     /// Reads one account's journal (`installPortalId`) instead of the global one.
     pub fn local(mut self, portal_id: i32) -> Self {
         self.journal.local = Some(portal_id);
+        self
+    }
+
+    /// Also fetches entry content from `host` and its subdomains (over https), should
+    /// HubSpot hand out content URLs there: see [`content`](super::content) for the hosts
+    /// allowed without it.
+    pub fn allow_content_host(mut self, host: impl Into<String>) -> Self {
+        Arc::make_mut(&mut self.journal.content_hosts).push(host.into());
         self
     }
 
@@ -255,6 +261,8 @@ struct Journal {
     client: crate::Client,
     local: Option<i32>,
     calls: Arc<Counts>,
+    /// Hosts (and their subdomains) content may also come from.
+    content_hosts: Arc<Vec<String>>,
 }
 
 impl Journal {
@@ -343,10 +351,17 @@ impl Journal {
                     None => return Err(Error::JournalOffsetExpired { offset }),
                 }
             }
+            let api = self.client.baseurl();
+            if let Err(why) = content::check_url(&fetched.url, api, &self.content_hosts) {
+                return Err(Error::JournalContent {
+                    offset,
+                    reason: format!("not fetched: {why}"),
+                });
+            }
             self.calls.downloads.fetch_add(1, Ordering::Relaxed);
             match fetch(self.client.client(), &fetched.url).await {
-                Ok(Fetched::Content(content)) => {
-                    return entry_of(&offset, &content)
+                Ok(Fetched::Content(bytes)) => {
+                    return content::decode(&offset, &bytes)
                         .map_err(|reason| Error::JournalContent { offset, reason });
                 }
                 Ok(Fetched::Refused(status)) => {
@@ -364,13 +379,14 @@ impl Journal {
 
 /// What a content URL gave.
 enum Fetched {
-    Content(serde_json::Value),
+    /// The content's bytes, at most [`MAX_CONTENT_BYTES`].
+    Content(Vec<u8>),
     /// A status that a fresh URL may cure (403, 404, 410, …).
     Refused(u16),
 }
 
 /// Downloads a content URL without credentials; `Err` for what a fresh URL does not cure
-/// (a body that is not JSON, or too large), transport failures included as text.
+/// (a body too large), transport failures included as text.
 async fn fetch(http: &reqwest::Client, url: &str) -> Result<Fetched, String> {
     let mut response = http
         .get(url)
@@ -380,6 +396,14 @@ async fn fetch(http: &reqwest::Client, url: &str) -> Result<Fetched, String> {
     let status = response.status();
     if !status.is_success() {
         return Ok(Fetched::Refused(status.as_u16()));
+    }
+    if response
+        .content_length()
+        .is_some_and(|length| length > MAX_CONTENT_BYTES as u64)
+    {
+        return Err(format!(
+            "the content is larger than {MAX_CONTENT_BYTES} bytes, which the feed does not read"
+        ));
     }
     let mut body = Vec::new();
     while let Some(chunk) = response
@@ -394,7 +418,5 @@ async fn fetch(http: &reqwest::Client, url: &str) -> Result<Fetched, String> {
         }
         body.extend_from_slice(&chunk);
     }
-    serde_json::from_slice(&body)
-        .map(Fetched::Content)
-        .map_err(|e| format!("the content is not JSON ({e})"))
+    Ok(Fetched::Content(body))
 }

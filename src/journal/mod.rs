@@ -34,13 +34,15 @@ generated_client!(
 
 mod bridge;
 mod change;
+pub mod content;
 mod feed;
 mod subscriptions;
 
 pub use bridge::{Bridge, DEFAULT_DEAL_PROPERTIES, bridge_gap};
 pub(crate) use change::time_of;
 pub use change::{AssociationChange, ChangeKind, DealChange, JournalEntry};
-pub use feed::{DOWNLOADS_AT_ONCE, Feed, FeedCalls, MAX_BATCH, MAX_CONTENT_BYTES, Start};
+pub use content::{MAX_CONTENT_BYTES, MAX_EVENTS, MAX_VALUES};
+pub use feed::{DOWNLOADS_AT_ONCE, Feed, FeedCalls, MAX_BATCH, Start};
 pub use subscriptions::{
     deal_subscription_requests, deal_subscriptions, subscribe_deals, unsubscribe_deals,
 };

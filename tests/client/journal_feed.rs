@@ -640,3 +640,72 @@ async fn each_subscription_asking_for_a_change_gets_its_event() {
             .all(|c| c.kind == ChangeKind::Deleted && c.deal_id == deal.parse().ok())
     );
 }
+
+/// A journal on loopback (so the client's API is loopback) whose one entry's content is at
+/// `url`; the app's client for it.
+async fn hostile_journal(url: &str) -> (crate::support::recorder::Recorder, Client) {
+    use crate::support::recorder::{Recorder, json as canned};
+    let entry = canned(
+        200,
+        json!({"completedAt": "2026-01-01T00:00:00Z", "startedAt": "2026-01-01T00:00:00Z", "status": "COMPLETE",
+               "results": [{"currentOffset": "7f0c1a52-0000-4000-8000-000000000001",
+                            "expiresAt": "2030-01-01T00:00:00Z", "url": url}]}),
+    );
+    let journal = Recorder::start(vec![entry]).await;
+    let clock = ManualClock::default();
+    let app = crate::support::fake::pat_builder(&journal.base_url, &clock)
+        .build()
+        .unwrap();
+    (journal, app)
+}
+
+#[tokio::test]
+async fn a_hostile_journals_content_url_is_never_fetched() {
+    let (journal, app) = hostile_journal("http://10.255.255.1/latest/meta-data").await;
+    let error = match Feed::new(&app, Start::Earliest).next().await {
+        Ok(entry) => panic!("fetched: {} changes", entry.changes.len()),
+        Err(error) => error,
+    };
+    let Error::JournalContent { reason, .. } = &error else {
+        panic!("{error:?}")
+    };
+    assert!(
+        reason.contains("not fetched") && reason.contains("10.255.255.1"),
+        "{reason}"
+    );
+    assert!(
+        !error.to_string().contains("meta-data"),
+        "the URL is not repeated: {error}"
+    );
+    assert_eq!(
+        journal.requests().len(),
+        1,
+        "only the journal read: nothing else was asked"
+    );
+}
+
+#[tokio::test]
+async fn an_entry_with_more_events_than_hubspot_sends_is_refused_not_held() {
+    use crate::support::recorder::{Recorder, json as canned};
+    let event = json!({"type": "OBJECT", "action": "DELETE", "objectTypeId": "0-3",
+                       "objectId": 5, "occurredAt": 0});
+    let content = Recorder::start(vec![canned(
+        200,
+        json!({"journalEvents": vec![event; journal::MAX_EVENTS + 1]}),
+    )])
+    .await;
+    let (_journal, app) = hostile_journal(&format!("{}/content/1", content.base_url)).await;
+    let error = match Feed::new(&app, Start::Earliest).next().await {
+        Ok(entry) => panic!("held {} changes", entry.changes.len()),
+        Err(error) => error,
+    };
+    let Error::JournalContent { reason, .. } = &error else {
+        panic!("{error:?}")
+    };
+    assert!(reason.contains("more than 1000 events"), "{reason}");
+    assert_eq!(
+        content.requests().len(),
+        1,
+        "one download, not asked again with a fresh URL"
+    );
+}
