@@ -115,6 +115,8 @@ fn describe(error: &redis::RedisError) -> String {
         "timed out".into()
     } else if error.is_connection_dropped() || error.is_io_error() {
         "connection lost".into()
+    } else if error.kind() == redis::ErrorKind::AuthenticationFailed {
+        "authentication failed (check the user and password in the Redis URL)".into()
     } else {
         format!("{:?} error", error.kind())
     }

@@ -124,6 +124,8 @@ pub struct SharedBudget {
     pub(crate) when_unavailable: WhenUnavailable,
     pub(crate) timeout: Duration,
     pub(crate) retry_every: Duration,
+    /// Told each time the store stops answering (once per outage).
+    pub(crate) on_unavailable: Option<Notify>,
 }
 
 impl fmt::Debug for SharedBudget {
@@ -136,6 +138,9 @@ impl fmt::Debug for SharedBudget {
             .finish()
     }
 }
+
+/// What a program is told when a shared budget's store stops answering: the reason.
+pub(crate) type Notify = Arc<dyn Fn(&str) + Send + Sync>;
 
 /// How often a client whose store is down tries it again.
 const RETRY_EVERY: Duration = Duration::from_secs(1);
@@ -155,7 +160,28 @@ impl SharedBudget {
             when_unavailable,
             timeout: TIMEOUT,
             retry_every: RETRY_EVERY,
+            on_unavailable: None,
         }
+    }
+
+    /// Calls `notify` with the reason (never a URL or a password: `Redis: authentication
+    /// failed`, `connection refused`, …) each time the store stops answering, once per
+    /// outage of each budget it keeps (calls, search), before calls follow
+    /// [`WhenUnavailable`]. A program without a `tracing`
+    /// subscriber (a command line) can tell its user that the budget is no longer shared.
+    ///
+    /// ```
+    /// # use hubspot_deals::{SharedBudget, WhenUnavailable};
+    /// # fn main() -> Result<(), hubspot_deals::Error> {
+    /// let shared = SharedBudget::redis("redis://127.0.0.1:6379/", "portal-1", WhenUnavailable::local(2))?
+    ///     .on_unavailable(|reason| eprintln!("warning: the shared budget is down ({reason})"));
+    /// # let _ = shared;
+    /// # Ok(()) }
+    /// ```
+    #[must_use]
+    pub fn on_unavailable(mut self, notify: impl Fn(&str) + Send + Sync + 'static) -> Self {
+        self.on_unavailable = Some(Arc::new(notify));
+        self
     }
 
     /// How long the store may take to answer one question (default 250 ms; a healthy Redis

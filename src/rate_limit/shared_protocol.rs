@@ -213,6 +213,9 @@ impl Limiter {
             }
             Err(reason) => {
                 let was_up = lane.shared_state.outage.is_none();
+                if was_up && let Some(notify) = &shared.budget.on_unavailable {
+                    notify(&reason);
+                }
                 lane.shared_state.outage = Some(StoreOutage {
                     retry_at: now + shared.budget.retry_every,
                     reason: reason.clone(),

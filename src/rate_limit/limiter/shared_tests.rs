@@ -590,3 +590,34 @@ async fn a_wait_the_store_adds_after_a_local_wait_counts_against_the_maximum() {
         "it gave up when the store's answer made the wait too long"
     );
 }
+
+#[tokio::test]
+async fn the_program_is_told_once_per_outage_when_the_store_stops_answering() {
+    let clock = ManualClock::default();
+    let shared: SharedClock = Arc::new(clock.clone());
+    let store = MemoryStore::new(shared.clone());
+    let told = Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
+    let sink = told.clone();
+    let budget = SharedBudget::with_store("portal-1", store.clone(), WhenUnavailable::local(1))
+        .on_unavailable(move |reason| sink.lock().unwrap().push(reason.to_string()));
+    let limiter = Limiter::new(RateLimit::per_ten_seconds(100), shared, Some(budget));
+    take(&limiter).await.unwrap();
+    assert!(told.lock().unwrap().is_empty(), "nothing while it answers");
+    store.down.store(true, Ordering::SeqCst);
+    for _ in 0..3 {
+        clock.advance(ms(1_500));
+        take(&limiter).await.unwrap();
+    }
+    assert_eq!(
+        *told.lock().unwrap(),
+        ["the store is down"],
+        "once, not per call"
+    );
+    store.down.store(false, Ordering::SeqCst);
+    clock.advance(ms(1_500));
+    take(&limiter).await.unwrap();
+    store.down.store(true, Ordering::SeqCst);
+    clock.advance(ms(1_500));
+    take(&limiter).await.unwrap();
+    assert_eq!(told.lock().unwrap().len(), 2, "again for a second outage");
+}
