@@ -29,12 +29,13 @@ pub struct Global {
         long,
         global = true,
         default_value = "default",
-        env = "HUBSPOT_PROFILE"
+        env = "HUBSPOT_PROFILE",
+        hide_env_values = true
     )]
     pub profile: String,
     /// HubSpot's API base URL (a proxy, or a fake HubSpot). A stored profile's credentials
     /// go only to the origin they were logged in for.
-    #[arg(long, global = true, env = "HUBSPOT_BASE_URL")]
+    #[arg(long, global = true, env = "HUBSPOT_BASE_URL", hide_env_values = true)]
     pub base_url: Option<String>,
     /// Send a stored profile's credentials to a --base-url of another origin than the one
     /// it was logged in for.
@@ -42,13 +43,18 @@ pub struct Global {
     pub allow_other_origin: bool,
     /// The account's rate budget: free (100 calls per 10 s), professional, enterprise (190),
     /// unlimited, or a number of calls per 10 s.
-    #[arg(long, global = true, env = "HUBSPOT_RATE_LIMIT", default_value = "free",
-          value_parser = parse_rate_limit)]
+    #[arg(long, global = true, env = "HUBSPOT_RATE_LIMIT", hide_env_values = true,
+          default_value = "free", value_parser = parse_rate_limit)]
     pub budget: hubspot_deals::RateLimit,
     /// Share the budget with every other process naming the same Redis (redis://HOST:PORT,
     /// or rediss:// for TLS): their calls together stay within --budget. While Redis cannot
     /// be reached, each goes on at a share of the budget (--shared-budget-workers).
-    #[arg(long, global = true, env = "HUBSPOT_DEALS_SHARED_BUDGET")]
+    #[arg(
+        long,
+        global = true,
+        env = "HUBSPOT_DEALS_SHARED_BUDGET",
+        hide_env_values = true
+    )]
     pub shared_budget: Option<String>,
     /// The shared budget's name: one per HubSpot account (default: the profile's name).
     #[arg(long, global = true, requires = "shared_budget")]
@@ -56,6 +62,46 @@ pub struct Global {
     /// How many processes share the budget: each takes this share of it while Redis is down.
     #[arg(long, global = true, default_value_t = 2, requires = "shared_budget")]
     pub shared_budget_workers: u32,
+    /// Take a URL with a password in the arguments (--db, --shared-budget), although every
+    /// user of this machine can read it in the process list (better: the environment
+    /// variable each names).
+    #[arg(long, global = true)]
+    pub allow_password_in_argument: bool,
+    /// The arguments given on the command line (not from the environment or a default),
+    /// by their ids (`db`, `shared_budget`).
+    #[arg(skip)]
+    pub on_command_line: Vec<&'static str>,
+}
+
+impl Global {
+    /// Whether argument `id` was given on the command line.
+    pub fn given_on_command_line(&self, id: &str) -> bool {
+        self.on_command_line.contains(&id)
+    }
+}
+
+impl Cli {
+    /// The arguments of this process, noting which of those that may carry a password were
+    /// typed on the command line (where the process list shows them) rather than read from
+    /// the environment.
+    pub fn from_command_line() -> Self {
+        use clap::{CommandFactory, FromArgMatches};
+        let matches = Self::command().get_matches();
+        let mut cli = Self::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
+        for id in ["db", "shared_budget"] {
+            // Global arguments are in every level's matches; others in their command's.
+            let mut level = Some(&matches);
+            while let Some(m) = level {
+                let typed = m.try_get_raw(id).ok().flatten().is_some()
+                    && m.value_source(id) == Some(clap::parser::ValueSource::CommandLine);
+                if typed && !cli.global.on_command_line.contains(&id) {
+                    cli.global.on_command_line.push(id);
+                }
+                level = m.subcommand().map(|(_, sub)| sub);
+            }
+        }
+        cli
+    }
 }
 
 fn parse_rate_limit(text: &str) -> Result<hubspot_deals::RateLimit, String> {
@@ -112,7 +158,8 @@ pub struct SyncArgs {
     #[arg(
         long,
         default_value = "sqlite:hubspot-deals.sqlite",
-        env = "HUBSPOT_DEALS_DB"
+        env = "HUBSPOT_DEALS_DB",
+        hide_env_values = true
     )]
     pub db: String,
     /// The object types whose associations to keep (comma-separated).
@@ -298,6 +345,7 @@ pub struct LoginArgs {
     #[arg(
         long,
         env = "HUBSPOT_CLIENT_ID",
+        hide_env_values = true,
         required_unless_present_any = ["private_app_token", "service_key"]
     )]
     pub client_id: Option<String>,

@@ -45,6 +45,8 @@ impl fmt::Display for Failure {
     }
 }
 
+impl std::error::Error for Failure {}
+
 /// What to tell a person whose credentials no longer work.
 pub const LOGIN_AGAIN: &str = "run `hubspot-deals auth login` again";
 

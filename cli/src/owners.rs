@@ -23,7 +23,7 @@ pub async fn owners(global: &Global, args: OwnersArgs) -> Result<ExitCode, Failu
     while let Some(owner) = all.next().await {
         let owner = owner?;
         if json {
-            let line = serde_json::to_string(&owner).map_err(Failure::write)?;
+            let line = crate::terminal::json_line(&owner)?;
             writeln!(out, "{line}").map_err(Failure::write)?;
             continue;
         }

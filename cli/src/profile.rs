@@ -317,16 +317,36 @@ pub fn client(global: &Global) -> Result<Client, Failure> {
         .base_url(&base_url)
         .rate_limit(global.budget);
     if let Some(url) = &global.shared_budget {
+        crate::url_secrets::refuse_visible_password(
+            "--shared-budget",
+            "HUBSPOT_DEALS_SHARED_BUDGET",
+            url,
+            global.given_on_command_line("shared_budget"),
+            global.allow_password_in_argument,
+        )?;
         let name = global
             .shared_budget_name
             .as_deref()
             .unwrap_or(&global.profile);
         let when_down = WhenUnavailable::local(global.shared_budget_workers);
-        let shared = SharedBudget::redis(url, name, when_down).map_err(|e| {
-            Failure::Usage(format!(
-                "--shared-budget: {e} (expected redis://HOST[:PORT])"
-            ))
-        })?;
+        let workers = global.shared_budget_workers.max(1);
+        let shared = SharedBudget::redis(url, name, when_down)
+            .map_err(|e| {
+                Failure::Usage(format!(
+                    "--shared-budget: {e} (expected redis://HOST[:PORT])"
+                ))
+            })?
+            .on_unavailable(move |reason| {
+                // Once a process: the user must know the budget is no longer shared.
+                static SAID: std::sync::Once = std::sync::Once::new();
+                SAID.call_once(|| {
+                    eprintln!(
+                        "warning: the shared rate budget cannot be used ({reason}); going on \
+                         alone at 1/{workers} of --budget until it answers. Check \
+                         --shared-budget (HUBSPOT_DEALS_SHARED_BUDGET)."
+                    );
+                });
+            });
         builder = builder.shared_budget(shared);
     }
     let builder = match resolved.stored.clone() {

@@ -5,7 +5,7 @@ use crate::args::{CreatePropertyArgs, Global, PipelinesArgs, PropertiesListArgs}
 use crate::failure::Failure;
 use crate::profile;
 use crate::terminal::as_json;
-use crate::terminal::table;
+use crate::terminal::{printable, table};
 use hubspot_deals::properties::types::{OptionInput, PropertyCreate};
 use std::io::Write;
 use std::process::ExitCode;
@@ -22,7 +22,7 @@ pub async fn pipelines(global: &Global, args: PipelinesArgs) -> Result<ExitCode,
     let mut out = std::io::stdout().lock();
     if as_json(args.json) {
         for pipeline in &all.results {
-            let line = serde_json::to_string(pipeline).map_err(Failure::write)?;
+            let line = crate::terminal::json_line(pipeline)?;
             writeln!(out, "{line}").map_err(Failure::write)?;
         }
         return Ok(ExitCode::SUCCESS);
@@ -75,7 +75,7 @@ pub async fn list_properties(
     let mut out = std::io::stdout().lock();
     if as_json(args.json) {
         for property in &all {
-            let line = serde_json::to_string(property).map_err(Failure::write)?;
+            let line = crate::terminal::json_line(property)?;
             writeln!(out, "{line}").map_err(Failure::write)?;
         }
         return Ok(ExitCode::SUCCESS);
@@ -161,10 +161,11 @@ pub async fn create_property(
         .send()
         .await?
         .into_inner();
+    // The server's answer is text from elsewhere: shown, never obeyed.
     eprintln!(
         "Created the deal property {} ({}{}).",
-        created.name,
-        created.type_,
+        printable(&created.name),
+        printable(&created.type_),
         if args.unique { ", unique" } else { "" }
     );
     Ok(ExitCode::SUCCESS)

@@ -24,6 +24,30 @@ pub fn printable(text: &str) -> Cow<'_, str> {
     Cow::Owned(shown)
 }
 
+/// `value` as one line of JSON for standard output, with DEL and the C1 controls
+/// (U+007F to U+009F, which serde_json leaves raw) written as `\u` escapes: the same JSON
+/// to any reader, and nothing a terminal obeys (`\u{9b}` starts a control sequence on many).
+pub fn json_line(value: &impl serde::Serialize) -> Result<String, Failure> {
+    let line = serde_json::to_string(value).map_err(Failure::write)?;
+    if !line.chars().any(is_c1_or_del) {
+        return Ok(line);
+    }
+    let mut escaped = String::with_capacity(line.len() + 16);
+    for c in line.chars() {
+        if is_c1_or_del(c) {
+            escaped.push_str(&format!("\\u{:04x}", c as u32));
+        } else {
+            escaped.push(c);
+        }
+    }
+    Ok(escaped)
+}
+
+/// DEL or a C1 control: the control characters outside JSON's own escapes.
+fn is_c1_or_del(c: char) -> bool {
+    ('\u{7f}'..='\u{9f}').contains(&c)
+}
+
 /// A secret from standard input: typed without echo after `prompt` when it is a terminal,
 /// else its first line (piped from a file or a secret manager). `what` names it in errors.
 pub fn read_secret(prompt: &str, what: &str, example: &str) -> Result<Secret, Failure> {
@@ -98,5 +122,18 @@ mod tests {
         );
         assert_eq!(printable("a\r\nb\tc"), "a\\r\\nb\\tc");
         assert_eq!(printable("\u{9b}2J"), "\\u{9b}2J", "a C1 control");
+    }
+
+    #[test]
+    fn json_lines_carry_no_c1_control_and_read_back_the_same() {
+        let value = serde_json::json!({"dealname": "a\u{9b}2Jb\u{7f}c\u{1b}[0m€"});
+        let line = json_line(&value).unwrap();
+        assert!(!line.chars().any(|c| c.is_control()), "{line:?}");
+        assert!(
+            line.contains("\\u009b") && line.contains("\\u007f"),
+            "{line}"
+        );
+        let back: serde_json::Value = serde_json::from_str(&line).unwrap();
+        assert_eq!(back, value);
     }
 }

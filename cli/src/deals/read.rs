@@ -21,7 +21,8 @@ fn show(deals: &[Value], properties: &[String], json: bool) -> Result<(), Failur
     let mut out = std::io::stdout().lock();
     if json || !std::io::stdout().is_terminal() {
         for deal in deals {
-            writeln!(out, "{deal}").map_err(Failure::write)?;
+            let line = crate::terminal::json_line(deal)?;
+            writeln!(out, "{line}").map_err(Failure::write)?;
         }
         return Ok(());
     }

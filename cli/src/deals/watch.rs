@@ -11,6 +11,7 @@
 
 use crate::args::{Global, WatchArgs};
 use crate::failure::Failure;
+use crate::private_files::{self, Access};
 use crate::{profile, state_file};
 use chrono::{DateTime, Utc};
 use futures_util::StreamExt;
@@ -20,7 +21,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Duration;
 
@@ -48,10 +49,29 @@ struct Position {
 struct Kept {
     position: Position,
     file: Option<PathBuf>,
+    /// `FILE.lock` (beside the state file's canonical path), locked while this watch runs.
+    _lock: Option<std::fs::File>,
+}
+
+/// Locks the lock of state file `path`: one watch per state file (two would both print
+/// every change, and each overwrite the other's position).
+fn lock(path: &Path) -> Result<std::fs::File, Failure> {
+    let lock_path = state_file::beside(&private_files::canonical(path)?, ".lock");
+    let lock = private_files::open(&lock_path, Access::Keep)?;
+    match lock.try_lock() {
+        Ok(()) => Ok(lock),
+        Err(std::fs::TryLockError::WouldBlock) => Err(Failure::Usage(format!(
+            "another `deals watch` is using the state file {}: stop it first, or give this \
+             one a --state file of its own",
+            path.display()
+        ))),
+        Err(std::fs::TryLockError::Error(e)) => Err(Failure::file("lock", &lock_path, e)),
+    }
 }
 
 impl Kept {
     fn load(file: Option<PathBuf>) -> Result<Self, Failure> {
+        let lock = file.as_deref().map(lock).transpose()?;
         let position = match &file {
             Some(path) => state_file::load(
                 path,
@@ -61,7 +81,11 @@ impl Kept {
             .unwrap_or_default(),
             None => Position::default(),
         };
-        Ok(Self { position, file })
+        Ok(Self {
+            position,
+            file,
+            _lock: lock,
+        })
     }
 
     fn save(&self) -> Result<(), Failure> {
@@ -74,6 +98,7 @@ impl Kept {
 
 /// Prints one line and flushes it (a reader of a pipe sees each as it comes).
 fn print(line: &Value) -> Result<(), Failure> {
+    let line = crate::terminal::json_line(line)?;
     let mut out = std::io::stdout().lock();
     writeln!(out, "{line}").map_err(Failure::write)?;
     out.flush().map_err(Failure::write)

@@ -6,14 +6,16 @@
 //! `--watch` keeps going: from the webhooks journal when the profile has app credentials
 //! beside it (`auth login --client-credentials`), else by a run every `--interval` seconds.
 //! One sync writes to a database at a time (PostgreSQL: a session advisory lock; SQLite: a
-//! lock on `PATH.lock`): a second `--watch` stands by and takes over when the first dies, a
-//! second one-shot sync is refused.
+//! lock on `PATH.lock` beside the canonical path): a second `--watch` stands by and takes
+//! over when the first dies, a second one-shot sync is refused. The lock coordinates syncs;
+//! it protects nothing (any role of the database can take PostgreSQL's advisory lock).
 
 mod postgres;
 mod sqlite;
 
 use crate::args::{Global, SyncArgs};
 use crate::failure::Failure;
+use crate::url_secrets::{refuse_visible_password, scrubbed, shown_url};
 use crate::{profile, progress};
 use hubspot_deals::Client;
 use hubspot_deals::journal::{self, Feed, Start};
@@ -50,21 +52,15 @@ fn database(text: &str) -> Result<Database, Failure> {
     )))
 }
 
-/// A database URL as messages show it: without its password.
-fn shown_url(text: &str) -> String {
-    match url::Url::parse(text) {
-        Ok(mut url) if url.password().is_some() => {
-            let _ = url.set_password(Some("***"));
-            url.to_string()
-        }
-        Ok(url) => url.to_string(),
-        Err(_) if text.contains('@') => "(a URL that does not parse)".into(),
-        Err(_) => text.to_string(),
-    }
-}
-
 /// `sync`.
 pub async fn sync(global: &Global, args: SyncArgs) -> Result<ExitCode, Failure> {
+    refuse_visible_password(
+        "--db",
+        "HUBSPOT_DEALS_DB",
+        &args.db,
+        global.given_on_command_line("db"),
+        global.allow_password_in_argument,
+    )?;
     let database = database(&args.db)?;
     let client = profile::client(global)?;
     let app = if args.watch {
@@ -89,7 +85,7 @@ pub async fn sync(global: &Global, args: SyncArgs) -> Result<ExitCode, Failure> 
             let sink = postgres::PostgresSink::open(&url, args.watch, Duration::from_secs(2))
                 .await
                 .map_err(|e| {
-                    let e = e.to_string().replace(&url, &name);
+                    let e = scrubbed(&e.to_string(), &url);
                     Failure::Usage(format!("cannot use {name} as the mirror's database: {e}"))
                 })?;
             run(&args, &client, app, sink, &name).await

@@ -1,8 +1,9 @@
 //! The SQLite mirror: [`Sink`] on one database file, every batch one transaction (WAL, so a
 //! killed process leaves the last committed batch and its position, never half of one).
 
+use crate::private_files::{self, Access};
 use hubspot_deals::mirror::{Batch, Position, Sink, SinkError};
-use rusqlite::{Connection, OptionalExtension, params};
+use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
 use std::collections::BTreeSet;
 use std::path::Path;
 use std::time::Duration;
@@ -72,18 +73,17 @@ pub struct SqliteSink {
 }
 
 impl SqliteSink {
-    /// Takes the writer's lock (`PATH.lock`; waiting for it when `wait`, checking every
-    /// `every`, else failing with [`super::Held`]), then opens (or creates) the database at
-    /// `path`, with the mirror's tables. A new file is readable only by the user (0600 on
-    /// Unix, as every file of deal data the command line writes); SQLite gives its `-wal`
-    /// and `-shm` files the same permissions.
+    /// Takes the writer's lock (`PATH.lock` beside the canonical path; waiting for it when
+    /// `wait`, checking every `every`, else failing with [`super::Held`]), then opens (or
+    /// creates) the database at `path`, with the mirror's tables. Every file (the database,
+    /// its `-wal` and `-shm`, the lock) is the user's alone, made here or checked
+    /// ([`private_files`]): one another user made or can read, or a symbolic link, is
+    /// refused; SQLite opens the database without following a link.
     pub async fn open(path: &Path, wait: bool, every: Duration) -> Result<Self, SinkError> {
-        let mut lock_path = path.as_os_str().to_owned();
-        lock_path.push(".lock");
-        let writer = crate::state_file::private_file()
-            .create(true)
-            .truncate(false)
-            .open(&lock_path)?;
+        // The lock of the file's canonical path: two names for its folder are one lock. A
+        // lock someone else made is refused, not waited for.
+        let lock_path = crate::state_file::beside(&private_files::canonical(path)?, ".lock");
+        let writer = private_files::open(&lock_path, Access::Keep)?;
         let mut standby = Standby::new(wait, every);
         loop {
             match writer.try_lock() {
@@ -93,11 +93,26 @@ impl SqliteSink {
             }
         }
         standby.taken();
-        crate::state_file::private_file()
-            .create(true)
-            .truncate(false)
-            .open(path)?;
-        let db = Connection::open(path)?;
+        // The database and the side files SQLite would otherwise create (or open as found):
+        // made here, the user's alone, or checked; a rollback journal only checked (an empty
+        // one would be taken for none, a planted one must not be replayed).
+        // Every one checked before any is made, so a refusal leaves nothing behind.
+        let side = |suffix: &str| crate::state_file::beside(path, suffix);
+        for file in [
+            path.to_path_buf(),
+            side("-wal"),
+            side("-shm"),
+            side("-journal"),
+        ] {
+            private_files::check_if_there(&file)?;
+        }
+        for file in [path.to_path_buf(), side("-wal"), side("-shm")] {
+            private_files::open(&file, Access::Keep)?;
+        }
+        let db = Connection::open_with_flags(
+            path,
+            OpenFlags::default() | OpenFlags::SQLITE_OPEN_NOFOLLOW,
+        )?;
         db.pragma_update(None, "journal_mode", "WAL")?;
         db.pragma_update(None, "synchronous", "NORMAL")?;
         db.execute_batch(SCHEMA)?;

@@ -3,6 +3,7 @@
 
 mod schema;
 mod security;
+mod shared_places;
 mod sync;
 mod watch;
 

@@ -29,7 +29,8 @@ mod sink;
 
 use crate::args::{ExportArgs, Format, Global};
 use crate::failure::Failure;
-use crate::{profile, progress, state_file};
+use crate::private_files::{self, Access};
+use crate::{profile, progress};
 use checkpoint::{Asked, Checkpoint, Position};
 use futures_util::StreamExt;
 use hubspot_deals::Client;
@@ -451,14 +452,16 @@ fn resumed(output: &Path, asked: &Asked) -> Result<Checkpoint, Failure> {
     Ok(found)
 }
 
-/// The output file, created readable only by the user, cut back to the `whole` bytes a
+/// The output file, the user's alone (made here, or an existing one checked:
+/// [`private_files`]), cut back to the `whole` bytes a
 /// checkpoint names (or emptied); a writer to it, and its handle for syncing.
 fn output_file(path: &Path, resume: bool, whole: u64) -> Result<(Box<dyn Write>, File), Failure> {
-    let mut file = state_file::private_file()
-        .create(true)
-        .truncate(!resume)
-        .open(path)
-        .map_err(|e| Failure::file("open", path, e))?;
+    let access = if resume {
+        Access::Keep
+    } else {
+        Access::Replace
+    };
+    let mut file = private_files::open(path, access)?;
     let length = file
         .metadata()
         .map_err(|e| Failure::file("read", path, e))?

@@ -28,6 +28,15 @@ fn defused(cell: &str) -> Cow<'_, str> {
     }
 }
 
+/// A cell as written: defused unless formulas are kept.
+fn cell(value: &str, keep_formulas: bool) -> Cow<'_, str> {
+    if keep_formulas {
+        Cow::Borrowed(value)
+    } else {
+        defused(value)
+    }
+}
+
 impl Sink {
     /// Deals as `format` to `out` (CSV: `columns` after `id`, the header row first when
     /// `header`).
@@ -45,8 +54,14 @@ impl Sink {
                     .has_headers(false)
                     .from_writer(out);
                 if header {
-                    let names = std::iter::once("id").chain(columns.iter().map(String::as_str));
-                    writer.write_record(names).map_err(std::io::Error::other)?;
+                    // Property names come from the account (or a hostile server) too.
+                    let names = std::iter::once("id")
+                        .chain(columns.iter().map(String::as_str))
+                        .map(|name| cell(name, keep_formulas));
+                    let names: Vec<Cow<'_, str>> = names.collect();
+                    writer
+                        .write_record(names.iter().map(|c| c.as_bytes()))
+                        .map_err(std::io::Error::other)?;
                 }
                 Self::Csv {
                     out: Box::new(writer),
@@ -74,17 +89,14 @@ impl Sink {
                 keep_formulas,
             } => {
                 let mut record = Vec::with_capacity(columns.len() + 1);
-                record.push(Cow::Borrowed(id));
+                // The id is the server's text like any value.
+                record.push(cell(id, *keep_formulas));
                 for column in columns.iter() {
                     let value = properties
                         .get(column)
                         .and_then(|v| v.as_deref())
                         .unwrap_or("");
-                    record.push(if *keep_formulas {
-                        Cow::Borrowed(value)
-                    } else {
-                        defused(value)
-                    });
+                    record.push(cell(value, *keep_formulas));
                 }
                 out.write_record(record.iter().map(|c| c.as_bytes()))
                     .map_err(std::io::Error::other)
@@ -103,6 +115,56 @@ impl Sink {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::sync::{Arc, Mutex};
+
+    /// A writer whose bytes the test reads afterwards.
+    #[derive(Clone, Default)]
+    struct Shared(Arc<Mutex<Vec<u8>>>);
+
+    impl Write for Shared {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(buf);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    fn csv_of(id: &str, columns: &[&str], keep_formulas: bool) -> String {
+        let out = Shared::default();
+        let columns: Vec<String> = columns.iter().map(|c| c.to_string()).collect();
+        let mut sink = Sink::new(
+            Box::new(out.clone()),
+            Format::Csv,
+            &columns,
+            keep_formulas,
+            true,
+        )
+        .unwrap();
+        let values = columns
+            .iter()
+            .map(|c| (c.clone(), Some("=2+2".to_string())))
+            .collect();
+        sink.write(id, &serde_json::json!({}), &values).unwrap();
+        sink.flush().unwrap();
+        drop(sink);
+        String::from_utf8(out.0.lock().unwrap().clone()).unwrap()
+    }
+
+    #[test]
+    fn the_id_column_and_the_header_are_defused_like_values() {
+        let written = csv_of("=HYPERLINK(\"http://x\")", &["@evil", "amount"], false);
+        assert_eq!(
+            written,
+            "id,'@evil,amount\n\"'=HYPERLINK(\"\"http://x\"\")\",'=2+2,'=2+2\n"
+        );
+        let kept = csv_of("=1", &["@evil"], true);
+        assert_eq!(
+            kept, "id,@evil\n=1,=2+2\n",
+            "--keep-formulas keeps every cell"
+        );
+    }
 
     #[test]
     fn cells_a_spreadsheet_would_run_get_an_apostrophe() {

@@ -3,7 +3,7 @@
 //! holds deal data).
 
 use crate::failure::Failure;
-use crate::state_file;
+use crate::private_files::{self, Access};
 use serde_json::{Value, json};
 use std::fs::File;
 use std::io::Write;
@@ -44,11 +44,7 @@ impl Rejects {
         let out = match &mut self.out {
             Some(out) => out,
             None => {
-                let file = state_file::private_file()
-                    .create(true)
-                    .append(true)
-                    .open(&self.path)
-                    .map_err(|e| Failure::file("write", &self.path, e))?;
+                let file = private_files::open(&self.path, Access::Append)?;
                 self.out.insert(std::io::BufWriter::new(file))
             }
         };
