@@ -80,6 +80,17 @@ impl SqliteSink {
     /// ([`private_files`]): one another user made or can read, or a symbolic link, is
     /// refused; SQLite opens the database without following a link.
     pub async fn open(path: &Path, wait: bool, every: Duration) -> Result<Self, SinkError> {
+        // Every file checked before any is made (the lock included), so a refusal leaves
+        // nothing behind; each is checked again on its open handle.
+        let side = |suffix: &str| crate::state_file::beside(path, suffix);
+        for file in [
+            path.to_path_buf(),
+            side("-wal"),
+            side("-shm"),
+            side("-journal"),
+        ] {
+            private_files::check_if_there(&file)?;
+        }
         // The lock of the file's canonical path: two names for its folder are one lock. A
         // lock someone else made is refused, not waited for.
         let lock_path = crate::state_file::beside(&private_files::canonical(path)?, ".lock");
@@ -96,16 +107,6 @@ impl SqliteSink {
         // The database and the side files SQLite would otherwise create (or open as found):
         // made here, the user's alone, or checked; a rollback journal only checked (an empty
         // one would be taken for none, a planted one must not be replayed).
-        // Every one checked before any is made, so a refusal leaves nothing behind.
-        let side = |suffix: &str| crate::state_file::beside(path, suffix);
-        for file in [
-            path.to_path_buf(),
-            side("-wal"),
-            side("-shm"),
-            side("-journal"),
-        ] {
-            private_files::check_if_there(&file)?;
-        }
         for file in [path.to_path_buf(), side("-wal"), side("-shm")] {
             private_files::open(&file, Access::Keep)?;
         }

@@ -449,12 +449,13 @@ async fn files_a_neighbour_planted_in_a_shared_folder_are_refused_and_left_alone
 
 #[cfg(unix)]
 #[tokio::test(flavor = "multi_thread")]
-async fn two_names_for_one_database_are_one_lock() {
+async fn another_name_for_the_database_never_lets_a_second_sync_write_it() {
     let fake = fake_with(20, base()).await;
     let scratch = Scratch::new("alias-lock");
     scratch.login(&fake);
     let real = scratch.file("real");
     std::fs::create_dir_all(&real).unwrap();
+    // Two other names for real/deals.sqlite: through a linked folder, and a linked file.
     std::os::unix::fs::symlink(&real, scratch.file("alias")).unwrap();
     let mut first = scratch
         .command(&fake)
@@ -471,16 +472,25 @@ async fn two_names_for_one_database_are_one_lock() {
         .spawn()
         .unwrap();
     held_by_another(&real.join("deals.sqlite.lock"));
-    let mut second = scratch.command(&fake);
-    second.args(["sync", "--db", "sqlite:alias/deals.sqlite"]);
-    let output = within(second, 60);
+    std::os::unix::fs::symlink(real.join("deals.sqlite"), scratch.file("linked.sqlite")).unwrap();
+    let second = |db: &str| {
+        let mut command = scratch.command(&fake);
+        command.args(["sync", "--db", db]);
+        within(command, 60)
+    };
+    let through_folder = second("sqlite:alias/deals.sqlite");
+    let through_file = second("sqlite:linked.sqlite");
     let _ = first.kill();
     let _ = first.wait();
-    exits(&output, 2);
+    exits(&through_folder, 2);
+    let said = text(&through_folder.stderr);
+    assert!(said.contains("another sync is writing"), "{said}");
+    exits(&through_file, 2);
+    let said = text(&through_file.stderr);
+    assert!(said.contains("symbolic link"), "{said}");
     assert!(
-        text(&output.stderr).contains("another sync is writing"),
-        "{}",
-        text(&output.stderr)
+        !scratch.file("linked.sqlite.lock").exists(),
+        "no second lock beside the link"
     );
 }
 
