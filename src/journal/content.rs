@@ -105,6 +105,11 @@ fn is_loopback(url: &reqwest::Url) -> bool {
 /// assert_eq!(entry.changes[0].deal_id, Some(7));
 /// ```
 pub fn decode(offset: &str, bytes: &[u8]) -> Result<JournalEntry, String> {
+    if bytes.len() > MAX_CONTENT_BYTES {
+        return Err(format!(
+            "the content is larger than {MAX_CONTENT_BYTES} bytes, which the feed does not read"
+        ));
+    }
     let values = values_in(bytes);
     if values > MAX_VALUES {
         return Err(format!(
@@ -240,6 +245,39 @@ mod tests {
 
     const API: &str = "https://api.hubapi.com";
 
+    /// A content whose counted values are exactly `values`, of padding.
+    fn with_values(values: usize) -> String {
+        // 1, the object, `:` and `[` of journalEvents, the `,` between the fields, `:` and
+        // `[` of padding: 7, then a comma before each of the padding's items but the first.
+        format!(
+            r#"{{"journalEvents":[],"padding":[{}0]}}"#,
+            "0,".repeat(values - 7)
+        )
+    }
+
+    #[test]
+    fn the_bounds_are_the_documented_ones_and_inclusive() {
+        assert_eq!(MAX_CONTENT_BYTES, 16 * 1024 * 1024);
+        assert_eq!(values_in(with_values(MAX_VALUES).as_bytes()), MAX_VALUES);
+        assert!(
+            decode("o", with_values(MAX_VALUES).as_bytes()).is_ok(),
+            "at the bound"
+        );
+        assert!(decode("o", with_values(MAX_VALUES + 1).as_bytes()).is_err());
+        // Exactly MAX_CONTENT_BYTES is read; one byte more is not.
+        let mut at_cap = br#"{"journalEvents":[],"pad":""#.to_vec();
+        at_cap.resize(MAX_CONTENT_BYTES - 2, b'x');
+        at_cap.extend_from_slice(br#""}"#);
+        assert_eq!(at_cap.len(), MAX_CONTENT_BYTES);
+        assert!(decode("o", &at_cap).is_ok());
+        at_cap.insert(30, b'x');
+        assert!(
+            decode("o", &at_cap)
+                .unwrap_err()
+                .contains("larger than 16777216 bytes")
+        );
+    }
+
     #[test]
     fn content_comes_only_over_https_from_hubspots_hosts_or_those_allowed() {
         for ok in [
@@ -324,6 +362,17 @@ mod tests {
             3,
             "an escaped quote does not end the string"
         );
+        // The first list of events counts; a second (`events` after `journalEvents`) does not.
+        let both = format!(r#"{{"journalEvents": [{event}], "events": [{event}, {event}]}}"#);
+        assert_eq!(decode("o", both.as_bytes()).unwrap().changes.len(), 1);
+        // What was expected, said when the content is something else.
+        let said = decode("o", br#""text""#).unwrap_err();
+        assert!(
+            said.contains("an object with journalEvents, or an array of events"),
+            "{said}"
+        );
+        let said = decode("o", br#"{"journalEvents": 5}"#).unwrap_err();
+        assert!(said.contains("an array of events"), "{said}");
         let exactly = vec![event; MAX_EVENTS].join(",");
         assert_eq!(
             decode("o", format!("[{exactly}]").as_bytes())
