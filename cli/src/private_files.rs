@@ -197,6 +197,16 @@ mod tests {
     }
 
     #[test]
+    fn a_file_that_cannot_be_made_says_so() {
+        let dir = scratch("missing");
+        let refused = open(&dir.join("no/such/folder/deals.csv"), Access::Replace)
+            .unwrap_err()
+            .to_string();
+        assert!(refused.starts_with("cannot create"), "{refused}");
+        let _ = std::fs::remove_dir_all(dir);
+    }
+
+    #[test]
     fn a_file_others_can_read_is_refused_untouched() {
         let dir = scratch("readable");
         let path = dir.join("deals.sqlite-wal");
@@ -246,7 +256,10 @@ mod tests {
         std::os::unix::fs::symlink(&victim, &planted).unwrap();
         for access in [Access::Replace, Access::Keep, Access::Append] {
             let refused = open(&planted, access).unwrap_err().to_string();
-            assert!(refused.contains("symbolic link"), "{refused}");
+            assert!(
+                refused.contains("is a symbolic link: deal data is never written"),
+                "{refused}"
+            );
         }
         assert!(
             check_if_there(&planted)
@@ -271,9 +284,14 @@ mod tests {
         let dir = scratch("canonical");
         std::fs::create_dir_all(dir.join("real")).unwrap();
         std::os::unix::fs::symlink(dir.join("real"), dir.join("alias")).unwrap();
+        let real = dir.canonicalize().unwrap().join("real/deals.sqlite");
+        assert_eq!(canonical(&dir.join("alias/deals.sqlite")).unwrap(), real);
+        assert_eq!(canonical(&dir.join("real/./deals.sqlite")).unwrap(), real);
+        // A bare file name is in the current folder.
+        let here = std::env::current_dir().unwrap().canonicalize().unwrap();
         assert_eq!(
-            canonical(&dir.join("alias/deals.sqlite")).unwrap(),
-            canonical(&dir.join("real/./deals.sqlite")).unwrap()
+            canonical(Path::new("deals.sqlite")).unwrap(),
+            here.join("deals.sqlite")
         );
         let _ = std::fs::remove_dir_all(dir);
     }

@@ -126,6 +126,7 @@ mod tests {
             ),
             ("sqlite:deals.sqlite", "sqlite:deals.sqlite"),
             ("not a url with pw@", "(a URL that does not parse)"),
+            ("deals.sqlite", "deals.sqlite"),
         ] {
             assert_eq!(shown_url(url), shown, "{url}");
         }
@@ -141,6 +142,11 @@ mod tests {
         assert!(!carries_password("postgres://me@h/db?sslmode=require"));
         assert!(!carries_password("redis://h:6379"));
         assert!(!carries_password("sqlite:deals.sqlite"));
+        assert!(!carries_password("::x"), "unparsed, without a user part");
+        assert!(
+            carries_password("::x@y"),
+            "unparsed, with one: assume the worst"
+        );
     }
 
     #[test]
@@ -160,6 +166,12 @@ mod tests {
         assert!(
             refuse_visible_password("--db", "E", url, false, false).is_ok(),
             "from E"
+        );
+        // A password is scrubbed as the URL spells it and as it reads decoded.
+        let encoded = "postgres://me:p%40ss%2Fw@h/db";
+        assert_eq!(
+            scrubbed("auth failed for p@ss/w (p%40ss%2Fw)", encoded),
+            "auth failed for *** (***)"
         );
         assert_eq!(
             scrubbed(

@@ -7,7 +7,8 @@
 //!
 //! With `--state FILE`, the position (journal offset, or watermark) is replaced atomically
 //! after each printed entry or deal, so a restart goes on from there: nothing lost; a kill
-//! between printing and saving prints that one entry again.
+//! between printing and saving prints that one entry again. `FILE.lock` is held while the
+//! watch runs: a second watch on the same state file is refused.
 
 use crate::args::{Global, WatchArgs};
 use crate::failure::Failure;
