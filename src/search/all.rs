@@ -6,9 +6,9 @@ use crate::Error;
 use crate::generated::Client;
 use crate::types::{Deal, SearchRequest};
 
-/// Every match of a search: ordered by `hs_object_id`, searched again from the last id given
-/// before the cap (`hs_object_id > last` is added to every filter group, as groups are
-/// ORed). A request that cannot take that filter within HubSpot's limits (5 groups, 6 filters
+/// Every match of a search: ordered by `hs_object_id`, each page a new search after the last
+/// id given (`hs_object_id > last` is added to every filter group, as groups are ORed), so
+/// deals archived or created while it reads never shift the ones it has yet to give. A request that cannot take that filter within HubSpot's limits (5 groups, 6 filters
 /// per group, 18 in all) is refused with the reason, as is one with sorts or an `after` of
 /// its own.
 #[derive(Debug, Clone)]

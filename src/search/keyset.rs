@@ -1,12 +1,14 @@
 //! The keyset walk both searches stand on: the matches ordered by one numeric property (the
-//! key), paged by offset until the next page would pass HubSpot's 10,000-result cap, then
-//! searched again from the last key given (`key > last` when no two deals share a key, else
-//! `key >= last`, passing over the deals already given with it). Deals sharing a key (a
-//! month-end bulk update) are neither lost nor repeated. When more than 10,000 share one
-//! modification time (HubSpot's search applies only one sort, so it cannot page past them by
-//! time), the walk goes through that millisecond by id (`hs_lastmodifieddate = k` and
-//! `hs_object_id > last`, sorted by id), then on after it; this needs room for two filters in
-//! each of the caller's groups, and without it the stream ends with an error that says so.
+//! key), each page a new search from the last key given (`key > last` when no two deals
+//! share a key, else `key >= last`, passing over the deals already given with it), never an
+//! offset: edits, archives and creates while a walk reads move nothing it has yet to read.
+//! Deals sharing a key (a month-end bulk update) are neither lost nor repeated. When a whole
+//! page shares one modification time (HubSpot's search applies only one sort, so it cannot
+//! seek within them by time), the walk goes through that millisecond by id
+//! (`hs_lastmodifieddate = k` and `hs_object_id > last`, sorted by id), then on after it.
+//! That needs room for two filters in each of the caller's groups; without it the walk pages
+//! through that millisecond by offset, and ends with an error that says so past HubSpot's
+//! 10,000-result cap.
 
 use super::{filter, next_offset, page, with_filter};
 use crate::Error;
@@ -128,15 +130,25 @@ impl Walk {
     }
 }
 
-/// A walk through the deals sharing one modification time, by id.
+/// A walk through the deals sharing one modification time, ordered by id.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct Tie {
     /// The shared key.
     at: i64,
-    /// The searches of this window take ids after this one (`None`: from the first).
-    from_id: Option<i64>,
-    /// The last id seen, where the next window starts.
-    last_id: Option<i64>,
+    /// How the next page is found: after the last id seen (`Some`; `None` before the
+    /// first), or, when the caller's filter groups leave no room for that filter, by offset.
+    seek: TieSeek,
 }
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum TieSeek {
+    AfterId(Option<i64>),
+    Offset(usize),
+}
+
+/// Where the next search starts; the same position twice in a row means the server gave a
+/// page that moved nothing (it ignored the filters), and the walk stops instead of looping.
+type Position = (Option<i64>, bool, Option<Tie>, usize);
 
 /// Whether each of `groups` can take two more filters within HubSpot's limits.
 fn room_for_two(groups: &[FilterGroup]) -> bool {
@@ -148,6 +160,52 @@ fn room_for_two(groups: &[FilterGroup]) -> bool {
         && total + 2 * groups.len().max(1) <= SEARCH_FILTERS
 }
 
+/// The search for the next page: the caller's with the key's filter (from `start`, or
+/// within the tie) and its sort.
+fn next_search(
+    request: &SearchRequest,
+    key: Key,
+    start: Option<i64>,
+    strictly_after: bool,
+    tie: Option<Tie>,
+) -> SearchRequest {
+    let groups = &request.filter_groups;
+    let mut search = request.clone();
+    search.after = None;
+    match tie {
+        Some(t) => {
+            let at = filter(key.property(), FilterOperator::Eq, t.at.to_string());
+            let mut narrowed = with_filter(groups, at);
+            match t.seek {
+                TieSeek::AfterId(Some(id)) => {
+                    let after = filter("hs_object_id", FilterOperator::Gt, id.to_string());
+                    narrowed = with_filter(&narrowed, after);
+                }
+                TieSeek::AfterId(None) => {}
+                TieSeek::Offset(offset) => search.after = (offset > 0).then(|| offset.to_string()),
+            }
+            search.filter_groups = narrowed;
+            search.sorts = vec!["hs_object_id".into()];
+        }
+        None => {
+            if let Some(from) = start {
+                let operator = if strictly_after {
+                    FilterOperator::Gt
+                } else {
+                    key.from()
+                };
+                let onwards = filter(key.property(), operator, from.to_string());
+                search.filter_groups = with_filter(groups, onwards);
+            }
+            search.sorts = vec![key.property().into()];
+        }
+    }
+    search
+}
+
+/// Every page is a fresh seek from the last key given (passing over the deals already given
+/// with it), never an offset into a result set that edits, archives and creates shift while
+/// the walk reads it.
 async fn walk(producer: Producer<Vec<Keyed>>, walk: Walk, total: Arc<AtomicU64>) {
     let Walk {
         client,
@@ -155,48 +213,27 @@ async fn walk(producer: Producer<Vec<Keyed>>, walk: Walk, total: Arc<AtomicU64>)
         key,
         from,
     } = walk;
-    let groups: Vec<FilterGroup> = request.filter_groups.clone();
     let limit = request.limit.max(1) as usize;
-    // The key the current search starts from, and the deals to pass over at it.
+    // The key the next search starts from, and the deals given with it (passed over).
     let mut start = from.key;
     let mut pass_over: HashSet<String> = from.given.into_iter().collect();
-    // The latest key given, and the deals given with it.
-    let (mut latest, mut at_latest) = (start, pass_over.clone());
-    let mut offset = 0;
-    // Going through one millisecond by id, and whether the next search starts strictly
-    // after `start` (once such a millisecond is through).
-    let mut tie: Option<Tie> = None;
+    // Whether the next search starts strictly after `start` (a tie just walked through).
     let mut strictly_after = false;
+    let mut tie: Option<Tie> = None;
+    let mut previous: Option<Position> = None;
     loop {
+        let position = (start, strictly_after, tie, pass_over.len());
+        if previous == Some(position) {
+            let message = "HubSpot's search gave a page that moved the walk nowhere (the same \
+                           search would follow): stopping rather than asking for ever";
+            return producer.fail(Error::Other(message.into())).await;
+        }
+        previous = Some(position);
         let Some(slot) = producer.reserve().await else {
             return;
         };
-        let mut search = request.clone();
-        match &tie {
-            Some(t) => {
-                let at = filter(key.property(), FilterOperator::Eq, t.at.to_string());
-                let mut narrowed = with_filter(&groups, at);
-                if let Some(id) = t.from_id {
-                    let after = filter("hs_object_id", FilterOperator::Gt, id.to_string());
-                    narrowed = with_filter(&narrowed, after);
-                }
-                search.filter_groups = narrowed;
-                search.sorts = vec!["hs_object_id".into()];
-            }
-            None => {
-                if let Some(from) = start {
-                    let operator = if strictly_after {
-                        FilterOperator::Gt
-                    } else {
-                        key.from()
-                    };
-                    let onwards = filter(key.property(), operator, from.to_string());
-                    search.filter_groups = with_filter(&groups, onwards);
-                }
-                search.sorts = vec![key.property().into()];
-            }
-        }
-        search.after = (offset > 0).then(|| offset.to_string());
+        let searched_from = start;
+        let search = next_search(&request, key, start, strictly_after, tie);
         let found = match page(&client, search).await {
             Ok(found) => found,
             Err(error) => return slot.send(Err(error)),
@@ -204,76 +241,80 @@ async fn walk(producer: Producer<Vec<Keyed>>, walk: Walk, total: Arc<AtomicU64>)
         if total.load(Ordering::Relaxed) == UNKNOWN {
             total.store(found.total.max(0) as u64, Ordering::Relaxed);
         }
-        let next = next_offset(&found, offset);
-        let mut given = Vec::with_capacity(found.results.len());
+        let more = next_offset(&found, 0).is_some();
+        let count = found.results.len();
+        let mut last_key = None;
+        let mut given = Vec::with_capacity(count);
         for deal in found.results {
             let k = match key.of(&deal) {
                 Ok(k) => k,
                 Err(error) => return slot.send(Err(error)),
             };
-            if let Some(t) = &mut tie {
+            last_key = Some(k);
+            if let Some(Tie {
+                seek: TieSeek::AfterId(after),
+                ..
+            }) = &mut tie
+            {
                 match Key::ObjectId.of(&deal) {
-                    Ok(id) => t.last_id = Some(id),
+                    Ok(id) => *after = Some(id),
                     Err(error) => return slot.send(Err(error)),
                 }
             }
             if Some(k) == start && pass_over.contains(&deal.id) {
                 continue;
             }
-            if latest != Some(k) {
-                latest = Some(k);
-                at_latest.clear();
+            if Some(k) != start {
+                start = Some(k);
+                strictly_after = false;
+                pass_over.clear();
             }
-            at_latest.insert(deal.id.clone());
+            pass_over.insert(deal.id.clone());
             given.push(Keyed { deal, key: k });
         }
         slot.send(Ok(given));
-        match next {
-            None => match tie.take() {
+        if !more {
+            match tie.take() {
                 // The millisecond is through: on after it.
                 Some(t) => {
                     start = Some(t.at);
                     strictly_after = true;
-                    offset = 0;
+                    continue;
                 }
                 None => return,
-            },
-            // In a tie walk, ids are unique: search again after the last one.
-            Some(after) if after + limit > SEARCH_RESULTS && tie.is_some() => {
-                if let Some(t) = &mut tie {
-                    t.from_id = t.last_id;
-                }
-                offset = 0;
             }
-            Some(after) if after + limit > SEARCH_RESULTS => {
-                // A whole window without a later key: more deals share it than a search can
-                // page through by that key.
-                if let Some(k) = latest
-                    && latest == start
-                {
-                    if key == Key::LastModified && room_for_two(&groups) {
-                        tie = Some(Tie {
-                            at: k,
-                            from_id: None,
-                            last_id: None,
-                        });
-                        pass_over = at_latest.clone();
-                        offset = 0;
-                        continue;
-                    }
+        }
+        match &mut tie {
+            Some(Tie {
+                seek: TieSeek::Offset(offset),
+                at,
+            }) => {
+                *offset += count;
+                if *offset + limit > SEARCH_RESULTS {
                     let message = format!(
                         "more than {SEARCH_RESULTS} deals {}: HubSpot's search cannot page past \
                          them (the search's filter groups leave no room to go through them by id)",
-                        key.sharing(k),
+                        key.sharing(*at),
                     );
                     return producer.fail(Error::Other(message)).await;
                 }
-                start = latest;
-                strictly_after = false;
-                pass_over = at_latest.clone();
-                offset = 0;
             }
-            Some(after) => offset = after,
+            // By id: the next page seeks after the last id seen.
+            Some(_) => {}
+            // A full page of deals all sharing the key it started from: the order among
+            // them is HubSpot's to choose, so only a walk by id (or by offset, without room
+            // for that filter) gets through them.
+            None if last_key.is_some() && last_key == searched_from && !strictly_after => {
+                let at = last_key.unwrap_or_default();
+                let seek = if room_for_two(&request.filter_groups) {
+                    TieSeek::AfterId(None)
+                } else {
+                    TieSeek::Offset(0)
+                };
+                tie = Some(Tie { at, seek });
+                start = Some(at);
+            }
+            None => {}
         }
     }
 }

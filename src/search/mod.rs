@@ -3,8 +3,9 @@
 //! ([`ChangedSince`], `client.deals().changed_since(..)`).
 //!
 //! Both are one keyset walk: the matches ordered by a numeric property
-//! (`hs_object_id`; `hs_lastmodifieddate`), and before the cap a new search from the last
-//! key given, passing over the deals already given with it. Both streams
+//! (`hs_object_id`; `hs_lastmodifieddate`), each page a new search from the last key given,
+//! passing over the deals already given with it (never an offset, which edits during the walk
+//! would shift). Both streams
 //! ([`SearchStream`]) say where they stand ([`SearchStream::resume_point`], serializable),
 //! so a job can store it and go on from there.
 //!

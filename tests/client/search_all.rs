@@ -593,3 +593,120 @@ async fn a_search_tells_how_many_deals_it_will_give_once_it_started() {
     }
     assert_eq!(given, 300);
 }
+
+/// Renames `ids` through `seeder` (each now changed at the fake's clock).
+async fn rename(seeder: &Client, ids: &[String]) {
+    for id in ids {
+        seeder
+            .update()
+            .deal_id(id)
+            .body(types::DealUpdate {
+                properties: [("dealname".to_string(), format!("Renamed {id}"))].into(),
+            })
+            .send()
+            .await
+            .unwrap();
+    }
+}
+
+#[tokio::test]
+async fn deals_edited_while_changed_since_walks_never_hide_the_ones_not_yet_read() {
+    let (_fake, seeder, client, clock) = setup().await;
+    let start = at(&clock);
+    seed(&seeder, &clock, 1_000, |_| "qualifiedtobuy").await;
+    let mut changes = client
+        .deals()
+        .changed_since(start)
+        .overlap(Duration::ZERO)
+        .stream();
+    let mut seen: Vec<types::Deal> = Vec::new();
+    while seen.len() < 250 {
+        seen.push(changes.next().await.unwrap().unwrap().deal);
+    }
+    // A busy account: 100 of the deals already read change again mid-walk, moving to the
+    // end of the order the walk reads in.
+    clock.advance(Duration::from_secs(1));
+    let edited: Vec<String> = seen[..200]
+        .iter()
+        .step_by(2)
+        .map(|d| d.id.clone())
+        .collect();
+    rename(&seeder, &edited).await;
+    while let Some(change) = changes.next().await {
+        seen.push(change.unwrap().deal);
+    }
+    let ids: HashSet<&String> = seen.iter().map(|d| &d.id).collect();
+    assert_eq!(ids.len(), 1_000, "every deal, none hidden by the edits");
+    for id in &edited {
+        let last = seen.iter().rev().find(|d| &d.id == id).unwrap();
+        assert_eq!(
+            last.properties["dealname"].as_deref(),
+            Some(format!("Renamed {id}").as_str()),
+            "the edit itself is given too"
+        );
+    }
+}
+
+#[tokio::test]
+async fn deals_archived_while_search_all_walks_never_hide_the_ones_not_yet_read() {
+    let (_fake, seeder, client, clock) = setup().await;
+    seed(&seeder, &clock, 1_000, |_| "qualifiedtobuy").await;
+    let mut all = client.deals().search_all(SearchRequest::default()).stream();
+    let mut seen = Vec::new();
+    while seen.len() < 250 {
+        seen.push(all.next().await.unwrap().unwrap().id);
+    }
+    let archived: Vec<String> = seen[..200].iter().step_by(4).cloned().collect();
+    for id in &archived {
+        seeder.archive().deal_id(id).send().await.unwrap();
+    }
+    while let Some(deal) = all.next().await {
+        seen.push(deal.unwrap().id);
+    }
+    assert_eq!(
+        seen.len(),
+        1_000,
+        "every deal once, though 50 were archived after being read"
+    );
+    assert_eq!(seen.iter().collect::<HashSet<_>>().len(), 1_000);
+}
+
+#[tokio::test]
+async fn a_millisecond_shared_by_more_than_a_page_comes_whole_with_or_without_room_for_ids() {
+    let (_fake, seeder, client, clock) = setup().await;
+    let start = at(&clock);
+    batch_create_deals(
+        &seeder,
+        500,
+        |i| vec![("dealname", format!("Deal {i}"))],
+        || {},
+    )
+    .await;
+    let has_name = Filter {
+        property_name: "dealname".into(),
+        operator: FilterOperator::HasProperty,
+        value: None,
+        high_value: None,
+        values: vec![],
+    };
+    for filters in [1, 5] {
+        let group = FilterGroup {
+            filters: vec![has_name.clone(); filters],
+        };
+        let given: Vec<String> = client
+            .deals()
+            .changed_since(start)
+            .overlap(Duration::ZERO)
+            .filter_groups(vec![group])
+            .stream()
+            .map(|c| c.unwrap().deal.id)
+            .collect()
+            .await;
+        assert_eq!(given.len(), 500, "{filters} filters: every deal");
+        assert_eq!(
+            given.iter().collect::<HashSet<_>>().len(),
+            500,
+            "none twice"
+        );
+    }
+}

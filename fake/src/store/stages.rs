@@ -316,4 +316,57 @@ mod tests {
         );
         assert!(is_derived("hs_v2_latest_time_in_123") && !is_derived("hs_v2_date_entered_"));
     }
+
+    #[test]
+    fn a_stage_is_what_was_given_else_hubspots_default_else_rising_with_its_place() {
+        use crate::store::{Described, Pipeline};
+        let mut schema = Schema::default();
+        schema
+            .pipelines
+            .push(Pipeline::new("renewals", ["a", "b", "c", "d"]));
+        let closed_won = schema.stage("default", "closedwon");
+        assert_eq!(
+            (closed_won.label.as_str(), closed_won.display_order),
+            ("Closed Won", 5)
+        );
+        assert!(closed_won.is_closed_won());
+        let unknown = |schema: &Schema, id: &str| {
+            let stage = schema.stage("renewals", id);
+            let probability = stage.metadata["probability"].clone();
+            let closed = stage.is_closed();
+            (stage.label, stage.display_order, probability, closed)
+        };
+        assert_eq!(unknown(&schema, "b"), ("b".into(), 1, "0.4".into(), false));
+        assert_eq!(unknown(&schema, "d"), ("d".into(), 3, "0.8".into(), false));
+        let given = Described {
+            label: "Bravo".into(),
+            display_order: 7,
+            metadata: BTreeMap::from([("probability".into(), "0.3".into())]),
+            created_at: at(5),
+        };
+        schema
+            .described
+            .insert(("renewals".into(), "b".into()), given.clone());
+        let stage = schema.stage("renewals", "b");
+        assert_eq!(
+            (
+                stage.label,
+                stage.display_order,
+                stage.metadata,
+                stage.created_at
+            ),
+            (given.label, 7, given.metadata, at(5))
+        );
+        assert_eq!(unknown(&schema, "d").0, "d", "only the stage given changes");
+    }
+
+    #[test]
+    fn a_read_may_name_the_accounts_properties_and_the_derived_ones_only() {
+        let mut schema = Schema::default();
+        assert!(schema.readable("dealname"));
+        assert!(schema.readable("hs_v2_date_entered_closedwon"));
+        assert!(!schema.readable("favourite_colour"));
+        schema.properties.insert("favourite_colour".into());
+        assert!(schema.readable("favourite_colour"));
+    }
 }
