@@ -71,3 +71,52 @@ impl From<hubspot_deals::AuthError> for Failure {
         Self::from(hubspot_deals::Error::Auth(error))
     }
 }
+
+/// `error` and its causes on one line, innermost last: a database driver's own message is
+/// often only in a cause (tokio-postgres says "db error" and keeps the server's words in
+/// its source).
+pub fn with_causes(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut message = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        let text = cause.to_string();
+        if !message.contains(&text) {
+            message.push_str(": ");
+            message.push_str(&text);
+        }
+        source = cause.source();
+    }
+    message
+}
+
+#[cfg(test)]
+mod tests {
+    use super::with_causes;
+
+    #[derive(Debug)]
+    struct Layer(&'static str, Option<Box<Layer>>);
+
+    impl std::fmt::Display for Layer {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str(self.0)
+        }
+    }
+
+    impl std::error::Error for Layer {
+        fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+            self.1.as_deref().map(|l| l as _)
+        }
+    }
+
+    #[test]
+    fn a_drivers_cause_is_said_after_its_vague_message() {
+        let server = Layer("ERROR: value too long for type", None);
+        let error = Layer("db error", Some(Box::new(server)));
+        assert_eq!(
+            with_causes(&error),
+            "db error: ERROR: value too long for type"
+        );
+        let repeated = Layer("db error: x", Some(Box::new(Layer("x", None))));
+        assert_eq!(with_causes(&repeated), "db error: x", "said once");
+    }
+}

@@ -34,6 +34,8 @@
 mod generated;
 mod transport;
 
+pub(crate) use transport::transport_message as with_causes;
+
 pub(crate) use generated::{CallFacts, EXCERPT_KEY, excerpt};
 pub(crate) use transport::transport_message;
 

@@ -36,7 +36,8 @@ pub struct Position {
     /// During the first load: the listing's cursor to go on from (`None`: the start).
     pub list_after: Option<String>,
     /// Deals changed since this time are read by the next incremental run (`changed_since`
-    /// starts its overlap before it). Set when the first load starts.
+    /// starts its overlap before it). Set when the first load starts, from HubSpot's times
+    /// only (the newest modification its search holds then), never this machine's clock.
     pub watermark: Option<DateTime<Utc>>,
     /// When the last reconcile pass finished.
     pub reconciled_at: Option<DateTime<Utc>>,
@@ -76,6 +77,28 @@ pub struct DealRow {
     /// Its way through the stages (`dealstage`'s history), oldest first; `None` when this
     /// batch did not read it (keep what is held).
     pub stage_history: Option<Vec<StageSpan>>,
+}
+
+impl DealRow {
+    /// A row for deal `id` with no values yet (for a [`Sink`]'s own tests; the mirror makes
+    /// rows from what HubSpot gives).
+    pub fn new(id: String, created_at: DateTime<Utc>, modified_at: DateTime<Utc>) -> Self {
+        Self {
+            id,
+            name: None,
+            amount: None,
+            pipeline_id: None,
+            pipeline_label: None,
+            stage_id: None,
+            stage_label: None,
+            close_date: None,
+            created_at,
+            modified_at,
+            owner_id: None,
+            properties: BTreeMap::new(),
+            stage_history: None,
+        }
+    }
 }
 
 /// A deal's time in one stage.
@@ -192,7 +215,13 @@ impl std::fmt::Display for MirrorError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             Self::Api(e) => write!(f, "{e}"),
-            Self::Sink(e) => write!(f, "the database failed: {e}"),
+            // A database driver's own message is often in a cause ("db error" alone tells
+            // nothing): all of them, on one line.
+            Self::Sink(e) => write!(
+                f,
+                "the database failed: {}",
+                crate::error::with_causes(&**e)
+            ),
         }
     }
 }

@@ -274,6 +274,21 @@ pub(super) async fn property_names(client: &Client) -> Result<Vec<String>, Error
     Ok(names.into_iter().collect())
 }
 
+/// HubSpot's time when a first load starts, as its own clock wrote it: the newest deal
+/// modification time its search holds (`None`: the account has no deals yet, and the next
+/// run reads every deal changed since the beginning). Never this machine's clock, which
+/// may run ahead of HubSpot's by more than the overlap.
+async fn newest_change(client: &Client) -> Result<Option<DateTime<Utc>>, Error> {
+    let request = crate::types::SearchRequest {
+        properties: vec!["hs_lastmodifieddate".into()],
+        sorts: vec!["-hs_lastmodifieddate".into()],
+        limit: 1,
+        ..Default::default()
+    };
+    let newest = client.search().body(request).send().await?.into_inner();
+    Ok(newest.results.first().map(|deal| deal.updated_at))
+}
+
 /// One run: the first load (or its rest, after a kill), else the deals changed since the last
 /// run; then a reconcile when due. See the [module docs](super).
 ///
@@ -305,7 +320,9 @@ pub async fn sync<S: Sink>(
     let per_batch = options.batch_deals.max(1);
     if !position.loaded {
         summary.first_load = true;
-        position.watermark.get_or_insert_with(|| clock.now());
+        if position.watermark.is_none() && position.list_after.is_none() {
+            position.watermark = newest_change(client).await?;
+        }
         let start = ResumePoint {
             after: position.list_after.clone(),
             skip: 0,

@@ -14,7 +14,7 @@ mod postgres;
 mod sqlite;
 
 use crate::args::{Global, SyncArgs};
-use crate::failure::Failure;
+use crate::failure::{Failure, with_causes};
 use crate::url_secrets::{refuse_visible_password, scrubbed, shown_url};
 use crate::{profile, progress};
 use hubspot_deals::Client;
@@ -74,6 +74,7 @@ pub async fn sync(global: &Global, args: SyncArgs) -> Result<ExitCode, Failure> 
             let sink = sqlite::SqliteSink::open(&path, args.watch, Duration::from_secs(2))
                 .await
                 .map_err(|e| {
+                    let e = with_causes(&*e);
                     Failure::Usage(format!(
                         "cannot open {name} as the mirror's SQLite database: {e}"
                     ))
@@ -85,7 +86,7 @@ pub async fn sync(global: &Global, args: SyncArgs) -> Result<ExitCode, Failure> 
             let sink = postgres::PostgresSink::open(&url, args.watch, Duration::from_secs(2))
                 .await
                 .map_err(|e| {
-                    let e = scrubbed(&e.to_string(), &url);
+                    let e = scrubbed(&with_causes(&*e), &url);
                     Failure::Usage(format!("cannot use {name} as the mirror's database: {e}"))
                 })?;
             run(&args, &client, app, sink, &name).await

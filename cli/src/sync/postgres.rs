@@ -145,7 +145,8 @@ impl PostgresSink {
         Ok(Self { db })
     }
 
-    async fn apply_now(&mut self, batch: Batch) -> Result<u64, SinkError> {
+    async fn apply_now(&mut self, mut batch: Batch) -> Result<u64, SinkError> {
+        holdable(&mut batch);
         let tx = self.db.transaction().await?;
         let mut added = 0;
         if let Some(pipelines) = &batch.pipelines {
@@ -252,6 +253,72 @@ impl PostgresSink {
     }
 }
 
+/// What PostgreSQL cannot hold in `text` or `jsonb`: U+0000. HubSpot allows it in values.
+const NUL: char = '\0';
+
+/// What is stored in its place: U+FFFD, the replacement character (documented in the
+/// README's sync section; SQLite stores U+0000 as it is).
+const NUL_STORED_AS: &str = "\u{FFFD}";
+
+/// `text`, with U+0000 replaced so that PostgreSQL takes it.
+fn replace_nul(text: &mut String) {
+    if text.contains(NUL) {
+        *text = text.replace(NUL, NUL_STORED_AS);
+    }
+}
+
+/// Every text of `batch` made storable: one deal with U+0000 in any value must not stop the
+/// mirror (PostgreSQL refuses the whole transaction for it).
+fn holdable(batch: &mut Batch) {
+    for pipeline in batch.pipelines.iter_mut().flatten() {
+        replace_nul(&mut pipeline.id);
+        replace_nul(&mut pipeline.label);
+        for (id, label, ..) in &mut pipeline.stages {
+            replace_nul(id);
+            replace_nul(label);
+        }
+    }
+    for deal in &mut batch.deals {
+        for text in [
+            &mut deal.name,
+            &mut deal.pipeline_id,
+            &mut deal.pipeline_label,
+            &mut deal.stage_id,
+            &mut deal.stage_label,
+            &mut deal.owner_id,
+        ]
+        .into_iter()
+        .flatten()
+        {
+            replace_nul(text);
+        }
+        if deal
+            .properties
+            .iter()
+            .any(|(k, v)| k.contains(NUL) || v.as_ref().is_some_and(|v| v.contains(NUL)))
+        {
+            deal.properties = std::mem::take(&mut deal.properties)
+                .into_iter()
+                .map(|(mut name, mut value)| {
+                    replace_nul(&mut name);
+                    value.iter_mut().for_each(replace_nul);
+                    (name, value)
+                })
+                .collect();
+        }
+        for span in deal.stage_history.iter_mut().flatten() {
+            replace_nul(&mut span.stage_id);
+        }
+    }
+    for set in &mut batch.associations {
+        if set.objects.values().flatten().any(|l| l.contains(NUL)) {
+            for labels in set.objects.values_mut() {
+                labels.iter_mut().for_each(replace_nul);
+            }
+        }
+    }
+}
+
 /// The last of the items sharing a key, in their first one's place: one statement may touch
 /// a row once, and a batch may hold a deal twice (changed again while it was read).
 fn last_of_each<'a, T, K: std::hash::Hash + Eq>(
@@ -299,7 +366,31 @@ impl Sink for PostgresSink {
 
 #[cfg(test)]
 mod tests {
-    use super::last_of_each;
+    use super::{holdable, last_of_each};
+    use hubspot_deals::mirror::Batch;
+
+    #[test]
+    fn u0000_is_stored_as_the_replacement_character_and_nothing_else_changes() {
+        let row = |name: &str, value: &str| {
+            let mut deal = hubspot_deals::mirror::DealRow::new(
+                "1".into(),
+                chrono::DateTime::UNIX_EPOCH,
+                chrono::DateTime::UNIX_EPOCH,
+            );
+            deal.name = Some(name.into());
+            deal.properties = [("note".to_string(), Some(value.to_string()))].into();
+            deal
+        };
+        let mut batch = Batch::default();
+        batch.deals = vec![row("a\0b", "\0x\0"), row("plain ✓", "\u{80}")];
+        holdable(&mut batch);
+        assert_eq!(batch.deals[0].name.as_deref(), Some("a\u{FFFD}b"));
+        assert_eq!(
+            batch.deals[0].properties["note"].as_deref(),
+            Some("\u{FFFD}x\u{FFFD}")
+        );
+        assert_eq!(batch.deals[1], row("plain ✓", "\u{80}"));
+    }
 
     #[test]
     fn a_key_seen_twice_keeps_its_last_item_in_its_first_place() {

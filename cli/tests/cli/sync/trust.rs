@@ -1,0 +1,84 @@
+//! The ways a busy account made `sync` end with a wrong database, each a scenario that ends
+//! with the database compared with the fake: a value with U+0000, and a clock ahead of
+//! HubSpot's.
+
+use super::super::{Scratch, base, exits, text};
+use super::db::Db;
+use super::{assert_mirrors, call, client, on_both, run_sync};
+use futures_util::StreamExt;
+use hubspot_deals::clock::ManualClock;
+use std::sync::Arc;
+use std::time::Duration;
+
+on_both!(a_nul_in_any_text_is_stored_and_the_mirror_goes_on, "nul");
+
+/// HubSpot allows U+0000 in a value; PostgreSQL refused the whole batch for it, and every
+/// later run failed on the same deal.
+async fn a_nul_in_any_text_is_stored_and_the_mirror_goes_on(scratch: Scratch, db: Db) {
+    let fake = base().start().await.unwrap();
+    let deals = (0..30).map(|i| {
+        let name = if i == 7 {
+            "Nul\0in the name".to_string()
+        } else {
+            format!("Deal {i}")
+        };
+        [
+            ("dealname".to_string(), name),
+            ("description".to_string(), format!("line\0{i}")),
+        ]
+    });
+    fake.seed_deals(deals).unwrap();
+    scratch.login(&fake);
+    let first = run_sync(&scratch, &fake, &db, &[]);
+    exits(&first, 0);
+    assert!(
+        text(&first.stderr).contains("30 deals added"),
+        "{}",
+        text(&first.stderr)
+    );
+    let api = client(&fake);
+    assert_mirrors(&db, &api, "after a first load with U+0000 in values").await;
+    // Runs after it go on: a deal created later is written.
+    let body = r#"{"properties": {"dealname": "After\u0000it"}}"#;
+    assert_eq!(
+        call(&fake, "POST", "/crm/objects/2026-09/deals", body.into()).await,
+        201
+    );
+    exits(&run_sync(&scratch, &fake, &db, &[]), 0);
+    assert_mirrors(&db, &api, "after the next run").await;
+}
+
+on_both!(a_clock_ahead_of_hubspots_loses_no_change, "ahead");
+
+/// This machine's clock two hours ahead of HubSpot's: the first load's watermark came from
+/// it, so every change made in those two hours was never read.
+async fn a_clock_ahead_of_hubspots_loses_no_change(scratch: Scratch, db: Db) {
+    let hubspot = ManualClock::new(chrono::Utc::now() - chrono::Duration::hours(2));
+    let fake = base()
+        .clock(Arc::new(hubspot.clone()))
+        .start()
+        .await
+        .unwrap();
+    fake.seed_deals((0..20).map(|i| [("dealname".to_string(), format!("Deal {i}"))]))
+        .unwrap();
+    hubspot.advance(Duration::from_secs(60));
+    scratch.login(&fake);
+    exits(&run_sync(&scratch, &fake, &db, &[]), 0);
+    let api = client(&fake);
+    assert_mirrors(&db, &api, "after the first load").await;
+    // Changes a minute later by HubSpot's clock (still two hours behind this machine's).
+    hubspot.advance(Duration::from_secs(60));
+    let body = r#"{"properties": {"dealname": "Changed later"}}"#;
+    assert_eq!(
+        call(&fake, "POST", "/crm/objects/2026-09/deals", body.into()).await,
+        201
+    );
+    let listed: Vec<_> = api.deals().list().stream().take(3).collect().await;
+    for deal in listed.into_iter().map(Result::unwrap) {
+        let path = format!("/crm/objects/2026-09/deals/{}", deal.id);
+        let body = r#"{"properties": {"dealname": "Renamed later"}}"#;
+        assert_eq!(call(&fake, "PATCH", &path, body.into()).await, 200);
+    }
+    exits(&run_sync(&scratch, &fake, &db, &[]), 0);
+    assert_mirrors(&db, &api, "after changes made behind this machine's clock").await;
+}
