@@ -8,6 +8,7 @@ use crate::stages::Stages;
 use crate::types::{BatchRead, DealId};
 use crate::{Client, Error};
 use chrono::{DateTime, Utc};
+use progenitor_client::ClientInfo;
 use std::collections::{BTreeMap, BTreeSet};
 
 /// Applies journal entries (from a [`journal::Feed`](crate::journal::Feed), in its order) to
@@ -40,7 +41,14 @@ use std::collections::{BTreeMap, BTreeSet};
 pub struct Follower {
     names: Vec<String>,
     stages: Stages,
+    /// When `stages` was read, by the client's clock.
+    stages_read_at: DateTime<Utc>,
 }
+
+/// How long the follower trusts the pipelines it read: a pipeline or stage renamed since
+/// (the journal does not tell of it) reaches the rows it writes and the `stages` table
+/// within this time, for one call a minute at most.
+pub const PIPELINES_FRESH_FOR: std::time::Duration = std::time::Duration::from_secs(60);
 
 /// What a group of entries asks for.
 #[derive(Default)]
@@ -91,7 +99,14 @@ impl Follower {
         Ok(Self {
             names: property_names(client).await?,
             stages: Stages::load(client).await?,
+            stages_read_at: client.inner().clock().now(),
         })
+    }
+
+    async fn reload_stages(&mut self, client: &Client) -> Result<(), Error> {
+        self.stages = Stages::load(client).await?;
+        self.stages_read_at = client.inner().clock().now();
+        Ok(())
     }
 
     /// Applies `entries` to `sink` as batches of at most [`Options::batch_deals`] deals,
@@ -114,14 +129,25 @@ impl Follower {
             self.names = property_names(client).await?;
         }
         let ids: Vec<String> = touched.ids.iter().cloned().collect();
-        let mut rows = self.read(client, &ids).await?;
+        let now = client.inner().clock().now();
+        let stale = chrono::Duration::from_std(PIPELINES_FRESH_FOR)
+            .ok()
+            .and_then(|fresh| self.stages_read_at.checked_add_signed(fresh))
+            .is_none_or(|until| until <= now);
         let mut pipelines = None;
+        if stale {
+            // Renamed since? The labels of the rows written now, and the pipelines table
+            // (the sink rewrites the labels of the deals it holds when they differ).
+            self.reload_stages(client).await?;
+            pipelines = Some(pipeline_rows(&self.stages));
+        }
+        let mut rows = self.read(client, &ids).await?;
         if rows
             .iter()
             .any(|r| r.stage_id.is_some() && r.stage_label.is_none())
         {
             // A stage made since the follower started: its label, and the pipelines table.
-            self.stages = Stages::load(client).await?;
+            self.reload_stages(client).await?;
             pipelines = Some(pipeline_rows(&self.stages));
             rows = self.read(client, &ids).await?;
         }

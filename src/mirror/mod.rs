@@ -19,7 +19,7 @@
 mod follow;
 mod run;
 
-pub use follow::Follower;
+pub use follow::{Follower, PIPELINES_FRESH_FOR};
 pub use run::{Options, sync};
 
 use chrono::{DateTime, Utc};

@@ -14,19 +14,19 @@ use serde_json::json;
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
-const PORTAL: i64 = 62515;
+pub(crate) const PORTAL: i64 = 62515;
 const TRACKED: [&str; 2] = ["dealname", "amount"];
 
-struct Setup {
-    fake: FakeHubSpot,
-    clock: ManualClock,
+pub(crate) struct Setup {
+    pub fake: FakeHubSpot,
+    pub clock: ManualClock,
     /// The app's client-credentials client (journal).
-    app: Client,
+    pub app: Client,
     /// A private-app client (deals).
-    crm: Client,
+    pub crm: Client,
 }
 
-async fn setup(options: JournalOptions) -> Setup {
+pub(crate) async fn setup(options: JournalOptions) -> Setup {
     let clock = ManualClock::default();
     let fake = oauth_fake(&clock).journal(options).start().await.unwrap();
     let scopes = [
@@ -48,7 +48,7 @@ async fn setup(options: JournalOptions) -> Setup {
     }
 }
 
-async fn create(crm: &Client, name: &str, amount: &str) -> String {
+pub(crate) async fn create(crm: &Client, name: &str, amount: &str) -> String {
     let body = deal_types::NewDeal {
         properties: [
             ("dealname".to_string(), name.to_string()),
@@ -66,7 +66,7 @@ async fn create(crm: &Client, name: &str, amount: &str) -> String {
         .id
 }
 
-async fn update(crm: &Client, id: &str, name: &str, value: &str) {
+pub(crate) async fn update(crm: &Client, id: &str, name: &str, value: &str) {
     let body = deal_types::DealUpdate {
         properties: [(name.to_string(), value.to_string())].into(),
     };
@@ -96,7 +96,7 @@ async fn disassociate(crm: &Client, id: &str, contact: &str) {
 }
 
 /// Every entry the feed has now.
-async fn drain(feed: &mut Feed) -> Result<Vec<JournalEntry>, Error> {
+pub(crate) async fn drain(feed: &mut Feed) -> Result<Vec<JournalEntry>, Error> {
     let mut all = Vec::new();
     loop {
         let entries = feed.poll().await?;

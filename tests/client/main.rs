@@ -9,6 +9,7 @@ mod associations_v4;
 mod batch;
 mod builder;
 mod errors;
+mod follower;
 mod journal;
 mod journal_feed;
 mod limits;

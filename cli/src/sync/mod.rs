@@ -94,6 +94,36 @@ pub async fn sync(global: &Global, args: SyncArgs) -> Result<ExitCode, Failure> 
     }
 }
 
+/// Every label a set of pipelines gives: (pipeline id, stage id or "" for the pipeline's
+/// own, label). Two sets that differ mean a pipeline or stage was renamed, added or removed,
+/// and the labels kept on deal rows are rewritten from the new ones.
+fn labels<'a>(
+    pipelines: impl IntoIterator<Item = &'a mirror::PipelineRow>,
+) -> BTreeSet<(String, String, String)> {
+    let mut all = BTreeSet::new();
+    for p in pipelines {
+        all.insert((p.id.clone(), String::new(), p.label.clone()));
+        for (stage, label, ..) in &p.stages {
+            all.insert((p.id.clone(), stage.clone(), label.clone()));
+        }
+    }
+    all
+}
+
+/// The labels held on deal rows, rewritten from the `pipelines` and `stages` tables where
+/// they differ (`{distinct}`: the dialect's null-safe "differs"). A deal without a pipeline
+/// takes the first stage of that id, as rows are made.
+fn relabel_deals(distinct: &str) -> String {
+    let pipeline = "(SELECT p.label FROM pipelines p WHERE p.id = deals.pipeline_id)";
+    let stage = "(SELECT s.label FROM stages s WHERE s.id = deals.stage_id
+        AND (deals.pipeline_id IS NULL OR s.pipeline_id = deals.pipeline_id)
+        ORDER BY s.pipeline_id LIMIT 1)";
+    format!(
+        "UPDATE deals SET pipeline_label = {pipeline}, stage_label = {stage}
+         WHERE pipeline_label {distinct} {pipeline} OR stage_label {distinct} {stage}"
+    )
+}
+
 /// A second sync found another writing to the database and was not asked to wait.
 #[derive(Debug)]
 pub struct Held;

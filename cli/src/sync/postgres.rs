@@ -150,6 +150,17 @@ impl PostgresSink {
         let tx = self.db.transaction().await?;
         let mut added = 0;
         if let Some(pipelines) = &batch.pipelines {
+            let held: BTreeSet<(String, String, String)> = tx
+                .query(
+                    "SELECT id, '', label FROM pipelines
+                     UNION ALL SELECT pipeline_id, id, label FROM stages",
+                    &[],
+                )
+                .await?
+                .iter()
+                .map(|r| (r.get(0), r.get(1), r.get(2)))
+                .collect();
+            let renamed = held != super::labels(pipelines);
             tx.batch_execute("DELETE FROM stages; DELETE FROM pipelines")
                 .await?;
             for p in pipelines {
@@ -166,6 +177,10 @@ impl PostgresSink {
                     )
                     .await?;
                 }
+            }
+            if renamed {
+                tx.execute(&super::relabel_deals("IS DISTINCT FROM"), &[])
+                    .await?;
             }
         }
         let deals = last_of_each(&batch.deals, |d| &d.id);

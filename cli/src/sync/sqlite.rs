@@ -127,6 +127,14 @@ impl SqliteSink {
         let tx = self.db.transaction()?;
         let mut added = 0;
         if let Some(pipelines) = &batch.pipelines {
+            let held: BTreeSet<(String, String, String)> = tx
+                .prepare_cached(
+                    "SELECT id, '', label FROM pipelines
+                     UNION ALL SELECT pipeline_id, id, label FROM stages",
+                )?
+                .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+                .collect::<Result<_, _>>()?;
+            let renamed = held != super::labels(pipelines);
             tx.execute("DELETE FROM stages", [])?;
             tx.execute("DELETE FROM pipelines", [])?;
             let mut pipeline =
@@ -140,6 +148,10 @@ impl SqliteSink {
                 for (id, label, order, probability) in &p.stages {
                     stage.execute(params![p.id, id, label, order, probability])?;
                 }
+            }
+            drop((pipeline, stage));
+            if renamed {
+                tx.execute(&super::relabel_deals("IS NOT"), [])?;
             }
         }
         {

@@ -82,3 +82,86 @@ async fn a_clock_ahead_of_hubspots_loses_no_change(scratch: Scratch, db: Db) {
     exits(&run_sync(&scratch, &fake, &db, &[]), 0);
     assert_mirrors(&db, &api, "after changes made behind this machine's clock").await;
 }
+
+/// Each held deal's (id, stage label, pipeline label) equals what the fake's pipelines say
+/// for its stage and pipeline now.
+async fn assert_labels(db: &Db, api: &hubspot_deals::Client, when: &str) {
+    let stages = hubspot_deals::stages::Stages::load(api).await.unwrap();
+    let held = db
+        .query("SELECT id, pipeline_id, stage_id, stage_label, pipeline_label FROM deals")
+        .await;
+    assert!(!held.is_empty());
+    for row in held {
+        let text = |i: usize| row[i].as_str().map(String::from);
+        let (pipeline, stage) = (text(1).unwrap(), text(2).unwrap());
+        let known = stages.get_in(&pipeline, &stage).unwrap();
+        assert_eq!(
+            (text(3), text(4)),
+            (
+                Some(known.label.clone()),
+                Some(known.pipeline_label.clone())
+            ),
+            "{} {when}: deal {:?}",
+            db.kind(),
+            text(0)
+        );
+    }
+}
+
+on_both!(renamed_stages_and_pipelines_relabel_every_deal, "renamed");
+
+/// A stage and a pipeline renamed between runs, no deal changed: the deals in them kept
+/// the old labels, after a reconcile too.
+async fn renamed_stages_and_pipelines_relabel_every_deal(scratch: Scratch, db: Db) {
+    let hubspot = ManualClock::new(chrono::Utc::now());
+    let fake = base()
+        .clock(Arc::new(hubspot.clone()))
+        .start()
+        .await
+        .unwrap();
+    let deals = (0..40).map(|i| {
+        let stage = ["appointmentscheduled", "qualifiedtobuy"][i % 2];
+        [
+            ("dealname".to_string(), format!("Deal {i}")),
+            ("pipeline".to_string(), "default".to_string()),
+            ("dealstage".to_string(), stage.to_string()),
+        ]
+    });
+    fake.seed_deals(deals).unwrap();
+    // An hour later, one more deal: the watermark is its time, the 40 are well before the
+    // overlap, and the next run reads none of them again.
+    hubspot.advance(Duration::from_secs(3600));
+    let body = r#"{"properties": {"dealname": "Later", "pipeline": "default",
+                                   "dealstage": "closedwon"}}"#;
+    assert_eq!(
+        call(&fake, "POST", "/crm/objects/2026-09/deals", body.into()).await,
+        201
+    );
+    scratch.login(&fake);
+    exits(&run_sync(&scratch, &fake, &db, &[]), 0);
+    let api = client(&fake);
+    assert_labels(&db, &api, "after the first load").await;
+    let stage = "/crm/pipelines/2026-09/deals/default/stages/appointmentscheduled";
+    let body = r#"{"label": "First meeting"}"#;
+    assert_eq!(call(&fake, "PATCH", stage, body.into()).await, 200);
+    let body = r#"{"label": "New business"}"#;
+    let pipeline = "/crm/pipelines/2026-09/deals/default";
+    assert_eq!(call(&fake, "PATCH", pipeline, body.into()).await, 200);
+    let second = run_sync(&scratch, &fake, &db, &[]);
+    exits(&second, 0);
+    let said = text(&second.stderr);
+    assert!(
+        said.contains("0 deals added, 1 changed"),
+        "only Later read again: {said}"
+    );
+    assert_labels(&db, &api, "after a stage and a pipeline were renamed").await;
+    let renamed = db
+        .count("SELECT count(*) FROM deals WHERE stage_label = 'First meeting'")
+        .await;
+    assert_eq!(renamed, 20);
+    let table = db
+        .query("SELECT label FROM stages WHERE id = 'appointmentscheduled'")
+        .await;
+    assert_eq!(table, [[serde_json::json!("First meeting")]]);
+    assert_mirrors(&db, &api, "after the renames").await;
+}
