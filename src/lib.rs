@@ -92,6 +92,7 @@ pub mod limits;
 pub mod mirror;
 pub mod operations;
 pub mod owners;
+mod page_size;
 pub mod paging;
 pub mod pipelines;
 pub mod properties;

@@ -25,6 +25,7 @@ use crate::Error;
 use crate::cursors::CursorGuard;
 use crate::generated::Client;
 use crate::limits;
+use crate::page_size::PageSize;
 use crate::stream::{Items, Prefetch, Producer};
 use crate::types::{BatchRead, DealId, DealWithAssociations};
 use futures_core::Stream;
@@ -199,6 +200,7 @@ async fn produce<P: Send>(
     // A cursor seen before, or empty pages that keep naming a next one: the server would loop.
     let mut guard = CursorGuard::new("get_page", cursor.as_deref());
     let in_body = list.properties_in_body();
+    let mut size = PageSize::new(size);
     loop {
         let Some(slot) = producer.reserve().await else {
             return;
@@ -206,7 +208,7 @@ async fn produce<P: Send>(
         let mut request = list
             .client
             .get_page()
-            .limit(size as i32)
+            .limit(size.get() as i32)
             .archived(list.archived);
         if in_body {
             request = request.properties(vec!["hs_object_id".to_string()]);
@@ -226,20 +228,25 @@ async fn produce<P: Send>(
         }
         let page = match request.send().await {
             Ok(page) => page.into_inner(),
+            // Long values: the same page again, smaller.
+            Err(error) if size.smaller_after(&error) => continue,
             Err(error) => return slot.send(Err(error)),
         };
         let next = page.paging.and_then(|p| p.next).map(|n| n.after);
-        if let Err(error) = guard.check(page.results.len(), next.as_deref()) {
-            return slot.send(Err(error));
-        }
+        let listed = page.results.len();
         let deals = if in_body {
             match with_properties(&list, page.results).await {
                 Ok(deals) => deals,
+                Err(error) if size.smaller_after(&error) => continue,
                 Err(error) => return slot.send(Err(error)),
             }
         } else {
             page.results
         };
+        size.taken();
+        if let Err(error) = guard.check(listed, next.as_deref()) {
+            return slot.send(Err(error));
+        }
         let last = next.is_none();
         slot.send(Ok(shape(Page {
             deals,

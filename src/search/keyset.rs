@@ -14,6 +14,7 @@ use super::{filter, next_offset, page, with_filter};
 use crate::Error;
 use crate::generated::Client;
 use crate::limits::SEARCH_RESULTS;
+use crate::page_size::PageSize;
 use crate::stream::{Items, Prefetch, Producer};
 use crate::types::{Deal, FilterGroup, FilterOperator, SearchRequest};
 use futures_core::Stream;
@@ -148,7 +149,7 @@ enum TieSeek {
 
 /// Where the next search starts; the same position twice in a row means the server gave a
 /// page that moved nothing (it ignored the filters), and the walk stops instead of looping.
-type Position = (Option<i64>, bool, Option<Tie>, usize);
+type Position = (Option<i64>, bool, Option<Tie>, usize, PageSize);
 
 /// Whether each of `groups` can take two more filters within HubSpot's limits.
 fn room_for_two(groups: &[FilterGroup]) -> bool {
@@ -214,6 +215,7 @@ async fn walk(producer: Producer<Vec<Keyed>>, walk: Walk, total: Arc<AtomicU64>)
         from,
     } = walk;
     let limit = request.limit.max(1) as usize;
+    let mut size = PageSize::new(limit as u32);
     // The key the next search starts from, and the deals given with it (passed over).
     let mut start = from.key;
     let mut pass_over: HashSet<String> = from.given.into_iter().collect();
@@ -222,7 +224,7 @@ async fn walk(producer: Producer<Vec<Keyed>>, walk: Walk, total: Arc<AtomicU64>)
     let mut tie: Option<Tie> = None;
     let mut previous: Option<Position> = None;
     loop {
-        let position = (start, strictly_after, tie, pass_over.len());
+        let position = (start, strictly_after, tie, pass_over.len(), size);
         if previous == Some(position) {
             let message = "HubSpot's search gave a page that moved the walk nowhere (the same \
                            search would follow): stopping rather than asking for ever";
@@ -233,11 +235,15 @@ async fn walk(producer: Producer<Vec<Keyed>>, walk: Walk, total: Arc<AtomicU64>)
             return;
         };
         let searched_from = start;
-        let search = next_search(&request, key, start, strictly_after, tie);
+        let mut search = next_search(&request, key, start, strictly_after, tie);
+        search.limit = size.get() as i32;
         let found = match page(&client, search).await {
             Ok(found) => found,
+            // Long values: the same search again, for fewer deals.
+            Err(error) if size.smaller_after(&error) => continue,
             Err(error) => return slot.send(Err(error)),
         };
+        size.taken();
         if total.load(Ordering::Relaxed) == UNKNOWN {
             total.store(found.total.max(0) as u64, Ordering::Relaxed);
         }

@@ -710,3 +710,83 @@ async fn a_millisecond_shared_by_more_than_a_page_comes_whole_with_or_without_ro
         );
     }
 }
+
+#[tokio::test]
+async fn deals_with_long_values_are_read_in_smaller_pages_never_stuck() {
+    let (fake, seeder, _client, clock) = setup().await;
+    let start = at(&clock);
+    // 60 deals, each with two 60,000-character values (one of two-byte characters): about
+    // 10.8 MB in all, over a 2 MB cap at 12 deals a page (as 200 such deals pass 16 MiB).
+    let long = |c: char| std::iter::repeat_n(c, 60_000).collect::<String>();
+    let deal = |i: usize| {
+        vec![
+            ("dealname", format!("{i} {}", long('n'))),
+            ("description", long('é')),
+        ]
+    };
+    batch_create_deals(&seeder, 60, deal, || {}).await;
+    let capped = pat_builder(fake.base_url(), &clock)
+        .max_response_bytes(2 << 20)
+        .build()
+        .unwrap();
+    let names = ["dealname", "description"];
+    let changed: Vec<_> = capped
+        .deals()
+        .changed_since(start)
+        .overlap(Duration::ZERO)
+        .properties(names)
+        .stream()
+        .map(|c| c.unwrap().deal)
+        .collect()
+        .await;
+    assert_eq!(changed.len(), 60, "every deal");
+    assert!(
+        changed.iter().all(|d| d.properties["description"]
+            .as_ref()
+            .map(|v| v.chars().count())
+            == Some(60_000)),
+        "every value whole"
+    );
+    let all: HashSet<String> = capped
+        .deals()
+        .search_all(SearchRequest {
+            properties: names.map(String::from).to_vec(),
+            ..Default::default()
+        })
+        .stream()
+        .map(|d| d.unwrap().id)
+        .collect()
+        .await;
+    assert_eq!(all.len(), 60);
+    let listed: Vec<_> = capped
+        .deals()
+        .list()
+        .properties(names)
+        .stream()
+        .map(|d| d.unwrap())
+        .collect()
+        .await;
+    assert_eq!(listed.len(), 60);
+    assert!(
+        listed
+            .iter()
+            .all(|d| d.properties["description"].as_ref().map(String::len) == Some(120_000))
+    );
+    // One deal alone over the cap is said, not skipped.
+    let tiny = pat_builder(fake.base_url(), &clock)
+        .max_response_bytes(100_000)
+        .build()
+        .unwrap();
+    let first = tiny
+        .deals()
+        .list()
+        .properties(names)
+        .stream()
+        .next()
+        .await
+        .unwrap();
+    assert!(
+        matches!(first, Err(Error::ResponseTooLarge { .. })),
+        "{first:?}"
+    );
+}
