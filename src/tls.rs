@@ -6,6 +6,10 @@
 #[cfg(feature = "rustls")]
 pub(crate) fn rustls_config() -> Result<rustls::ClientConfig, String> {
     use rustls_platform_verifier::BuilderVerifierExt;
+    // rustls 0.23.48 deprecates the ring provider for lacking post-quantum key exchange;
+    // ring stays: aws-lc-rs would need a C toolchain (and cmake) on every machine that
+    // builds this crate. Revisit when ring gains it or the build can afford aws-lc-rs.
+    #[allow(deprecated)]
     let provider = std::sync::Arc::new(rustls::crypto::ring::default_provider());
     let mut config = rustls::ClientConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
