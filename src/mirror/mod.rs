@@ -8,7 +8,9 @@
 //! (associations v4, 1,000 deals a call per type) and stage history (`dealstage` with
 //! history: the first load's listing carries it, 50 deals a page; later runs read it by
 //! batch, 50 deals a call, as HubSpot allows), and hands each group to the sink as one
-//! [`Batch`] that carries the position to store with it. A reconcile pass (the first run,
+//! [`Batch`] that carries the position to store with it. Every run marks the deals HubSpot
+//! lists as archived (100 a call); a restored deal's modification time moves, so the next
+//! run reads it live. A reconcile pass (the first run,
 //! then when asked) lists archived deals and compares the ids HubSpot still has with the
 //! sink's, so a deletion no feed told of is found.
 //!

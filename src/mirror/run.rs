@@ -406,8 +406,52 @@ pub async fn sync<S: Sink>(
     });
     if summary.first_load || options.reconcile || due {
         reconcile(client, sink, options, &mut position, &mut summary).await?;
+    } else {
+        apply_archives(client, sink, &position, &mut summary).await?;
     }
     Ok(summary)
+}
+
+/// Marks the deals held as live that HubSpot lists as archived (one call per 100 archived
+/// deals; HubSpot keeps them 90 days): every run applies archives, not only the reconcile. A
+/// restore needs nothing more: it moves the deal's modification time, so `changed_since`
+/// reads it again, live.
+async fn apply_archives<S: Sink>(
+    client: &Client,
+    sink: &mut S,
+    position: &Position,
+    summary: &mut Summary,
+) -> Result<(), MirrorError> {
+    let mut archived = client.deals().list().archived(true).stream();
+    let mut found = Vec::new();
+    while let Some(deal) = next(&mut archived).await {
+        let deal = deal?;
+        found.push((deal.id, deal.archived_at));
+    }
+    if found.is_empty() {
+        return Ok(());
+    }
+    let held = sink.live_ids().await.map_err(sink_error)?;
+    let gone: Vec<Gone> = found
+        .into_iter()
+        .filter(|(id, _)| held.contains(id))
+        .map(|(id, at)| Gone {
+            deal_id: id,
+            archived_at: at,
+            merged_into: None,
+        })
+        .collect();
+    if gone.is_empty() {
+        return Ok(());
+    }
+    summary.gone += gone.len() as u64;
+    summary.batches += 1;
+    let batch = Batch {
+        gone,
+        position: position.clone(),
+        ..Batch::default()
+    };
+    sink.apply(batch).await.map_err(sink_error).map(|_| ())
 }
 
 /// Marks the deals the sink holds as live that HubSpot no longer has live: archived (with

@@ -165,3 +165,34 @@ async fn renamed_stages_and_pipelines_relabel_every_deal(scratch: Scratch, db: D
     assert_eq!(table, [[serde_json::json!("First meeting")]]);
     assert_mirrors(&db, &api, "after the renames").await;
 }
+
+on_both!(a_plain_run_applies_archives_and_restores, "archives");
+
+/// Archives between two runs without `--reconcile`: a plain run left them live until the
+/// daily reconcile.
+async fn a_plain_run_applies_archives_and_restores(scratch: Scratch, db: Db) {
+    let fake = base().start().await.unwrap();
+    let ids = super::seeded(&fake, 30).await;
+    scratch.login(&fake);
+    exits(&run_sync(&scratch, &fake, &db, &[]), 0);
+    for id in &ids[3..6] {
+        exits(&scratch.run(&fake, &["deals", "archive", id]), 0);
+    }
+    let second = run_sync(&scratch, &fake, &db, &[]);
+    exits(&second, 0);
+    let said = text(&second.stderr);
+    assert!(said.contains("3 archived or deleted"), "{said}");
+    let api = client(&fake);
+    assert_mirrors(&db, &api, "after a plain run with archives").await;
+    assert_eq!(db.archived().await.len(), 3);
+    assert!(fake.restore_deal(&ids[4]));
+    let third = run_sync(&scratch, &fake, &db, &[]);
+    exits(&third, 0);
+    assert!(
+        text(&third.stderr).contains("0 archived or deleted"),
+        "{}",
+        text(&third.stderr)
+    );
+    assert_mirrors(&db, &api, "after a plain run with a restore").await;
+    assert_eq!(db.archived().await.len(), 2);
+}
