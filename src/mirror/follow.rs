@@ -159,6 +159,8 @@ impl Follower {
                 deal_id: id.clone(),
                 archived_at: touched.deleted_at.get(id).copied().or(touched.latest),
                 merged_into: None,
+                // Archived or erased, the journal does not say: the reconcile tells.
+                erased_at: None,
             })
             .collect();
         let before = position.clone();

@@ -138,6 +138,10 @@ pub struct Gone {
     pub archived_at: Option<DateTime<Utc>>,
     /// The deal it was merged into, when it was merged.
     pub merged_into: Option<String>,
+    /// When HubSpot was found to hold nothing of it any more (neither live nor archived:
+    /// a GDPR deletion, or archived past HubSpot's 90 days): the sink keeps only the id and
+    /// this time, and erases every value, association and stage it held for the deal.
+    pub erased_at: Option<DateTime<Utc>>,
 }
 
 /// A pipeline and its stages, as the mirror keeps them.
@@ -181,6 +185,10 @@ pub trait Sink {
     fn apply(&mut self, batch: Batch) -> impl Future<Output = Result<u64, SinkError>> + Send;
     /// The ids of the deals held as live.
     fn live_ids(&mut self) -> impl Future<Output = Result<BTreeSet<String>, SinkError>> + Send;
+    /// The ids of the deals held as archived and not erased, which a reconcile checks for
+    /// deletions for good (a sink that keeps no archived deals returns none). Required, so
+    /// that a sink wrapping another cannot forget to pass it on.
+    fn archived_ids(&mut self) -> impl Future<Output = Result<BTreeSet<String>, SinkError>> + Send;
 }
 
 /// What a run did.
@@ -195,6 +203,9 @@ pub struct Summary {
     pub gone: u64,
     /// Of those, merged into another.
     pub merged: u64,
+    /// Deals HubSpot deleted for good (GDPR, or archived past 90 days), their data erased
+    /// (live or archived before).
+    pub erased: u64,
     /// (deal, object type) association sets written.
     pub associations: u64,
     /// Batches applied.

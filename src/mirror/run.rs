@@ -188,6 +188,7 @@ fn merged_away(rows: &[DealRow]) -> Vec<Gone> {
                 deal_id: id.to_string(),
                 archived_at: None,
                 merged_into: Some(row.id.clone()),
+                erased_at: None,
             })
         })
         .collect()
@@ -439,6 +440,7 @@ async fn apply_archives<S: Sink>(
             deal_id: id,
             archived_at: at,
             merged_into: None,
+            erased_at: None,
         })
         .collect();
     if gone.is_empty() {
@@ -499,8 +501,11 @@ async fn reconcile<S: Sink>(
     }
     let held = sink.live_ids().await.map_err(sink_error)?;
     let missing: BTreeSet<&String> = held.difference(&live).collect();
+    // Held as archived: still archived at HubSpot, or deleted for good since.
+    let held_archived = sink.archived_ids().await.map_err(sink_error)?;
     let mut archived_at = HashMap::new();
-    if !missing.is_empty() {
+    let mut still_archived = BTreeSet::new();
+    if !missing.is_empty() || !held_archived.is_empty() {
         let mut archived = client
             .deals()
             .list()
@@ -517,19 +522,43 @@ async fn reconcile<S: Sink>(
                     .or_insert_with(|| deal.id.clone());
             }
             if missing.contains(&deal.id) {
-                archived_at.insert(deal.id, deal.archived_at);
+                archived_at.insert(deal.id.clone(), deal.archived_at);
+            }
+            if held_archived.contains(&deal.id) {
+                still_archived.insert(deal.id);
             }
         }
     }
-    let gone: Vec<Gone> = missing
+    // Neither live, archived nor merged at HubSpot: deleted for good, its data erased here.
+    let erased = |id: &String| {
+        (!archived_at.contains_key(id) && !merged_into.contains_key(id)).then_some(started)
+    };
+    let mut gone: Vec<Gone> = missing
         .into_iter()
         .map(|id| Gone {
             deal_id: id.clone(),
             archived_at: archived_at.get(id).copied().flatten().or(Some(started)),
             merged_into: merged_into.get(id).cloned(),
+            erased_at: erased(id),
         })
         .collect();
-    summary.gone += gone.len() as u64;
+    gone.extend(
+        held_archived
+            .iter()
+            .filter(|id| !still_archived.contains(*id) && !live.contains(*id))
+            .filter_map(|id| {
+                let at = erased(id)?;
+                Some(Gone {
+                    deal_id: id.clone(),
+                    archived_at: None,
+                    merged_into: None,
+                    erased_at: Some(at),
+                })
+            }),
+    );
+    let newly_gone = gone.iter().filter(|g| held.contains(&g.deal_id));
+    summary.gone += newly_gone.count() as u64;
+    summary.erased += gone.iter().filter(|g| g.erased_at.is_some()).count() as u64;
     summary.merged += gone.iter().filter(|g| g.merged_into.is_some()).count() as u64;
     summary.batches += 1;
     position.reconciled_at = Some(started);

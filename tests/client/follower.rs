@@ -47,6 +47,10 @@ impl Sink for Memory {
     async fn live_ids(&mut self) -> Result<BTreeSet<String>, SinkError> {
         Ok(self.rows.keys().cloned().collect())
     }
+
+    async fn archived_ids(&mut self) -> Result<BTreeSet<String>, SinkError> {
+        Ok(BTreeSet::new())
+    }
 }
 
 #[tokio::test]

@@ -11,6 +11,7 @@
 //! it protects nothing (any role of the database can take PostgreSQL's advisory lock).
 
 mod postgres;
+mod schema;
 mod sqlite;
 
 use crate::args::{Global, SyncArgs};
@@ -195,12 +196,13 @@ fn failure(name: &str, e: MirrorError) -> Failure {
 /// One line on standard error for what a run (or a stretch of a watch) did.
 fn report(name: &str, summary: &Summary, calls: u64, took: Duration) {
     eprintln!(
-        "{name}: {} deals added, {} changed, {} archived or deleted ({} merged), \
+        "{name}: {} deals added, {} changed, {} archived or deleted ({} merged), {} erased, \
          {} association sets written, {calls} calls, {} transactions in {:.1} s{}",
         summary.added,
         summary.deals - summary.added,
         summary.gone,
         summary.merged,
+        summary.erased,
         summary.associations,
         summary.batches,
         took.as_secs_f64(),
@@ -263,6 +265,10 @@ impl<S: Sink + Send> Sink for Counted<S> {
 
     async fn live_ids(&mut self) -> Result<BTreeSet<String>, SinkError> {
         self.inner.live_ids().await
+    }
+
+    async fn archived_ids(&mut self) -> Result<BTreeSet<String>, SinkError> {
+        self.inner.archived_ids().await
     }
 }
 

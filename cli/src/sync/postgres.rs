@@ -8,6 +8,7 @@
 //! holder last committed.
 
 use super::Standby;
+use super::schema::{self, Dialect, VERSION_KEY};
 use hubspot_deals::mirror::{Batch, DealRow, Gone, Position, Sink, SinkError};
 use std::collections::{BTreeSet, HashMap};
 use std::time::Duration;
@@ -15,59 +16,6 @@ use tokio_postgres::{Client, NoTls};
 
 /// The advisory lock that makes one sync the writer (a fixed number: "hsdeals" in ASCII).
 pub const LOCK_KEY: i64 = 0x68_73_64_65_61_6c_73;
-
-/// The tables, created when missing (by the lock's holder). Every property beside the typed
-/// columns is kept in `deals.properties` as one `jsonb` object (`properties->>'name'`), for
-/// the reasons the SQLite mirror gives.
-const SCHEMA: &str = "
-CREATE TABLE IF NOT EXISTS deals (
-    id text PRIMARY KEY,
-    name text,
-    amount double precision,
-    pipeline_id text,
-    pipeline_label text,
-    stage_id text,
-    stage_label text,
-    close_date timestamptz,
-    created_at timestamptz NOT NULL,
-    modified_at timestamptz NOT NULL,
-    owner_id text,
-    archived boolean NOT NULL DEFAULT false,
-    archived_at timestamptz,
-    merged_into text,
-    properties jsonb NOT NULL
-);
-CREATE TABLE IF NOT EXISTS pipelines (
-    id text PRIMARY KEY,
-    label text NOT NULL
-);
-CREATE TABLE IF NOT EXISTS stages (
-    pipeline_id text NOT NULL,
-    id text NOT NULL,
-    label text NOT NULL,
-    display_order bigint NOT NULL,
-    probability double precision,
-    PRIMARY KEY (pipeline_id, id)
-);
-CREATE TABLE IF NOT EXISTS deal_associations (
-    deal_id text NOT NULL,
-    object_type text NOT NULL,
-    object_id text NOT NULL,
-    labels jsonb NOT NULL,
-    PRIMARY KEY (deal_id, object_type, object_id)
-);
-CREATE TABLE IF NOT EXISTS stage_history (
-    deal_id text NOT NULL,
-    stage_id text NOT NULL,
-    entered_at timestamptz NOT NULL,
-    left_at timestamptz,
-    PRIMARY KEY (deal_id, entered_at, stage_id)
-);
-CREATE TABLE IF NOT EXISTS sync_state (
-    key text PRIMARY KEY,
-    value text NOT NULL
-);
-";
 
 const UPSERT_DEALS: &str = "
 INSERT INTO deals (id, name, amount, pipeline_id, pipeline_label, stage_id, stage_label,
@@ -85,7 +33,8 @@ ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, amount = EXCLUDED.amount,
     stage_id = EXCLUDED.stage_id, stage_label = EXCLUDED.stage_label,
     close_date = EXCLUDED.close_date, created_at = EXCLUDED.created_at,
     modified_at = EXCLUDED.modified_at, owner_id = EXCLUDED.owner_id, archived = false,
-    archived_at = NULL, merged_into = NULL, properties = EXCLUDED.properties";
+    archived_at = NULL, merged_into = NULL, erased_at = NULL,
+    properties = EXCLUDED.properties";
 
 const FORGET_HISTORY: &str = "DELETE FROM stage_history WHERE deal_id = ANY($1::text[])";
 
@@ -111,6 +60,19 @@ UPDATE deals d SET archived = true,
     merged_into = COALESCE(t.merged_into, d.merged_into)
 FROM UNNEST($1::text[], $2::timestamptz[], $3::text[]) AS t(id, archived_at, merged_into)
 WHERE d.id = t.id";
+
+/// Deals HubSpot deleted for good: only their ids, times and the time of erasure stay.
+const ERASE: &str = "
+UPDATE deals d SET archived = true, erased_at = t.at,
+    archived_at = COALESCE(d.archived_at, t.at), name = NULL, amount = NULL,
+    pipeline_id = NULL, pipeline_label = NULL, stage_id = NULL, stage_label = NULL,
+    close_date = NULL, owner_id = NULL, merged_into = NULL, properties = '{}'::jsonb
+FROM UNNEST($1::text[], $2::timestamptz[]) AS t(id, at)
+WHERE d.id = t.id";
+
+const FORGET_ERASED: &str = "
+DELETE FROM deal_associations WHERE deal_id = ANY($1::text[]);
+DELETE FROM stage_history WHERE deal_id = ANY($1::text[])";
 
 const STORE_POSITION: &str = "
 INSERT INTO sync_state (key, value) VALUES ('position', $1)
@@ -141,8 +103,50 @@ impl PostgresSink {
             standby.wait().await?;
         }
         standby.taken();
-        db.batch_execute(SCHEMA).await?;
-        Ok(Self { db })
+        let mut sink = Self { db };
+        sink.migrate().await?;
+        Ok(sink)
+    }
+
+    /// The ids of the deals `condition` selects.
+    async fn ids(&self, condition: &str) -> Result<BTreeSet<String>, SinkError> {
+        let sql = format!("SELECT id FROM deals WHERE {condition}");
+        let rows = self.db.query(&sql, &[]).await?;
+        Ok(rows.iter().map(|r| r.get::<_, String>(0)).collect())
+    }
+
+    /// Brings the database's tables to this release's schema ([`schema`]), each migration
+    /// in one transaction with its number (the writer's lock is held).
+    async fn migrate(&mut self) -> Result<(), SinkError> {
+        let has_state: bool = self
+            .db
+            .query_one("SELECT to_regclass('sync_state') IS NOT NULL", &[])
+            .await?
+            .get(0);
+        let stored: Option<String> = if has_state {
+            self.db
+                .query_opt(
+                    "SELECT value FROM sync_state WHERE key = $1",
+                    &[&VERSION_KEY],
+                )
+                .await?
+                .map(|row| row.get(0))
+        } else {
+            None
+        };
+        let version = schema::parse_version(stored.as_deref())?;
+        for (number, _, sql) in schema::pending(version)? {
+            let tx = self.db.transaction().await?;
+            tx.batch_execute(&Dialect::Postgres.spell(sql)).await?;
+            tx.execute(
+                "INSERT INTO sync_state (key, value) VALUES ($1, $2)
+                 ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value",
+                &[&VERSION_KEY, &number.to_string()],
+            )
+            .await?;
+            tx.commit().await?;
+        }
+        Ok(())
     }
 
     async fn apply_now(&mut self, mut batch: Batch) -> Result<u64, SinkError> {
@@ -260,6 +264,18 @@ impl PostgresSink {
             let at: Vec<_> = gone.iter().map(|g| g.archived_at).collect();
             let into: Vec<Option<&str>> = gone.iter().map(|g| g.merged_into.as_deref()).collect();
             tx.execute(MARK_GONE, &[&ids, &at, &into]).await?;
+            let erased: Vec<(&str, _)> = gone
+                .iter()
+                .filter_map(|g| Some((g.deal_id.as_str(), g.erased_at?)))
+                .collect();
+            if !erased.is_empty() {
+                let ids: Vec<&str> = erased.iter().map(|e| e.0).collect();
+                let at: Vec<_> = erased.iter().map(|e| e.1).collect();
+                tx.execute(ERASE, &[&ids, &at]).await?;
+                for statement in FORGET_ERASED.split(';') {
+                    tx.execute(statement, &[&ids]).await?;
+                }
+            }
         }
         let position = serde_json::to_string(&batch.position)?;
         tx.execute(STORE_POSITION, &[&position]).await?;
@@ -371,11 +387,11 @@ impl Sink for PostgresSink {
     }
 
     async fn live_ids(&mut self) -> Result<BTreeSet<String>, SinkError> {
-        let rows = self
-            .db
-            .query("SELECT id FROM deals WHERE NOT archived", &[])
-            .await?;
-        Ok(rows.iter().map(|r| r.get::<_, String>(0)).collect())
+        self.ids("NOT archived").await
+    }
+
+    async fn archived_ids(&mut self) -> Result<BTreeSet<String>, SinkError> {
+        self.ids("archived AND erased_at IS NULL").await
     }
 }
 

@@ -9,60 +9,39 @@ use std::path::Path;
 use std::time::Duration;
 
 use super::Standby;
+use super::schema::{self, Dialect, VERSION_KEY};
 
-/// The tables, created when missing. Every property beside the typed columns is kept in
-/// `deals.properties` as one JSON object (`json_extract(properties, '$.name')`): a deal is one
-/// row however many properties the account defines, and a property created later needs no
-/// new column.
-const SCHEMA: &str = "
-CREATE TABLE IF NOT EXISTS deals (
-    id TEXT PRIMARY KEY,
-    name TEXT,
-    amount REAL,
-    pipeline_id TEXT,
-    pipeline_label TEXT,
-    stage_id TEXT,
-    stage_label TEXT,
-    close_date TEXT,
-    created_at TEXT NOT NULL,
-    modified_at TEXT NOT NULL,
-    owner_id TEXT,
-    archived INTEGER NOT NULL DEFAULT 0,
-    archived_at TEXT,
-    merged_into TEXT,
-    properties TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS pipelines (
-    id TEXT PRIMARY KEY,
-    label TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS stages (
-    pipeline_id TEXT NOT NULL,
-    id TEXT NOT NULL,
-    label TEXT NOT NULL,
-    display_order INTEGER NOT NULL,
-    probability REAL,
-    PRIMARY KEY (pipeline_id, id)
-);
-CREATE TABLE IF NOT EXISTS deal_associations (
-    deal_id TEXT NOT NULL,
-    object_type TEXT NOT NULL,
-    object_id TEXT NOT NULL,
-    labels TEXT NOT NULL,
-    PRIMARY KEY (deal_id, object_type, object_id)
-);
-CREATE TABLE IF NOT EXISTS stage_history (
-    deal_id TEXT NOT NULL,
-    stage_id TEXT NOT NULL,
-    entered_at TEXT NOT NULL,
-    left_at TEXT,
-    PRIMARY KEY (deal_id, entered_at, stage_id)
-);
-CREATE TABLE IF NOT EXISTS sync_state (
-    key TEXT PRIMARY KEY,
-    value TEXT NOT NULL
-);
-";
+/// Brings the database's tables to this release's schema ([`schema`]), each migration in
+/// one transaction with its number (the writer's lock is held).
+fn migrate(db: &mut Connection) -> Result<(), SinkError> {
+    let has_state: i64 = db.query_row(
+        "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'sync_state'",
+        [],
+        |r| r.get(0),
+    )?;
+    let stored: Option<String> = if has_state > 0 {
+        db.query_row(
+            "SELECT value FROM sync_state WHERE key = ?1",
+            [VERSION_KEY],
+            |r| r.get(0),
+        )
+        .optional()?
+    } else {
+        None
+    };
+    let version = schema::parse_version(stored.as_deref())?;
+    for (number, _, sql) in schema::pending(version)? {
+        let tx = db.transaction()?;
+        tx.execute_batch(&Dialect::Sqlite.spell(sql))?;
+        tx.execute(
+            "INSERT INTO sync_state (key, value) VALUES (?1, ?2)
+             ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            params![VERSION_KEY, number.to_string()],
+        )?;
+        tx.commit()?;
+    }
+    Ok(())
+}
 
 /// A mirror in a SQLite file.
 pub struct SqliteSink {
@@ -110,17 +89,28 @@ impl SqliteSink {
         for file in [path.to_path_buf(), side("-wal"), side("-shm")] {
             private_files::open(&file, Access::Keep)?;
         }
-        let db = Connection::open_with_flags(
+        let mut db = Connection::open_with_flags(
             path,
             OpenFlags::default() | OpenFlags::SQLITE_OPEN_NOFOLLOW,
         )?;
         db.pragma_update(None, "journal_mode", "WAL")?;
         db.pragma_update(None, "synchronous", "NORMAL")?;
-        db.execute_batch(SCHEMA)?;
+        migrate(&mut db)?;
         Ok(Self {
             db,
             _writer: writer,
         })
+    }
+
+    /// The ids of the deals `condition` selects.
+    fn ids(&self, condition: &str) -> Result<BTreeSet<String>, SinkError> {
+        let mut query = self
+            .db
+            .prepare(&format!("SELECT id FROM deals WHERE {condition}"))?;
+        let ids = query
+            .query_map([], |row| row.get::<_, String>(0))?
+            .collect::<Result<_, _>>()?;
+        Ok(ids)
     }
 
     fn apply_now(&mut self, batch: Batch) -> Result<u64, SinkError> {
@@ -163,7 +153,8 @@ impl SqliteSink {
                  ON CONFLICT (id) DO UPDATE SET name = ?2, amount = ?3, pipeline_id = ?4,
                      pipeline_label = ?5, stage_id = ?6, stage_label = ?7, close_date = ?8,
                      created_at = ?9, modified_at = ?10, owner_id = ?11, archived = 0,
-                     archived_at = NULL, merged_into = NULL, properties = ?12",
+                     archived_at = NULL, merged_into = NULL, erased_at = NULL,
+                     properties = ?12",
             )?;
             let mut held = tx.prepare_cached("SELECT 1 FROM deals WHERE id = ?1")?;
             for d in &batch.deals {
@@ -220,12 +211,22 @@ impl SqliteSink {
                      merged_into = COALESCE(?3, merged_into)
                  WHERE id = ?1",
             )?;
+            let mut erase = tx.prepare_cached(ERASE)?;
+            let mut forget_associations =
+                tx.prepare_cached("DELETE FROM deal_associations WHERE deal_id = ?1")?;
+            let mut forget_stages =
+                tx.prepare_cached("DELETE FROM stage_history WHERE deal_id = ?1")?;
             for g in &batch.gone {
                 gone.execute(params![
                     g.deal_id,
                     g.archived_at.map(|t| t.to_rfc3339()),
                     g.merged_into
                 ])?;
+                if let Some(at) = g.erased_at {
+                    erase.execute(params![g.deal_id, at.to_rfc3339()])?;
+                    forget_associations.execute(params![g.deal_id])?;
+                    forget_stages.execute(params![g.deal_id])?;
+                }
             }
             tx.execute(
                 "INSERT INTO sync_state (key, value) VALUES ('position', ?1)
@@ -237,6 +238,14 @@ impl SqliteSink {
         Ok(added)
     }
 }
+
+/// A deal HubSpot deleted for good: only its id, times and the time of erasure stay.
+const ERASE: &str = "
+UPDATE deals SET archived = 1, erased_at = ?2, archived_at = COALESCE(archived_at, ?2),
+    name = NULL, amount = NULL, pipeline_id = NULL, pipeline_label = NULL, stage_id = NULL,
+    stage_label = NULL, close_date = NULL, owner_id = NULL, merged_into = NULL,
+    properties = '{}'
+WHERE id = ?1";
 
 impl Sink for SqliteSink {
     async fn position(&mut self) -> Result<Position, SinkError> {
@@ -259,10 +268,10 @@ impl Sink for SqliteSink {
     }
 
     async fn live_ids(&mut self) -> Result<BTreeSet<String>, SinkError> {
-        let mut query = self.db.prepare("SELECT id FROM deals WHERE archived = 0")?;
-        let ids = query
-            .query_map([], |row| row.get::<_, String>(0))?
-            .collect::<Result<_, _>>()?;
-        Ok(ids)
+        self.ids("archived = 0")
+    }
+
+    async fn archived_ids(&mut self) -> Result<BTreeSet<String>, SinkError> {
+        self.ids("archived = 1 AND erased_at IS NULL")
     }
 }

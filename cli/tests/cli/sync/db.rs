@@ -161,9 +161,9 @@ impl Db {
         Mirror { rows, associations }
     }
 
-    /// The deals marked archived, each with the deal it was merged into (if any).
+    /// The deals marked archived (not erased), each with the deal it was merged into (if any).
     pub async fn archived(&self) -> BTreeMap<String, Option<String>> {
-        self.query("SELECT id, merged_into FROM deals WHERE archived = true")
+        self.query("SELECT id, merged_into FROM deals WHERE archived = true AND erased_at IS NULL")
             .await
             .into_iter()
             .map(|r| {
@@ -171,6 +171,45 @@ impl Db {
                 (id, r[1].as_str().map(String::from))
             })
             .collect()
+    }
+}
+
+impl Db {
+    /// The deals marked erased, each with what is still held of it beside its id and times:
+    /// (values, associations, stage history rows), all of which must be empty.
+    pub async fn erased(&self) -> BTreeMap<String, (Vec<Value>, i64, i64)> {
+        let properties = match self {
+            Self::Sqlite(_) => "properties",
+            Self::Postgres(_) => "properties::text",
+        };
+        let rows = self
+            .query(&format!(
+                "SELECT id, name, amount, pipeline_id, stage_id, stage_label, owner_id,
+                        close_date, merged_into, {properties}, archived
+                 FROM deals WHERE erased_at IS NOT NULL"
+            ))
+            .await;
+        let mut erased = BTreeMap::new();
+        for row in rows {
+            let id = row[0].as_str().unwrap().to_string();
+            let kept: Vec<Value> = row[1..]
+                .iter()
+                .filter(|v| !v.is_null() && **v != "{}" && **v != 1)
+                .cloned()
+                .collect();
+            let associations = self
+                .count(&format!(
+                    "SELECT count(*) FROM deal_associations WHERE deal_id = '{id}'"
+                ))
+                .await;
+            let stages = self
+                .count(&format!(
+                    "SELECT count(*) FROM stage_history WHERE deal_id = '{id}'"
+                ))
+                .await;
+            erased.insert(id, (kept, associations, stages));
+        }
+        erased
     }
 }
 

@@ -219,6 +219,19 @@ async fn assert_mirrors(db: &Db, client: &Client, when: &str) {
         .collect()
         .await;
     let merged = merged_away(client).await;
+    for (id, kept) in db.erased().await {
+        assert_eq!(
+            kept,
+            (Vec::new(), 0, 0),
+            "{} {when}: erased deal {id} keeps data (values, associations, stages)",
+            db.kind()
+        );
+        assert!(
+            !archived_at_fake.contains(&id) && !truth.rows.contains_key(&id),
+            "{} {when}: {id} is marked erased but the fake still has it",
+            db.kind()
+        );
+    }
     for (id, into) in db.archived().await {
         match (merged.get(&id), &into) {
             (Some(survivor), Some(into)) => {

@@ -196,3 +196,105 @@ async fn a_plain_run_applies_archives_and_restores(scratch: Scratch, db: Db) {
     assert_mirrors(&db, &api, "after a plain run with a restore").await;
     assert_eq!(db.archived().await.len(), 2);
 }
+
+on_both!(a_deal_deleted_for_good_keeps_no_data, "erased");
+
+/// GDPR deletions: a live deal and one archived before; both kept every value, as if
+/// archived.
+async fn a_deal_deleted_for_good_keeps_no_data(scratch: Scratch, db: Db) {
+    let fake = base().start().await.unwrap();
+    let ids = super::seeded(&fake, 30).await;
+    scratch.login(&fake);
+    exits(&run_sync(&scratch, &fake, &db, &[]), 0);
+    exits(&scratch.run(&fake, &["deals", "archive", &ids[2]]), 0);
+    exits(&run_sync(&scratch, &fake, &db, &[]), 0);
+    assert_eq!(db.archived().await.len(), 1);
+    for id in [&ids[1], &ids[2]] {
+        let body = format!(r#"{{"objectId": "{id}"}}"#);
+        let path = "/crm/objects/2026-09/deals/gdpr-delete";
+        assert_eq!(call(&fake, "POST", path, body).await, 204);
+    }
+    let second = run_sync(&scratch, &fake, &db, &["--reconcile"]);
+    exits(&second, 0);
+    let said = text(&second.stderr);
+    assert!(
+        said.contains("1 archived or deleted") && said.contains("2 erased"),
+        "{said}"
+    );
+    let erased = db.erased().await;
+    assert_eq!(
+        erased.keys().collect::<Vec<_>>(),
+        [&ids[1], &ids[2]],
+        "both erased, with the time"
+    );
+    let api = client(&fake);
+    assert_mirrors(&db, &api, "after two GDPR deletions").await;
+    // Said once: the next reconcile erases nothing more.
+    let third = run_sync(&scratch, &fake, &db, &["--reconcile"]);
+    assert!(
+        text(&third.stderr).contains("0 erased"),
+        "{}",
+        text(&third.stderr)
+    );
+}
+
+on_both!(
+    a_database_from_before_migrations_is_migrated_and_synced,
+    "before"
+);
+
+/// A database written by the last release without schema versions (fixtures: 38 deals of
+/// `seeded(&fake, 40)`, two archived before the load) is brought to this schema and synced.
+async fn a_database_from_before_migrations_is_migrated_and_synced(scratch: Scratch, db: Db) {
+    let fixtures = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
+    match &db {
+        Db::Sqlite(path) => {
+            std::fs::copy(fixtures.join("mirror-before-migrations.sqlite"), path).unwrap();
+            #[cfg(unix)]
+            {
+                use std::os::unix::fs::PermissionsExt;
+                let private = std::fs::Permissions::from_mode(0o600);
+                std::fs::set_permissions(path, private).unwrap();
+            }
+        }
+        Db::Postgres(url) => {
+            let dump =
+                std::fs::read_to_string(fixtures.join("mirror-before-migrations.postgres.sql"));
+            let (client, connection) = tokio_postgres::connect(url, tokio_postgres::NoTls)
+                .await
+                .unwrap();
+            tokio::spawn(connection);
+            client.batch_execute(&dump.unwrap()).await.unwrap();
+        }
+    }
+    assert_eq!(db.count("SELECT count(*) FROM deals").await, 38);
+    let version = "SELECT count(*) FROM sync_state WHERE key = 'schema_version'";
+    assert_eq!(db.count(version).await, 0, "the fixture predates versions");
+    let fake = base().start().await.unwrap();
+    let ids = super::seeded(&fake, 40).await;
+    scratch.login(&fake);
+    for id in &ids[..2] {
+        exits(&scratch.run(&fake, &["deals", "archive", id]), 0);
+    }
+    // Since the fixture was made: one renamed, one archived, one deleted for good.
+    let body = r#"{"properties": {"dealname": "Renamed since"}}"#;
+    let path = format!("/crm/objects/2026-09/deals/{}", ids[10]);
+    assert_eq!(call(&fake, "PATCH", &path, body.into()).await, 200);
+    exits(&scratch.run(&fake, &["deals", "archive", &ids[11]]), 0);
+    let body = format!(r#"{{"objectId": "{}"}}"#, ids[12]);
+    let path = "/crm/objects/2026-09/deals/gdpr-delete";
+    assert_eq!(call(&fake, "POST", path, body).await, 204);
+    let run = run_sync(&scratch, &fake, &db, &["--reconcile"]);
+    exits(&run, 0);
+    assert!(
+        !text(&run.stderr).contains("first load"),
+        "{}",
+        text(&run.stderr)
+    );
+    let latest = db
+        .query("SELECT value FROM sync_state WHERE key = 'schema_version'")
+        .await;
+    assert_eq!(latest, [[serde_json::json!("2")]]);
+    assert_mirrors(&db, &client(&fake), "after migrating and syncing").await;
+    assert_eq!(db.erased().await.len(), 1);
+}
