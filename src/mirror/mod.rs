@@ -162,6 +162,9 @@ pub struct PipelineRow {
 pub struct Batch {
     /// The pipelines, all of them (replacing the sink's), when read in this run.
     pub pipelines: Option<Vec<PipelineRow>>,
+    /// Every deal property the account defines now, when read in this run: the sink drops
+    /// the values of any other (a property archived since) from every deal it holds.
+    pub property_names: Option<Vec<String>>,
     /// Live deals, as they are now (a deal archived before is live again).
     pub deals: Vec<DealRow>,
     /// Associations, each (deal, object type) as a whole.

@@ -313,6 +313,7 @@ pub async fn sync<S: Sink>(
     let names = property_names(client).await?;
     sink.apply(Batch {
         pipelines: Some(pipeline_rows(&stages)),
+        property_names: Some(names.clone()),
         position: position.clone(),
         ..Batch::default()
     })

@@ -125,6 +125,24 @@ fn relabel_deals(distinct: &str) -> String {
     )
 }
 
+/// The key in `sync_state` under which the property names of the last run are kept.
+const PROPERTY_NAMES_KEY: &str = "property_names";
+
+/// The properties whose values leave every deal: those held before (`held`: the names
+/// stored by the last run, or in a database from before they were stored, every name its
+/// deals carry) that the account no longer defines (`now`).
+fn archived_properties(held: BTreeSet<String>, now: &[String]) -> Vec<String> {
+    let now: BTreeSet<&str> = now.iter().map(String::as_str).collect();
+    held.into_iter()
+        .filter(|name| !now.contains(name.as_str()))
+        .collect()
+}
+
+/// The names stored under [`PROPERTY_NAMES_KEY`].
+fn stored_names(stored: &str) -> Result<BTreeSet<String>, SinkError> {
+    Ok(serde_json::from_str(stored)?)
+}
+
 /// A second sync found another writing to the database and was not asked to wait.
 #[derive(Debug)]
 pub struct Held;

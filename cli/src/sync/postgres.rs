@@ -187,6 +187,37 @@ impl PostgresSink {
                     .await?;
             }
         }
+        if let Some(names) = &batch.property_names {
+            let key = super::PROPERTY_NAMES_KEY;
+            let stored = tx
+                .query_opt("SELECT value FROM sync_state WHERE key = $1", &[&key])
+                .await?;
+            let held = match stored {
+                Some(row) => super::stored_names(row.get(0))?,
+                None => tx
+                    .query(
+                        "SELECT DISTINCT jsonb_object_keys(properties) FROM deals",
+                        &[],
+                    )
+                    .await?
+                    .iter()
+                    .map(|r| r.get(0))
+                    .collect(),
+            };
+            for name in super::archived_properties(held, names) {
+                tx.execute(
+                    "UPDATE deals SET properties = properties - $1 WHERE properties ? $1",
+                    &[&name],
+                )
+                .await?;
+            }
+            tx.execute(
+                "INSERT INTO sync_state (key, value) VALUES ($1, $2)
+                 ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value",
+                &[&key, &serde_json::to_string(names)?],
+            )
+            .await?;
+        }
         let deals = last_of_each(&batch.deals, |d| &d.id);
         if !deals.is_empty() {
             let column = |f: &dyn Fn(&DealRow) -> Option<String>| -> Vec<Option<String>> {

@@ -144,6 +144,34 @@ impl SqliteSink {
                 tx.execute(&super::relabel_deals("IS NOT"), [])?;
             }
         }
+        if let Some(names) = &batch.property_names {
+            let stored: Option<String> = tx
+                .query_row(
+                    "SELECT value FROM sync_state WHERE key = ?1",
+                    [super::PROPERTY_NAMES_KEY],
+                    |r| r.get(0),
+                )
+                .optional()?;
+            let held = match stored {
+                Some(stored) => super::stored_names(&stored)?,
+                None => tx
+                    .prepare("SELECT DISTINCT j.key FROM deals, json_each(deals.properties) j")?
+                    .query_map([], |r| r.get(0))?
+                    .collect::<Result<_, _>>()?,
+            };
+            let mut forget = tx.prepare_cached(
+                "UPDATE deals SET properties = json_remove(properties, ?1)
+                 WHERE json_type(properties, ?1) IS NOT NULL",
+            )?;
+            for name in super::archived_properties(held, names) {
+                forget.execute([format!("$.\"{name}\"")])?;
+            }
+            tx.execute(
+                "INSERT INTO sync_state (key, value) VALUES (?1, ?2)
+                 ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                params![super::PROPERTY_NAMES_KEY, serde_json::to_string(names)?],
+            )?;
+        }
         {
             let mut deal = tx.prepare_cached(
                 "INSERT INTO deals (id, name, amount, pipeline_id, pipeline_label, stage_id,

@@ -298,3 +298,54 @@ async fn a_database_from_before_migrations_is_migrated_and_synced(scratch: Scrat
     assert_mirrors(&db, &client(&fake), "after migrating and syncing").await;
     assert_eq!(db.erased().await.len(), 1);
 }
+
+on_both!(an_archived_propertys_values_leave_every_deal, "property");
+
+/// A custom property archived between runs: its values stayed in `deals.properties` for good.
+async fn an_archived_propertys_values_leave_every_deal(scratch: Scratch, db: Db) {
+    let hubspot = ManualClock::new(chrono::Utc::now());
+    let fake = base()
+        .clock(Arc::new(hubspot.clone()))
+        .start()
+        .await
+        .unwrap();
+    let created = r#"{"name": "erp_tier", "label": "ERP tier", "type": "string",
+                      "fieldType": "text", "groupName": "dealinformation"}"#;
+    let properties = "/crm/properties/2026-09/deals";
+    assert_eq!(call(&fake, "POST", properties, created.into()).await, 201);
+    fake.seed_deals((0..10).map(|i| {
+        [
+            ("dealname".to_string(), format!("Tiered {i}")),
+            ("erp_tier".to_string(), "gold".to_string()),
+        ]
+    }))
+    .unwrap();
+    // An hour later, one more deal: the ten are well before the next run's overlap, so it
+    // reads none of them again.
+    hubspot.advance(Duration::from_secs(3600));
+    let body = r#"{"properties": {"dealname": "Later"}}"#;
+    let deals = "/crm/objects/2026-09/deals";
+    assert_eq!(call(&fake, "POST", deals, body.into()).await, 201);
+    scratch.login(&fake);
+    exits(&run_sync(&scratch, &fake, &db, &[]), 0);
+    let (gold, tier) = match &db {
+        Db::Sqlite(_) => (
+            "SELECT count(*) FROM deals WHERE json_extract(properties, '$.erp_tier') = 'gold'",
+            "SELECT count(*) FROM deals WHERE json_type(properties, '$.erp_tier') IS NOT NULL",
+        ),
+        Db::Postgres(_) => (
+            "SELECT count(*) FROM deals WHERE properties->>'erp_tier' = 'gold'",
+            "SELECT count(*) FROM deals WHERE properties ? 'erp_tier'",
+        ),
+    };
+    assert_eq!(db.count(gold).await, 10);
+    let archive = format!("{properties}/erp_tier");
+    assert_eq!(call(&fake, "DELETE", &archive, String::new()).await, 204);
+    exits(&run_sync(&scratch, &fake, &db, &[]), 0);
+    assert_eq!(
+        db.count(tier).await,
+        0,
+        "the archived property is on no deal"
+    );
+    assert_mirrors(&db, &client(&fake), "after a property was archived").await;
+}
