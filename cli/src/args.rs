@@ -133,8 +133,12 @@ pub enum Command {
     Properties(PropertiesCommand),
     /// The account's owners: who a deal's `hubspot_owner_id` names.
     Owners(OwnersArgs),
-    /// Mirror every deal into a database (SQLite), then apply what changed on each run.
+    /// Mirror every deal into a database (SQLite or PostgreSQL), then apply what changed on
+    /// each run.
     Sync(SyncArgs),
+    /// Compare the mirror with HubSpot: every live deal and its modification time (one call
+    /// per 100 deals); exit 1 on any drift, which --repair fixes.
+    Verify(VerifyArgs),
     /// What the profile uses (credentials, HubSpot's API versions and when HubSpot ends
     /// them, scopes, budget); exit 1 when something it uses ends within 90 days.
     Doctor(DoctorArgs),
@@ -181,6 +185,26 @@ pub struct SyncArgs {
     /// With --watch and no app credentials: seconds between runs.
     #[arg(long, default_value_t = 60, requires = "watch")]
     pub interval: u64,
+}
+
+/// `verify`.
+#[derive(Debug, Args)]
+pub struct VerifyArgs {
+    /// The database, as for sync.
+    #[arg(
+        long,
+        default_value = "sqlite:hubspot-deals.sqlite",
+        env = "HUBSPOT_DEALS_DB",
+        hide_env_values = true
+    )]
+    pub db: String,
+    /// Fix what differs: read the missing and stale deals again, reconcile the extra ones,
+    /// then verify again.
+    #[arg(long)]
+    pub repair: bool,
+    /// With --repair: the object types whose associations to keep, as for sync.
+    #[arg(long, value_delimiter = ',', default_values_t = ["contacts".to_string(), "companies".to_string()])]
+    pub associations: Vec<String>,
 }
 
 /// `owners`.

@@ -75,6 +75,7 @@ async fn run(cli: Cli) -> Result<ExitCode, Failure> {
             schema::create_property(&global, args).await
         }
         Command::Sync(args) => sync::sync(&global, args).await,
+        Command::Verify(args) => sync::verify::verify(&global, args).await,
         Command::Doctor(args) => doctor::doctor(&global, args).await,
         Command::Fake(args) => fake::serve(*args).await,
     }

@@ -202,7 +202,12 @@ impl Follower {
 
     /// The deals among `ids` that are live, as rows with their stage history (batch reads of
     /// 50, with `dealstage`'s history, as HubSpot allows).
-    async fn read(&self, client: &Client, ids: &[String]) -> Result<Vec<DealRow>, Error> {
+    /// Reads `ids` as they are now (those still live), with their stage history, as rows.
+    pub(super) async fn read(
+        &self,
+        client: &Client,
+        ids: &[String],
+    ) -> Result<Vec<DealRow>, Error> {
         let mut rows = Vec::with_capacity(ids.len());
         for chunk in ids.chunks(crate::limits::LIST_PAGE_WITH_HISTORY) {
             let body = BatchRead {

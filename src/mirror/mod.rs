@@ -20,9 +20,11 @@
 
 mod follow;
 mod run;
+mod verify;
 
 pub use follow::{Follower, PIPELINES_FRESH_FOR};
 pub use run::{Options, sync};
+pub use verify::{Drift, repair, verify};
 
 use chrono::{DateTime, Utc};
 use std::collections::{BTreeMap, BTreeSet};
@@ -188,6 +190,11 @@ pub trait Sink {
     fn apply(&mut self, batch: Batch) -> impl Future<Output = Result<u64, SinkError>> + Send;
     /// The ids of the deals held as live.
     fn live_ids(&mut self) -> impl Future<Output = Result<BTreeSet<String>, SinkError>> + Send;
+    /// Each deal held as live, with its modification time as held ([`verify`] compares
+    /// them with HubSpot's).
+    fn live_times(
+        &mut self,
+    ) -> impl Future<Output = Result<BTreeMap<String, DateTime<Utc>>, SinkError>> + Send;
     /// The ids of the deals held as archived and not erased, which a reconcile checks for
     /// deletions for good (a sink that keeps no archived deals returns none). Required, so
     /// that a sink wrapping another cannot forget to pass it on.

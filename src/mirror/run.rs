@@ -254,7 +254,7 @@ fn association_sets<'a>(
 }
 
 /// A batch of `rows` to store with `position`.
-fn rows_at(rows: Vec<DealRow>, position: &Position) -> Batch {
+pub(super) fn rows_at(rows: Vec<DealRow>, position: &Position) -> Batch {
     Batch {
         deals: rows,
         position: position.clone(),
@@ -463,7 +463,7 @@ async fn apply_archives<S: Sink>(
 /// load, every live deal's associations are read again too (1,000 deals a call per type): an
 /// association change does not change the deal's modification time, so no `changed_since`
 /// sees it.
-async fn reconcile<S: Sink>(
+pub(super) async fn reconcile<S: Sink>(
     client: &Client,
     sink: &mut S,
     options: &Options,

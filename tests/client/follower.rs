@@ -51,6 +51,16 @@ impl Sink for Memory {
     async fn archived_ids(&mut self) -> Result<BTreeSet<String>, SinkError> {
         Ok(BTreeSet::new())
     }
+
+    async fn live_times(
+        &mut self,
+    ) -> Result<BTreeMap<String, chrono::DateTime<chrono::Utc>>, SinkError> {
+        Ok(self
+            .rows
+            .iter()
+            .map(|(id, row)| (id.clone(), row.modified_at))
+            .collect())
+    }
 }
 
 #[tokio::test]

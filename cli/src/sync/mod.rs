@@ -13,6 +13,7 @@
 mod postgres;
 mod schema;
 mod sqlite;
+pub mod verify;
 
 use crate::args::{Global, SyncArgs};
 use crate::failure::{Failure, with_causes};
@@ -62,17 +63,24 @@ pub async fn sync(global: &Global, args: SyncArgs) -> Result<ExitCode, Failure> 
         global.given_on_command_line("db"),
         global.allow_password_in_argument,
     )?;
-    let database = database(&args.db)?;
     let client = profile::client(global)?;
     let app = if args.watch {
         profile::app_client(global)?
     } else {
         None
     };
-    match database {
+    let (sink, name) = open(&args.db, args.watch).await?;
+    run(&args, &client, app, sink, &name).await
+}
+
+/// The mirror's database `--db` names, opened (writer's lock taken, waiting for it when
+/// `wait`; schema migrated), with its name as it may be shown.
+pub async fn open(db: &str, wait: bool) -> Result<(AnySink, String), Failure> {
+    let every = Duration::from_secs(2);
+    match database(db)? {
         Database::Sqlite(path) => {
             let name = path.display().to_string();
-            let sink = sqlite::SqliteSink::open(&path, args.watch, Duration::from_secs(2))
+            let sink = sqlite::SqliteSink::open(&path, wait, every)
                 .await
                 .map_err(|e| {
                     let e = with_causes(&*e);
@@ -80,18 +88,58 @@ pub async fn sync(global: &Global, args: SyncArgs) -> Result<ExitCode, Failure> 
                         "cannot open {name} as the mirror's SQLite database: {e}"
                     ))
                 })?;
-            run(&args, &client, app, sink, &name).await
+            Ok((AnySink::Sqlite(sink), name))
         }
         Database::Postgres(url) => {
             let name = shown_url(&url);
-            let sink = postgres::PostgresSink::open(&url, args.watch, Duration::from_secs(2))
+            let sink = postgres::PostgresSink::open(&url, wait, every)
                 .await
                 .map_err(|e| {
                     let e = scrubbed(&with_causes(&*e), &url);
                     Failure::Usage(format!("cannot use {name} as the mirror's database: {e}"))
                 })?;
-            run(&args, &client, app, sink, &name).await
+            Ok((AnySink::Postgres(sink), name))
         }
+    }
+}
+
+/// The mirror's database, whichever it is.
+pub enum AnySink {
+    Sqlite(sqlite::SqliteSink),
+    Postgres(postgres::PostgresSink),
+}
+
+/// Each [`Sink`] method passed to the database's own.
+macro_rules! either {
+    ($self:ident, $sink:ident => $call:expr) => {
+        match $self {
+            AnySink::Sqlite($sink) => $call.await,
+            AnySink::Postgres($sink) => $call.await,
+        }
+    };
+}
+
+impl Sink for AnySink {
+    async fn position(&mut self) -> Result<Position, SinkError> {
+        either!(self, sink => sink.position())
+    }
+
+    async fn apply(&mut self, batch: Batch) -> Result<u64, SinkError> {
+        either!(self, sink => sink.apply(batch))
+    }
+
+    async fn live_ids(&mut self) -> Result<BTreeSet<String>, SinkError> {
+        either!(self, sink => sink.live_ids())
+    }
+
+    async fn archived_ids(&mut self) -> Result<BTreeSet<String>, SinkError> {
+        either!(self, sink => sink.archived_ids())
+    }
+
+    async fn live_times(
+        &mut self,
+    ) -> Result<std::collections::BTreeMap<String, chrono::DateTime<chrono::Utc>>, SinkError> {
+        either!(self, sink => sink.live_times())
     }
 }
 
@@ -287,6 +335,12 @@ impl<S: Sink + Send> Sink for Counted<S> {
 
     async fn archived_ids(&mut self) -> Result<BTreeSet<String>, SinkError> {
         self.inner.archived_ids().await
+    }
+
+    async fn live_times(
+        &mut self,
+    ) -> Result<std::collections::BTreeMap<String, chrono::DateTime<chrono::Utc>>, SinkError> {
+        self.inner.live_times().await
     }
 }
 

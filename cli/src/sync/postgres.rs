@@ -10,7 +10,7 @@
 use super::Standby;
 use super::schema::{self, Dialect, VERSION_KEY};
 use hubspot_deals::mirror::{Batch, DealRow, Gone, Position, Sink, SinkError};
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::time::Duration;
 use tokio_postgres::{Client, NoTls};
 
@@ -423,6 +423,16 @@ impl Sink for PostgresSink {
 
     async fn archived_ids(&mut self) -> Result<BTreeSet<String>, SinkError> {
         self.ids("archived AND erased_at IS NULL").await
+    }
+
+    async fn live_times(
+        &mut self,
+    ) -> Result<BTreeMap<String, chrono::DateTime<chrono::Utc>>, SinkError> {
+        let rows = self
+            .db
+            .query("SELECT id, modified_at FROM deals WHERE NOT archived", &[])
+            .await?;
+        Ok(rows.iter().map(|r| (r.get(0), r.get(1))).collect())
     }
 }
 

@@ -2,9 +2,10 @@
 //! killed process leaves the last committed batch and its position, never half of one).
 
 use crate::private_files::{self, Access};
+use chrono::{DateTime, Utc};
 use hubspot_deals::mirror::{Batch, Position, Sink, SinkError};
 use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 use std::time::Duration;
 
@@ -301,5 +302,22 @@ impl Sink for SqliteSink {
 
     async fn archived_ids(&mut self) -> Result<BTreeSet<String>, SinkError> {
         self.ids("archived = 1 AND erased_at IS NULL")
+    }
+
+    async fn live_times(&mut self) -> Result<BTreeMap<String, DateTime<Utc>>, SinkError> {
+        let mut query = self
+            .db
+            .prepare("SELECT id, modified_at FROM deals WHERE archived = 0")?;
+        let rows = query.query_map([], |row| {
+            Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?))
+        })?;
+        let mut held = BTreeMap::new();
+        for row in rows {
+            let (id, at) = row?;
+            let at = DateTime::parse_from_rfc3339(&at)
+                .map_err(|e| format!("deal {id}'s modified_at {at:?} is not a time: {e}"))?;
+            held.insert(id, at.with_timezone(&Utc));
+        }
+        Ok(held)
     }
 }

@@ -349,3 +349,57 @@ async fn an_archived_propertys_values_leave_every_deal(scratch: Scratch, db: Db)
     );
     assert_mirrors(&db, &client(&fake), "after a property was archived").await;
 }
+
+on_both!(verify_finds_every_drift_and_repair_ends_it, "verify");
+
+/// `verify` against a copy that drifted every way: a row lost from the database, a deal
+/// created, one changed and one archived at HubSpot with no sync since.
+async fn verify_finds_every_drift_and_repair_ends_it(scratch: Scratch, db: Db) {
+    let fake = base().start().await.unwrap();
+    let ids = super::seeded(&fake, 30).await;
+    scratch.login(&fake);
+    exits(&run_sync(&scratch, &fake, &db, &[]), 0);
+    let clean = scratch.run(&fake, &["verify", "--db", &db.arg()]);
+    exits(&clean, 0);
+    assert!(
+        text(&clean.stdout)
+            .contains("30 live deals at HubSpot, 30 held live: 0 missing, 0 extra, 0 stale"),
+        "{}",
+        text(&clean.stdout)
+    );
+    db.query(&format!("DELETE FROM deals WHERE id = '{}'", ids[0]))
+        .await;
+    let body = r#"{"properties": {"dealname": "Created since"}}"#;
+    assert_eq!(
+        call(&fake, "POST", "/crm/objects/2026-09/deals", body.into()).await,
+        201
+    );
+    let body = r#"{"properties": {"dealname": "Changed since"}}"#;
+    let path = format!("/crm/objects/2026-09/deals/{}", ids[1]);
+    assert_eq!(call(&fake, "PATCH", &path, body.into()).await, 200);
+    exits(&scratch.run(&fake, &["deals", "archive", &ids[2]]), 0);
+
+    let found = scratch.run(&fake, &["verify", "--db", &db.arg()]);
+    exits(&found, 1);
+    let said = text(&found.stdout);
+    assert!(said.contains("2 missing, 1 extra, 1 stale"), "{said}");
+    assert!(
+        said.contains(&format!("extra: {}", ids[2]))
+            && said.contains(&format!("stale: {}", ids[1])),
+        "{said}"
+    );
+    assert!(
+        text(&found.stderr).contains("verify --repair"),
+        "{}",
+        text(&found.stderr)
+    );
+    let repaired = scratch.run(&fake, &["verify", "--db", &db.arg(), "--repair"]);
+    exits(&repaired, 0);
+    assert!(
+        text(&repaired.stdout).ends_with("0 missing, 0 extra, 0 stale\n"),
+        "{}",
+        text(&repaired.stdout)
+    );
+    assert_mirrors(&db, &client(&fake), "after verify --repair").await;
+    exits(&scratch.run(&fake, &["verify", "--db", &db.arg()]), 0);
+}
