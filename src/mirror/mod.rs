@@ -185,9 +185,9 @@ pub type SinkError = Box<dyn std::error::Error + Send + Sync>;
 pub trait Sink {
     /// The stored position (the default when nothing is stored yet).
     fn position(&mut self) -> impl Future<Output = Result<Position, SinkError>> + Send;
-    /// Applies a batch in one transaction, position included; returns how many of its deals
-    /// the sink did not hold before (new deals, for the summary).
-    fn apply(&mut self, batch: Batch) -> impl Future<Output = Result<u64, SinkError>> + Send;
+    /// Applies a batch in one transaction, position included; returns what it found while
+    /// applying it (deals new to it, changed, newly gone or merged: the run's summary).
+    fn apply(&mut self, batch: Batch) -> impl Future<Output = Result<Applied, SinkError>> + Send;
     /// The ids of the deals held as live.
     fn live_ids(&mut self) -> impl Future<Output = Result<BTreeSet<String>, SinkError>> + Send;
     /// Each deal held as live, with its modification time as held ([`verify`] compares
@@ -201,17 +201,56 @@ pub trait Sink {
     fn archived_ids(&mut self) -> impl Future<Output = Result<BTreeSet<String>, SinkError>> + Send;
 }
 
+/// What a sink found when it applied a [`Batch`]: the counts a run's [`Summary`] adds up, so
+/// that it says what changed, not what was read.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Applied {
+    /// Deals it did not hold before.
+    pub added: u64,
+    /// Deals it held with another modification time, or held as archived (restored).
+    pub changed: u64,
+    /// Deals it held as live and now marks gone.
+    pub gone: u64,
+    /// Deals it now marks merged into another that it did not before.
+    pub merged: u64,
+}
+
+impl Applied {
+    /// The counts, for a [`Sink`] of your own.
+    pub fn new(added: u64, changed: u64, gone: u64, merged: u64) -> Self {
+        Self {
+            added,
+            changed,
+            gone,
+            merged,
+        }
+    }
+}
+
+impl std::ops::AddAssign for Applied {
+    fn add_assign(&mut self, other: Self) {
+        self.added += other.added;
+        self.changed += other.changed;
+        self.gone += other.gone;
+        self.merged += other.merged;
+    }
+}
+
 /// What a run did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct Summary {
-    /// Deals written (added or changed).
+    /// Deals read and written (added, changed, or read again unchanged: an incremental run
+    /// reads the deals of its overlap again).
     pub deals: u64,
     /// Of those, deals the sink did not hold before.
     pub added: u64,
-    /// Deals marked archived or deleted.
+    /// Of those, deals the sink held with another modification time (or archived).
+    pub changed: u64,
+    /// Deals the sink held as live, now marked archived, merged or deleted.
     pub gone: u64,
-    /// Of those, merged into another.
+    /// Deals newly marked merged into another.
     pub merged: u64,
     /// Deals HubSpot deleted for good (GDPR, or archived past 90 days), their data erased
     /// (live or archived before).
@@ -222,6 +261,16 @@ pub struct Summary {
     pub batches: u64,
     /// Whether this run was the (rest of the) first load.
     pub first_load: bool,
+}
+
+impl Summary {
+    /// Adds what a sink found applying a batch.
+    pub(crate) fn add(&mut self, applied: Applied) {
+        self.added += applied.added;
+        self.changed += applied.changed;
+        self.gone += applied.gone;
+        self.merged += applied.merged;
+    }
 }
 
 /// Why a run stopped.

@@ -213,14 +213,12 @@ pub(super) async fn flush<S: Sink>(
                 .extend(association_sets(&ids, object_type, found));
         }
     }
-    let merged = merged_away(&batch.deals);
-    summary.merged += merged.len() as u64;
-    batch.gone.extend(merged);
+    batch.gone.extend(merged_away(&batch.deals));
     summary.deals += batch.deals.len() as u64;
-    summary.gone += batch.gone.len() as u64;
     summary.associations += batch.associations.len() as u64;
     summary.batches += 1;
-    summary.added += sink.apply(batch).await.map_err(sink_error)?;
+    let applied = sink.apply(batch).await.map_err(sink_error)?;
+    summary.add(applied);
     Ok(())
 }
 
@@ -447,14 +445,15 @@ async fn apply_archives<S: Sink>(
     if gone.is_empty() {
         return Ok(());
     }
-    summary.gone += gone.len() as u64;
     summary.batches += 1;
     let batch = Batch {
         gone,
         position: position.clone(),
         ..Batch::default()
     };
-    sink.apply(batch).await.map_err(sink_error).map(|_| ())
+    let applied = sink.apply(batch).await.map_err(sink_error)?;
+    summary.add(applied);
+    Ok(())
 }
 
 /// Marks the deals the sink holds as live that HubSpot no longer has live: archived (with
@@ -557,10 +556,7 @@ pub(super) async fn reconcile<S: Sink>(
                 })
             }),
     );
-    let newly_gone = gone.iter().filter(|g| held.contains(&g.deal_id));
-    summary.gone += newly_gone.count() as u64;
     summary.erased += gone.iter().filter(|g| g.erased_at.is_some()).count() as u64;
-    summary.merged += gone.iter().filter(|g| g.merged_into.is_some()).count() as u64;
     summary.batches += 1;
     position.reconciled_at = Some(started);
     let batch = Batch {
@@ -568,6 +564,7 @@ pub(super) async fn reconcile<S: Sink>(
         position: position.clone(),
         ..Batch::default()
     };
-    sink.apply(batch).await.map_err(sink_error)?;
+    let applied = sink.apply(batch).await.map_err(sink_error)?;
+    summary.add(applied);
     Ok(())
 }

@@ -5,7 +5,7 @@
 use crate::journal_feed::{PORTAL, create, drain, setup, update};
 use hubspot_deals::journal::{Feed, Start};
 use hubspot_deals::mirror::{
-    Batch, DealRow, Follower, Options, PIPELINES_FRESH_FOR, Position, Sink, SinkError,
+    Applied, Batch, DealRow, Follower, Options, PIPELINES_FRESH_FOR, Position, Sink, SinkError,
 };
 use hubspot_deals_fake::JournalOptions;
 use std::collections::{BTreeMap, BTreeSet};
@@ -25,7 +25,7 @@ impl Sink for Memory {
         Ok(self.position.clone())
     }
 
-    async fn apply(&mut self, batch: Batch) -> Result<u64, SinkError> {
+    async fn apply(&mut self, batch: Batch) -> Result<Applied, SinkError> {
         if let Some(pipelines) = batch.pipelines {
             self.stages = pipelines
                 .iter()
@@ -41,7 +41,7 @@ impl Sink for Memory {
             added += u64::from(self.rows.insert(row.id.clone(), row).is_none());
         }
         self.position = batch.position;
-        Ok(added)
+        Ok(Applied::new(added, 0, 0, 0))
     }
 
     async fn live_ids(&mut self) -> Result<BTreeSet<String>, SinkError> {

@@ -11,6 +11,7 @@
 //! it protects nothing (any role of the database can take PostgreSQL's advisory lock).
 
 mod postgres;
+mod postgres_tls;
 mod schema;
 mod sqlite;
 pub mod verify;
@@ -22,7 +23,7 @@ use crate::{profile, progress};
 use hubspot_deals::Client;
 use hubspot_deals::journal::{self, Feed, Start};
 use hubspot_deals::mirror::{
-    self, Batch, Follower, MirrorError, Options, Position, Sink, SinkError, Summary,
+    self, Applied, Batch, Follower, MirrorError, Options, Position, Sink, SinkError, Summary,
 };
 use indicatif::ProgressBar;
 use std::collections::BTreeSet;
@@ -124,7 +125,7 @@ impl Sink for AnySink {
         either!(self, sink => sink.position())
     }
 
-    async fn apply(&mut self, batch: Batch) -> Result<u64, SinkError> {
+    async fn apply(&mut self, batch: Batch) -> Result<Applied, SinkError> {
         either!(self, sink => sink.apply(batch))
     }
 
@@ -262,10 +263,14 @@ fn failure(name: &str, e: MirrorError) -> Failure {
 /// One line on standard error for what a run (or a stretch of a watch) did.
 fn report(name: &str, summary: &Summary, calls: u64, took: Duration) {
     eprintln!(
-        "{name}: {} deals added, {} changed, {} archived or deleted ({} merged), {} erased, \
-         {} association sets written, {calls} calls, {} transactions in {:.1} s{}",
+        "{name}: {} deals added, {} changed, {} read again unchanged, {} archived or deleted \
+         ({} merged), {} erased, {} association sets written, {calls} calls, {} transactions \
+         in {:.1} s{}",
         summary.added,
-        summary.deals - summary.added,
+        summary.changed,
+        summary
+            .deals
+            .saturating_sub(summary.added + summary.changed),
         summary.gone,
         summary.merged,
         summary.erased,
@@ -319,14 +324,14 @@ impl<S: Sink + Send> Sink for Counted<S> {
         self.inner.position().await
     }
 
-    async fn apply(&mut self, batch: Batch) -> Result<u64, SinkError> {
+    async fn apply(&mut self, batch: Batch) -> Result<Applied, SinkError> {
         let deals = batch.deals.len() as u64;
         let started = Instant::now();
-        let added = self.inner.apply(batch).await?;
+        let applied = self.inner.apply(batch).await?;
         self.writing += started.elapsed();
         self.deals += deals;
         self.bar.inc(deals);
-        Ok(added)
+        Ok(applied)
     }
 
     async fn live_ids(&mut self) -> Result<BTreeSet<String>, SinkError> {

@@ -9,10 +9,10 @@
 
 use super::Standby;
 use super::schema::{self, Dialect, VERSION_KEY};
-use hubspot_deals::mirror::{Batch, DealRow, Gone, Position, Sink, SinkError};
+use hubspot_deals::mirror::{Applied, Batch, DealRow, Gone, Position, Sink, SinkError};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::time::Duration;
-use tokio_postgres::{Client, NoTls};
+use tokio_postgres::Client;
 
 /// The advisory lock that makes one sync the writer (a fixed number: "hsdeals" in ASCII).
 pub const LOCK_KEY: i64 = 0x68_73_64_65_61_6c_73;
@@ -87,7 +87,7 @@ impl PostgresSink {
     /// Connects, takes the writer's lock (waiting for it when `wait`, checking again every
     /// `every`; else failing with [`super::Held`]), then creates missing tables.
     pub async fn open(url: &str, wait: bool, every: Duration) -> Result<Self, SinkError> {
-        let (db, connection) = tokio_postgres::connect(url, NoTls).await?;
+        let (db, connection) = super::postgres_tls::connect(url).await?;
         tokio::spawn(async move {
             // Its error reaches the next statement, which fails with it.
             let _ = connection.await;
@@ -149,10 +149,10 @@ impl PostgresSink {
         Ok(())
     }
 
-    async fn apply_now(&mut self, mut batch: Batch) -> Result<u64, SinkError> {
+    async fn apply_now(&mut self, mut batch: Batch) -> Result<Applied, SinkError> {
         holdable(&mut batch);
         let tx = self.db.transaction().await?;
-        let mut added = 0;
+        let mut applied = Applied::default();
         if let Some(pipelines) = &batch.pipelines {
             let held: BTreeSet<(String, String, String)> = tx
                 .query(
@@ -228,13 +228,29 @@ impl PostgresSink {
                 .iter()
                 .map(|d| serde_json::to_string(&d.properties))
                 .collect::<Result<_, _>>()?;
-            let held = tx
-                .query_one(
-                    "SELECT count(*) FROM deals WHERE id = ANY($1::text[])",
+            let held: HashMap<String, (chrono::DateTime<chrono::Utc>, bool, String)> = tx
+                .query(
+                    "SELECT id, modified_at, archived, properties::text FROM deals
+                     WHERE id = ANY($1::text[])",
                     &[&ids],
                 )
-                .await?;
-            added = ids.len() as u64 - held.get::<_, i64>(0) as u64;
+                .await?
+                .iter()
+                .map(|r| (r.get(0), (r.get(1), r.get(2), r.get(3))))
+                .collect();
+            for d in &deals {
+                match held.get(&d.id) {
+                    None => applied.added += 1,
+                    // Changed: another modification time, other values, or restored.
+                    Some((at, archived, values)) => {
+                        let values: BTreeMap<String, Option<String>> =
+                            serde_json::from_str(values)?;
+                        if *archived || *at != d.modified_at || values != d.properties {
+                            applied.changed += 1;
+                        }
+                    }
+                }
+            }
             tx.execute(
                 UPSERT_DEALS,
                 &[
@@ -294,6 +310,22 @@ impl PostgresSink {
             let ids: Vec<&str> = gone.iter().map(|g| g.deal_id.as_str()).collect();
             let at: Vec<_> = gone.iter().map(|g| g.archived_at).collect();
             let into: Vec<Option<&str>> = gone.iter().map(|g| g.merged_into.as_deref()).collect();
+            let held: HashMap<String, (bool, Option<String>)> = tx
+                .query(
+                    "SELECT id, archived, merged_into FROM deals WHERE id = ANY($1::text[])",
+                    &[&ids],
+                )
+                .await?
+                .iter()
+                .map(|r| (r.get(0), (r.get(1), r.get(2))))
+                .collect();
+            for g in &gone {
+                if let Some((archived, merged_into)) = held.get(&g.deal_id) {
+                    applied.gone += u64::from(!archived);
+                    applied.merged +=
+                        u64::from(g.merged_into.is_some() && g.merged_into != *merged_into);
+                }
+            }
             tx.execute(MARK_GONE, &[&ids, &at, &into]).await?;
             let erased: Vec<(&str, _)> = gone
                 .iter()
@@ -311,7 +343,7 @@ impl PostgresSink {
         let position = serde_json::to_string(&batch.position)?;
         tx.execute(STORE_POSITION, &[&position]).await?;
         tx.commit().await?;
-        Ok(added)
+        Ok(applied)
     }
 }
 
@@ -413,7 +445,7 @@ impl Sink for PostgresSink {
         }
     }
 
-    async fn apply(&mut self, batch: Batch) -> Result<u64, SinkError> {
+    async fn apply(&mut self, batch: Batch) -> Result<Applied, SinkError> {
         self.apply_now(batch).await
     }
 

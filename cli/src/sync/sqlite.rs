@@ -3,7 +3,7 @@
 
 use crate::private_files::{self, Access};
 use chrono::{DateTime, Utc};
-use hubspot_deals::mirror::{Batch, Position, Sink, SinkError};
+use hubspot_deals::mirror::{Applied, Batch, Position, Sink, SinkError};
 use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
@@ -114,9 +114,9 @@ impl SqliteSink {
         Ok(ids)
     }
 
-    fn apply_now(&mut self, batch: Batch) -> Result<u64, SinkError> {
+    fn apply_now(&mut self, batch: Batch) -> Result<Applied, SinkError> {
         let tx = self.db.transaction()?;
-        let mut added = 0;
+        let mut applied = Applied::default();
         if let Some(pipelines) = &batch.pipelines {
             let held: BTreeSet<(String, String, String)> = tx
                 .prepare_cached(
@@ -185,10 +185,23 @@ impl SqliteSink {
                      archived_at = NULL, merged_into = NULL, erased_at = NULL,
                      properties = ?12",
             )?;
-            let mut held = tx.prepare_cached("SELECT 1 FROM deals WHERE id = ?1")?;
+            let mut held = tx.prepare_cached(
+                "SELECT modified_at, archived, properties FROM deals WHERE id = ?1",
+            )?;
             for d in &batch.deals {
-                if !held.exists(params![d.id])? {
-                    added += 1;
+                let properties = serde_json::to_string(&d.properties)?;
+                let before: Option<(String, bool, String)> = held
+                    .query_row(params![d.id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+                    .optional()?;
+                match before {
+                    None => applied.added += 1,
+                    // Changed: another modification time, other values, or restored.
+                    Some((at, archived, values))
+                        if archived || at != d.modified_at.to_rfc3339() || values != properties =>
+                    {
+                        applied.changed += 1
+                    }
+                    Some(_) => {}
                 }
                 deal.execute(params![
                     d.id,
@@ -202,7 +215,7 @@ impl SqliteSink {
                     d.created_at.to_rfc3339(),
                     d.modified_at.to_rfc3339(),
                     d.owner_id,
-                    serde_json::to_string(&d.properties)?,
+                    properties,
                 ])?;
             }
             let mut forget = tx.prepare_cached("DELETE FROM stage_history WHERE deal_id = ?1")?;
@@ -245,7 +258,17 @@ impl SqliteSink {
                 tx.prepare_cached("DELETE FROM deal_associations WHERE deal_id = ?1")?;
             let mut forget_stages =
                 tx.prepare_cached("DELETE FROM stage_history WHERE deal_id = ?1")?;
+            let mut held =
+                tx.prepare_cached("SELECT archived, merged_into FROM deals WHERE id = ?1")?;
             for g in &batch.gone {
+                let before: Option<(bool, Option<String>)> = held
+                    .query_row(params![g.deal_id], |r| Ok((r.get(0)?, r.get(1)?)))
+                    .optional()?;
+                if let Some((archived, merged_into)) = before {
+                    applied.gone += u64::from(!archived);
+                    applied.merged +=
+                        u64::from(g.merged_into.is_some() && g.merged_into != merged_into);
+                }
                 gone.execute(params![
                     g.deal_id,
                     g.archived_at.map(|t| t.to_rfc3339()),
@@ -264,7 +287,7 @@ impl SqliteSink {
             )?;
         }
         tx.commit()?;
-        Ok(added)
+        Ok(applied)
     }
 }
 
@@ -292,7 +315,7 @@ impl Sink for SqliteSink {
         }
     }
 
-    async fn apply(&mut self, batch: Batch) -> Result<u64, SinkError> {
+    async fn apply(&mut self, batch: Batch) -> Result<Applied, SinkError> {
         self.apply_now(batch)
     }
 

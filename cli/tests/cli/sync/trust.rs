@@ -151,7 +151,7 @@ async fn renamed_stages_and_pipelines_relabel_every_deal(scratch: Scratch, db: D
     exits(&second, 0);
     let said = text(&second.stderr);
     assert!(
-        said.contains("0 deals added, 1 changed"),
+        said.contains("0 deals added, 0 changed, 1 read again unchanged"),
         "only Later read again: {said}"
     );
     assert_labels(&db, &api, "after a stage and a pipeline were renamed").await;
@@ -402,4 +402,56 @@ async fn verify_finds_every_drift_and_repair_ends_it(scratch: Scratch, db: Db) {
     );
     assert_mirrors(&db, &client(&fake), "after verify --repair").await;
     exits(&scratch.run(&fake, &["verify", "--db", &db.arg()]), 0);
+}
+
+/// TLS to PostgreSQL: the test server (`.ci/postgres start`) has a certificate its own CA
+/// signed, and a role, `tls_only`, that may connect over TLS only.
+#[tokio::test(flavor = "multi_thread")]
+#[cfg_attr(
+    not(postgres_tests),
+    ignore = "no PostgreSQL: set HUBSPOT_DEALS_POSTGRES (`.ci/postgres start` prints one)"
+)]
+async fn postgres_over_tls_checks_the_certificate() {
+    let db = Db::postgres("tls").await;
+    let Db::Postgres(url) = &db else {
+        unreachable!()
+    };
+    let certificate = db.query("SHOW ssl_cert_file").await;
+    let certificate = certificate[0][0].as_str().unwrap().to_string();
+    let ca = std::path::Path::new(&certificate).with_file_name("ca.crt");
+    assert!(
+        ca.exists(),
+        "{} has no ca.crt beside its certificate: `.ci/postgres start` makes a server with TLS",
+        url
+    );
+    let mut as_tls_only = url::Url::parse(url).unwrap();
+    as_tls_only.set_username("tls_only").unwrap();
+    let fake = base().start().await.unwrap();
+    fake.seed_deals((0..5).map(|i| [("dealname".to_string(), format!("Deal {i}"))]))
+        .unwrap();
+    let scratch = Scratch::new("sync-tls");
+    scratch.login(&fake);
+    let sync = |query: &str| {
+        let db = format!("{as_tls_only}?{query}");
+        scratch.run(&fake, &["sync", "--budget", "unlimited", "--db", &db])
+    };
+    let plain = sync("sslmode=disable");
+    exits(&plain, 2);
+    assert!(
+        text(&plain.stderr).contains("no encryption"),
+        "{}",
+        text(&plain.stderr)
+    );
+    let unknown = sync("sslmode=require");
+    exits(&unknown, 2);
+    assert!(
+        text(&unknown.stderr).contains("certificate"),
+        "a certificate no known root signed is refused: {}",
+        text(&unknown.stderr)
+    );
+    exits(
+        &sync(&format!("sslmode=verify-full&sslrootcert={}", ca.display())),
+        0,
+    );
+    assert_eq!(db.count("SELECT count(*) FROM deals").await, 5);
 }
