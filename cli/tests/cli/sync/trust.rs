@@ -455,3 +455,136 @@ async fn postgres_over_tls_checks_the_certificate() {
     );
     assert_eq!(db.count("SELECT count(*) FROM deals").await, 5);
 }
+
+on_both!(deals_with_long_text_never_stop_the_mirror, "long");
+
+/// 200 deals with three 60,000-character values (HubSpot allows 65,536): a page of them
+/// passed the client's 16 MiB cap, and every run after failed on the same page.
+async fn deals_with_long_text_never_stop_the_mirror(scratch: Scratch, db: Db) {
+    let hubspot = ManualClock::new(chrono::Utc::now());
+    let fake = base()
+        .clock(Arc::new(hubspot.clone()))
+        .start()
+        .await
+        .unwrap();
+    fake.seed_deals((0..20).map(|i| [("dealname".to_string(), format!("Short {i}"))]))
+        .unwrap();
+    scratch.login(&fake);
+    exits(&run_sync(&scratch, &fake, &db, &[]), 0);
+    hubspot.advance(Duration::from_secs(60));
+    let long = |c: char| std::iter::repeat_n(c, 60_000).collect::<String>();
+    fake.seed_deals((0..200).map(|i| {
+        [
+            ("dealname".to_string(), format!("{i} {}", long('n'))),
+            ("description".to_string(), long('é')),
+            ("dealtype".to_string(), long('t')),
+        ]
+    }))
+    .unwrap();
+    let run = run_sync(&scratch, &fake, &db, &[]);
+    exits(&run, 0);
+    assert!(
+        text(&run.stderr).contains("200 deals added"),
+        "{}",
+        text(&run.stderr)
+    );
+    assert_mirrors(&db, &client(&fake), "after 200 deals with long values").await;
+    let export = scratch.file("all.jsonl");
+    let exported = scratch.run(
+        &fake,
+        &[
+            "deals",
+            "export",
+            "--properties",
+            "all",
+            "--output",
+            export.to_str().unwrap(),
+        ],
+    );
+    exits(&exported, 0);
+    let lines = std::fs::read_to_string(&export).unwrap().lines().count();
+    assert_eq!(lines, 220, "every deal exported");
+}
+
+on_both!(deals_edited_while_a_run_pages_never_hide_others, "busy");
+
+/// 3,000 deals changed since the last run; while the run pages through them (its second
+/// search held by the fake until the edits are made), 100 deals of its first page are edited
+/// again. Paging by offset skipped exactly 100 other deals for good.
+async fn deals_edited_while_a_run_pages_never_hide_others(scratch: Scratch, db: Db) {
+    use hubspot_deals::types::BatchUpdateInput;
+    use hubspot_deals_fake::{Fault, FaultKind};
+    let hubspot = ManualClock::new(chrono::Utc::now());
+    let fake = base()
+        .clock(Arc::new(hubspot.clone()))
+        .start()
+        .await
+        .unwrap();
+    let ids = super::seeded(&fake, 3_000).await;
+    scratch.login(&fake);
+    exits(&run_sync(&scratch, &fake, &db, &[]), 0);
+    hubspot.advance(Duration::from_secs(3600));
+    let api = client(&fake);
+    let rename = |ids: &[String], name: &'static str| {
+        let updates: Vec<_> = ids
+            .iter()
+            .map(|id| BatchUpdateInput {
+                id: id.clone(),
+                properties: [("dealname".to_string(), format!("{name} {id}"))].into(),
+                ..Default::default()
+            })
+            .collect();
+        let (api, count) = (api.clone(), ids.len());
+        async move {
+            let done: Vec<_> = api.deals().update_all(updates).stream().collect().await;
+            assert_eq!(done.len(), count);
+        }
+    };
+    // 3,000 changes, 100 a millisecond.
+    for chunk in ids.chunks(100) {
+        rename(chunk, "Changed").await;
+        hubspot.advance(Duration::from_millis(1));
+    }
+    let searches = || {
+        let counted = fake.counters().by_operation.get("search").copied();
+        counted.unwrap_or(0)
+    };
+    let before = searches();
+    fake.add_fault(Fault::new(FaultKind::Held).on("search"));
+    let args = super::sync_args(&db, &[]);
+    let sync = scratch
+        .command(&fake)
+        .args(&args)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // The first page answered, the second held: edit 100 deals of the first page again.
+    let deadline = std::time::Instant::now() + Duration::from_secs(120);
+    let mut first_released = false;
+    loop {
+        let searched = searches() - before;
+        if searched == 1 && fake.held() == 1 {
+            break;
+        }
+        if searched == 0 && fake.held() == 1 && !first_released {
+            fake.release_held(1);
+            first_released = true;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the run never asked for a second page"
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    hubspot.advance(Duration::from_secs(1));
+    let first_page: Vec<String> = ids[..200].iter().step_by(2).cloned().collect();
+    rename(&first_page, "Edited again").await;
+    fake.clear_faults();
+    fake.release_held(1_000);
+    let done = sync.wait_with_output().unwrap();
+    exits(&done, 0);
+    assert_mirrors(&db, &api, "after deals were edited while the run paged").await;
+    let again = "SELECT count(*) FROM deals WHERE name LIKE 'Edited again %'";
+    assert_eq!(db.count(again).await, 100);
+}
