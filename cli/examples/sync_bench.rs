@@ -7,10 +7,12 @@
 //!
 //! ```sh
 //! cargo build --release -p hubspot-deals-cli
-//! cargo run --release -p hubspot-deals-cli --example sync_bench [DEALS] [BUDGET]
+//! cargo run --release -p hubspot-deals-cli --example sync_bench [DEALS] [BUDGET] [HISTORY]
 //! ```
 //!
-//! BUDGET is calls per 10 s as `--budget` takes it (default 190, HubSpot's Professional).
+//! BUDGET is calls per 10 s as `--budget` takes it (default 190, HubSpot's Professional);
+//! HISTORY, the properties whose history the runs keep (`--history`, e.g.
+//! `amount,dealstage,dealname`; none by default).
 //! Runs with `--overlap 0`: the fake's deals are all made seconds before the first load, and
 //! the default five-minute overlap would read every one of them again.
 
@@ -62,6 +64,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .nth(2)
         .and_then(|n| n.parse().ok())
         .unwrap_or(190);
+    let history = std::env::args().nth(3);
     let binary = support::binary()?;
     let seed = [
         "--seed-deals".to_string(),
@@ -82,9 +85,17 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             } else {
                 println!("(PostgreSQL skipped: set HUBSPOT_DEALS_POSTGRES to a server's URL)");
             }
-            targets
-                .iter()
-                .try_for_each(|(kind, db)| bench(kind, db, &binary, &base_url, &dir, deals, budget))
+            targets.iter().try_for_each(|(kind, db)| {
+                let run = Run {
+                    binary: &binary,
+                    base_url: &base_url,
+                    dir: &dir,
+                    deals,
+                    budget,
+                    history: history.as_deref(),
+                };
+                bench(kind, db, &run)
+            })
         });
     // The fake goes whatever happened (a failed run used to leave it serving).
     let _ = std::fs::remove_dir_all(&dir);
@@ -127,16 +138,27 @@ fn throughput(log: &std::path::Path) -> String {
         .unwrap_or_else(|| "(not reported)".into())
 }
 
-/// The first load then an incremental run after 1,000 changes, into `db`.
-fn bench(
-    kind: &str,
-    db: &str,
-    binary: &std::path::Path,
-    base_url: &str,
-    dir: &std::path::Path,
+/// What every run of the bench shares.
+struct Run<'a> {
+    binary: &'a std::path::Path,
+    base_url: &'a str,
+    dir: &'a std::path::Path,
     deals: usize,
     budget: u32,
-) -> Result<(), Box<dyn std::error::Error>> {
+    /// `--history`'s value, if any.
+    history: Option<&'a str>,
+}
+
+/// The first load then an incremental run after 1,000 changes, into `db`.
+fn bench(kind: &str, db: &str, run: &Run) -> Result<(), Box<dyn std::error::Error>> {
+    let Run {
+        binary,
+        base_url,
+        dir,
+        deals,
+        budget,
+        history,
+    } = *run;
     let log = dir.join(format!("{kind}.log"));
     let mut sync = Command::new(binary);
     // No overlap: the fake's search has no index lag, and its deals were all made seconds
@@ -150,6 +172,7 @@ fn bench(
         "--db",
         db,
     ])
+    .args(history.map(|h| ["--history", h]).into_iter().flatten())
     .env("HUBSPOT_ACCESS_TOKEN", TOKEN)
     .env("HUBSPOT_BASE_URL", base_url)
     .env("HUBSPOT_DEALS_CONFIG_DIR", dir);
@@ -160,8 +183,9 @@ fn bench(
     let (wall, cpu, rss) = measure(&mut sync)?;
     let calls = requests(base_url)? - before - 1;
     let fastest = calls as f64 / per_second;
+    let with = history.map_or_else(String::new, |h| format!(" with the history of {h}"));
     println!(
-        "{kind} first load: {deals} deals in {wall:.1} s wall ({:.0} % of the fastest {budget} calls per 10 s allows, {fastest:.1} s), \
+        "{kind} first load{with}: {deals} deals in {wall:.1} s wall ({:.0} % of the fastest {budget} calls per 10 s allows, {fastest:.1} s), \
          {calls} calls ({:.2} per 100 deals), {cpu:.2} s CPU, peak memory {rss} MiB; {}",
         100.0 * fastest / wall,
         calls as f64 * 100.0 / deals as f64,
@@ -201,7 +225,7 @@ fn bench(
     let (wall, cpu, _) = measure(&mut sync)?;
     let calls = requests(base_url)? - before - 1;
     println!(
-        "{kind} incremental after 1,000 changes: {calls} calls, {wall:.1} s wall, {cpu:.2} s CPU; {}",
+        "{kind} incremental{with} after 1,000 changes: {calls} calls, {wall:.1} s wall, {cpu:.2} s CPU; {}",
         throughput(&log)
     );
     Ok(())

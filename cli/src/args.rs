@@ -185,6 +185,13 @@ pub struct SyncArgs {
     /// With --watch and no app credentials: seconds between runs.
     #[arg(long, default_value_t = 60, requires = "watch")]
     pub interval: u64,
+    /// Keep every past value of these properties in deal_property_history (comma-separated;
+    /// `all`: every property the account defines that HubSpot does not calculate).
+    #[arg(long, value_delimiter = ',', value_name = "PROPERTIES")]
+    pub history: Vec<String>,
+    /// With --history all: calculated properties too.
+    #[arg(long)]
+    pub history_calculated: bool,
 }
 
 /// `verify`.

@@ -1,7 +1,7 @@
 //! [`Follower`]: a mirror kept current from the webhooks journal, between [`sync`](super::sync)
 //! runs.
 
-use super::run::{STAGE, flush, pipeline_rows, property_names, row, spans};
+use super::run::{flush, pipeline_rows, property_names, row, set_histories, with_history};
 use super::{Batch, DealRow, Gone, MirrorError, Options, Position, Sink, Summary};
 use crate::journal::{ChangeKind, JournalEntry};
 use crate::stages::Stages;
@@ -141,7 +141,7 @@ impl Follower {
             self.reload_stages(client).await?;
             pipelines = Some(pipeline_rows(&self.stages));
         }
-        let mut rows = self.read(client, &ids).await?;
+        let mut rows = self.read(client, &ids, options).await?;
         if rows
             .iter()
             .any(|r| r.stage_id.is_some() && r.stage_label.is_none())
@@ -149,7 +149,7 @@ impl Follower {
             // A stage made since the follower started: its label, and the pipelines table.
             self.reload_stages(client).await?;
             pipelines = Some(pipeline_rows(&self.stages));
-            rows = self.read(client, &ids).await?;
+            rows = self.read(client, &ids, options).await?;
         }
         let live: BTreeSet<&str> = rows.iter().map(|r| r.id.as_str()).collect();
         let mut gone: Vec<Gone> = ids
@@ -207,6 +207,7 @@ impl Follower {
         &self,
         client: &Client,
         ids: &[String],
+        options: &Options,
     ) -> Result<Vec<DealRow>, Error> {
         let mut rows = Vec::with_capacity(ids.len());
         for chunk in ids.chunks(crate::limits::LIST_PAGE_WITH_HISTORY) {
@@ -214,14 +215,10 @@ impl Follower {
                 id_property: None,
                 inputs: chunk.iter().map(|id| DealId { id: id.clone() }).collect(),
                 properties: self.names.clone(),
-                properties_with_history: vec![STAGE.into()],
+                properties_with_history: with_history(options),
             };
             let read = client.batch_read().body(body).send().await?.into_inner();
             for deal in read.results {
-                let history = deal
-                    .properties_with_history
-                    .get(STAGE)
-                    .map_or_else(Vec::new, |h| spans(h));
                 let mut row = row(
                     deal.id,
                     deal.properties,
@@ -229,7 +226,7 @@ impl Follower {
                     deal.updated_at,
                     &self.stages,
                 );
-                row.stage_history = Some(history);
+                set_histories(&mut row, &deal.properties_with_history, options);
                 rows.push(row);
             }
         }

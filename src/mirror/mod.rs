@@ -81,6 +81,29 @@ pub struct DealRow {
     /// Its way through the stages (`dealstage`'s history), oldest first; `None` when this
     /// batch did not read it (keep what is held).
     pub stage_history: Option<Vec<StageSpan>>,
+    /// Every past value of the properties [`Options::history`] names, as HubSpot keeps them;
+    /// `None` when this batch did not read them (keep what is held), else the whole history
+    /// of those properties (replacing what is held for the deal).
+    pub history: Option<Vec<PropertyChange>>,
+}
+
+/// One value a deal property held, from when (HubSpot's `propertiesWithHistory`): a row of
+/// the mirror's `deal_property_history`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct PropertyChange {
+    /// The property.
+    pub property: String,
+    /// The value it took.
+    pub value: String,
+    /// When.
+    pub at: DateTime<Utc>,
+    /// What set it (`CRM_UI`, `API`, `CALCULATED`, `IMPORT`, …).
+    pub source_type: String,
+    /// Which one of those, when HubSpot says.
+    pub source_id: Option<String>,
+    /// The user who set it, when a user did.
+    pub user_id: Option<i64>,
 }
 
 impl DealRow {
@@ -101,6 +124,7 @@ impl DealRow {
             owner_id: None,
             properties: BTreeMap::new(),
             stage_history: None,
+            history: None,
         }
     }
 }
@@ -257,6 +281,8 @@ pub struct Summary {
     pub erased: u64,
     /// (deal, object type) association sets written.
     pub associations: u64,
+    /// Property history rows written ([`Options::history`]).
+    pub history: u64,
     /// Batches applied.
     pub batches: u64,
     /// Whether this run was the (rest of the) first load.

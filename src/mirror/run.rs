@@ -1,8 +1,8 @@
 //! [`sync`]: one run of the mirror.
 
 use super::{
-    Associations, Batch, DealRow, Gone, MirrorError, PipelineRow, Position, Sink, StageSpan,
-    Summary,
+    Associations, Batch, DealRow, Gone, MirrorError, PipelineRow, Position, PropertyChange, Sink,
+    StageSpan, Summary,
 };
 use crate::associations::read_many;
 use crate::deals::{MERGED_IDS, merged_ids};
@@ -33,6 +33,10 @@ pub struct Options {
     /// How far before the watermark an incremental run starts (default five minutes: HubSpot's
     /// search index trails changes; deals changed in that window are read again).
     pub overlap: Duration,
+    /// The properties whose every past value is kept ([`DealRow::history`]; the command
+    /// line's `deal_property_history`): read with the deals (the first load's listing, the
+    /// batch reads of changed deals, 50 a call); empty (the default) for none.
+    pub history: Vec<String>,
 }
 
 impl Default for Options {
@@ -43,6 +47,7 @@ impl Default for Options {
             reconcile_every: Duration::from_secs(24 * 3600),
             reconcile: false,
             overlap: crate::search::DEFAULT_OVERLAP,
+            history: Vec::new(),
         }
     }
 }
@@ -98,8 +103,55 @@ pub(super) fn spans(history: &[HistoricalValue]) -> Vec<StageSpan> {
     spans
 }
 
-/// Reads the stage history of `rows` that lack it, 50 deals a call.
-async fn read_stage_history(client: &Client, rows: &mut [DealRow]) -> Result<(), Error> {
+/// The properties to read with history: `dealstage` (the stage history) and those
+/// `options` asks for.
+pub(super) fn with_history(options: &Options) -> Vec<String> {
+    let mut names = vec![STAGE.to_string()];
+    names.extend(options.history.iter().filter(|n| *n != STAGE).cloned());
+    names
+}
+
+/// The history of `names` among a deal's `propertiesWithHistory`, oldest first within each.
+pub(super) fn changes(
+    found: &HashMap<String, Vec<HistoricalValue>>,
+    names: &[String],
+) -> Vec<PropertyChange> {
+    let mut changes = Vec::new();
+    for name in names {
+        let mut values: Vec<&HistoricalValue> = found.get(name).into_iter().flatten().collect();
+        values.sort_by_key(|v| v.timestamp);
+        changes.extend(values.into_iter().map(|v| PropertyChange {
+            property: name.clone(),
+            value: v.value.clone(),
+            at: v.timestamp,
+            source_type: v.source_type.clone(),
+            source_id: v.source_id.clone(),
+            user_id: v.updated_by_user_id.map(i64::from),
+        }));
+    }
+    changes
+}
+
+/// Sets a row's stage history and, when asked for, its property history from what a read
+/// with history found.
+pub(super) fn set_histories(
+    row: &mut DealRow,
+    found: &HashMap<String, Vec<HistoricalValue>>,
+    options: &Options,
+) {
+    row.stage_history = Some(found.get(STAGE).map_or_else(Vec::new, |h| spans(h)));
+    if !options.history.is_empty() {
+        row.history = Some(changes(found, &options.history));
+    }
+}
+
+/// Reads the stage history (and the property history asked for) of `rows` that lack it,
+/// 50 deals a call.
+async fn read_histories(
+    client: &Client,
+    rows: &mut [DealRow],
+    options: &Options,
+) -> Result<(), Error> {
     let wanted: Vec<usize> = (0..rows.len())
         .filter(|i| rows[*i].stage_history.is_none())
         .collect();
@@ -113,20 +165,17 @@ async fn read_stage_history(client: &Client, rows: &mut [DealRow]) -> Result<(),
                 })
                 .collect(),
             properties: vec![STAGE.into()],
-            properties_with_history: vec![STAGE.into()],
+            properties_with_history: with_history(options),
         };
         let read = client.batch_read().body(body).send().await?.into_inner();
-        let mut found: HashMap<String, Vec<HistoricalValue>> = read
+        let mut found: HashMap<String, HashMap<String, Vec<HistoricalValue>>> = read
             .results
             .into_iter()
-            .map(|d| {
-                let mut history = d.properties_with_history;
-                (d.id, history.remove(STAGE).unwrap_or_default())
-            })
+            .map(|d| (d.id, d.properties_with_history))
             .collect();
         for i in chunk {
             let history = found.remove(&rows[*i].id).unwrap_or_default();
-            rows[*i].stage_history = Some(spans(&history));
+            set_histories(&mut rows[*i], &history, options);
         }
     }
     Ok(())
@@ -175,6 +224,7 @@ pub(super) fn row(
         stage_id,
         properties: properties.into_iter().collect(),
         stage_history: None,
+        history: None,
         id,
     }
 }
@@ -203,7 +253,7 @@ pub(super) async fn flush<S: Sink>(
     mut batch: Batch,
     summary: &mut Summary,
 ) -> Result<(), MirrorError> {
-    read_stage_history(client, &mut batch.deals).await?;
+    read_histories(client, &mut batch.deals, options).await?;
     let ids: Vec<String> = batch.deals.iter().map(|r| r.id.clone()).collect();
     if !ids.is_empty() {
         for object_type in &options.associated {
@@ -215,6 +265,11 @@ pub(super) async fn flush<S: Sink>(
     }
     batch.gone.extend(merged_away(&batch.deals));
     summary.deals += batch.deals.len() as u64;
+    summary.history += batch
+        .deals
+        .iter()
+        .map(|d| d.history.as_ref().map_or(0, Vec::len) as u64)
+        .sum::<u64>();
     summary.associations += batch.associations.len() as u64;
     summary.batches += 1;
     let applied = sink.apply(batch).await.map_err(sink_error)?;
@@ -331,7 +386,7 @@ pub async fn sync<S: Sink>(
             .deals()
             .list()
             .properties(names.clone())
-            .properties_with_history([STAGE])
+            .properties_with_history(with_history(options))
             .resume(start)
             .pages();
         let mut rows = Vec::new();
@@ -341,13 +396,9 @@ pub async fn sync<S: Sink>(
             };
             let page = page?;
             rows.extend(page.deals.into_iter().map(|d| {
-                // Asked for: a deal without it has no stage history.
-                let history = d
-                    .properties_with_history
-                    .get(STAGE)
-                    .map_or_else(Vec::new, |h| spans(h));
+                // Asked for: a deal without it has no history.
                 let mut row = row(d.id, d.properties, d.created_at, d.updated_at, &stages);
-                row.stage_history = Some(history);
+                set_histories(&mut row, &d.properties_with_history, options);
                 row
             }));
             if page.next.is_none() {

@@ -94,7 +94,7 @@ pub async fn repair<S: Sink>(
     if !ids.is_empty() {
         let reader = Follower::new(client).await?;
         for chunk in ids.chunks(options.batch_deals.max(1)) {
-            let rows = reader.read(client, chunk).await?;
+            let rows = reader.read(client, chunk, options).await?;
             flush(
                 client,
                 sink,

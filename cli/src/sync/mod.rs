@@ -56,7 +56,7 @@ fn database(text: &str) -> Result<Database, Failure> {
 }
 
 /// `sync`.
-pub async fn sync(global: &Global, args: SyncArgs) -> Result<ExitCode, Failure> {
+pub async fn sync(global: &Global, mut args: SyncArgs) -> Result<ExitCode, Failure> {
     refuse_visible_password(
         "--db",
         "HUBSPOT_DEALS_DB",
@@ -65,6 +65,7 @@ pub async fn sync(global: &Global, args: SyncArgs) -> Result<ExitCode, Failure> 
         global.allow_password_in_argument,
     )?;
     let client = profile::client(global)?;
+    args.history = history_names(&client, &args).await?;
     let app = if args.watch {
         profile::app_client(global)?
     } else {
@@ -250,7 +251,24 @@ fn options(args: &SyncArgs) -> Options {
     options.associated = args.associations.clone();
     options.reconcile = args.reconcile;
     options.overlap = Duration::from_secs(args.overlap);
+    options.history = args.history.clone();
     options
+}
+
+/// `--history`'s names, `all` read as every property the account defines (those HubSpot
+/// calculates only with `--history-calculated`).
+async fn history_names(client: &Client, args: &SyncArgs) -> Result<Vec<String>, Failure> {
+    if !args.history.iter().any(|n| n == "all") {
+        return Ok(args.history.clone());
+    }
+    let listed = client.properties().list_properties().send().await?;
+    Ok(listed
+        .into_inner()
+        .results
+        .into_iter()
+        .filter(|p| args.history_calculated || p.calculated != Some(true))
+        .map(|p| p.name)
+        .collect())
 }
 
 fn failure(name: &str, e: MirrorError) -> Failure {
@@ -264,8 +282,8 @@ fn failure(name: &str, e: MirrorError) -> Failure {
 fn report(name: &str, summary: &Summary, calls: u64, took: Duration) {
     eprintln!(
         "{name}: {} deals added, {} changed, {} read again unchanged, {} archived or deleted \
-         ({} merged), {} erased, {} association sets written, {calls} calls, {} transactions \
-         in {:.1} s{}",
+         ({} merged), {} erased, {} association sets written, {} history rows, {calls} calls, \
+         {} transactions in {:.1} s{}",
         summary.added,
         summary.changed,
         summary
@@ -275,6 +293,7 @@ fn report(name: &str, summary: &Summary, calls: u64, took: Duration) {
         summary.merged,
         summary.erased,
         summary.associations,
+        summary.history,
         summary.batches,
         took.as_secs_f64(),
         if summary.first_load {

@@ -72,7 +72,18 @@ WHERE d.id = t.id";
 
 const FORGET_ERASED: &str = "
 DELETE FROM deal_associations WHERE deal_id = ANY($1::text[]);
-DELETE FROM stage_history WHERE deal_id = ANY($1::text[])";
+DELETE FROM stage_history WHERE deal_id = ANY($1::text[]);
+DELETE FROM deal_property_history WHERE deal_id = ANY($1::text[])";
+
+const FORGET_PROPERTY_HISTORY: &str =
+    "DELETE FROM deal_property_history WHERE deal_id = ANY($1::text[])";
+
+const INSERT_PROPERTY_HISTORY: &str = "
+INSERT INTO deal_property_history
+    (deal_id, property, value, changed_at, source_type, source_id, user_id)
+SELECT * FROM UNNEST($1::text[], $2::text[], $3::text[], $4::timestamptz[], $5::text[],
+    $6::text[], $7::int8[])
+ON CONFLICT DO NOTHING";
 
 const STORE_POSITION: &str = "
 INSERT INTO sync_state (key, value) VALUES ('position', $1)
@@ -287,6 +298,33 @@ impl PostgresSink {
             }
             tx.execute(INSERT_HISTORY, &[&deal, &stage, &entered, &left])
                 .await?;
+            let with_changes: Vec<&DealRow> = deals
+                .iter()
+                .copied()
+                .filter(|d| d.history.is_some())
+                .collect();
+            if !with_changes.is_empty() {
+                let forget: Vec<&str> = with_changes.iter().map(|d| d.id.as_str()).collect();
+                tx.execute(FORGET_PROPERTY_HISTORY, &[&forget]).await?;
+                let mut columns = (vec![], vec![], vec![], vec![], vec![], vec![], vec![]);
+                for d in &with_changes {
+                    for c in d.history.iter().flatten() {
+                        columns.0.push(d.id.as_str());
+                        columns.1.push(c.property.as_str());
+                        columns.2.push(c.value.as_str());
+                        columns.3.push(c.at);
+                        columns.4.push(c.source_type.as_str());
+                        columns.5.push(c.source_id.as_deref());
+                        columns.6.push(c.user_id);
+                    }
+                }
+                let (deal, property, value, at, source, source_id, user) = &columns;
+                tx.execute(
+                    INSERT_PROPERTY_HISTORY,
+                    &[deal, property, value, at, source, source_id, user],
+                )
+                .await?;
+            }
         }
         if !batch.associations.is_empty() {
             let sets = last_of_each(&batch.associations, |a| (&a.deal_id, &a.object_type));
@@ -402,6 +440,12 @@ fn holdable(batch: &mut Batch) {
         }
         for span in deal.stage_history.iter_mut().flatten() {
             replace_nul(&mut span.stage_id);
+        }
+        for change in deal.history.iter_mut().flatten() {
+            replace_nul(&mut change.property);
+            replace_nul(&mut change.value);
+            replace_nul(&mut change.source_type);
+            change.source_id.iter_mut().for_each(replace_nul);
         }
     }
     for set in &mut batch.associations {

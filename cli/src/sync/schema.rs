@@ -25,7 +25,25 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "deals.erased_at: when HubSpot deleted a deal for good (GDPR)",
         "ALTER TABLE deals ADD COLUMN erased_at {time}",
     ),
+    (
+        "deal_property_history: every value a property held",
+        HISTORY,
+    ),
 ];
+
+/// Every value the properties `sync --history` names held, from when, as Fivetran's
+/// `deal_property_history` keeps them (`changed_at` for its `timestamp`).
+const HISTORY: &str = "
+CREATE TABLE IF NOT EXISTS deal_property_history (
+    deal_id {text} NOT NULL,
+    property {text} NOT NULL,
+    value {text} NOT NULL,
+    changed_at {time} NOT NULL,
+    source_type {text} NOT NULL,
+    source_id {text},
+    user_id {int},
+    PRIMARY KEY (deal_id, property, changed_at, value)
+)";
 
 /// The tables as the first release wrote them. Every property beside the typed columns is
 /// kept in `deals.properties` as one JSON object (`json_extract(properties, '$.name')`,

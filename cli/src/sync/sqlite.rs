@@ -218,6 +218,30 @@ impl SqliteSink {
                     properties,
                 ])?;
             }
+            let mut forget_history =
+                tx.prepare_cached("DELETE FROM deal_property_history WHERE deal_id = ?1")?;
+            let mut change = tx.prepare_cached(
+                "INSERT OR REPLACE INTO deal_property_history
+                     (deal_id, property, value, changed_at, source_type, source_id, user_id)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            )?;
+            for d in &batch.deals {
+                let Some(history) = &d.history else {
+                    continue;
+                };
+                forget_history.execute(params![d.id])?;
+                for c in history {
+                    change.execute(params![
+                        d.id,
+                        c.property,
+                        c.value,
+                        c.at.to_rfc3339(),
+                        c.source_type,
+                        c.source_id,
+                        c.user_id
+                    ])?;
+                }
+            }
             let mut forget = tx.prepare_cached("DELETE FROM stage_history WHERE deal_id = ?1")?;
             let mut span = tx.prepare_cached(
                 "INSERT OR REPLACE INTO stage_history (deal_id, stage_id, entered_at, left_at)
@@ -258,6 +282,8 @@ impl SqliteSink {
                 tx.prepare_cached("DELETE FROM deal_associations WHERE deal_id = ?1")?;
             let mut forget_stages =
                 tx.prepare_cached("DELETE FROM stage_history WHERE deal_id = ?1")?;
+            let mut forget_history =
+                tx.prepare_cached("DELETE FROM deal_property_history WHERE deal_id = ?1")?;
             let mut held =
                 tx.prepare_cached("SELECT archived, merged_into FROM deals WHERE id = ?1")?;
             for g in &batch.gone {
@@ -278,6 +304,7 @@ impl SqliteSink {
                     erase.execute(params![g.deal_id, at.to_rfc3339()])?;
                     forget_associations.execute(params![g.deal_id])?;
                     forget_stages.execute(params![g.deal_id])?;
+                    forget_history.execute(params![g.deal_id])?;
                 }
             }
             tx.execute(

@@ -294,7 +294,7 @@ async fn a_database_from_before_migrations_is_migrated_and_synced(scratch: Scrat
     let latest = db
         .query("SELECT value FROM sync_state WHERE key = 'schema_version'")
         .await;
-    assert_eq!(latest, [[serde_json::json!("2")]]);
+    assert_eq!(latest, [[serde_json::json!("3")]]);
     assert_mirrors(&db, &client(&fake), "after migrating and syncing").await;
     assert_eq!(db.erased().await.len(), 1);
 }
@@ -587,4 +587,180 @@ async fn deals_edited_while_a_run_pages_never_hide_others(scratch: Scratch, db: 
     assert_mirrors(&db, &api, "after deals were edited while the run paged").await;
     let again = "SELECT count(*) FROM deals WHERE name LIKE 'Edited again %'";
     assert_eq!(db.count(again).await, 100);
+}
+
+/// The fake's history of `names` for every live deal, through the API, as the table's rows
+/// (deal, property, value, changed_at in epoch milliseconds, source type).
+async fn history_at_fake(
+    api: &hubspot_deals::Client,
+    names: &[&str],
+) -> std::collections::BTreeSet<(String, String, String, i64, String)> {
+    use hubspot_deals::types::{BatchRead, DealId};
+    let ids: Vec<String> = api
+        .deals()
+        .list()
+        .stream()
+        .map(|d| d.unwrap().id)
+        .collect()
+        .await;
+    let mut rows = std::collections::BTreeSet::new();
+    for chunk in ids.chunks(50) {
+        let body = BatchRead {
+            id_property: None,
+            inputs: chunk.iter().map(|id| DealId { id: id.clone() }).collect(),
+            properties: vec![],
+            properties_with_history: names.iter().map(|n| n.to_string()).collect(),
+        };
+        let read = api
+            .batch_read()
+            .body(body)
+            .send()
+            .await
+            .unwrap()
+            .into_inner();
+        for deal in read.results {
+            for (property, values) in deal.properties_with_history {
+                for v in values {
+                    let at = v.timestamp.timestamp_millis();
+                    rows.insert((
+                        deal.id.clone(),
+                        property.clone(),
+                        v.value,
+                        at,
+                        v.source_type,
+                    ));
+                }
+            }
+        }
+    }
+    rows
+}
+
+/// The database's `deal_property_history`, in the shape [`history_at_fake`] gives.
+async fn history_held(
+    db: &Db,
+) -> std::collections::BTreeSet<(String, String, String, i64, String)> {
+    let at = match db {
+        Db::Sqlite(_) => "changed_at",
+        Db::Postgres(_) => {
+            "to_char(changed_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')"
+        }
+    };
+    db.query(&format!(
+        "SELECT deal_id, property, value, {at}, source_type FROM deal_property_history"
+    ))
+    .await
+    .into_iter()
+    .map(|r| {
+        let text = |i: usize| r[i].as_str().unwrap().to_string();
+        let at = chrono::DateTime::parse_from_rfc3339(&text(3)).unwrap();
+        (text(0), text(1), text(2), at.timestamp_millis(), text(4))
+    })
+    .collect()
+}
+
+on_both!(property_history_is_kept_row_by_row, "history");
+
+/// `--history amount,dealstage`: every value each held, backfilled by the first load and
+/// kept by incremental runs, equal row by row to HubSpot's history; the docs' query for a
+/// deal's amount and stage on a given date answers from it.
+async fn property_history_is_kept_row_by_row(scratch: Scratch, db: Db) {
+    let hubspot = ManualClock::new("2026-06-01T09:00:00Z".parse().unwrap());
+    let fake = base()
+        .clock(Arc::new(hubspot.clone()))
+        .start()
+        .await
+        .unwrap();
+    let ids = super::seeded(&fake, 60).await;
+    let set = |id: &String, amount: &str, stage: &str| {
+        let body = format!(r#"{{"properties": {{"amount": "{amount}", "dealstage": "{stage}"}}}}"#);
+        let path = format!("/crm/objects/2026-09/deals/{id}");
+        let fake = &fake;
+        async move { assert_eq!(call(fake, "PATCH", &path, body).await, 200) }
+    };
+    for (day, (amount, stage)) in [("100", "qualifiedtobuy"), ("250", "contractsent")]
+        .into_iter()
+        .enumerate()
+    {
+        hubspot.advance(Duration::from_secs(86_400 * (day as u64 + 1)));
+        for id in &ids[..10] {
+            set(id, amount, stage).await;
+        }
+    }
+    scratch.login(&fake);
+    let names = ["amount", "dealstage"];
+    let first = run_sync(&scratch, &fake, &db, &["--history", "amount,dealstage"]);
+    exits(&first, 0);
+    let api = client(&fake);
+    let held = history_held(&db).await;
+    assert_eq!(
+        held,
+        history_at_fake(&api, &names).await,
+        "after the first load"
+    );
+    // 60 deals with 2 values each at seeding, then 10 deals with 2 more of each.
+    assert_eq!(held.len(), 60 * 2 + 10 * 4);
+    assert!(
+        text(&first.stderr).contains("160 history rows"),
+        "{}",
+        text(&first.stderr)
+    );
+
+    hubspot.advance(Duration::from_secs(86_400 * 30));
+    for id in &ids[5..15] {
+        set(id, "900", "closedwon").await;
+    }
+    exits(
+        &run_sync(&scratch, &fake, &db, &["--history", "amount,dealstage"]),
+        0,
+    );
+    assert_eq!(
+        history_held(&db).await,
+        history_at_fake(&api, &names).await,
+        "after a run"
+    );
+    assert_mirrors(&db, &api, "with history").await;
+
+    // `all`: every property the account defines but those HubSpot calculates.
+    exits(
+        &run_sync(&scratch, &fake, &db, &["--history", "all", "--reconcile"]),
+        0,
+    );
+    let named =
+        "SELECT count(DISTINCT deal_id) FROM deal_property_history WHERE property = 'dealname'";
+    assert!(db.count(named).await > 0, "dealname's history, read since");
+    let calculated = "SELECT count(*) FROM deal_property_history WHERE property = 'hs_is_closed'";
+    assert_eq!(
+        db.count(calculated).await,
+        0,
+        "a calculated property is left out"
+    );
+
+    // The docs' query: a deal's amount and stage on a given date.
+    let on_date = match db {
+        Db::Sqlite(_) => "'2026-06-03T12:00:00+00:00'",
+        Db::Postgres(_) => "'2026-06-03T12:00:00Z'::timestamptz",
+    };
+    let then = db
+        .query(&format!(
+            "SELECT h.property, h.value FROM deal_property_history h
+             WHERE h.deal_id = '{}' AND h.changed_at = (
+                 SELECT max(changed_at) FROM deal_property_history
+                 WHERE deal_id = h.deal_id AND property = h.property
+                   AND changed_at <= {on_date})
+             ORDER BY h.property",
+            ids[0]
+        ))
+        .await;
+    assert_eq!(
+        then,
+        [
+            [serde_json::json!("amount"), serde_json::json!("100")],
+            [
+                serde_json::json!("dealstage"),
+                serde_json::json!("qualifiedtobuy")
+            ]
+        ],
+        "on 3 June: the change of 2 June, not yet that of 4 June"
+    );
 }
