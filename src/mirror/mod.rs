@@ -21,10 +21,12 @@
 mod follow;
 mod run;
 mod verify;
+mod watch;
 
 pub use follow::{Follower, PIPELINES_FRESH_FOR};
 pub use run::{Options, sync};
 pub use verify::{Drift, repair, verify};
+pub use watch::{POLL_EVERY, WatchEvent, watch};
 
 use chrono::{DateTime, Utc};
 use std::collections::{BTreeMap, BTreeSet};

@@ -21,9 +21,8 @@ use crate::failure::{Failure, with_causes};
 use crate::url_secrets::{refuse_visible_password, scrubbed, shown_url};
 use crate::{profile, progress};
 use hubspot_deals::Client;
-use hubspot_deals::journal::{self, Feed, Start};
 use hubspot_deals::mirror::{
-    self, Applied, Batch, Follower, MirrorError, Options, Position, Sink, SinkError, Summary,
+    self, Applied, Batch, MirrorError, Options, Position, Sink, SinkError, Summary, WatchEvent,
 };
 use indicatif::ProgressBar;
 use std::collections::BTreeSet;
@@ -439,8 +438,8 @@ async fn poll<S: Sink + Send>(
     }
 }
 
-/// `--watch` with app credentials: the journal, after a run that brings the database to where
-/// the journal starts (the first time, and after an offset the journal no longer holds).
+/// `--watch` with app credentials: the library's journal loop (`mirror::watch`), each step
+/// reported as it comes.
 async fn follow<S: Sink + Send>(
     args: &SyncArgs,
     client: &Client,
@@ -449,86 +448,28 @@ async fn follow<S: Sink + Send>(
     mut sink: S,
     name: &str,
 ) -> Result<ExitCode, Failure> {
-    let local = i32::try_from(portal)
-        .map_err(|_| Failure::Usage(format!("portal id {portal} is out of the journal's range")))?;
-    journal::subscribe_deals(app, portal, &[]).await?;
-    let mut options = options(args);
-    let held = stored(&mut sink, name).await?;
-    let mut feed = match held.journal_offset.clone() {
-        Some(offset) if held.loaded => Feed::new(app, Start::After(offset)).local(local),
-        _ => catch_up(client, app, local, &mut sink, &options, name).await?,
-    };
-    eprintln!("{name}: following the webhooks journal");
-    let mut follower = Follower::new(client).await?;
-    let mut position = stored(&mut sink, name).await?;
-    let mut last_pass = Instant::now();
-    loop {
-        let entries = match feed.poll().await {
-            Ok(entries) => entries,
-            Err(hubspot_deals::Error::JournalOffsetExpired { offset }) => {
-                eprintln!(
-                    "{name}: the journal no longer holds offset {offset}: reading what changed \
-                     since through the CRM, then following the journal again"
-                );
-                options.reconcile = true;
-                feed = catch_up(client, app, local, &mut sink, &options, name).await?;
-                options.reconcile = args.reconcile;
-                position = stored(&mut sink, name).await?;
-                continue;
-            }
-            Err(e) => return Err(e.into()),
-        };
-        if entries.is_empty() {
-            if last_pass.elapsed() >= options.reconcile_every {
-                // The daily reconcile (a run also catches what the journal was not asked for).
-                pass(client, &mut sink, &options, name).await?;
-                position = stored(&mut sink, name).await?;
-                last_pass = Instant::now();
-            }
-            tokio::time::sleep(Duration::from_secs(1)).await;
-            continue;
-        }
-        let started = Instant::now();
-        let calls = client.calls_sent();
-        let summary = follower
-            .apply(client, &mut sink, &options, &entries, &mut position)
-            .await
-            .map_err(|e| failure(name, e))?;
+    let options = options(args);
+    let (mut since, mut calls) = (Instant::now(), client.calls_sent());
+    let watched = mirror::watch(client, app, portal, &mut sink, &options, |event| {
         let spent = client.calls_sent() - calls;
-        report(name, &summary, spent, started.elapsed());
+        match event {
+            WatchEvent::Ran(summary) => {
+                if summary.deals + summary.gone > 0 || summary.first_load {
+                    report(name, &summary, spent, since.elapsed());
+                }
+            }
+            WatchEvent::Applied(summary) => report(name, &summary, spent, since.elapsed()),
+            WatchEvent::Following => eprintln!("{name}: following the webhooks journal"),
+            WatchEvent::OffsetExpired(offset) => eprintln!(
+                "{name}: the journal no longer holds offset {offset}: reading what changed \
+                 since through the CRM, then following the journal again"
+            ),
+            _ => {}
+        }
+        (since, calls) = (Instant::now(), client.calls_sent());
+    });
+    match watched.await {
+        Ok(never) => match never {},
+        Err(e) => Err(failure(name, e)),
     }
-}
-
-/// The position the sink holds.
-async fn stored<S: Sink>(sink: &mut S, name: &str) -> Result<Position, Failure> {
-    let position = sink.position().await;
-    position.map_err(|e| failure(name, MirrorError::Sink(e)))
-}
-
-/// Takes the journal's head as the place to follow from, then runs a sync (everything
-/// changed until now), then stores the head as the position: whatever changes after the head
-/// was taken is in the journal, and applying it again is harmless.
-async fn catch_up<S: Sink + Send>(
-    client: &Client,
-    app: &Client,
-    local: i32,
-    sink: &mut S,
-    options: &Options,
-    name: &str,
-) -> Result<Feed, Failure> {
-    let mut feed = Feed::new(app, Start::Latest).local(local);
-    let head = feed.fix_start().await?.clone();
-    pass(client, sink, options, name).await?;
-    let mut position = stored(sink, name).await?;
-    let mut mark = Batch::default();
-    position.journal_offset = match &head {
-        Start::After(offset) => Some(offset.clone()),
-        // An empty journal: from its earliest entry, whenever one comes.
-        _ => None,
-    };
-    mark.position = position;
-    sink.apply(mark)
-        .await
-        .map_err(|e| failure(name, MirrorError::Sink(e)))?;
-    Ok(feed)
 }
