@@ -453,10 +453,8 @@ async fn follow<S: Sink + Send>(
     let watched = mirror::watch(client, app, portal, &mut sink, &options, |event| {
         let spent = client.calls_sent() - calls;
         match event {
-            WatchEvent::Ran(summary) => {
-                if summary.deals + summary.gone > 0 || summary.first_load {
-                    report(name, &summary, spent, since.elapsed());
-                }
+            WatchEvent::Ran(summary) if summary.deals + summary.gone > 0 || summary.first_load => {
+                report(name, &summary, spent, since.elapsed())
             }
             WatchEvent::Applied(summary) => report(name, &summary, spent, since.elapsed()),
             WatchEvent::Following => eprintln!("{name}: following the webhooks journal"),

@@ -39,6 +39,26 @@ pub enum Plan {
     Require,
 }
 
+impl Plan {
+    /// The mode tokio-postgres is given.
+    fn ssl_mode(self) -> SslMode {
+        match self {
+            Self::Plain => SslMode::Disable,
+            Self::Prefer => SslMode::Prefer,
+            Self::Require => SslMode::Require,
+        }
+    }
+
+    /// What to say before connecting this way to a server that is this machine (`local`) or
+    /// not: plain to another host crosses the network unencrypted.
+    fn warning(self, local: bool) -> Option<&'static str> {
+        (self == Self::Plain && !local).then_some(
+            "the PostgreSQL server is another host and sslmode=disable: the connection, and \
+             a password if the server asks for it in clear text, cross the network unencrypted",
+        )
+    }
+}
+
 /// `url` split into what tokio-postgres parses and what this module decides (`sslmode` and
 /// `sslrootcert`, which tokio-postgres reads only in part).
 pub fn split(url: &str) -> Result<(String, Asked), String> {
@@ -149,24 +169,16 @@ pub async fn connect(
     let mut config: tokio_postgres::Config = rest.parse()?;
     let local = local_only(&config);
     let plan = plan(&asked, local)?;
-    if plan == Plan::Plain && !local {
-        eprintln!(
-            "the PostgreSQL server is another host and sslmode=disable: the connection, and \
-             a password if the server asks for it in clear text, cross the network unencrypted"
-        );
+    if let Some(warning) = plan.warning(local) {
+        eprintln!("{warning}");
     }
+    config.ssl_mode(plan.ssl_mode());
     let (client, connection) = match plan {
         Plan::Plain => {
-            config.ssl_mode(SslMode::Disable);
             let (client, connection) = config.connect(tokio_postgres::NoTls).await?;
             (client, futures_util::future::Either::Left(connection))
         }
         Plan::Prefer | Plan::Require => {
-            config.ssl_mode(if plan == Plan::Prefer {
-                SslMode::Prefer
-            } else {
-                SslMode::Require
-            });
             let tls = client_config(asked.root_cert.as_deref())?;
             let connector = tokio_postgres_rustls::MakeRustlsConnect::new(tls);
             let (client, connection) = config.connect(connector).await?;
@@ -232,6 +244,17 @@ mod tests {
                 .unwrap_err()
                 .contains("verify-full")
         );
+    }
+
+    #[test]
+    fn plain_to_another_host_is_said_and_each_plan_has_its_mode() {
+        assert!(Plan::Plain.warning(false).unwrap().contains("unencrypted"));
+        assert_eq!(Plan::Plain.warning(true), None);
+        assert_eq!(Plan::Require.warning(false), None);
+        assert_eq!(Plan::Prefer.warning(false), None);
+        assert_eq!(Plan::Plain.ssl_mode(), SslMode::Disable);
+        assert_eq!(Plan::Prefer.ssl_mode(), SslMode::Prefer);
+        assert_eq!(Plan::Require.ssl_mode(), SslMode::Require);
     }
 
     #[test]

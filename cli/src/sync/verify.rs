@@ -99,5 +99,10 @@ mod tests {
         ));
         assert!(text.contains("\n  missing: 1 2 ") && text.contains(" 20 … and 2 more"));
         assert!(text.contains("\n  stale: 7") && !text.contains("extra:"));
+        drift.missing.truncate(SHOWN);
+        assert!(
+            !said("db", &drift).contains("more"),
+            "twenty ids: all shown, no more"
+        );
     }
 }
