@@ -41,7 +41,8 @@ pub enum WatchEvent {
 /// # async fn run<S: hubspot_deals::mirror::Sink>(crm: hubspot_deals::Client, app: hubspot_deals::Client, mut sink: S)
 /// # -> Result<(), hubspot_deals::mirror::MirrorError> {
 /// use hubspot_deals::mirror::{self, Options, WatchEvent};
-/// let stopped = mirror::watch(&crm, &app, 62515, &mut sink, &Options::default(), |event| {
+/// let options = Options::default();
+/// let stopped = mirror::watch(&crm, &app, 62515, &mut sink, &options, |event| {
 ///     match event {
 ///         WatchEvent::Applied(summary) | WatchEvent::Ran(summary) => {
 ///             println!("{} deals written, {} gone", summary.deals, summary.gone)

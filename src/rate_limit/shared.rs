@@ -171,12 +171,15 @@ impl SharedBudget {
     /// subscriber (a command line) can tell its user that the budget is no longer shared.
     ///
     /// ```
-    /// # use hubspot_deals::{SharedBudget, WhenUnavailable};
+    /// # #[cfg(feature = "redis")]
     /// # fn main() -> Result<(), hubspot_deals::Error> {
+    /// # use hubspot_deals::{SharedBudget, WhenUnavailable};
     /// let shared = SharedBudget::redis("redis://127.0.0.1:6379/", "portal-1", WhenUnavailable::local(2))?
     ///     .on_unavailable(|reason| eprintln!("warning: the shared budget is down ({reason})"));
     /// # let _ = shared;
     /// # Ok(()) }
+    /// # #[cfg(not(feature = "redis"))]
+    /// # fn main() {}
     /// ```
     #[must_use]
     pub fn on_unavailable(mut self, notify: impl Fn(&str) + Send + Sync + 'static) -> Self {
