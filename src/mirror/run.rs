@@ -496,6 +496,16 @@ async fn apply_archives<S: Sink>(
     if gone.is_empty() {
         return Ok(());
     }
+    apply_gone(sink, gone, position, summary).await
+}
+
+/// Applies `gone` with `position` as one batch, counted in `summary`.
+async fn apply_gone<S: Sink>(
+    sink: &mut S,
+    gone: Vec<Gone>,
+    position: &Position,
+    summary: &mut Summary,
+) -> Result<(), MirrorError> {
     summary.batches += 1;
     let batch = Batch {
         gone,
@@ -608,14 +618,6 @@ pub(super) async fn reconcile<S: Sink>(
             }),
     );
     summary.erased += gone.iter().filter(|g| g.erased_at.is_some()).count() as u64;
-    summary.batches += 1;
     position.reconciled_at = Some(started);
-    let batch = Batch {
-        gone,
-        position: position.clone(),
-        ..Batch::default()
-    };
-    let applied = sink.apply(batch).await.map_err(sink_error)?;
-    summary.add(applied);
-    Ok(())
+    apply_gone(sink, gone, position, summary).await
 }

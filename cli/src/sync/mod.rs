@@ -54,15 +54,21 @@ fn database(text: &str) -> Result<Database, Failure> {
     )))
 }
 
-/// `sync`.
-pub async fn sync(global: &Global, mut args: SyncArgs) -> Result<ExitCode, Failure> {
+/// Refuses a `--db` typed on the command line with a password in it (the process list
+/// shows it), unless `--allow-password-in-argument`; `sync` and `verify` check it first.
+pub fn refuse_password_in_db(global: &Global, db: &str) -> Result<(), Failure> {
     refuse_visible_password(
         "--db",
         "HUBSPOT_DEALS_DB",
-        &args.db,
+        db,
         global.given_on_command_line("db"),
         global.allow_password_in_argument,
-    )?;
+    )
+}
+
+/// `sync`.
+pub async fn sync(global: &Global, mut args: SyncArgs) -> Result<ExitCode, Failure> {
+    refuse_password_in_db(global, &args.db)?;
     let client = profile::client(global)?;
     args.history = history_names(&client, &args).await?;
     let app = if args.watch {

@@ -2,11 +2,10 @@
 //! every live deal and its modification time, one call per 100 deals); exit 1 on any drift.
 //! `--repair` fixes it (`mirror::repair`) and verifies again.
 
-use super::{failure, open};
+use super::{failure, open, refuse_password_in_db};
 use crate::args::{Global, VerifyArgs};
 use crate::failure::Failure;
 use crate::profile;
-use crate::url_secrets::refuse_visible_password;
 use hubspot_deals::mirror::{self, Drift, Options};
 use std::process::ExitCode;
 
@@ -15,13 +14,7 @@ const SHOWN: usize = 20;
 
 /// `verify`.
 pub async fn verify(global: &Global, args: VerifyArgs) -> Result<ExitCode, Failure> {
-    refuse_visible_password(
-        "--db",
-        "HUBSPOT_DEALS_DB",
-        &args.db,
-        global.given_on_command_line("db"),
-        global.allow_password_in_argument,
-    )?;
+    refuse_password_in_db(global, &args.db)?;
     let client = profile::client(global)?;
     let (mut sink, name) = open(&args.db, false).await?;
     let drift = mirror::verify(&client, &mut sink)
