@@ -790,3 +790,40 @@ async fn deals_with_long_values_are_read_in_smaller_pages_never_stuck() {
         "{first:?}"
     );
 }
+
+#[tokio::test]
+async fn a_server_that_ignores_the_walks_filters_ends_the_walk_instead_of_looping() {
+    use crate::support::recorder::{Recorder, json};
+    // A hostile or broken server: the same full page of deals whatever the search asks.
+    let deals: Vec<serde_json::Value> = (1..=200)
+        .map(|i| {
+            serde_json::json!({"id": i.to_string(), "properties": {}, "archived": false,
+                "createdAt": "2024-01-01T00:00:00.000Z", "updatedAt": "2024-01-01T00:00:00.000Z"})
+        })
+        .collect();
+    let page = serde_json::json!({"total": 10_000, "results": deals,
+        "paging": {"next": {"after": "200"}}});
+    let server = Recorder::start((0..50).map(|_| json(200, page.clone())).collect()).await;
+    let client = Client::builder()
+        .private_app_token(PAT)
+        .base_url(&server.base_url)
+        .build()
+        .unwrap();
+    let since = "2023-01-01T00:00:00Z".parse().unwrap();
+    let given: Vec<_> = client.deals().changed_since(since).stream().collect().await;
+    let ids: HashSet<String> = given
+        .iter()
+        .filter_map(|c| c.as_ref().ok().map(|c| c.deal.id.clone()))
+        .collect();
+    assert_eq!(ids.len(), 200, "each deal given once");
+    let error = given.last().unwrap().as_ref().unwrap_err();
+    assert!(
+        error.to_string().contains("moved the walk nowhere"),
+        "{error}"
+    );
+    assert!(
+        server.requests().len() <= 5,
+        "{} requests",
+        server.requests().len()
+    );
+}
